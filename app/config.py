@@ -1,0 +1,75 @@
+"""The one settings object. Every field is documented in docs/configuration.md (a test checks it)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PUBLIC_HUB_ENDPOINT = "https://huggingface.co"
+
+
+def _default_hub_endpoint() -> str:
+    # huggingface_hub reads HF_ENDPOINT once at import time; we read it here so the service passes
+    # the endpoint explicitly to every client it builds.
+    return os.environ.get("HF_ENDPOINT", PUBLIC_HUB_ENDPOINT).rstrip("/")
+
+
+class Settings(BaseSettings):
+    """LaunchGap settings, read from the environment (prefix ``LAUNCHGAP_``) or a ``.env`` file."""
+
+    model_config = SettingsConfigDict(env_prefix="LAUNCHGAP_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./var/launchgap.db"
+    """SQLAlchemy URL. SQLite (default) or ``postgresql+psycopg://user@host/db``."""
+
+    hub_endpoint: str = Field(default_factory=_default_hub_endpoint)
+    """Hugging Face Hub base URL. Defaults to ``HF_ENDPOINT`` if set, else the public Hub."""
+
+    hub_token: SecretStr | None = None
+    """Optional Hub token, sent only to ``hub_endpoint``. Leave unset to poll anonymously."""
+
+    hub_timeout_seconds: float = 30.0
+    """Timeout for one Hub HTTP request."""
+
+    data_dir: Path = Path("./var/data")
+    """Where runtime git mirrors are kept."""
+
+    watch_interval_seconds: int = 900
+    """Seconds between two checks of the same source by the watchers."""
+
+    retry_after_error_seconds: int = 300
+    """Seconds before a source that failed is tried again."""
+
+    runtimes: list[str] | None = None
+    """Runtimes the watchers scan (JSON list of catalog names); unset means the whole catalog."""
+
+    publishers_file: Path | None = None
+    """CSV of watched publishers (``hub_org,name,country,confidence``); unset means the bundled default list."""
+
+    host: str = "127.0.0.1"
+    """Address ``launchgap serve`` (and ``make run``) binds to."""
+
+    port: int = 8000
+    """Port ``launchgap serve`` (and ``make run``) listens on."""
+
+    log_level: str = "INFO"
+    """Python logging level for the service."""
+
+    @field_validator("hub_endpoint")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

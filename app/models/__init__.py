@@ -1,0 +1,19 @@
+"""ORM models, one module per aggregate. Importing this package registers every table on ``Base.metadata``."""
+
+from app.models.model import Model
+from app.models.publisher import Publisher
+from app.models.runtime import HardwareSku, Runtime, RuntimeVendor, Vendor
+from app.models.source_state import SourceState
+from app.models.support import SupportEvent, SupportKey
+
+__all__ = [
+    "HardwareSku",
+    "Model",
+    "Publisher",
+    "Runtime",
+    "RuntimeVendor",
+    "SourceState",
+    "SupportEvent",
+    "SupportKey",
+    "Vendor",
+]

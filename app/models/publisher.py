@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from sqlalchemy import Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base
+
+
+class Publisher(Base):
+    """A Hugging Face org that releases original models (see app/data/publishers.csv)."""
+
+    __tablename__ = "publishers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_org: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(8))
+    confidence: Mapped[str | None] = mapped_column(String(16))
+    watched: Mapped[bool] = mapped_column(Boolean, default=True)
