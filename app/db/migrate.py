@@ -43,3 +43,23 @@ def check(database_url: str) -> str | None:
 def revision(database_url: str, message: str) -> None:
     """Autogenerate a new dated revision from the difference between the models and the database."""
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+def pending_revisions(database_url: str) -> list[str]:
+    """Revisions not yet applied to the database (empty when it is at head)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from app.db.session import create_db_engine
+
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    heads = set(script.get_heads())
+    if current == heads:
+        return []
+    return [rev.revision for rev in script.iterate_revisions(list(heads), list(current) or "base")]

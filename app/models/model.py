@@ -52,7 +52,10 @@ class Model(Base):
     gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     hub_extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    __table_args__ = (Index("ix_models_release_at", "release_at"), Index("ix_models_model_type", "model_type"))
+    __table_args__ = (
+        Index("ix_models_release_at", "release_at"),
+        Index("ix_models_model_type", "model_type"),
+    )
 
     @property
     def primary_architecture(self) -> str | None:

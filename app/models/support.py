@@ -35,7 +35,15 @@ class SupportEvent(Base):
     __tablename__ = "support_events"
     __table_args__ = (
         UniqueConstraint(
-            "runtime_id", "support_key_id", "stage", "event", "commit", "tag", "branch", "sku", "signal",
+            "runtime_id",
+            "support_key_id",
+            "stage",
+            "event",
+            "commit",
+            "tag",
+            "branch",
+            "sku",
+            "signal",
             name="uq_support_events_identity",
         ),
         Index("ix_support_events_key_stage", "support_key_id", "stage"),

@@ -90,7 +90,9 @@ def record_success(
         state.etag = etag
 
 
-def record_failure(session: Session, state: SourceState, now: datetime, error: str, retry_at: datetime) -> None:
+def record_failure(
+    session: Session, state: SourceState, now: datetime, error: str, retry_at: datetime
+) -> None:
     """Note a failed check and when it will be retried; the caller commits."""
     state.last_checked_at = now
     state.last_error = error[:4000]

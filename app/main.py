@@ -1,0 +1,65 @@
+"""Application factory: the REST API, the dashboard and, unless disabled, the watchers in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import __version__
+from app.api.errors import install_error_handlers
+from app.api.routes import gaps, health, hooks
+from app.config import Settings, get_settings
+from app.db.session import create_db_engine, session_factory
+from app.services.bootstrap import bootstrap_reference_data
+from app.services.watchers import WatcherLoop
+from app.web import views
+
+logger = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None, *, start_watchers: bool = True) -> FastAPI:
+    """Build the ASGI app. Watchers run as background tasks of the lifespan when ``start_watchers``."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_db_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.session_factory = session_factory(engine)
+        bootstrap_reference_data(app.state.session_factory, settings)
+        stop = asyncio.Event()
+        task: asyncio.Task[None] | None = None
+        if start_watchers:
+            loop = WatcherLoop(settings, app.state.session_factory)
+            task = asyncio.create_task(loop.run(stop), name="launchgap-watchers")
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                # The loop checks `stop` between sources; a scan in progress finishes its current step.
+                with suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=30)
+            engine.dispose()
+
+    app = FastAPI(
+        title="LaunchGap",
+        version=__version__,
+        description="Time from an open-weights model release to support in each inference runtime and hardware vendor.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(gaps.router, prefix="/api/v1")
+    app.include_router(hooks.router)
+    app.include_router(views.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

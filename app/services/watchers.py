@@ -1,0 +1,137 @@
+"""The watcher loop: polls the Hub and scans runtime repositories, each source on its own schedule.
+
+Each source's schedule lives in its SourceState (``next_check_at``), so restarts and several processes
+agree on what is due. A failing source is recorded and retried later; it never stops the loop or the
+other sources. Blocking work (HTTP, git) runs in worker threads so the API keeps answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db.session import create_db_engine, session_factory, session_scope
+from app.services import source_state
+from app.services.hub_watch import poll_publishers
+from app.services.support import scan_runtime
+from app.sources.hub.client import HubClient
+from app.sources.runtimes.catalog import CATALOG, RuntimeSpec
+
+logger = logging.getLogger(__name__)
+
+# A scan of a big repository can take minutes; the lease outlives it so no other process starts the same one.
+RUNTIME_LEASE = timedelta(minutes=30)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class WatcherLoop:
+    """Runs the Hub watcher and the runtime scanners until asked to stop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        factory: sessionmaker[Session],
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        owner: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.factory = factory
+        self.clock = clock
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+
+    def runtimes(self) -> list[RuntimeSpec]:
+        names = self.settings.runtimes if self.settings.runtimes is not None else list(CATALOG)
+        return [CATALOG[name] for name in names if name in CATALOG]
+
+    def hub_cycle(self) -> None:
+        """One Hub polling cycle over every watched publisher (errors are recorded per publisher)."""
+        poll_publishers(self.factory, HubClient.from_settings(self.settings), None, self.clock())
+
+    def runtime_cycle(self) -> None:
+        """Scan every runtime that is due and whose lease this process wins."""
+        for spec in self.runtimes():
+            self.scan_if_due(spec)
+
+    def scan_if_due(self, spec: RuntimeSpec) -> None:
+        now = self.clock()
+        with session_scope(self.factory) as session:
+            state = source_state.get_state(session, source_state.RUNTIME_REPO, spec.name)
+            if state.next_check_at is not None and state.next_check_at > now:
+                return
+            if not source_state.try_acquire_lease(
+                session, source_state.RUNTIME_REPO, spec.name, self.owner, now, RUNTIME_LEASE
+            ):
+                return
+        try:
+            with session_scope(self.factory) as session:
+                scan_runtime(session, spec, data_dir=self.settings.data_dir, now=now)
+                state = source_state.get_state(session, source_state.RUNTIME_REPO, spec.name)
+                source_state.record_success(
+                    session,
+                    state,
+                    self.clock(),
+                    self.clock() + timedelta(seconds=self.settings.watch_interval_seconds),
+                )
+        except Exception as exc:  # one broken repository must not stop the others
+            logger.warning("scan of %s failed: %s", spec.name, exc)
+            with session_scope(self.factory) as session:
+                state = source_state.get_state(session, source_state.RUNTIME_REPO, spec.name)
+                retry = self.clock() + timedelta(seconds=self.settings.retry_after_error_seconds)
+                source_state.record_failure(
+                    session, state, self.clock(), f"{type(exc).__name__}: {exc}", retry
+                )
+        finally:
+            with session_scope(self.factory) as session:
+                source_state.release_lease(session, source_state.RUNTIME_REPO, spec.name, self.owner)
+
+    async def _repeat(self, name: str, work: Callable[[], None], stop: asyncio.Event, period: float) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(work)
+            except Exception:
+                logger.exception("%s watcher cycle failed; retrying next period", name)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=period)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run both watchers until ``stop`` is set."""
+        # Sources keep their own next_check_at; waking up more often than the interval only checks what is due.
+        period = max(5.0, min(60.0, self.settings.watch_interval_seconds / 4))
+        await asyncio.gather(
+            self._repeat("hub", self.hub_cycle, stop, self.settings.watch_interval_seconds),
+            self._repeat("runtimes", self.runtime_cycle, stop, period),
+        )
+
+
+def run_forever(settings: Settings) -> None:
+    """Run every watcher in the foreground until SIGINT or SIGTERM (`launchgap watch`)."""
+    from app.services.bootstrap import bootstrap_reference_data
+
+    engine = create_db_engine(settings.database_url)
+    factory = session_factory(engine)
+    bootstrap_reference_data(factory, settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await WatcherLoop(settings, factory).run(stop)
+
+    try:
+        asyncio.run(main())
+    finally:
+        engine.dispose()
