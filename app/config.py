@@ -21,7 +21,9 @@ def _default_hub_endpoint() -> str:
 class Settings(BaseSettings):
     """LaunchGap settings, read from the environment (prefix ``LAUNCHGAP_``) or a ``.env`` file."""
 
-    model_config = SettingsConfigDict(env_prefix="LAUNCHGAP_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="LAUNCHGAP_", env_file=".env", extra="ignore", use_attribute_docstrings=True
+    )
 
     database_url: str = "sqlite:///./var/launchgap.db"
     """SQLAlchemy URL. SQLite (default) or ``postgresql+psycopg://user@host/db``."""
@@ -34,6 +36,21 @@ class Settings(BaseSettings):
 
     hub_timeout_seconds: float = 30.0
     """Timeout for one Hub HTTP request."""
+
+    hub_request_budget: int = Field(default=300, ge=1)
+    """Most Hub API requests LaunchGap sends per 5-minute window (the anonymous Hub quota is 500)."""
+
+    hub_page_size: int = Field(default=1000, ge=1, le=1000)
+    """Models asked for per listing page (the Hub serves at most 1000)."""
+
+    hub_max_retry_wait_seconds: float = 10.0
+    """Longest Retry-After a Hub call sleeps through; longer rate limits end the cycle until next time."""
+
+    hub_orgs: list[str] | None = None
+    """Hub orgs to watch (JSON list); unset means every org in the publishers file."""
+
+    hub_webhook_secret: SecretStr | None = None
+    """Secret expected in the ``X-Webhook-Secret`` header of Hub webhooks; unset disables ``/hooks/huggingface``."""
 
     data_dir: Path = Path("./var/data")
     """Where runtime git mirrors are kept."""

@@ -35,7 +35,9 @@ def skip_or_fail(reason: str) -> None:
 def _postgres_admin_url() -> str:
     url = os.environ.get(POSTGRES_URL_ENV)
     if not url:
-        skip_or_fail(f"PostgreSQL tests need {POSTGRES_URL_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/postgres)")
+        skip_or_fail(
+            f"PostgreSQL tests need {POSTGRES_URL_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/postgres)"
+        )
     assert url is not None
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
