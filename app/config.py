@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     runtimes: list[str] | None = None
     """Runtimes the watchers scan (JSON list of catalog names); unset means the whole catalog."""
 
+    runtime_repos: dict[str, str] = Field(default_factory=dict)
+    """Per-runtime repository overrides (JSON object of name → local path or URL), e.g. a local mirror."""
+
     publishers_file: Path | None = None
     """CSV of watched publishers (``hub_org,name,country,confidence``); unset means the bundled default list."""
 

@@ -77,7 +77,13 @@ class WatcherLoop:
                 return
         try:
             with session_scope(self.factory) as session:
-                scan_runtime(session, spec, data_dir=self.settings.data_dir, now=now)
+                scan_runtime(
+                    session,
+                    spec,
+                    data_dir=self.settings.data_dir,
+                    repo=self.settings.runtime_repos.get(spec.name),
+                    now=now,
+                )
                 state = source_state.get_state(session, source_state.RUNTIME_REPO, spec.name)
                 source_state.record_success(
                     session,
