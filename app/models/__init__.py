@@ -5,6 +5,7 @@ from app.models.publisher import Publisher
 from app.models.runtime import HardwareSku, Runtime, RuntimeVendor, Vendor
 from app.models.source_state import SourceState
 from app.models.support import SupportEvent, SupportKey
+from app.models.webhook_delivery import WebhookDelivery
 
 __all__ = [
     "HardwareSku",
@@ -16,4 +17,5 @@ __all__ = [
     "SupportEvent",
     "SupportKey",
     "Vendor",
+    "WebhookDelivery",
 ]

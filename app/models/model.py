@@ -51,10 +51,22 @@ class Model(Base):
     """``public`` or ``gone`` (deleted or made private again)."""
     gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     hub_extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    family: Mapped[str | None] = mapped_column(String(300))
+    """Release family key: the repo id of the family's earliest member (None for derivatives)."""
+    new_architecture: Mapped[bool] = mapped_column(Boolean, default=False)
+    """True when this model's family is the first public release of its primary architecture."""
+    new_model_type: Mapped[bool] = mapped_column(Boolean, default=False)
+    """True when this model's family is the first public release of its ``model_type``."""
+    derivative_reason: Mapped[str | None] = mapped_column(String(300))
+    """Why the model was classified as it was (e.g. ``quantized of other/X``)."""
+    release_conflict: Mapped[str | None] = mapped_column(Text)
+    """An imported fact that disagrees with the Hub (architecture, model_type, or a release time earlier
+    than the repo's creation); kept for a person to look at, never silently resolved."""
 
     __table_args__ = (
         Index("ix_models_release_at", "release_at"),
         Index("ix_models_model_type", "model_type"),
+        Index("ix_models_family", "family"),
     )
 
     @property

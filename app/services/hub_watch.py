@@ -1,0 +1,565 @@
+"""The Hub release watcher: retrieve → decide → apply over the watched publishers.
+
+Each cycle lists every watched publisher in full (a repo made public late sorts by its old ``createdAt``,
+so "newest N" would miss it), keys models by the Hub ``_id`` (renames are followed), confirms with
+``model_info`` any known repo that vanished from a complete listing (deleted or made private again: marked
+``gone``, never dropped), and records per-org poll state in ``SourceState`` (kind ``hub_publisher``).
+
+"Seen turning public" needs a complete listing of that publisher read before: the cursor keeps
+``complete_listing_at``, written only when every page was read, so a cycle cut short by a rate limit never
+makes old repos look new. Hub errors are reported in the ``CycleReport`` and the poll state, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.session import session_scope
+from app.models.model import Model
+from app.models.publisher import Publisher
+from app.services import source_state
+from app.services.publishers import sync_publishers, watched_orgs
+from app.services.releases import (
+    CREATED_AT_ESTIMATE,
+    IMPORTED,
+    ReleaseCandidate,
+    ReleaseTime,
+    assign_families,
+    choose_release_time,
+    classify,
+    import_conflicts,
+    poll_release_time,
+)
+from app.sources.hub import (
+    HubClient,
+    HubError,
+    HubModel,
+    HubPublisherNotFound,
+    HubRateLimited,
+    HubRepoNotFound,
+)
+from app.sources.hub.types import InvalidName, check_org
+
+log = logging.getLogger(__name__)
+
+KIND = source_state.HUB_PUBLISHER
+DEFAULT_INTERVAL = timedelta(minutes=15)
+DEFAULT_RETRY = timedelta(minutes=5)
+LEASE_TTL = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class OrgResult:
+    """What one cycle did for one publisher. ``status``: ok, partial, rate_limited, not_found, error,
+    skipped (another worker holds its lease) or deferred (the cycle stopped on a rate limit first)."""
+
+    org: str
+    status: str
+    pages: int = 0
+    listed: int = 0
+    new: int = 0
+    updated: int = 0
+    renamed: int = 0
+    gone: int = 0
+    error: str | None = None
+    retry_at: datetime | None = None
+    rate_limited: bool = False
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    """One polling cycle over the watched publishers."""
+
+    started_at: datetime
+    results: tuple[OrgResult, ...]
+    requests: int
+    rate_limited: bool = False
+    problems: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> list[OrgResult]:
+        return [r for r in self.results if r.status in ("error", "not_found", "rate_limited", "partial")]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def new_models(self) -> int:
+        return sum(r.new for r in self.results)
+
+
+@dataclass
+class _Counts:
+    new: int = 0
+    updated: int = 0
+    renamed: int = 0
+    gone: int = 0
+    changed_ids: set[int] = field(default_factory=set)
+
+
+def default_owner() -> str:
+    """A lease owner name unique to this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# -- apply one Hub model ------------------------------------------------------------------------------------
+
+
+def _release_of(row: Model) -> ReleaseTime | None:
+    if row.release_at is None or row.release_at_source is None:
+        return None
+    return ReleaseTime(
+        row.release_at,
+        row.release_at_source,
+        row.release_at_precision or "second",
+        row.release_source_detail,
+        row.release_confidence,
+    )
+
+
+def _set_release(row: Model, release: ReleaseTime) -> None:
+    row.release_at = release.at
+    row.release_at_source = release.source
+    row.release_at_precision = release.precision
+    row.release_source_detail = release.detail
+    row.release_confidence = release.confidence
+
+
+def _free_repo_id(session: Session, repo_id: str, keeper: Model | None, now: datetime) -> None:
+    """Make ``repo_id`` available to ``keeper``: the Hub says that name is now ``keeper``'s repo."""
+    other = session.execute(select(Model).where(Model.repo_id == repo_id)).scalar_one_or_none()
+    if other is None or other is keeper:
+        return
+    if other.hub_id is None and keeper is not None:
+        # An imported placeholder for this very repo: fold its imported facts into the Hub row.
+        if other.release_at_source == IMPORTED:
+            merged = choose_release_time(_release_of(keeper), _release_of(other))  # type: ignore[arg-type]
+            _set_release(keeper, merged)
+        keeper.hub_extra = {
+            **(keeper.hub_extra or {}),
+            **{k: v for k, v in (other.hub_extra or {}).items() if k == "imported"},
+        }
+        session.delete(other)
+    else:
+        # The name belonged to another repo (deleted, or moved away); keep it, under a name that says so.
+        other.repo_id = f"{repo_id}#{other.hub_id}"
+        if other.visibility != "gone":
+            other.visibility = "gone"
+            other.gone_at = now
+    session.flush()
+
+
+def apply_hub_model(
+    session: Session,
+    hub: HubModel,
+    publisher: Publisher | None,
+    now: datetime,
+    *,
+    seen_turning_public: bool,
+    seen_at: datetime | None = None,
+) -> str:
+    """Insert or update the row for ``hub``; returns ``new``, ``renamed``, ``updated`` or ``unchanged``.
+
+    Matched by ``hub_id``, else by ``repo_id`` for a row that has no ``hub_id`` yet (imported from facts).
+    ``seen_turning_public`` says the caller saw this repo become public at ``seen_at`` (default ``now``).
+    """
+    row = session.execute(select(Model).where(Model.hub_id == hub.hub_id)).scalar_one_or_none()
+    if row is None:
+        candidate = session.execute(select(Model).where(Model.repo_id == hub.repo_id)).scalar_one_or_none()
+        if candidate is not None and candidate.hub_id is None:
+            row = candidate
+    outcome = "updated"
+    if row is None:
+        _free_repo_id(session, hub.repo_id, keeper=None, now=now)
+        row = Model(
+            repo_id=hub.repo_id, hub_id=hub.hub_id, architectures=[], base_models=[], tags=[], hub_extra={}
+        )
+        session.add(row)
+        outcome = "new"
+    elif row.repo_id != hub.repo_id:
+        _free_repo_id(session, hub.repo_id, keeper=row, now=now)
+        log.info("Hub repo %s renamed to %s", row.repo_id, hub.repo_id)
+        row.repo_id = hub.repo_id
+        outcome = "renamed"
+
+    before = _snapshot(row)
+    first_sighting = row.first_seen_public_at is None
+    row.hub_id = hub.hub_id
+    if publisher is not None:
+        row.publisher_id = publisher.id
+    row.created_at = hub.created_at
+    row.architectures = list(hub.architectures)
+    row.model_type = hub.model_type
+    row.parameters = hub.parameters
+    row.gated = hub.gated
+    row.base_models = list(hub.base_model_ids)
+    row.tags = list(hub.tags)
+    row.library_name = hub.library_name
+    row.pipeline_tag = hub.pipeline_tag
+    verdict = classify(hub.repo_id, hub.base_models, hub.tags, hub.library_name)
+    row.is_derivative = verdict.is_derivative
+    row.derivative_reason = verdict.reason
+    extra = dict(row.hub_extra or {})
+    extra.update(
+        sha=hub.sha,
+        last_modified=hub.last_modified.isoformat() if hub.last_modified else None,
+        quant_method=hub.quant_method,
+        auto_map_now=hub.auto_map,
+        parameters_by_dtype=dict(hub.parameters_by_dtype),
+        base_model_relations=[list(pair) for pair in hub.base_models],
+    )
+    if hub.problems:
+        extra["problems"] = list(hub.problems)
+    row.hub_extra = extra
+    if row.visibility != "public":
+        log.info("Hub repo %s is public again", hub.repo_id)
+        row.visibility = "public"
+        row.gone_at = None
+
+    if first_sighting:
+        seen = seen_at or now
+        row.first_seen_public_at = seen
+        # Remote code "at launch": what the repo needed when we first saw it public, kept afterwards.
+        row.uses_remote_code = hub.auto_map
+        candidate_release = poll_release_time(
+            hub.created_at, seen_turning_public=seen_turning_public, now=seen
+        )
+        _set_release(row, choose_release_time(_release_of(row), candidate_release))
+    elif seen_turning_public and seen_at is not None:
+        _set_release(
+            row,
+            choose_release_time(
+                _release_of(row), poll_release_time(hub.created_at, seen_turning_public=True, now=seen_at)
+            ),
+        )
+    if row.release_at_source == CREATED_AT_ESTIMATE:
+        row.release_at = hub.created_at  # createdAt can only be refined by the Hub itself
+
+    imported = extra.get("imported")
+    if isinstance(imported, dict):
+        row.release_conflict = import_conflicts(
+            imported.get("architecture"),
+            imported.get("model_type"),
+            _parse_iso(imported.get("release_at")),
+            hub.architectures,
+            hub.model_type,
+            hub.created_at,
+        )
+    session.flush()
+    if outcome == "updated" and _snapshot(row) == before:
+        outcome = "unchanged"
+    return outcome
+
+
+def _parse_iso(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _snapshot(row: Model) -> tuple[Any, ...]:
+    return (
+        row.repo_id,
+        row.architectures,
+        row.model_type,
+        row.parameters,
+        row.gated,
+        row.base_models,
+        row.tags,
+        row.library_name,
+        row.pipeline_tag,
+        row.visibility,
+        row.release_at,
+        row.release_at_source,
+        row.is_derivative,
+        row.publisher_id,
+    )
+
+
+def mark_gone(session: Session, row: Model, now: datetime, why: str) -> bool:
+    """Record that a repo is no longer public (deleted or private again); the row and its facts stay."""
+    if row.visibility == "gone":
+        return False
+    log.info("Hub repo %s is gone: %s", row.repo_id, why)
+    row.visibility = "gone"
+    row.gone_at = now
+    row.hub_extra = {**(row.hub_extra or {}), "gone_reason": why}
+    session.flush()
+    return True
+
+
+def publisher_for(session: Session, org: str) -> Publisher:
+    """The Publisher row for ``org`` (case-insensitive), created watched when an org is named explicitly."""
+    publisher = session.execute(select(Publisher).where(Publisher.hub_org == org)).scalar_one_or_none()
+    if publisher is None:
+        for candidate in session.execute(select(Publisher)).scalars():
+            if candidate.hub_org.lower() == org.lower():
+                return candidate
+        publisher = Publisher(hub_org=org, name=org, watched=True)
+        session.add(publisher)
+        session.flush()
+    return publisher
+
+
+# -- one cycle --------------------------------------------------------------------------------------------
+
+
+def poll_publishers(
+    session_factory: sessionmaker[Session],
+    client: HubClient,
+    orgs: Sequence[str] | None,
+    now: datetime,
+    *,
+    owner: str | None = None,
+    interval: timedelta = DEFAULT_INTERVAL,
+    retry_after_error: timedelta = DEFAULT_RETRY,
+) -> CycleReport:
+    """Run one cycle over ``orgs`` (default: every watched publisher) and report what happened.
+
+    Never raises on Hub errors: each org's outcome is in the report and in its SourceState. A rate limit
+    (ours or the Hub's) ends the cycle; the orgs not reached are ``deferred`` and polled next time.
+    """
+    owner = owner or default_owner()
+    requests_before = client.requests_sent
+    problems: list[str] = []
+    with session_scope(session_factory) as session:
+        if orgs is None:
+            org_list = watched_orgs(session) or sync_publishers(session, None)
+        else:
+            org_list = []
+            for org in orgs:
+                try:
+                    org_list.append(check_org(org))
+                except InvalidName as exc:
+                    problems.append(str(exc))
+                    log.error("%s", exc)
+
+    results: list[OrgResult] = []
+    rate_limited = False
+    any_change = False
+    for org in org_list:
+        if rate_limited:
+            results.append(OrgResult(org, "deferred", error="cycle stopped by a rate limit"))
+            continue
+        with session_scope(session_factory) as session:
+            won = source_state.try_acquire_lease(session, KIND, org, owner, now, LEASE_TTL)
+        if not won:
+            results.append(OrgResult(org, "skipped", error="another worker holds the lease"))
+            continue
+        try:
+            result, changed = _poll_org(session_factory, client, org, now, interval, retry_after_error)
+        finally:
+            with session_scope(session_factory) as session:
+                source_state.release_lease(session, KIND, org, owner)
+        results.append(result)
+        any_change = any_change or changed
+        rate_limited = result.rate_limited
+
+    if any_change:
+        with session_scope(session_factory) as session:
+            refresh_release_facts(session)
+    return CycleReport(
+        started_at=now,
+        results=tuple(results),
+        requests=client.requests_sent - requests_before,
+        rate_limited=rate_limited,
+        problems=tuple(problems),
+    )
+
+
+def _poll_org(
+    session_factory: sessionmaker[Session],
+    client: HubClient,
+    org: str,
+    now: datetime,
+    interval: timedelta,
+    retry_after_error: timedelta,
+) -> tuple[OrgResult, bool]:
+    # Retrieve (no transaction open while waiting on the network).
+    try:
+        listing = client.list_publisher_models(org)
+    except HubError as exc:
+        return _record_org_failure(session_factory, org, now, exc, retry_after_error), False
+
+    counts = _Counts()
+    with session_scope(session_factory) as session:
+        state = source_state.get_state(session, KIND, org)
+        cursor = dict(state.cursor or {})
+        already_watched = bool(cursor.get("complete_listing_at"))
+        publisher = publisher_for(session, org)
+        listed_ids = set()
+        for hub in listing.models:
+            if hub.private:
+                continue  # a token that sees private repos must not make them look released
+            listed_ids.add(hub.hub_id)
+            outcome = apply_hub_model(session, hub, publisher, now, seen_turning_public=already_watched)
+            if outcome != "unchanged":
+                setattr(counts, outcome, getattr(counts, outcome) + 1)
+        vanished: list[tuple[int, str, str]] = []
+        if listing.complete and not listing.rejected:
+            rows = session.execute(
+                select(Model.id, Model.repo_id, Model.hub_id).where(
+                    Model.publisher_id == publisher.id,
+                    Model.visibility == "public",
+                    Model.hub_id.is_not(None),
+                )
+            ).all()
+            vanished = [(r.id, r.repo_id, r.hub_id) for r in rows if r.hub_id not in listed_ids]
+
+    # Confirm each vanished repo one by one: deleted/private (404), moved elsewhere (307), or a glitch.
+    confirm_error: HubError | None = None
+    for model_pk, repo_id, hub_id in vanished:
+        try:
+            info: HubModel | None = client.model_info(repo_id)
+        except HubRepoNotFound:
+            info = None
+        except (HubError, InvalidName) as exc:
+            confirm_error = exc if isinstance(exc, HubError) else HubError(str(exc))
+            break
+        with session_scope(session_factory) as session:
+            row = session.get(Model, model_pk)
+            if row is None:
+                continue
+            if info is None or info.hub_id != hub_id or info.private:
+                if mark_gone(session, row, now, "not listed; model_info says not found or private"):
+                    counts.gone += 1
+            else:
+                # Moved to another org: the model follows its new owner.
+                new_owner = publisher_for(session, info.org) if info.org.lower() != org.lower() else None
+                outcome = apply_hub_model(session, info, new_owner, now, seen_turning_public=False)
+                if outcome == "renamed":
+                    counts.renamed += 1
+
+    error: HubError | None = listing.error if isinstance(listing.error, HubError) else None
+    error = error or confirm_error
+    with session_scope(session_factory) as session:
+        state = source_state.get_state(session, KIND, org)
+        cursor = dict(state.cursor or {})
+        if listing.complete:
+            cursor.setdefault("first_complete_listing_at", now.isoformat())
+            cursor["complete_listing_at"] = now.isoformat()
+        cursor["last_listing"] = {
+            "pages": listing.pages,
+            "models": len(listing.models),
+            "rejected": len(listing.rejected),
+            "complete": listing.complete,
+        }
+        state.cursor = cursor
+        messages = []
+        if error is not None:
+            messages.append(f"rate limit: {error}" if isinstance(error, HubRateLimited) else str(error))
+        if listing.rejected:
+            messages.append(
+                f"{len(listing.rejected)} listing item(s) rejected: " + "; ".join(listing.rejected[:5])
+            )
+        common = dict(
+            pages=listing.pages,
+            listed=len(listing.models),
+            new=counts.new,
+            updated=counts.updated,
+            renamed=counts.renamed,
+            gone=counts.gone,
+        )
+        if messages:
+            message = "; ".join(messages)
+            retry_at = _retry_at(error, now, retry_after_error) if error else now + interval
+            source_state.record_failure(session, state, now, message, retry_at)
+            log.error("Hub poll of %s incomplete: %s", org, message)
+            result = OrgResult(
+                org,
+                "partial",
+                **common,
+                error=message,
+                retry_at=retry_at,
+                rate_limited=isinstance(error, HubRateLimited),
+            )
+        else:
+            source_state.record_success(session, state, now, now + interval, cursor=cursor)
+            result = OrgResult(org, "ok", **common)
+    return result, bool(counts.new or counts.updated or counts.renamed or counts.gone)
+
+
+def _retry_at(error: HubError, now: datetime, retry_after_error: timedelta) -> datetime:
+    if isinstance(error, HubRateLimited):
+        return now + timedelta(seconds=error.retry_after)
+    return now + retry_after_error
+
+
+def _record_org_failure(
+    session_factory: sessionmaker[Session],
+    org: str,
+    now: datetime,
+    exc: HubError,
+    retry_after_error: timedelta,
+) -> OrgResult:
+    if isinstance(exc, HubPublisherNotFound):
+        status, message = "not_found", f"org {org!r} does not exist on the Hub"
+    elif isinstance(exc, HubRateLimited):
+        status, message = "rate_limited", f"rate limit: {exc}"
+    else:
+        status, message = "error", str(exc)
+    retry_at = _retry_at(exc, now, retry_after_error)
+    log.error("Hub poll of %s failed: %s", org, message)
+    with session_scope(session_factory) as session:
+        state = source_state.get_state(session, KIND, org)
+        source_state.record_failure(session, state, now, message, retry_at)
+    return OrgResult(
+        org, status, error=message, retry_at=retry_at, rate_limited=isinstance(exc, HubRateLimited)
+    )
+
+
+# -- families and new architectures ------------------------------------------------------------------------
+
+
+def refresh_release_facts(session: Session) -> int:
+    """Recompute release families and new-architecture flags over every original of a watched publisher.
+
+    Returns how many rows changed. Derivatives and models of unwatched publishers get no family.
+    """
+    rows = session.execute(
+        select(
+            Model.id,
+            Model.repo_id,
+            Model.architectures,
+            Model.model_type,
+            Model.release_at,
+            Model.is_derivative,
+            Model.family,
+            Model.new_architecture,
+            Model.new_model_type,
+            Publisher.hub_org,
+            Publisher.watched,
+        ).join(Publisher, Model.publisher_id == Publisher.id, isouter=True)
+    ).all()
+    candidates = [
+        ReleaseCandidate(
+            id=r.id,
+            repo_id=r.repo_id,
+            org=r.hub_org or r.repo_id.split("/", 1)[0],
+            architecture=(r.architectures or [None])[0],
+            model_type=r.model_type,
+            release_at=r.release_at,
+        )
+        for r in rows
+        if not r.is_derivative and r.watched
+    ]
+    facts = assign_families(candidates)
+    changed = 0
+    for r in rows:
+        fact = facts.get(r.id)
+        wanted = (fact.family, fact.new_architecture, fact.new_model_type) if fact else (None, False, False)
+        if (r.family, bool(r.new_architecture), bool(r.new_model_type)) != wanted:
+            row = session.get(Model, r.id)
+            assert row is not None
+            row.family, row.new_architecture, row.new_model_type = wanted
+            changed += 1
+    session.flush()
+    return changed

@@ -1,0 +1,101 @@
+"""Watched publishers: catalog data loaded from a CSV (``hub_org,name,country,confidence``)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models.publisher import Publisher
+from app.sources.hub.types import InvalidName, check_org
+
+REQUIRED_COLUMNS = ("hub_org", "name", "country")
+
+
+class PublishersFileError(ValueError):
+    """The publishers CSV cannot be used; nothing was written."""
+
+
+@dataclass(frozen=True)
+class PublisherRow:
+    hub_org: str
+    name: str
+    country: str | None
+    confidence: str | None
+
+
+def default_publishers_path() -> Path:
+    """The bundled default list (a copy of shared/data/publishers.csv)."""
+    return Path(str(resources.files("app") / "data" / "publishers.csv"))
+
+
+def read_publishers(path: Path | None = None) -> list[PublisherRow]:
+    """Parse and validate the whole file before anything is written; raises ``PublishersFileError``."""
+    path = path or default_publishers_path()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise PublishersFileError(f"cannot read publishers file {path}: {exc}") from exc
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise PublishersFileError(f"{path}: missing column(s) {', '.join(missing)}")
+    rows: dict[str, PublisherRow] = {}
+    errors: list[str] = []
+    for line, raw in enumerate(reader, start=2):
+        org = (raw.get("hub_org") or "").strip()
+        try:
+            check_org(org)
+        except InvalidName as exc:
+            errors.append(f"line {line}: {exc}")
+            continue
+        if org in rows:
+            errors.append(f"line {line}: duplicate hub_org {org!r}")
+            continue
+        rows[org] = PublisherRow(
+            hub_org=org,
+            name=(raw.get("name") or "").strip() or org,
+            country=(raw.get("country") or "").strip() or None,
+            confidence=(raw.get("confidence") or "").strip() or None,
+        )
+    if errors:
+        raise PublishersFileError(f"{path}: " + "; ".join(errors))
+    return list(rows.values())
+
+
+def sync_publishers(session: Session, path: Path | None = None) -> list[str]:
+    """Make the Publisher rows match the file; returns the watched org names (file order).
+
+    Orgs that left the file stay in the database (their models keep their publisher) but are no longer
+    watched. The caller commits.
+    """
+    rows = read_publishers(path)
+    existing = {p.hub_org: p for p in session.execute(select(Publisher)).scalars()}
+    for row in rows:
+        publisher = existing.get(row.hub_org)
+        if publisher is None:
+            publisher = Publisher(hub_org=row.hub_org)
+            session.add(publisher)
+        publisher.name = row.name
+        publisher.country = row.country
+        publisher.confidence = row.confidence
+        publisher.watched = True
+    listed = {row.hub_org for row in rows}
+    for org, publisher in existing.items():
+        if org not in listed:
+            publisher.watched = False
+    session.flush()
+    return [row.hub_org for row in rows]
+
+
+def watched_orgs(session: Session) -> list[str]:
+    """Org names currently watched, alphabetically."""
+    return list(
+        session.execute(
+            select(Publisher.hub_org).where(Publisher.watched.is_(True)).order_by(Publisher.hub_org)
+        ).scalars()
+    )

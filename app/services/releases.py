@@ -1,0 +1,233 @@
+"""Pure release rules: original or derivative, release families, new architectures, release time.
+
+Nothing here touches the database or the clock: callers pass plain values and ``now``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+OBSERVED = "observed"
+IMPORTED = "imported"
+CREATED_AT_ESTIMATE = "created_at_estimate"
+# Lower is better: seen turning public, then a dated fact with a source, then the repo creation time.
+SOURCE_RANK = {OBSERVED: 0, IMPORTED: 1, CREATED_AT_ESTIMATE: 2}
+
+FAMILY_WINDOW = timedelta(days=3)
+"""Sibling repos (Base / Instruct / FP8 …) of one architecture released within this span form one family."""
+
+_QUANT_NAME = re.compile(r"(?i)(?:^|[-_.])(gguf|awq|gptq|exl2|mlx|bnb|4bit|8bit|int4|int8|nf4)(?:$|[-_.])")
+
+
+# -- classification ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Classification:
+    """``kind`` is ``original``, ``family_member``, or a derivative kind (``finetune``, ``quantized``,
+    ``adapter``, ``merge``); ``reason`` says which evidence decided."""
+
+    is_derivative: bool
+    kind: str
+    reason: str
+
+
+def classify(
+    repo_id: str, base_models: Sequence[tuple[str, str]], tags: Iterable[str], library_name: str | None
+) -> Classification:
+    """Original release by its publisher, or a derivative of someone else's model.
+
+    ``base_models`` are (relation, repo_id) pairs from ``base_model:*`` tags. A repo whose bases all belong
+    to its own org (an Instruct or FP8 variant of the publisher's Base) is a family member, not a
+    derivative.
+    """
+    org = repo_id.split("/", 1)[0]
+    foreign = [(rel, repo) for rel, repo in base_models if repo.split("/", 1)[0].lower() != org.lower()]
+    if foreign:
+        relation, base = foreign[0]
+        kind = relation or "finetune"
+        if len(foreign) > 1 and not relation:
+            kind = "merge"
+        return Classification(True, kind, f"{kind} of {base} (base_model lineage)")
+    if base_models:
+        return Classification(False, "family_member", f"variant of its publisher's {base_models[0][1]}")
+    tag_set = {t.lower() for t in tags}
+    if tag_set & {"merge", "mergekit"}:
+        return Classification(True, "merge", "merge tags without lineage")
+    if library_name == "peft" or tag_set & {"lora", "adapter", "peft"}:
+        return Classification(True, "adapter", "adapter (peft/LoRA) without lineage")
+    return Classification(False, "original", "no base_model lineage")
+
+
+def looks_quantized(repo_id: str) -> bool:
+    """A name like ``…-GGUF`` / ``…-AWQ``: used only to explain, never alone to call a model a derivative
+    (publishers ship their own quantisations)."""
+    return bool(_QUANT_NAME.search(repo_id.split("/", 1)[-1]))
+
+
+# -- release time -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReleaseTime:
+    """A release time with where it comes from (``observed``/``imported``/``created_at_estimate``)."""
+
+    at: datetime
+    source: str
+    precision: str = "second"
+    detail: str | None = None
+    confidence: str | None = None
+
+
+def choose_release_time(current: ReleaseTime | None, candidate: ReleaseTime) -> ReleaseTime:
+    """Keep the better-sourced time. Two observations keep the earlier; a newer import replaces an
+    older one (it is the corrected fact)."""
+    if current is None:
+        return candidate
+    rank_current, rank_candidate = SOURCE_RANK[current.source], SOURCE_RANK[candidate.source]
+    if rank_candidate < rank_current:
+        return candidate
+    if rank_candidate > rank_current:
+        return current
+    if candidate.source == OBSERVED:
+        return candidate if candidate.at < current.at else current
+    return candidate
+
+
+def poll_release_time(created_at: datetime, *, seen_turning_public: bool, now: datetime) -> ReleaseTime:
+    """The release time the poller can vouch for when it first sees a repo public.
+
+    A repo that appears in a later cycle of a publisher whose full listing was read before turned public
+    since that listing: ``now`` is observed. Otherwise the poller only knows ``createdAt``, an estimate.
+    """
+    if seen_turning_public:
+        return ReleaseTime(now, OBSERVED, "second", "first seen public by the Hub poller", "high")
+    return ReleaseTime(created_at, CREATED_AT_ESTIMATE, "second", "Hub createdAt (repo creation time)", "low")
+
+
+def webhook_release_time(received_at: datetime) -> ReleaseTime:
+    """A webhook saying the repo was created public or turned public."""
+    return ReleaseTime(received_at, OBSERVED, "second", "Hub webhook (turned public)", "high")
+
+
+class ReleaseDateError(ValueError):
+    """A ``public_release_date`` that is not an ISO-8601 date or time with an offset."""
+
+
+def parse_release_date(value: str) -> tuple[datetime, str]:
+    """``2024-07-23`` → (start of that day UTC, ``day``); ``2024-07-23T15:00:00Z`` → (that time, ``second``).
+
+    A time without an offset is refused rather than guessed.
+    """
+    value = value.strip()
+    if not value:
+        raise ReleaseDateError("empty release date")
+    if len(value) == 10:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError as exc:
+            raise ReleaseDateError(f"{value!r} is not an ISO-8601 date: {exc}") from exc
+        return datetime(day.year, day.month, day.day, tzinfo=UTC), "day"
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ReleaseDateError(f"{value!r} is not an ISO-8601 date or time: {exc}") from exc
+    if parsed.tzinfo is None:
+        raise ReleaseDateError(f"{value!r} has no UTC offset (write e.g. {value}Z)")
+    return parsed.astimezone(UTC), "second"
+
+
+# -- families and new architectures -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReleaseCandidate:
+    """What family grouping and new-architecture detection need to know about one original model."""
+
+    id: int
+    repo_id: str
+    org: str
+    architecture: str | None
+    model_type: str | None
+    release_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReleaseFacts:
+    family: str
+    new_architecture: bool
+    new_model_type: bool
+
+
+def assign_families(candidates: Iterable[ReleaseCandidate]) -> dict[int, ReleaseFacts]:
+    """Group originals into release families and flag the first family of each architecture/model_type.
+
+    A family is one publisher's repos of one architecture and model_type released within
+    ``FAMILY_WINDOW`` of the family's first member; its key is that first member's repo id. A family is
+    new for an architecture (or model_type) when no earlier family of any watched publisher carries it.
+    Models without a release time form their own family and are never new.
+    """
+    groups: dict[tuple[str, str | None, str | None], list[ReleaseCandidate]] = defaultdict(list)
+    facts: dict[int, ReleaseFacts] = {}
+    for c in candidates:
+        if c.release_at is None:
+            facts[c.id] = ReleaseFacts(c.repo_id, False, False)
+        else:
+            groups[(c.org.lower(), c.architecture, c.model_type)].append(c)
+
+    families: list[tuple[datetime, str, list[ReleaseCandidate]]] = []
+    for members in groups.values():
+        members.sort(key=lambda c: (c.release_at, c.repo_id))
+        current: list[ReleaseCandidate] = []
+        for c in members:
+            assert c.release_at is not None
+            if current and c.release_at - current[0].release_at > FAMILY_WINDOW:  # type: ignore[operator]
+                families.append((current[0].release_at, current[0].repo_id, current))  # type: ignore[arg-type]
+                current = []
+            current.append(c)
+        if current:
+            families.append((current[0].release_at, current[0].repo_id, current))  # type: ignore[arg-type]
+
+    families.sort(key=lambda f: (f[0], f[1]))
+    first_arch: dict[str, str] = {}
+    first_type: dict[str, str] = {}
+    for _, key, members in families:
+        arch, model_type = members[0].architecture, members[0].model_type
+        if arch:
+            first_arch.setdefault(arch, key)
+        if model_type:
+            first_type.setdefault(model_type, key)
+    for _, key, members in families:
+        for c in members:
+            facts[c.id] = ReleaseFacts(
+                family=key,
+                new_architecture=bool(c.architecture) and first_arch.get(c.architecture or "") == key,
+                new_model_type=bool(c.model_type) and first_type.get(c.model_type or "") == key,
+            )
+    return facts
+
+
+def import_conflicts(
+    imported_architecture: str | None,
+    imported_model_type: str | None,
+    imported_release_at: datetime | None,
+    hub_architectures: Sequence[str],
+    hub_model_type: str | None,
+    hub_created_at: datetime | None,
+) -> str | None:
+    """Where an imported fact disagrees with what the Hub says, as one readable line (None if it agrees)."""
+    problems = []
+    if imported_architecture and hub_architectures and imported_architecture not in hub_architectures:
+        problems.append(f"architecture: imported {imported_architecture}, Hub {', '.join(hub_architectures)}")
+    if imported_model_type and hub_model_type and imported_model_type != hub_model_type:
+        problems.append(f"model_type: imported {imported_model_type}, Hub {hub_model_type}")
+    # A day-precision date is the start of the day; a repo created later that same day is no conflict.
+    if imported_release_at and hub_created_at and imported_release_at + timedelta(days=1) <= hub_created_at:
+        problems.append(
+            f"release date {imported_release_at.date()} is before the repo was created ({hub_created_at:%Y-%m-%d})"
+        )
+    return "; ".join(problems) or None

@@ -1,0 +1,291 @@
+"""poll_publishers against the fake Hub on both databases: storing, release times, renames, deletions,
+rate limits and recovery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models.model import Model
+from app.models.publisher import Publisher
+from app.models.source_state import SourceState
+from app.services.hub_watch import poll_publishers
+from app.services.releases import CREATED_AT_ESTIMATE, OBSERVED
+from app.sources.hub import HubClient
+from app.sources.hub.budget import RequestBudget
+from tests.fakes.fake_hub import FakeHub
+
+NOW = datetime(2025, 10, 1, 12, 0, tzinfo=UTC)
+OLD = datetime(2024, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def factory(session: Session) -> sessionmaker[Session]:
+    """Sessions sharing the test's rolled-back connection; their commits become savepoints."""
+    return sessionmaker(
+        bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def hub() -> Iterator[FakeHub]:
+    with FakeHub(page_size=2) as fake:
+        fake.add_model(
+            "acme",
+            "Acme-1-Base",
+            architectures=["AcmeForCausalLM"],
+            model_type="acme",
+            created_at=OLD,
+            parameters=7_000_000_000,
+        )
+        fake.add_model(
+            "acme",
+            "Acme-1-Instruct",
+            architectures=["AcmeForCausalLM"],
+            model_type="acme",
+            created_at=OLD + timedelta(hours=3),
+            base_models=["acme/Acme-1-Base"],
+        )
+        fake.add_model(
+            "acme",
+            "Acme-0",
+            architectures=["LlamaForCausalLM"],
+            model_type="llama",
+            created_at=OLD - timedelta(days=300),
+        )
+        fake.add_model(
+            "beta",
+            "Beta-7B",
+            architectures=["BetaForCausalLM"],
+            model_type="beta",
+            created_at=OLD + timedelta(days=10),
+            auto_map=True,
+        )
+        fake.add_model(
+            "beta",
+            "Acme-1-Instruct-AWQ",
+            architectures=["AcmeForCausalLM"],
+            model_type="acme",
+            created_at=OLD + timedelta(days=2),
+            base_models=[("quantized", "acme/Acme-1-Instruct")],
+        )
+        yield fake
+
+
+@pytest.fixture
+def client(hub: FakeHub) -> Iterator[HubClient]:
+    with HubClient(hub.url, None, 2.0, backoff_seconds=0, sleep=lambda _s: None) as hub_client:
+        yield hub_client
+
+
+def models(session: Session) -> dict[str, Model]:
+    session.expire_all()
+    return {m.repo_id: m for m in session.execute(select(Model)).scalars()}
+
+
+def state(session: Session, org: str) -> SourceState:
+    session.expire_all()
+    return session.execute(
+        select(SourceState).where(SourceState.kind == "hub_publisher", SourceState.name == org)
+    ).scalar_one()
+
+
+def test_first_cycle_stores_models_with_created_at_estimates(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
+) -> None:
+    report = poll_publishers(factory, client, ["acme", "beta"], NOW)
+    assert report.ok, report.results
+    assert [r.new for r in report.results] == [3, 2]
+    rows = models(session)
+    assert set(rows) == {
+        "acme/Acme-1-Base",
+        "acme/Acme-1-Instruct",
+        "acme/Acme-0",
+        "beta/Beta-7B",
+        "beta/Acme-1-Instruct-AWQ",
+    }
+    base = rows["acme/Acme-1-Base"]
+    assert base.hub_id == hub.hub_id("acme/Acme-1-Base")
+    assert (base.release_at, base.release_at_source) == (OLD, CREATED_AT_ESTIMATE)
+    assert base.first_seen_public_at == NOW and base.parameters == 7_000_000_000
+    assert (
+        base.publisher_id == session.execute(select(Publisher.id).where(Publisher.hub_org == "acme")).scalar()
+    )
+    instruct = rows["acme/Acme-1-Instruct"]
+    assert not instruct.is_derivative and instruct.family == base.family == "acme/Acme-1-Base"
+    assert base.new_architecture and instruct.new_architecture
+    assert rows["beta/Acme-1-Instruct-AWQ"].is_derivative and rows["beta/Acme-1-Instruct-AWQ"].family is None
+    assert rows["beta/Beta-7B"].uses_remote_code
+    assert rows["acme/Acme-0"].new_architecture  # the first LlamaForCausalLM LaunchGap knows of
+    st = state(session, "acme")
+    assert st.last_success_at == NOW and st.last_error is None and st.cursor["complete_listing_at"]
+
+
+def test_second_cycle_is_idempotent_and_new_repo_is_observed_whatever_its_created_at(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
+) -> None:
+    poll_publishers(factory, client, ["acme"], NOW)
+    report = poll_publishers(factory, client, ["acme"], NOW + timedelta(minutes=15))
+    assert report.results[0].new == 0 and report.results[0].updated == 0
+    assert len(models(session)) == 3
+    # Created long ago (privately), made public now: it sorts deep in the list but is still seen.
+    hub.add_model(
+        "acme",
+        "Acme-2",
+        architectures=["Acme2ForCausalLM"],
+        model_type="acme2",
+        created_at=OLD - timedelta(days=30),
+        private=True,
+    )
+    poll_publishers(factory, client, ["acme"], NOW + timedelta(minutes=30))
+    assert "acme/Acme-2" not in models(session)
+    hub.make_public("acme/Acme-2")
+    seen_at = NOW + timedelta(minutes=45)
+    poll_publishers(factory, client, ["acme"], seen_at)
+    row = models(session)["acme/Acme-2"]
+    assert (row.release_at, row.release_at_source, row.release_at_precision) == (seen_at, OBSERVED, "second")
+    assert row.new_architecture
+
+
+def test_cycle_cut_short_by_rate_limit_does_not_make_old_repos_look_new(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub
+) -> None:
+    budget_client = HubClient(hub.url, None, 2.0, budget=RequestBudget(1), backoff_seconds=0)
+    with budget_client:
+        report = poll_publishers(factory, budget_client, ["acme", "beta"], NOW)
+    assert report.rate_limited
+    assert [r.status for r in report.results] == ["partial", "deferred"]
+    assert state(session, "acme").last_error and "rate limit" in state(session, "acme").last_error
+    assert "complete_listing_at" not in state(session, "acme").cursor
+    assert len([m for m in models(session).values() if m.repo_id.startswith("acme/")]) == 2
+    # Next cycle (fresh budget) completes: the rest are still first-listing estimates, not "observed".
+    with HubClient(hub.url, None, 2.0, backoff_seconds=0) as fresh:
+        report = poll_publishers(factory, fresh, ["acme", "beta"], NOW + timedelta(minutes=15))
+    assert report.ok
+    rows = models(session)
+    assert all(m.release_at_source == CREATED_AT_ESTIMATE for m in rows.values())
+    assert state(session, "acme").last_error is None
+
+
+def test_rename_deletion_private_again_and_back(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
+) -> None:
+    poll_publishers(factory, client, ["acme"], NOW)
+    before = models(session)
+    hub.rename("acme/Acme-1-Instruct", "acme/Acme-1-Chat")
+    hub.delete("acme/Acme-0")
+    hub.make_private("acme/Acme-1-Base")
+    later = NOW + timedelta(hours=1)
+    report = poll_publishers(factory, client, ["acme"], later)
+    assert report.ok
+    assert (report.results[0].renamed, report.results[0].gone) == (1, 2)
+    rows = models(session)
+    chat = rows["acme/Acme-1-Chat"]
+    assert chat.id == before["acme/Acme-1-Instruct"].id and "acme/Acme-1-Instruct" not in rows
+    assert chat.release_at == before["acme/Acme-1-Instruct"].release_at
+    assert rows["acme/Acme-0"].visibility == "gone" and rows["acme/Acme-0"].gone_at == later
+    assert rows["acme/Acme-1-Base"].visibility == "gone"
+    hub.make_public("acme/Acme-1-Base")
+    poll_publishers(factory, client, ["acme"], later + timedelta(hours=1))
+    base = models(session)["acme/Acme-1-Base"]
+    assert base.visibility == "public" and base.gone_at is None
+    assert base.release_at == OLD  # made public again is not a new release
+
+
+def test_moved_to_another_org_follows_the_repo(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
+) -> None:
+    poll_publishers(factory, client, ["acme"], NOW)
+    hub.rename("acme/Acme-0", "acme-legacy/Acme-0")
+    poll_publishers(factory, client, ["acme"], NOW + timedelta(hours=1))
+    row = models(session)["acme-legacy/Acme-0"]
+    assert row.visibility == "public"
+    assert (
+        row.publisher_id
+        == session.execute(select(Publisher.id).where(Publisher.hub_org == "acme-legacy")).scalar()
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (lambda hub: hub.fail_next(500, times=10), "500"),
+        (lambda hub: hub.malformed_next(), "malformed JSON"),
+        (lambda hub: hub.fail_next(401), "401"),
+        (lambda hub: hub.fail_next(403), "403"),
+        (lambda hub: hub.rate_limit_next(reset=120), "rate limit"),
+        (lambda hub: hub.oversized_next(2_000_000), "cap"),
+    ],
+)
+def test_faults_are_recorded_and_the_next_cycle_recovers(
+    session: Session,
+    factory: sessionmaker[Session],
+    hub: FakeHub,
+    fault,
+    expected: str,  # type: ignore[no-untyped-def]
+) -> None:
+    with HubClient(
+        hub.url, None, 2.0, backoff_seconds=0, max_retries=1, max_body_bytes=1_000_000, sleep=lambda _s: None
+    ) as client:
+        poll_publishers(factory, client, ["acme"], NOW)
+        fault(hub)
+        report = poll_publishers(factory, client, ["acme"], NOW + timedelta(minutes=15))
+        assert not report.ok and expected in (report.results[0].error or "")
+        st = state(session, "acme")
+        assert expected in (st.last_error or "") and st.consecutive_errors == 1 and st.next_check_at
+        assert len(models(session)) == 3 and all(m.visibility == "public" for m in models(session).values())
+        hub.clear_faults()
+        client.budget._blocked_until = 0.0  # the Hub's wait is over by the next cycle
+        assert poll_publishers(factory, client, ["acme"], NOW + timedelta(hours=1)).ok
+    assert state(session, "acme").last_error is None and len(models(session)) == 3
+
+
+def test_unknown_org_is_reported(session: Session, factory: sessionmaker[Session], client: HubClient) -> None:
+    report = poll_publishers(factory, client, ["acme", "ghost-org", "bad/name"], NOW)
+    statuses = {r.org: r.status for r in report.results}
+    assert statuses == {"acme": "ok", "ghost-org": "not_found"}
+    assert report.problems and "bad/name" in report.problems[0]
+    assert "does not exist" in (state(session, "ghost-org").last_error or "")
+
+
+def test_rejected_items_are_reported_and_the_rest_kept(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
+) -> None:
+    hub.fail_next(
+        200,
+        path_contains="/api/models",
+        body=(
+            b'[{"_id": "6698d8a0653e4babe21e1e7d", "id": "acme/Good", "createdAt": "2024-07-18T08:56:00.000Z"},'
+            b' {"id": "acme/No-Id"}]'
+        ),
+    )
+    report = poll_publishers(factory, client, ["acme"], NOW)
+    assert report.results[0].status == "partial" and "rejected" in (report.results[0].error or "")
+    assert "acme/Good" in models(session)
+
+
+def test_imported_placeholder_takes_its_hub_id(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
+) -> None:
+    session.add(
+        Model(
+            repo_id="acme/Acme-1-Base",
+            architectures=["AcmeForCausalLM"],
+            model_type="acme",
+            release_at=OLD + timedelta(days=3),
+            release_at_source="imported",
+            release_at_precision="day",
+            hub_extra={"imported": {"architecture": "AcmeForCausalLM", "model_type": "acme"}},
+        )
+    )
+    session.commit()
+    poll_publishers(factory, client, ["acme"], NOW)
+    row = models(session)["acme/Acme-1-Base"]
+    assert row.hub_id == hub.hub_id("acme/Acme-1-Base")
+    assert (row.release_at_source, row.release_at_precision) == ("imported", "day")
+    assert row.release_conflict is None
+    assert len([m for m in models(session).values() if m.repo_id == "acme/Acme-1-Base"]) == 1
