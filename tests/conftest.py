@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from app.db.migrate import upgrade
 from app.db.session import create_db_engine
 
+from .fakes.fake_hub import fake_hub  # noqa: F401  (a fixture shared by many tests)
+
 POSTGRES_URL_ENV = "LAUNCHGAP_TEST_POSTGRES_URL"
 REQUIRE_ALL = os.environ.get("LAUNCHGAP_REQUIRE_ALL_TESTS") == "1"
 DIALECTS = ["sqlite", "postgresql"]

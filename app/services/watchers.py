@@ -58,7 +58,16 @@ class WatcherLoop:
 
     def hub_cycle(self) -> None:
         """One Hub polling cycle over every watched publisher (errors are recorded per publisher)."""
-        poll_publishers(self.factory, HubClient.from_settings(self.settings), None, self.clock())
+        with HubClient.from_settings(self.settings) as client:
+            poll_publishers(
+                self.factory,
+                client,
+                None,
+                self.clock(),
+                owner=self.owner,
+                interval=timedelta(seconds=self.settings.watch_interval_seconds),
+                retry_after_error=timedelta(seconds=self.settings.retry_after_error_seconds),
+            )
 
     def runtime_cycle(self) -> None:
         """Scan every runtime that is due and whose lease this process wins."""
