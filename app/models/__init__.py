@@ -1,5 +1,7 @@
 """ORM models, one module per aggregate. Importing this package registers every table on ``Base.metadata``."""
 
+from app.models.api_token import ApiToken
+from app.models.claim import SupportClaim
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.runtime import HardwareSku, Runtime, RuntimeVendor, Vendor
@@ -8,12 +10,14 @@ from app.models.support import SupportEvent, SupportKey
 from app.models.webhook_delivery import WebhookDelivery
 
 __all__ = [
+    "ApiToken",
     "HardwareSku",
     "Model",
     "Publisher",
     "Runtime",
     "RuntimeVendor",
     "SourceState",
+    "SupportClaim",
     "SupportEvent",
     "SupportKey",
     "Vendor",
