@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,16 @@ def make_http_client(timeout: float) -> httpx2.Client:
         follow_redirects=True,
         timeout=httpx2.Timeout(timeout),
     )
+
+
+_BUDGETS: dict[tuple[str, int], RequestBudget] = {}
+_BUDGETS_LOCK = threading.Lock()
+
+
+def shared_budget(endpoint: str, limit: int) -> RequestBudget:
+    """One budget per endpoint for the whole process, so clients built per cycle or per webhook share it."""
+    with _BUDGETS_LOCK:
+        return _BUDGETS.setdefault((endpoint.rstrip("/"), limit), RequestBudget(limit))
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -115,7 +126,7 @@ class HubClient:
             settings.hub_endpoint,
             token,
             settings.hub_timeout_seconds,
-            budget=RequestBudget(settings.hub_request_budget),
+            budget=shared_budget(settings.hub_endpoint, settings.hub_request_budget),
             page_size=settings.hub_page_size,
             max_retry_wait=settings.hub_max_retry_wait_seconds,
         )

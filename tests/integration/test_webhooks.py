@@ -1,0 +1,222 @@
+"""POST /hooks/huggingface with the fake Hub behind it, on both databases."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.api.deps import get_now, get_session
+from app.api.routes import hooks
+from app.config import Settings
+from app.models.model import Model
+from app.models.webhook_delivery import WebhookDelivery
+from app.services.hub_watch import poll_publishers
+from app.services.publishers import sync_publishers
+from app.sources.hub import HubClient
+from tests.fakes.fake_hub import FakeHub
+
+SAMPLES = Path(__file__).resolve().parents[1] / "unit" / "hub" / "samples"
+NOW = datetime(2025, 10, 1, 12, 0, tzinfo=UTC)
+OLD = datetime(2025, 9, 1, tzinfo=UTC)
+SECRET = "s3cret-value-42"
+
+
+def payload(name: str, **changes: Any) -> dict[str, Any]:
+    body = json.loads((SAMPLES / name).read_text())
+    body.pop("_comment", None)
+    body = copy.deepcopy(body)
+    for key, value in changes.items():
+        if key == "repo":
+            body["repo"].update(value)
+        else:
+            body[key] = value
+    return body
+
+
+@pytest.fixture
+def factory(session: Session) -> sessionmaker[Session]:
+    return sessionmaker(
+        bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def hub() -> Iterator[FakeHub]:
+    with FakeHub() as fake:
+        fake.add_model("acme", "Acme-1", architectures=["AcmeForCausalLM"], model_type="acme", created_at=OLD)
+        fake.add_model(
+            "acme",
+            "Acme-2",
+            architectures=["Acme2ForCausalLM"],
+            model_type="acme2",
+            created_at=OLD,
+            private=True,
+        )
+        yield fake
+
+
+def make_app(factory: sessionmaker[Session], hub: FakeHub, secret: str | None) -> TestClient:
+    app = FastAPI()
+    app.include_router(hooks.router)
+    app.state.session_factory = factory
+    app.state.settings = Settings(hub_endpoint=hub.url, hub_webhook_secret=secret, hub_timeout_seconds=2)
+
+    def session_dep() -> Iterator[Session]:
+        db = factory()
+        try:
+            yield db
+        finally:
+            db.close()
+
+    app.dependency_overrides[get_session] = session_dep
+    app.dependency_overrides[get_now] = lambda: NOW
+    return TestClient(app)
+
+
+@pytest.fixture
+def api(session: Session, factory: sessionmaker[Session], hub: FakeHub) -> TestClient:
+    with factory() as db:
+        sync_publishers(db, None)
+        db.commit()
+    with HubClient(hub.url, None, 2.0, backoff_seconds=0) as client:
+        poll_publishers(factory, client, ["acme"], NOW - timedelta(hours=1))
+    return make_app(factory, hub, SECRET)
+
+
+def post(api: TestClient, body: Any, secret: str | None = SECRET) -> Any:
+    headers = {"X-Webhook-Secret": secret} if secret is not None else {}
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return api.post("/hooks/huggingface", content=content, headers=headers)
+
+
+def model(session: Session, repo_id: str) -> Model | None:
+    session.expire_all()
+    return session.execute(select(Model).where(Model.repo_id == repo_id)).scalar_one_or_none()
+
+
+def test_no_secret_configured_is_404(factory: sessionmaker[Session], hub: FakeHub) -> None:
+    client = make_app(factory, hub, None)
+    assert post(client, payload("webhook.repo_created.assembled_from_docs.json")).status_code == 404
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x", SECRET.upper()])
+def test_wrong_secret_is_401_and_changes_nothing(
+    api: TestClient, session: Session, secret: str | None
+) -> None:
+    response = post(api, payload("webhook.repo_created.assembled_from_docs.json"), secret=secret)
+    assert response.status_code == 401
+    assert session.execute(select(func.count()).select_from(WebhookDelivery)).scalar() == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[]",
+        json.dumps({"event": {"action": "create"}}).encode(),
+        json.dumps({"repo": {}}).encode(),
+    ],
+)
+def test_bad_bodies_are_400_with_a_reason(api: TestClient, body: bytes) -> None:
+    response = post(api, body)
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+def test_made_public_webhook_records_an_observed_release_and_a_replay_is_a_duplicate(
+    api: TestClient, session: Session, hub: FakeHub
+) -> None:
+    assert model(session, "acme/Acme-2") is None
+    hub.make_public("acme/Acme-2")
+    body = payload(
+        "webhook.repo_made_public.assembled_from_docs.json",
+        repo={"name": "acme/Acme-2", "id": hub.hub_id("acme/Acme-2")},
+        unknownNewField={"x": 1},
+    )
+    first = post(api, body)
+    assert first.status_code == 202, first.json()
+    row = model(session, "acme/Acme-2")
+    assert row is not None
+    assert (row.release_at, row.release_at_source) == (NOW, "observed")
+    assert row.new_architecture
+    requests_before = len(hub.requests)
+    replay = post(api, body)
+    assert replay.status_code == 200 and replay.json()["status"] == "duplicate"
+    assert len(hub.requests) == requests_before  # a replay triggers no refresh
+    assert session.execute(select(func.count()).select_from(WebhookDelivery)).scalar() == 1
+    assert session.execute(select(WebhookDelivery.outcome)).scalar_one().startswith("refreshed")
+
+
+def test_private_again_and_delete_mark_gone(api: TestClient, session: Session, hub: FakeHub) -> None:
+    hub_id = hub.hub_id("acme/Acme-1")
+    flip = payload(
+        "webhook.repo_made_public.assembled_from_docs.json",
+        repo={"name": "acme/Acme-1", "id": hub_id, "private": True},
+        updatedConfig={"private": True},
+    )
+    assert post(api, flip).status_code == 202
+    row = model(session, "acme/Acme-1")
+    assert row is not None and row.visibility == "gone" and row.gone_at == NOW
+    deleted = payload(
+        "webhook.repo_created.assembled_from_docs.json",
+        event={"action": "delete", "scope": "repo"},
+        repo={"name": "acme/Acme-1", "id": hub_id},
+    )
+    assert post(api, deleted).status_code == 202
+    assert model(session, "acme/Acme-1") is not None  # kept, never dropped
+
+
+def test_move_is_followed(api: TestClient, session: Session, hub: FakeHub) -> None:
+    hub_id = hub.hub_id("acme/Acme-1")
+    before = model(session, "acme/Acme-1")
+    assert before is not None
+    hub.rename("acme/Acme-1", "acme/Acme-One")
+    moved = payload(
+        "webhook.repo_created.assembled_from_docs.json",
+        event={"action": "move", "scope": "repo"},
+        repo={"name": "acme/Acme-1", "id": hub_id},
+        movedTo={"name": "acme/Acme-One"},
+    )
+    assert post(api, moved).status_code == 202
+    after = model(session, "acme/Acme-One")
+    assert after is not None and after.id == before.id and after.release_at == before.release_at
+
+
+def test_content_push_refreshes_and_unwatched_or_other_repo_types_are_ignored(
+    api: TestClient, session: Session, hub: FakeHub
+) -> None:
+    push = payload(
+        "webhook.repo_content_push.assembled_from_docs.json",
+        repo={"name": "acme/Acme-1", "id": hub.hub_id("acme/Acme-1")},
+    )
+    assert post(api, push).status_code == 202
+    other = payload("webhook.repo_content_push.assembled_from_docs.json")  # some-user/some-repo: not watched
+    assert post(api, other).status_code == 202
+    dataset = payload(
+        "webhook.repo_created.assembled_from_docs.json", repo={"type": "dataset", "name": "acme/d"}
+    )
+    assert post(api, dataset).status_code == 202
+    outcomes = list(session.execute(select(WebhookDelivery.outcome).order_by(WebhookDelivery.id)).scalars())
+    assert outcomes[0].startswith("refreshed")
+    assert outcomes[1].startswith("ignored") and outcomes[2].startswith("ignored")
+
+
+def test_hub_failure_during_processing_is_recorded(api: TestClient, session: Session, hub: FakeHub) -> None:
+    hub.fail_next(403, path_contains="/api/models/acme")
+    push = payload(
+        "webhook.repo_content_push.assembled_from_docs.json",
+        repo={"name": "acme/Acme-1", "id": hub.hub_id("acme/Acme-1"), "headSha": "f" * 40},
+    )
+    assert post(api, push).status_code == 202
+    outcome = session.execute(select(WebhookDelivery.outcome)).scalar_one()
+    assert outcome.startswith("error:") and "403" in outcome
