@@ -1,0 +1,95 @@
+"""``launchgap watch …`` and ``launchgap import releases FILE.csv``: parse, call a service, print."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from app.config import get_settings
+
+
+def register(cli: typer.Typer) -> None:
+    """Add the ``watch`` group and the ``import`` group to the ``launchgap`` command."""
+    watch = typer.Typer(help="Watch sources for new releases and support.", invoke_without_command=True)
+    importer = typer.Typer(help="Import facts from files.", no_args_is_help=True)
+
+    @watch.callback()
+    def watch_all(ctx: typer.Context) -> None:
+        """Without a sub-command: run every watcher in a loop until interrupted."""
+        if ctx.invoked_subcommand is None:
+            from app.services.watchers import run_forever
+
+            run_forever(get_settings())
+
+    @watch.command("hub")
+    def watch_hub(
+        once: bool = typer.Option(False, "--once", help="Run one cycle and exit."),
+        org: list[str] = typer.Option(None, "--org", help="Poll only this org (repeatable)."),
+    ) -> None:
+        """Poll the watched Hugging Face publishers (the endpoint comes from the settings / HF_ENDPOINT)."""
+        from app.db.session import create_db_engine, session_factory, session_scope
+        from app.services.hub_watch import poll_publishers
+        from app.services.publishers import sync_publishers
+        from app.sources.hub.client import HubClient
+
+        if not once:
+            from app.services.watchers import run_forever
+
+            run_forever(get_settings())
+            return
+        settings = get_settings()
+        engine = create_db_engine(settings.database_url)
+        factory = session_factory(engine)
+        with session_scope(factory) as session:
+            watched = sync_publishers(session, settings.publishers_file)
+        orgs = list(org) if org else (settings.hub_orgs or watched)
+        with HubClient.from_settings(settings) as client:
+            report = poll_publishers(factory, client, orgs, datetime.now(UTC))
+        engine.dispose()
+        for problem in report.problems:
+            typer.echo(f"error: {problem}", err=True)
+        for r in report.results:
+            line = f"{r.org}: {r.status} pages={r.pages} listed={r.listed} new={r.new} updated={r.updated}"
+            line += f" renamed={r.renamed} gone={r.gone}"
+            if r.error:
+                line += f" error={r.error}"
+            if r.retry_at:
+                line += f" retry_at={r.retry_at:%Y-%m-%dT%H:%M:%SZ}"
+            typer.echo(line)
+        typer.echo(
+            f"{report.requests} Hub request(s); {'rate limited' if report.rate_limited else 'complete'}"
+        )
+        if not report.ok or report.problems:
+            raise typer.Exit(1)
+
+    @importer.command("releases")
+    def import_releases_cmd(
+        file: Path = typer.Argument(..., help="CSV in the format of data/releases.csv"),
+    ) -> None:
+        """Import dated release facts (idempotent); conflicts with the Hub are flagged, not overwritten."""
+        from app.db.session import create_db_engine, session_factory, session_scope
+        from app.services.publishers import sync_publishers
+        from app.services.release_import import ReleaseFileError, import_releases
+
+        settings = get_settings()
+        engine = create_db_engine(settings.database_url)
+        try:
+            with session_scope(session_factory(engine)) as session:
+                sync_publishers(session, settings.publishers_file)
+                report = import_releases(session, file)
+        except ReleaseFileError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        finally:
+            engine.dispose()
+        typer.echo(
+            f"{report.rows} fact(s): {report.created} model(s) created, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {len(report.conflicts)} conflict(s)"
+        )
+        for conflict in report.conflicts:
+            typer.echo(f"conflict: {conflict}")
+
+    cli.add_typer(watch, name="watch")
+    cli.add_typer(importer, name="import")

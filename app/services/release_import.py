@@ -1,0 +1,193 @@
+"""``launchgap import releases FILE.csv``: dated release facts with their source and confidence.
+
+Format: the columns of shared/data/releases.csv (``hf_repo_id, org, architecture, model_type,
+public_release_date, createdAt, source, confidence, notes``). The whole file is validated before anything
+is written; re-importing the same file changes nothing. A model the Hub has not been polled for is
+created from the row (architecture and model_type as given) so a database can be built offline; a model
+the Hub knows keeps the Hub's facts and any disagreement is flagged in ``release_conflict``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models.model import Model
+from app.services.hub_watch import publisher_for, refresh_release_facts
+from app.services.releases import (
+    IMPORTED,
+    ReleaseDateError,
+    ReleaseTime,
+    choose_release_time,
+    import_conflicts,
+    parse_release_date,
+)
+from app.sources.hub.types import InvalidName, check_repo_id, parse_hub_time
+
+REQUIRED = ("hf_repo_id", "public_release_date", "source", "confidence")
+CONFIDENCES = ("high", "medium", "low")
+
+
+class ReleaseFileError(ValueError):
+    """The releases CSV cannot be imported; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ReleaseFact:
+    repo_id: str
+    architecture: str | None
+    model_type: str | None
+    release_at: datetime
+    precision: str
+    created_at: datetime | None
+    source: str
+    confidence: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did."""
+
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    conflicts: tuple[str, ...]
+
+
+def read_release_facts(path: Path) -> list[ReleaseFact]:
+    """Parse and validate every row; raises ``ReleaseFileError`` listing each bad line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ReleaseFileError(f"cannot read {path}: {exc}") from exc
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ReleaseFileError(f"{path}: missing column(s) {', '.join(missing)}")
+    facts: dict[str, ReleaseFact] = {}
+    errors: list[str] = []
+    for line, raw in enumerate(reader, start=2):
+        cells = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        try:
+            repo_id = check_repo_id(cells["hf_repo_id"])
+            release_at, precision = parse_release_date(cells["public_release_date"])
+            created_at = parse_hub_time(cells["createdAt"]) if cells.get("createdAt") else None
+            confidence = cells["confidence"].lower()
+            if confidence not in CONFIDENCES:
+                raise ValueError(f"confidence must be one of {', '.join(CONFIDENCES)}, not {confidence!r}")
+            if not cells["source"]:
+                raise ValueError("source is empty (every fact needs one)")
+            if cells.get("org") and cells["org"] != repo_id.split("/", 1)[0]:
+                raise ValueError(f"org {cells['org']!r} does not match the repo id")
+        except (InvalidName, ReleaseDateError, ValueError) as exc:
+            errors.append(f"line {line}: {exc}")
+            continue
+        if repo_id in facts:
+            errors.append(f"line {line}: {repo_id} appears twice")
+            continue
+        facts[repo_id] = ReleaseFact(
+            repo_id=repo_id,
+            architecture=cells.get("architecture") or None,
+            model_type=cells.get("model_type") or None,
+            release_at=release_at,
+            precision=precision,
+            created_at=created_at,
+            source=cells["source"],
+            confidence=confidence,
+        )
+    if errors:
+        raise ReleaseFileError(f"{path}: " + "; ".join(errors))
+    return list(facts.values())
+
+
+def import_releases(session: Session, path: Path) -> ImportReport:
+    """Import the facts in ``path`` (idempotent); the caller commits."""
+    facts = read_release_facts(path)
+    created = updated = unchanged = 0
+    conflicts: list[str] = []
+    for fact in facts:
+        row = session.execute(select(Model).where(Model.repo_id == fact.repo_id)).scalar_one_or_none()
+        if row is None:
+            row = Model(
+                repo_id=fact.repo_id,
+                architectures=[fact.architecture] if fact.architecture else [],
+                model_type=fact.model_type,
+                created_at=fact.created_at,
+                base_models=[],
+                tags=[],
+                hub_extra={},
+                visibility="public",
+            )
+            row.publisher_id = publisher_for(session, fact.repo_id.split("/", 1)[0]).id
+            session.add(row)
+            created += 1
+            before = None
+        else:
+            before = _state(row)
+        imported = {
+            "architecture": fact.architecture,
+            "model_type": fact.model_type,
+            "release_at": fact.release_at.isoformat(),
+            "precision": fact.precision,
+        }
+        row.hub_extra = {**(row.hub_extra or {}), "imported": imported}
+        current = None
+        if row.release_at is not None and row.release_at_source is not None:
+            current = ReleaseTime(
+                row.release_at,
+                row.release_at_source,
+                row.release_at_precision or "second",
+                row.release_source_detail,
+                row.release_confidence,
+            )
+        chosen = choose_release_time(
+            current, ReleaseTime(fact.release_at, IMPORTED, fact.precision, fact.source, fact.confidence)
+        )
+        row.release_at, row.release_at_source, row.release_at_precision = (
+            chosen.at,
+            chosen.source,
+            chosen.precision,
+        )
+        row.release_source_detail, row.release_confidence = chosen.detail, chosen.confidence
+        if row.hub_id is not None:
+            # The Hub has spoken: compare, never overwrite its facts.
+            row.release_conflict = import_conflicts(
+                fact.architecture,
+                fact.model_type,
+                fact.release_at,
+                row.architectures,
+                row.model_type,
+                row.created_at,
+            )
+        elif fact.created_at and not row.created_at:
+            row.created_at = fact.created_at
+        if row.release_conflict:
+            conflicts.append(f"{fact.repo_id}: {row.release_conflict}")
+        session.flush()
+        if before is not None:
+            if _state(row) == before:
+                unchanged += 1
+            else:
+                updated += 1
+    refresh_release_facts(session)
+    return ImportReport(len(facts), created, updated, unchanged, tuple(conflicts))
+
+
+def _state(row: Model) -> tuple[object, ...]:
+    return (
+        row.release_at,
+        row.release_at_source,
+        row.release_at_precision,
+        row.release_source_detail,
+        row.release_confidence,
+        row.release_conflict,
+        row.architectures,
+        row.model_type,
+        (row.hub_extra or {}).get("imported"),
+    )
