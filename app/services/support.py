@@ -1,0 +1,264 @@
+"""Runtime support scanning as a service: mirror, scan incrementally, store events idempotently.
+
+The scan engine (app/sources/runtimes/scanner.py) only reads git and returns typed events; this module
+owns the database side: SupportKey/SupportEvent rows, retractions after a force-push, and the
+SourceState cursor (kind ``runtime_repo``, one per runtime) that makes the next scan incremental.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.db.upsert import insert_ignoring_conflicts
+from app.models.runtime import Runtime
+from app.models.support import SupportEvent, SupportKey
+from app.services.catalog import sync_catalog
+from app.services.source_state import RUNTIME_REPO, get_state, record_failure, record_success
+from app.sources.git.repo import GitError, GitRepo, is_url, open_repository
+from app.sources.runtimes.catalog import RuntimeSpec
+from app.sources.runtimes.scanner import ScanError, ScanEvent, Scanner, ScanOutcome
+
+__all__ = ["ScanError", "ScanSummary", "collect_events", "scan_runtime", "store_events"]
+
+EVENT_IDENTITY = (
+    "runtime_id",
+    "support_key_id",
+    "stage",
+    "event",
+    "commit",
+    "tag",
+    "branch",
+    "sku",
+    "signal",
+)
+_CHUNK = 500
+
+
+@dataclass
+class ScanSummary:
+    """What one scan did, for the CLI and the watcher's log."""
+
+    runtime: str
+    ref: str
+    head: str
+    events_found: int
+    events_inserted: int
+    retracted: int
+    commits_walked: int
+    versions_read: int
+    keys_by_signal: dict[str, int] = field(default_factory=dict)
+    empty_signals: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _source_key(repo: str | None) -> str:
+    # Cursors are kept per source: scanning a local copy must not look like a rewrite of the remote.
+    return "default" if repo is None else f"repo:{repo}"
+
+
+def _open(spec: RuntimeSpec, data_dir: Path, repo: str | None) -> tuple[GitRepo, str | None]:
+    source = repo or spec.repo_url
+    git = open_repository(source, data_dir, spec.name)
+    evidence = source if is_url(source) else None
+    return git, evidence
+
+
+def _run_scan(
+    spec: RuntimeSpec,
+    *,
+    data_dir: Path,
+    repo: str | None,
+    ref: str | None,
+    cursor: dict[str, Any] | None,
+    progress: Callable[[str], None] | None,
+) -> ScanOutcome:
+    try:
+        git, evidence = _open(spec, data_dir, repo)
+        with git:
+            return Scanner(spec, git, evidence_url=evidence, progress=progress).scan(ref=ref, cursor=cursor)
+    except GitError as exc:
+        raise ScanError(f"{spec.name}: {exc}") from exc
+
+
+def collect_events(
+    spec: RuntimeSpec,
+    *,
+    data_dir: Path,
+    repo: str | None = None,
+    ref: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[ScanEvent]:
+    """A full scan that stores nothing (``launchgap scan --json``): every event, oldest first."""
+    outcome = _run_scan(spec, data_dir=data_dir, repo=repo, ref=ref, cursor=None, progress=progress)
+    return sorted(outcome.events, key=lambda e: (e.at, e.stage, e.key))
+
+
+def _runtime_id(session: Session, name: str) -> int:
+    runtime_id = session.execute(select(Runtime.id).where(Runtime.name == name)).scalar_one_or_none()
+    if runtime_id is None:
+        sync_catalog(session)
+        runtime_id = session.execute(select(Runtime.id).where(Runtime.name == name)).scalar_one()
+    return runtime_id
+
+
+def _key_ids(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    rows = [{"key_kind": kind, "key": key} for kind, key in sorted(pairs)]
+    for start in range(0, len(rows), _CHUNK):
+        insert_ignoring_conflicts(
+            session, SupportKey.__table__, rows[start : start + _CHUNK], ["key_kind", "key"]
+        )  # type: ignore[arg-type]
+    ids: dict[tuple[str, str], int] = {}
+    by_kind: dict[str, list[str]] = {}
+    for kind, key in pairs:
+        by_kind.setdefault(kind, []).append(key)
+    for kind, keys in by_kind.items():
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            result = session.execute(
+                select(SupportKey.id, SupportKey.key).where(
+                    SupportKey.key_kind == kind, SupportKey.key.in_(chunk)
+                )
+            )
+            ids.update({(kind, key): key_id for key_id, key in result})
+    return ids
+
+
+def store_events(session: Session, runtime_id: int, events: Sequence[ScanEvent], now: datetime) -> int:
+    """Insert events, ignoring ones already stored (same identity); returns how many were new."""
+    if not events:
+        return 0
+    key_ids = _key_ids(session, {(e.key_kind, e.key) for e in events})
+    rows = [
+        {
+            "runtime_id": runtime_id,
+            "support_key_id": key_ids[(e.key_kind, e.key)],
+            "stage": e.stage,
+            "event": e.event,
+            "at": e.at,
+            "author_at": e.author_at,
+            "commit": e.commit,
+            "tag": e.tag,
+            "branch": e.branch,
+            "sku": e.sku,
+            "signal": e.signal,
+            "pr_number": e.pr_number,
+            "is_prerelease": e.is_prerelease,
+            "evidence_url": e.evidence_url,
+            "provenance": e.provenance,
+            "confidence": e.confidence,
+            "recorded_at": now,
+        }
+        for e in events
+    ]
+    # Counted rather than taken from the driver's rowcount, which psycopg reports as 0 for
+    # INSERT … ON CONFLICT DO NOTHING with many VALUES rows here.
+    count = select(func.count()).select_from(SupportEvent).where(SupportEvent.runtime_id == runtime_id)
+    before = session.scalar(count) or 0
+    for start in range(0, len(rows), _CHUNK):
+        insert_ignoring_conflicts(
+            session, SupportEvent.__table__, rows[start : start + _CHUNK], EVENT_IDENTITY
+        )  # type: ignore[arg-type]
+    return (session.scalar(count) or 0) - before
+
+
+def _retract(
+    session: Session,
+    runtime_id: int,
+    rewritten: dict[str, set[str]],
+    vanished_tags: Iterable[str],
+    now: datetime,
+) -> int:
+    """Mark events whose commit left a rewritten ref (or whose tag vanished) as retracted; never delete."""
+    ids: list[int] = []
+    for branch, live in rewritten.items():
+        rows = session.execute(
+            select(SupportEvent.id, SupportEvent.commit).where(
+                SupportEvent.runtime_id == runtime_id,
+                SupportEvent.branch == branch,
+                SupportEvent.retracted_at.is_(None),
+            )
+        )
+        ids.extend(event_id for event_id, commit in rows if commit and commit not in live)
+    tags = sorted(set(vanished_tags))
+    for start in range(0, len(tags), _CHUNK):
+        rows = session.execute(
+            select(SupportEvent.id).where(
+                SupportEvent.runtime_id == runtime_id,
+                SupportEvent.stage == "released",
+                SupportEvent.tag.in_(tags[start : start + _CHUNK]),
+                SupportEvent.retracted_at.is_(None),
+            )
+        )
+        ids.extend(rows.scalars())
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(
+            update(SupportEvent)
+            .where(SupportEvent.id.in_(ids[start : start + _CHUNK]))
+            .values(retracted_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)
+
+
+def scan_runtime(
+    session: Session,
+    spec: RuntimeSpec,
+    *,
+    data_dir: Path,
+    repo: str | None = None,
+    ref: str | None = None,
+    now: datetime,
+    progress: Callable[[str], None] | None = None,
+    interval: timedelta = timedelta(minutes=15),
+    retry_after: timedelta = timedelta(minutes=5),
+) -> ScanSummary:
+    """Mirror/update ``spec``'s repository (or ``repo``), scan what is new since the last scan, store it.
+
+    Events are inserted idempotently; events whose commits vanished after a force-push are marked
+    retracted. On any failure nothing of this scan is kept (a savepoint is rolled back), the failure is
+    recorded on the runtime's SourceState, and ``ScanError`` is raised. The caller commits.
+    """
+    started = time.perf_counter()
+    state = get_state(session, RUNTIME_REPO, spec.name)
+    cursors: dict[str, Any] = dict(state.cursor or {})
+    source_key = _source_key(repo)
+    try:
+        with session.begin_nested():
+            runtime_id = _runtime_id(session, spec.name)
+            outcome = _run_scan(
+                spec, data_dir=data_dir, repo=repo, ref=ref, cursor=cursors.get(source_key), progress=progress
+            )
+            inserted = store_events(session, runtime_id, outcome.events, now)
+            retracted = _retract(session, runtime_id, outcome.rewritten_refs, outcome.vanished_tags, now)
+    except ScanError as exc:
+        record_failure(session, state, now, str(exc), now + retry_after)
+        session.flush()
+        raise
+    except Exception as exc:  # a database error: same contract, nothing partial, failure recorded
+        record_failure(session, state, now, f"{spec.name}: {type(exc).__name__}: {exc}", now + retry_after)
+        session.flush()
+        raise ScanError(f"{spec.name}: {type(exc).__name__}: {exc}") from exc
+    cursors[source_key] = outcome.cursor
+    record_success(session, state, now, now + interval, cursor=cursors)
+    session.flush()
+    return ScanSummary(
+        runtime=spec.name,
+        ref=ref or spec.default_branch,
+        head=outcome.head,
+        events_found=len(outcome.events),
+        events_inserted=inserted,
+        retracted=retracted,
+        commits_walked=outcome.commits_walked,
+        versions_read=outcome.versions_read,
+        keys_by_signal=outcome.facts_by_signal,
+        empty_signals=outcome.empty_signals,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,828 @@
+"""The runtime catalog as data: where each runtime registers support, era by era (notes/runtimes.md).
+
+Adding a runtime means adding a ``RuntimeSpec`` here; the extractor kinds in ``extractors.py`` cover the
+registration styles seen so far. Eras are glob sets, each with its own rule: a file that moved is just a
+new glob, and since the scanner nets out additions and removals per commit, the move itself is no event.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from app.sources.runtimes.extractors import Extractor
+
+KEY_KINDS = ("architecture", "model_type", "gguf_architecture", "model_name", "repo_id")
+STAGES = ("branch", "merged", "released", "documented", "verified")
+
+VENDORS: dict[str, str] = {
+    "nvidia": "NVIDIA",
+    "amd": "AMD",
+    "huawei": "Huawei Ascend",
+    "intel": "Intel",
+    "apple": "Apple",
+    "local": "Local / CPU",
+}
+
+HARDWARE: dict[str, str] = {
+    # vLLM Recipes' SKUs
+    "H100": "nvidia",
+    "H200": "nvidia",
+    "B200": "nvidia",
+    "B300": "nvidia",
+    "GB200": "nvidia",
+    "GB300": "nvidia",
+    "MI300X": "amd",
+    "MI325X": "amd",
+    "MI355X": "amd",
+    # Ascend parts vllm-ascend targets
+    "910B": "huawei",
+    "910C": "huawei",
+    "Gaudi": "intel",
+    "Apple Silicon": "apple",
+    "CPU": "local",
+}
+
+
+class UnknownRuntimeError(KeyError):
+    """A runtime name that is not in the catalog."""
+
+    def __str__(self) -> str:
+        return f"unknown runtime {self.args[0]!r}; known runtimes: {', '.join(sorted(CATALOG))}"
+
+
+def glob_to_regex(glob: str) -> str:
+    """git ``:(glob)`` semantics: ``*`` stays within a directory, ``**`` crosses directories."""
+    out = []
+    i = 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Era:
+    """Files that carried registrations during one period, and how to read them."""
+
+    globs: tuple[str, ...]
+    extractor: Extractor
+    exclude: tuple[str, ...] = ()
+    period: str = ""
+    """Documentation only (e.g. ``2023-06..2023-12``): the globs decide, never dates."""
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{glob_to_regex(g)})" for g in self.globs) + r"\Z")
+
+    @cached_property
+    def _exclude(self) -> re.Pattern[str] | None:
+        if not self.exclude:
+            return None
+        return re.compile("|".join(f"(?:{glob_to_regex(g)})" for g in self.exclude) + r"\Z")
+
+    def matches(self, path: str) -> bool:
+        if not self._regex.match(path):
+            return False
+        return not (self._exclude and self._exclude.match(path))
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One kind of evidence a runtime gives (code registry, docs table, recipes …) with its eras."""
+
+    name: str
+    key_kind: str
+    eras: tuple[Era, ...]
+    stage: str = "merged"
+    """``merged`` for code (also judged for ``released``/``branch``), ``documented`` or ``verified``."""
+    provenance: str = "git"
+    exclude_keys: tuple[str, ...] = ()
+    """Regexes (full match) of keys that are never registrations (helpers, placeholders)."""
+
+    def __post_init__(self) -> None:
+        if self.key_kind not in KEY_KINDS:
+            raise ValueError(f"signal {self.name}: unknown key kind {self.key_kind!r}")
+        if self.stage not in ("merged", "documented", "verified"):
+            raise ValueError(f"signal {self.name}: a walked signal's stage is merged, documented or verified")
+
+    @cached_property
+    def globs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(g for era in self.eras for g in era.globs))
+
+    @cached_property
+    def _excluded(self) -> re.Pattern[str] | None:
+        return re.compile("|".join(f"(?:{k})" for k in self.exclude_keys)) if self.exclude_keys else None
+
+    def keeps(self, key: str) -> bool:
+        return not (self._excluded and self._excluded.fullmatch(key))
+
+
+@dataclass(frozen=True)
+class ReleaseRules:
+    """How a runtime releases: tags matching ``tag_pattern``, and/or version bumps of a file on main."""
+
+    tag_pattern: str = r"^v?\d+\.\d+"
+    prerelease_pattern: str = r"(?i)(rc|alpha|beta|dev|pre|post\d*\.dev|\d(?:a|b)\d)"
+    version_file: str = ""
+    version_pattern: str = ""
+    version_mode: str = "release"
+    """``release``: the first commit with a new version is the release; ``next_dev``: main moving from
+    ``X.dev0`` to the next dev version implies X was released then (transformers)."""
+
+    def is_release_tag(self, name: str) -> bool:
+        return bool(re.search(self.tag_pattern, name))
+
+    def is_prerelease(self, name: str) -> bool:
+        return bool(re.search(self.prerelease_pattern, name))
+
+
+@dataclass(frozen=True)
+class RuntimeSpec:
+    """A catalog runtime: where its history lives, what it registers, whom it counts for."""
+
+    name: str
+    display_name: str
+    repo_url: str
+    default_branch: str
+    vendors: tuple[str, ...]
+    hardware: tuple[str, ...]
+    signals: tuple[Signal, ...]
+    releases: ReleaseRules | None = field(default_factory=ReleaseRules)
+    branch_patterns: tuple[str, ...] = ()
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        unknown = [v for v in self.vendors if v not in VENDORS]
+        if unknown:
+            raise ValueError(f"{self.name}: unknown vendors {unknown}")
+        names = [s.name for s in self.signals]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: duplicate signal names")
+
+    def signal(self, name: str) -> Signal:
+        for signal in self.signals:
+            if signal.name == name:
+                return signal
+        raise KeyError(f"{self.name} has no signal {name!r}")
+
+    def branch_matches(self, branch: str) -> bool:
+        return any(re.fullmatch(glob_to_regex(p), branch) for p in self.branch_patterns)
+
+
+def _py(kind: str, pattern: str = "", **kw: object) -> Extractor:
+    return Extractor(kind=kind, pattern=pattern, lang="python", **kw)  # type: ignore[arg-type]
+
+
+def _c(kind: str, pattern: str = "", **kw: object) -> Extractor:
+    return Extractor(kind=kind, pattern=pattern, lang="c", **kw)  # type: ignore[arg-type]
+
+
+# vLLM-style registries: every module-level dict whose name ends in MODELS (text, multimodal, pooling,
+# speculative, transformers backends …) except the list of models that were dropped.
+_VLLM_DICTS = _py(
+    "dict_keys",
+    r"^(?!_PREVIOUSLY_SUPPORTED)_?[A-Z_]*(?:MODELS|MODEL_REGISTRY|REGISTRY)\s*(?::[^=\n]*)?=\s*\{",
+    needle="{",
+)
+_VLLM_SIGNAL = Signal(
+    name="registry",
+    key_kind="architecture",
+    eras=(
+        Era(("cacheflow/model_executor/model_loader.py",), _VLLM_DICTS, period="2023-05"),
+        Era(("vllm/model_executor/model_loader.py",), _VLLM_DICTS, period="2023-06..2023-12"),
+        Era(("vllm/model_executor/models/__init__.py",), _VLLM_DICTS, period="2023-12..2024-10"),
+        Era(("vllm/model_executor/models/registry.py",), _VLLM_DICTS, period="2024-10.."),
+    ),
+    # The first registry (2023-05) keyed by model names ("gpt2", "llama"), not HF architectures.
+    exclude_keys=(r"[a-z].*",),
+)
+
+_HF_ARCH_KEY = r"[A-Z]\w*"
+
+CATALOG_LIST: list[RuntimeSpec] = [
+    RuntimeSpec(
+        name="vllm",
+        display_name="vLLM",
+        repo_url="https://github.com/vllm-project/vllm",
+        default_branch="main",
+        vendors=("nvidia",),
+        hardware=("H100", "H200", "B200"),
+        signals=(_VLLM_SIGNAL,),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+\.\d+"),
+        branch_patterns=("releases/*", "amd/*"),
+    ),
+    RuntimeSpec(
+        name="rocm-vllm",
+        display_name="ROCm vLLM fork",
+        repo_url="https://github.com/ROCm/vllm",
+        default_branch="main",
+        vendors=("amd",),
+        hardware=("MI300X", "MI325X", "MI355X"),
+        signals=(_VLLM_SIGNAL,),
+        releases=ReleaseRules(tag_pattern=r"(\+rocm|_rocm)"),
+        notes="Upstream arrives through merges, so a key's date is the merge commit's date.",
+    ),
+    RuntimeSpec(
+        name="sglang",
+        display_name="SGLang",
+        repo_url="https://github.com/sgl-project/sglang",
+        default_branch="main",
+        vendors=("nvidia",),
+        hardware=("H100", "H200", "B200"),
+        signals=(
+            Signal(
+                name="entry_class",
+                key_kind="architecture",
+                eras=(
+                    Era(
+                        ("python/sglang/srt/models/**.py",),
+                        _py(
+                            "regex",
+                            r"^EntryClass\s*=\s*(\[[^\]]*\]|\([^)]*\)|[A-Za-z_]\w*)",
+                            split=True,
+                            needle="EntryClass",
+                        ),
+                        exclude=("python/sglang/multimodal_gen/**",),
+                        period="2024-01..",
+                    ),
+                ),
+            ),
+        ),
+        releases=ReleaseRules(
+            tag_pattern=r"^v\d+\.\d+\.\d+",
+            version_file="python/pyproject.toml",
+            version_pattern=r'^version\s*=\s*"([^"]+)"',
+        ),
+        branch_patterns=("amd/*", "release/*"),
+        notes="AMD support shows on amd/* branches; those count for AMD only through the branch stage.",
+    ),
+    RuntimeSpec(
+        name="tensorrt-llm",
+        display_name="TensorRT-LLM",
+        repo_url="https://github.com/NVIDIA/TensorRT-LLM",
+        default_branch="main",
+        vendors=("nvidia",),
+        hardware=("H100", "H200", "B200", "B300", "GB200", "GB300"),
+        signals=(
+            Signal(
+                name="pytorch_backend",
+                key_kind="architecture",
+                eras=(
+                    Era(
+                        ("tensorrt_llm/_torch/models/*.py",),
+                        _py("call_args", r"@register_auto_model\(", arg=0, needle="register_auto_model"),
+                    ),
+                    Era(
+                        ("tensorrt_llm/_torch/models/_arch_index.py",),
+                        _py("dict_keys", r"^MODEL_ARCH_TO_MODULE\s*(?::[^=\n]*)?=\s*\{"),
+                    ),
+                ),
+                exclude_keys=(r"[a-z_].*",),
+            ),
+            Signal(
+                name="engine",
+                key_kind="architecture",
+                eras=(Era(("tensorrt_llm/models/__init__.py",), _py("dict_keys", r"^MODEL_MAP\s*=\s*\{")),),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+"),
+        branch_patterns=("feat/*", "release/*"),
+    ),
+    RuntimeSpec(
+        name="llama.cpp",
+        display_name="llama.cpp",
+        repo_url="https://github.com/ggml-org/llama.cpp",
+        default_branch="master",
+        vendors=("local",),
+        hardware=("CPU", "Apple Silicon"),
+        signals=(
+            Signal(
+                name="converter",
+                key_kind="architecture",
+                eras=(
+                    Era(
+                        ("convert-*-hf-to-gguf.py",),
+                        _py("compare", r"""hparams\[["']architectures["']\]\[0\]""", needle="architectures"),
+                        period="2023-08..2023-11",
+                    ),
+                    Era(
+                        ("convert-hf-to-gguf.py",),
+                        _py("compare", r"model_architecture", needle="model_architecture"),
+                        period="2023-11..2024-03",
+                    ),
+                    Era(
+                        ("convert-hf-to-gguf.py", "convert_hf_to_gguf.py", "conversion/*.py"),
+                        _py(
+                            "call_args", r"@(?:Model|ModelBase|\w+)\.register\(", arg="*", needle=".register("
+                        ),
+                        period="2024-03..",
+                    ),
+                    Era(
+                        ("conversion/__init__.py",),
+                        _py(
+                            "dict_keys", r"^_?[A-Z_]*(?:MAP|ARCHITECTURES|REGISTRY)\w*\s*(?::[^=\n]*)?=\s*\{"
+                        ),
+                        period="2026-05..",
+                    ),
+                ),
+                exclude_keys=(r"[a-z].*", r".*[^\w].*"),
+            ),
+            Signal(
+                name="runtime_arch",
+                key_kind="gguf_architecture",
+                eras=(
+                    Era(
+                        ("llama.cpp", "src/llama.cpp", "src/llama-arch.cpp"),
+                        _c(
+                            "regex",
+                            r'\{\s*LLM_ARCH_\w+\s*,\s*"([^"]+)"\s*\}',
+                            within=r"LLM_ARCH_NAMES",
+                            needle="LLM_ARCH_NAMES",
+                        ),
+                    ),
+                ),
+                exclude_keys=(r"\(unknown\)", r"unknown"),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^b\d+$", prerelease_pattern=r"(?!)"),
+    ),
+    RuntimeSpec(
+        name="ollama",
+        display_name="Ollama",
+        repo_url="https://github.com/ollama/ollama",
+        default_branch="main",
+        vendors=("local",),
+        hardware=("CPU", "Apple Silicon"),
+        signals=(
+            Signal(
+                name="convert",
+                key_kind="architecture",
+                eras=(
+                    Era(
+                        ("convert/*.go",),
+                        _c(
+                            "regex",
+                            r"^\s*case\s+((?:\"[A-Za-z]\w*\"\s*,?\s*)+):",
+                            split=True,
+                            within=r"Architectures\[0\]",
+                        ),
+                    ),
+                    Era(("x/**.go",), _c("call_args", r"\bbase\.Register\(", arg=0)),
+                ),
+            ),
+            Signal(
+                name="model_engine",
+                key_kind="gguf_architecture",
+                eras=(Era(("model/**.go",), _c("call_args", r"\bmodel\.Register\(", arg=0)),),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+\.\d+"),
+    ),
+    RuntimeSpec(
+        name="transformers",
+        display_name="Transformers",
+        repo_url="https://github.com/huggingface/transformers",
+        default_branch="main",
+        vendors=(),
+        hardware=(),
+        signals=(
+            Signal(
+                name="modeling_auto",
+                key_kind="architecture",
+                eras=(
+                    Era(
+                        ("src/transformers/models/auto/modeling_auto.py",),
+                        _py("pairs", r"^MODEL\w*MAPPING_NAMES\s*=\s*OrderedDict\(", arg=1),
+                    ),
+                ),
+            ),
+            Signal(
+                name="config_auto",
+                key_kind="model_type",
+                eras=(
+                    Era(
+                        ("src/transformers/models/auto/configuration_auto.py",),
+                        _py("pairs", r"^CONFIG_MAPPING_NAMES\s*=\s*OrderedDict\(", arg=0),
+                    ),
+                    Era(
+                        ("src/transformers/models/auto/auto_mappings.py",),
+                        _py("pairs", r"^CONFIG_MAPPING_NAMES\s*=\s*OrderedDict\(", arg=0),
+                        period="2026-04..",
+                    ),
+                    Era(
+                        ("src/transformers/models/auto/auto_mappings.py",),
+                        _py("dict_keys", r"^CONFIG_MAPPING_NAMES\s*(?::[^=\n]*)?=\s*\{"),
+                        period="2026-04..",
+                    ),
+                ),
+            ),
+        ),
+        releases=ReleaseRules(
+            tag_pattern=r"^v\d+\.\d+\.\d+$",
+            version_file="setup.py",
+            version_pattern=r'^\s*version\s*=\s*"([^"]+)"',
+            version_mode="next_dev",
+        ),
+    ),
+    RuntimeSpec(
+        name="mlx-lm",
+        display_name="MLX-LM",
+        repo_url="https://github.com/ml-explore/mlx-lm",
+        default_branch="main",
+        vendors=("apple",),
+        hardware=("Apple Silicon",),
+        signals=(
+            Signal(
+                name="models",
+                key_kind="model_type",
+                eras=(
+                    Era(("mlx_lm/models/*.py",), Extractor("path", r"^mlx_lm/models/(\w+)\.py$")),
+                    Era(
+                        ("mlx_lm/utils.py", "mlx_lm/utils/*.py"),
+                        _py("dict_keys", r"^MODEL_REMAPPING\s*(?::[^=\n]*)?=\s*\{"),
+                    ),
+                ),
+                exclude_keys=(
+                    r"__init__|base|cache|switch_layers|rope_utils|activations|bitlinear_layers|ssm|gated_delta"
+                    r"|pipeline|mla|su_rope|llama4_text|.*_utils|.*_layers|.*_kernels?|provider",
+                ),
+            ),
+        ),
+        releases=ReleaseRules(
+            tag_pattern=r"^v\d+\.\d+\.\d+",
+            version_file="mlx_lm/_version.py",
+            version_pattern=r'^__version__\s*=\s*"([^"]+)"',
+        ),
+    ),
+    RuntimeSpec(
+        name="mlx-vlm",
+        display_name="MLX-VLM",
+        repo_url="https://github.com/Blaizzy/mlx-vlm",
+        default_branch="main",
+        vendors=("apple",),
+        hardware=("Apple Silicon",),
+        signals=(
+            Signal(
+                name="models",
+                key_kind="model_type",
+                eras=(
+                    Era(
+                        ("mlx_vlm/models/*/__init__.py",),
+                        Extractor("path", r"^mlx_vlm/models/(\w+)/__init__\.py$"),
+                    ),
+                    Era(("mlx_vlm/utils.py",), _py("dict_keys", r"^MODEL_REMAPPING\s*(?::[^=\n]*)?=\s*\{")),
+                ),
+                exclude_keys=(r"__pycache__|base|cache",),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+\.\d+"),
+    ),
+    RuntimeSpec(
+        name="vllm-ascend",
+        display_name="vLLM Ascend",
+        repo_url="https://github.com/vllm-project/vllm-ascend",
+        default_branch="main",
+        vendors=("huawei",),
+        hardware=("910B", "910C"),
+        signals=(
+            Signal(
+                name="overrides",
+                key_kind="architecture",
+                eras=(
+                    Era(
+                        ("vllm_ascend/**.py",),
+                        _py(
+                            "call_args", r"\bModelRegistry\.register_model\(", arg=0, needle="register_model"
+                        ),
+                    ),
+                ),
+            ),
+            Signal(
+                name="docs_table",
+                key_kind="model_name",
+                stage="documented",
+                provenance="docs",
+                eras=(
+                    Era(
+                        (
+                            "docs/usage/supported_models.md",
+                            "docs/source/user_guide/supported_models.md",
+                            "docs/source/user_guide/support_matrix/supported_models.md",
+                        ),
+                        Extractor("markdown_table", r"✅|🔵", lang="markdown"),
+                    ),
+                ),
+            ),
+            Signal(
+                name="tutorials",
+                key_kind="model_name",
+                stage="documented",
+                provenance="docs",
+                eras=(
+                    Era(
+                        ("docs/source/tutorials/*.md", "docs/source/tutorials/models/*.md"),
+                        Extractor("path", r"^docs/source/tutorials/(?:models/)?([^/]+)\.md$"),
+                    ),
+                ),
+                exclude_keys=(r"index|README|.*multi.?node.*|.*_node.*",),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+\.\d+"),
+        branch_patterns=("releases/*",),
+    ),
+    RuntimeSpec(
+        name="vllm-mindspore",
+        display_name="vLLM MindSpore",
+        repo_url="https://github.com/mindspore-ai/vllm-mindspore",
+        default_branch="master",
+        vendors=("huawei",),
+        hardware=("910B",),
+        signals=(
+            Signal(
+                name="registry",
+                key_kind="architecture",
+                eras=(Era(("vllm_mindspore/model_executor/models/registry.py",), _VLLM_DICTS),),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+"),
+    ),
+    RuntimeSpec(
+        name="xllm",
+        display_name="xLLM",
+        repo_url="https://github.com/jd-opensource/xllm",
+        default_branch="main",
+        vendors=("huawei",),
+        hardware=("910B", "910C"),
+        signals=(
+            Signal(
+                name="register_macros",
+                key_kind="model_type",
+                eras=(
+                    Era(
+                        ("xllm/**.h", "xllm/**.cpp"),
+                        _c(
+                            "call_args",
+                            r"\bREGISTER_[A-Z_]*MODEL\(",
+                            arg=0,
+                            identifiers=True,
+                            strip_defines=True,
+                            needle="REGISTER_",
+                        ),
+                    ),
+                    Era(
+                        ("xllm/**.h", "xllm/**.cpp"),
+                        _c(
+                            "call_args",
+                            r"\bREGISTER_[A-Z_]*MODEL_WITH_VARNAME\(",
+                            arg=1,
+                            identifiers=True,
+                            strip_defines=True,
+                            needle="_WITH_VARNAME",
+                        ),
+                    ),
+                ),
+                exclude_keys=(r"[A-Z].*",),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+"),
+    ),
+    RuntimeSpec(
+        name="lmdeploy",
+        display_name="LMDeploy",
+        repo_url="https://github.com/InternLM/lmdeploy",
+        default_branch="main",
+        vendors=("nvidia",),
+        hardware=("H100", "910B"),
+        signals=(
+            Signal(
+                name="pytorch_engine",
+                key_kind="architecture",
+                eras=(
+                    Era(
+                        ("lmdeploy/pytorch/supported_models.py",),
+                        _py("dict_keys", r"^_SUPPORTED_ARCHS\s*=\s*dict\(", reject_values=("False",)),
+                    ),
+                    Era(
+                        ("lmdeploy/pytorch/models/module_map.py",),
+                        _py("dict_keys", r"\bMODULE_MAP\.update\("),
+                    ),
+                ),
+            ),
+            Signal(
+                name="turbomind",
+                key_kind="architecture",
+                eras=(
+                    Era(
+                        ("lmdeploy/turbomind/supported_models.py",),
+                        _py("dict_keys", r"^SUPPORTED_ARCHS\s*=\s*dict\(", reject_values=("False",)),
+                    ),
+                ),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+"),
+    ),
+    RuntimeSpec(
+        name="tgi",
+        display_name="Text Generation Inference",
+        repo_url="https://github.com/huggingface/text-generation-inference",
+        default_branch="main",
+        vendors=("nvidia",),
+        hardware=("H100", "MI300X", "Gaudi"),
+        signals=(
+            Signal(
+                name="models_init",
+                key_kind="model_type",
+                eras=(
+                    Era(
+                        ("server/text_generation_server/models/__init__.py",),
+                        _py("compare", r"\bmodel_type", needle="model_type"),
+                    ),
+                    Era(
+                        ("server/text_generation_server/models/__init__.py",),
+                        _py("regex", r"""["']type["']\s*:\s*["']([\w\-]+)["']""", needle="type"),
+                    ),
+                ),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+"),
+    ),
+    RuntimeSpec(
+        name="onnxruntime-genai",
+        display_name="ONNX Runtime GenAI",
+        repo_url="https://github.com/microsoft/onnxruntime-genai",
+        default_branch="main",
+        vendors=(),
+        hardware=(),
+        signals=(
+            Signal(
+                name="builder",
+                key_kind="architecture",
+                eras=(
+                    Era(
+                        ("src/python/py/models/builder.py", "src/python/py/models/builders/*.py"),
+                        _py("compare", r"""(?:config\.)?architectures\[0\]""", needle="architectures"),
+                    ),
+                ),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+"),
+    ),
+    RuntimeSpec(
+        name="optimum-intel",
+        display_name="Optimum Intel",
+        repo_url="https://github.com/huggingface/optimum-intel",
+        default_branch="main",
+        vendors=("intel",),
+        hardware=("CPU",),
+        signals=(
+            Signal(
+                name="openvino_configs",
+                key_kind="model_type",
+                eras=(
+                    Era(
+                        ("optimum/exporters/openvino/model_configs.py",),
+                        _py(
+                            "call_args",
+                            r"@register_in_tasks_manager\(",
+                            arg=0,
+                            needle="register_in_tasks_manager",
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+"),
+    ),
+    RuntimeSpec(
+        name="openvino-genai",
+        display_name="OpenVINO GenAI",
+        repo_url="https://github.com/openvinotoolkit/openvino.genai",
+        default_branch="master",
+        vendors=("intel",),
+        hardware=("CPU",),
+        signals=(
+            Signal(
+                name="supported_models",
+                key_kind="architecture",
+                stage="documented",
+                provenance="docs",
+                eras=(
+                    Era(
+                        ("src/docs/SUPPORTED_MODELS.md", "SUPPORTED_MODELS.md"),
+                        Extractor("regex", r"<td><code>\s*([A-Za-z]\w*)\s*</code></td>", lang="markdown"),
+                    ),
+                    Era(
+                        ("site/docs/supported-models/_components/*/models.ts",),
+                        _c("regex", r"""architecture\s*:\s*['"]([A-Za-z]\w*)['"]"""),
+                    ),
+                ),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^\d+\.\d+"),
+    ),
+    RuntimeSpec(
+        name="ktransformers",
+        display_name="KTransformers",
+        repo_url="https://github.com/kvcache-ai/ktransformers",
+        default_branch="main",
+        vendors=("nvidia",),
+        hardware=("H100", "CPU"),
+        signals=(
+            Signal(
+                name="legacy",
+                key_kind="architecture",
+                eras=(
+                    Era(("ktransformers/**.py",), _py("dict_keys", r"^\s*custom_models\s*=\s*\{")),
+                    Era(
+                        ("ktransformers/**.py",),
+                        _py("compare", r"""config\.architectures\[0\]""", needle="architectures"),
+                    ),
+                ),
+            ),
+            Signal(
+                name="kt_kernel",
+                key_kind="model_name",
+                eras=(
+                    Era(
+                        ("kt-kernel/python/cli/utils/model_registry.py",),
+                        _py("call_args", r"\bModelInfo\(", arg="kw:name"),
+                    ),
+                ),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+"),
+    ),
+    RuntimeSpec(
+        name="lightllm",
+        display_name="LightLLM",
+        repo_url="https://github.com/ModelTC/lightllm",
+        default_branch="main",
+        vendors=("nvidia",),
+        hardware=("H100", "H200"),
+        signals=(
+            Signal(
+                name="model_type",
+                key_kind="model_type",
+                eras=(
+                    Era(
+                        ("lightllm/server/**.py",), _py("compare", r"\bself\.model_type", needle="model_type")
+                    ),
+                    Era(("lightllm/models/**.py",), _py("call_args", r"@ModelRegistry\(", arg=0)),
+                ),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+"),
+    ),
+    RuntimeSpec(
+        name="vllm-recipes",
+        display_name="vLLM Recipes",
+        repo_url="https://github.com/vllm-project/recipes",
+        default_branch="main",
+        vendors=("nvidia", "amd"),
+        hardware=("H100", "H200", "B200", "GB200", "B300", "GB300", "MI300X", "MI325X", "MI355X"),
+        signals=(
+            Signal(
+                name="hardware",
+                key_kind="repo_id",
+                stage="verified",
+                provenance="docs",
+                eras=(
+                    Era(
+                        ("models/*/*.yaml",),
+                        Extractor(
+                            "yaml_hardware", lang="text", path_pattern=r"^models/([^/]+)/([^/]+)\.yaml$"
+                        ),
+                        period="2026-04-20..",
+                    ),
+                ),
+            ),
+        ),
+        releases=None,
+        notes="Each SKU counts for its own vendor only (see HARDWARE).",
+    ),
+]
+
+CATALOG: dict[str, RuntimeSpec] = {spec.name: spec for spec in CATALOG_LIST}
+
+
+def get_runtime(name: str) -> RuntimeSpec:
+    """The catalog entry called ``name``; ``UnknownRuntimeError`` listing the known names otherwise."""
+    try:
+        return CATALOG[name]
+    except KeyError:
+        raise UnknownRuntimeError(name) from None

@@ -1,0 +1,209 @@
+"""The scanner on real git repositories built in tmp dirs, stored on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models.runtime import Runtime, RuntimeVendor
+from app.models.source_state import SourceState
+from app.models.support import SupportEvent
+from app.services.catalog import sync_catalog
+from app.services.support import ScanError, collect_events, scan_runtime
+from app.sources.runtimes.catalog import CATALOG, get_runtime
+from tests.fakes.repo_builder import RepoBuilder
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+VLLM = get_runtime("vllm")
+
+
+def registry(*archs: str, name: str = "_TEXT_GENERATION_MODELS", extra: str = "") -> str:
+    body = "".join(f'    "{a}": ("{a.lower()}", "{a}"),\n' for a in archs)
+    return f'"""Models registry."""\n{name} = {{\n{body}{extra}}}\n'
+
+
+def vllm_history(path: Path) -> RepoBuilder:
+    """Every registry era of vLLM, in miniature."""
+    repo = RepoBuilder(path)
+    repo.commit({"cacheflow/model_executor/model_loader.py": '_MODEL_REGISTRY = {\n    "gpt2": GPT2,\n    "LlamaForCausalLM": Llama,\n}\n'},
+                at="2023-05-09T10:00:00Z", message="Add registry (#82)")  # fmt: skip
+    # era 1 -> 2: the file moves to vllm/ within one commit (no removal, no re-addition)
+    repo.commit({"cacheflow/model_executor/model_loader.py": None,
+                 "vllm/model_executor/model_loader.py": '_MODEL_REGISTRY = {\n    "LlamaForCausalLM": Llama,\n    "OPTForCausalLM": OPT,\n}\n'},
+                at="2023-06-01T10:00:00Z", author_at="2023-05-20T08:00:00Z", message="Rename to vLLM (#100)")  # fmt: skip
+    # era 2 -> 3
+    repo.commit({"vllm/model_executor/model_loader.py": "from vllm.model_executor.models import ModelRegistry\n",
+                 "vllm/model_executor/models/__init__.py": registry("LlamaForCausalLM", "OPTForCausalLM", name="_MODELS")},
+                at="2023-12-01T10:00:00Z", message="Lazy registry (#200)")  # fmt: skip
+    repo.tag("v0.2.5", annotated=True, at="2023-12-05T10:00:00Z")
+    # a commented-out registration does not count; OPT removed
+    repo.commit({"vllm/model_executor/models/__init__.py": registry("LlamaForCausalLM", name="_MODELS",
+                 extra='    # "MixtralForCausalLM": ("mixtral", "MixtralForCausalLM"),\n')},
+                at="2024-01-10T10:00:00Z", message="Drop OPT (#300)")  # fmt: skip
+    # era 3 -> 4 (split into two dicts in a new file), OPT re-added
+    repo.commit({"vllm/model_executor/models/__init__.py": "from .registry import ModelRegistry\n",
+                 "vllm/model_executor/models/registry.py": registry("LlamaForCausalLM", "OPTForCausalLM")
+                 + registry("LlavaForConditionalGeneration", name="_MULTIMODAL_MODELS")},
+                at="2024-10-01T10:00:00Z", message="Registry module (#400)")  # fmt: skip
+    repo.tag("v0.6.3", at="2024-10-02T10:00:00Z")
+    return repo
+
+
+def test_sync_catalog_is_idempotent(session: Session) -> None:
+    sync_catalog(session)
+    sync_catalog(session)
+    assert session.scalar(select(func.count()).select_from(Runtime)) == len(CATALOG)
+    vllm = session.execute(select(Runtime).where(Runtime.name == "vllm")).scalar_one()
+    assert [link.vendor.slug for link in vllm.vendor_links] == ["nvidia"]
+    transformers = session.execute(select(Runtime).where(Runtime.name == "transformers")).scalar_one()
+    assert transformers.vendor_links == []
+    assert session.scalar(select(func.count()).select_from(RuntimeVendor)) == sum(
+        len(s.vendors) for s in CATALOG.values()
+    )
+
+
+def test_merged_events_across_every_era(tmp_path: Path) -> None:
+    repo = vllm_history(tmp_path / "vllm")
+    events = [
+        e
+        for e in collect_events(VLLM, data_dir=tmp_path / "data", repo=str(repo.path))
+        if e.stage == "merged"
+    ]
+    got = [(e.key, e.event, e.at.date().isoformat(), e.pr_number) for e in events]
+    assert got == [
+        ("LlamaForCausalLM", "added", "2023-05-09", 82),
+        ("OPTForCausalLM", "added", "2023-06-01", 100),
+        ("OPTForCausalLM", "removed", "2024-01-10", 300),
+        ("LlavaForConditionalGeneration", "added", "2024-10-01", 400),
+        ("OPTForCausalLM", "added", "2024-10-01", 400),
+    ]
+    opt = events[1]
+    assert opt.author_at == datetime(2023, 5, 20, 8, tzinfo=UTC)
+    assert opt.commit == repo.head("HEAD~3")
+    assert opt.evidence_url is None  # a local path has no web address
+
+
+def test_released_stage_uses_tag_dates_and_release_branch_content(tmp_path: Path) -> None:
+    repo = vllm_history(tmp_path / "vllm")
+    # a release branch carries Mixtral (rc then final) before main gets it
+    repo.branch("releases/v0.6.4").commit(
+        {
+            "vllm/model_executor/models/registry.py": registry(
+                "LlamaForCausalLM", "OPTForCausalLM", "MixtralForCausalLM"
+            )
+        },
+        at="2024-11-01T10:00:00Z",
+    )
+    repo.tag("v0.6.4rc1", annotated=True, at="2024-11-02T10:00:00Z").tag("v0.6.4", at=None)
+    repo.checkout("main").commit(
+        {"vllm/model_executor/models/registry.py": registry("LlamaForCausalLM", "OPTForCausalLM", "MixtralForCausalLM")},
+        at="2024-12-01T10:00:00Z", message="Mixtral (#500)",
+    )  # fmt: skip
+    events = collect_events(VLLM, data_dir=tmp_path / "data", repo=str(repo.path))
+    released = {
+        (e.key, e.tag, e.is_prerelease, e.at.date().isoformat()) for e in events if e.stage == "released"
+    }
+    assert ("LlamaForCausalLM", "v0.2.5", False, "2023-12-05") in released  # annotated: tagger date
+    assert ("OPTForCausalLM", "v0.2.5", False, "2023-12-05") in released
+    assert (
+        "LlavaForConditionalGeneration",
+        "v0.6.3",
+        False,
+        "2024-10-01",
+    ) in released  # lightweight: commit date
+    assert ("MixtralForCausalLM", "v0.6.4rc1", True, "2024-11-02") in released
+    assert ("MixtralForCausalLM", "v0.6.4", False, "2024-11-01") in released
+    branch = [(e.key, e.branch) for e in events if e.stage == "branch"]
+    assert branch == [("MixtralForCausalLM", "releases/v0.6.4")]
+    merged = [e for e in events if e.stage == "merged" and e.key == "MixtralForCausalLM"]
+    assert merged[0].at.date().isoformat() == "2024-12-01"
+
+
+def test_scan_runtime_stores_idempotently_and_rescans_incrementally(session: Session, tmp_path: Path) -> None:
+    sync_catalog(session)
+    repo = vllm_history(tmp_path / "vllm")
+    first = scan_runtime(session, VLLM, data_dir=tmp_path / "data", repo=str(repo.path), now=NOW)
+    assert first.events_inserted == first.events_found > 0
+    again = scan_runtime(session, VLLM, data_dir=tmp_path / "data", repo=str(repo.path), now=NOW)
+    assert again.events_found == 0 and again.commits_walked == 0
+    repo.commit({"vllm/model_executor/models/registry.py": registry("LlamaForCausalLM", "OPTForCausalLM", "Qwen3ForCausalLM")},
+                at="2025-04-07T10:00:00Z", message="Qwen3 (#600)")  # fmt: skip
+    third = scan_runtime(session, VLLM, data_dir=tmp_path / "data", repo=str(repo.path), now=NOW)
+    assert third.commits_walked == 1
+    added = {
+        (e.support_key.key, e.event)
+        for e in _events(session)
+        if e.stage == "merged" and e.commit == repo.head()
+    }
+    assert added == {("Qwen3ForCausalLM", "added"), ("LlavaForConditionalGeneration", "removed")}
+    total = session.scalar(select(func.count()).select_from(SupportEvent))
+    # a fresh full scan (cursor lost) duplicates nothing
+    state = session.execute(select(SourceState).where(SourceState.name == "vllm")).scalar_one()
+    state.cursor = {}
+    session.flush()
+    scan_runtime(session, VLLM, data_dir=tmp_path / "data", repo=str(repo.path), now=NOW)
+    assert session.scalar(select(func.count()).select_from(SupportEvent)) == total
+
+
+def _events(session: Session) -> list[SupportEvent]:
+    return list(session.execute(select(SupportEvent)).scalars())
+
+
+def test_force_push_retracts_vanished_events(session: Session, tmp_path: Path) -> None:
+    repo = vllm_history(tmp_path / "vllm")
+    base = repo.head()
+    repo.commit({"vllm/model_executor/models/registry.py": registry("LlamaForCausalLM", "OPTForCausalLM", "BadForCausalLM")},
+                at="2025-01-01T10:00:00Z", message="oops (#700)")  # fmt: skip
+    bad = repo.head()
+    scan_runtime(session, VLLM, data_dir=tmp_path / "data", repo=str(repo.path), now=NOW)
+    repo.reset_hard(base)
+    repo.commit({"vllm/model_executor/models/registry.py": registry("LlamaForCausalLM", "OPTForCausalLM", "GoodForCausalLM")},
+                at="2025-01-02T10:00:00Z", message="fixed (#701)")  # fmt: skip
+    later = datetime(2026, 6, 2, tzinfo=UTC)
+    summary = scan_runtime(session, VLLM, data_dir=tmp_path / "data", repo=str(repo.path), now=later)
+    assert summary.retracted >= 1
+    events = {(e.support_key.key, e.commit): e for e in _events(session) if e.stage == "merged"}
+    assert events[("BadForCausalLM", bad)].retracted_at == later
+    assert events[("GoodForCausalLM", repo.head())].retracted_at is None
+    assert events[("LlamaForCausalLM", repo.head("HEAD~5"))].retracted_at is None
+    assert len([k for k in events if k[0] == "LlamaForCausalLM"]) == 1
+
+
+def test_partial_clone_from_a_file_url(session: Session, tmp_path: Path) -> None:
+    repo = vllm_history(tmp_path / "upstream").allow_filter()
+    summary = scan_runtime(session, VLLM, data_dir=tmp_path / "data", repo=repo.url, now=NOW)
+    mirror = tmp_path / "data" / "mirrors" / "vllm.git"
+    assert (mirror / "HEAD").exists()
+    config = (mirror / "config").read_text()
+    assert "partialclonefilter = blob:none" in config
+    assert summary.events_inserted > 0
+    urls = {e.evidence_url for e in _events(session)}
+    assert urls == {None}  # file:// has no web page
+    repo.commit({"vllm/model_executor/models/registry.py": registry("LlamaForCausalLM", "OPTForCausalLM", "Qwen3ForCausalLM")},
+                at="2025-04-07T10:00:00Z", message="Qwen3 (#600)")  # fmt: skip
+    second = scan_runtime(session, VLLM, data_dir=tmp_path / "data", repo=repo.url, now=NOW)
+    assert second.commits_walked == 1 and second.events_inserted == 2  # Qwen3 added, Llava removed
+
+
+def test_missing_repository_records_failure_and_keeps_nothing(session: Session, tmp_path: Path) -> None:
+    with pytest.raises(ScanError, match="does not exist"):
+        scan_runtime(session, VLLM, data_dir=tmp_path / "data", repo=str(tmp_path / "nope"), now=NOW)
+    state = session.execute(select(SourceState).where(SourceState.name == "vllm")).scalar_one()
+    assert state.consecutive_errors == 1 and "does not exist" in (state.last_error or "")
+    assert session.scalar(select(func.count()).select_from(SupportEvent)) == 0
+
+
+def test_rule_matching_nothing_is_an_error(tmp_path: Path) -> None:
+    repo = RepoBuilder(tmp_path / "r").commit({"README.md": "hello"})
+    with pytest.raises(ScanError, match="no rule matched anything"):
+        collect_events(VLLM, data_dir=tmp_path / "data", repo=str(repo.path))
+
+
+def test_unknown_ref_is_an_error(tmp_path: Path) -> None:
+    repo = vllm_history(tmp_path / "vllm")
+    with pytest.raises(ScanError, match="not found"):
+        collect_events(VLLM, data_dir=tmp_path / "data", repo=str(repo.path), ref="nope")

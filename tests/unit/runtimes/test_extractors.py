@@ -1,0 +1,153 @@
+"""Extractor kinds on literal file texts shaped like the runtimes' real registration files."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.sources.runtimes.catalog import CATALOG, Era, UnknownRuntimeError, get_runtime
+from app.sources.runtimes.extractors import Extractor
+
+
+def keys(rule: Extractor, text: str, path: str = "x.py") -> set[str]:
+    return {k for k, _ in rule.extract(path, text)}
+
+
+VLLM_REGISTRY = '''
+"""Registry of models. Mentions "NotAModelForCausalLM": in a docstring."""
+_TEXT_GENERATION_MODELS = {
+    # "CommentedOutForCausalLM": ("commented", "CommentedOutForCausalLM"),
+    "LlamaForCausalLM": ("llama", "LlamaForCausalLM"),
+    "DeepseekV4ForCausalLM": "vllm.models.deepseek_v4",
+    "Nested": {"inner": 1},
+}
+_MULTIMODAL_MODELS = {
+    "LlavaForConditionalGeneration": ("llava", "LlavaForConditionalGeneration"),
+}
+_PREVIOUSLY_SUPPORTED_MODELS = {"OldForCausalLM": "0.9"}
+_VLLM_MODELS = {**_TEXT_GENERATION_MODELS, **_MULTIMODAL_MODELS}
+'''
+
+
+def test_vllm_dict_keys_skip_comments_docstrings_and_previously_supported() -> None:
+    rule = get_runtime("vllm").signal("registry").eras[-1].extractor
+    assert keys(rule, VLLM_REGISTRY) == {
+        "LlamaForCausalLM", "DeepseekV4ForCausalLM", "Nested", "LlavaForConditionalGeneration",
+    }  # fmt: skip
+
+
+def test_llama_cpp_converter_decorators_if_chain_and_per_model_scripts() -> None:
+    signal = get_runtime("llama.cpp").signal("converter")
+    decorators = '''
+@ModelBase.register("LlamaForCausalLM", "MistralForCausalLM")
+class LlamaModel(TextModel):
+    model_arch = gguf.MODEL_ARCH.LLAMA
+
+# @ModelBase.register("CommentedForCausalLM")
+@Model.register(
+    "Qwen2ForCausalLM",
+)
+class Qwen2Model(Model):
+    """@ModelBase.register("DocstringForCausalLM")"""
+'''
+    era = next(
+        e for e in signal.eras if e.matches("convert_hf_to_gguf.py") and e.extractor.kind == "call_args"
+    )
+    assert keys(era.extractor, decorators) == {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM"}
+    chain = 'if model_architecture == "GPTNeoXForCausalLM":\n    pass\nelif model_architecture == "BloomForCausalLM":\n'
+    era = next(e for e in signal.eras if e.extractor.kind == "compare" and e.matches("convert-hf-to-gguf.py"))
+    assert keys(era.extractor, chain) == {"GPTNeoXForCausalLM", "BloomForCausalLM"}
+    legacy = 'if hparams["architectures"][0] != "FalconForCausalLM":\n    sys.exit()\n'
+    era = next(e for e in signal.eras if e.matches("convert-falcon-hf-to-gguf.py"))
+    assert keys(era.extractor, legacy) == {"FalconForCausalLM"}
+
+
+def test_llama_cpp_runtime_names_strip_comments() -> None:
+    rule = get_runtime("llama.cpp").signal("runtime_arch").eras[0].extractor
+    text = (
+        "static const std::map<llm_arch, const char *> LLM_ARCH_NAMES = {\n"
+        '    { LLM_ARCH_LLAMA, "llama" },\n'
+        '    // { LLM_ARCH_GONE, "gone" },\n'
+        '    /* { LLM_ARCH_BLOCK, "block" }, */\n'
+        '    { LLM_ARCH_DEEPSEEK2, "deepseek2" },\n'
+        "};\n"
+    )
+    assert keys(rule, text, "src/llama-arch.cpp") == {"llama", "deepseek2"}
+
+
+def test_sglang_entry_class_single_and_list() -> None:
+    rule = get_runtime("sglang").signal("entry_class").eras[0].extractor
+    assert keys(rule, "class A: pass\n\nEntryClass = [Qwen2ForCausalLM, Qwen2MoeForCausalLM]\n") == {
+        "Qwen2ForCausalLM", "Qwen2MoeForCausalLM",
+    }  # fmt: skip
+    assert keys(rule, "# EntryClass = Old\nEntryClass = LlamaForCausalLM\n") == {"LlamaForCausalLM"}
+
+
+def test_sglang_excludes_diffusion_models() -> None:
+    era = get_runtime("sglang").signal("entry_class").eras[0]
+    assert era.matches("python/sglang/srt/models/llama.py")
+    assert not era.matches("python/sglang/multimodal_gen/models/flux.py")
+
+
+def test_transformers_pairs_and_lmdeploy_dict_call() -> None:
+    arch = get_runtime("transformers").signal("modeling_auto").eras[0].extractor
+    text = 'MODEL_FOR_CAUSAL_LM_MAPPING_NAMES = OrderedDict(\n    [\n        ("llama", "LlamaForCausalLM"),\n        # ("gone", "GoneForCausalLM"),\n        ("qwen3", ("Qwen3A", "Qwen3B")),\n    ]\n)\n'
+    assert keys(arch, text) == {"LlamaForCausalLM", "Qwen3A", "Qwen3B"}
+    turbomind = get_runtime("lmdeploy").signal("turbomind").eras[0].extractor
+    text = "SUPPORTED_ARCHS = dict(\n    LlamaForCausalLM='llama',\n    BaichuanForCausalLM=False,\n    InternLMForCausalLM=True,\n)\n"
+    assert keys(turbomind, text) == {"LlamaForCausalLM", "InternLMForCausalLM"}
+    module_map = get_runtime("lmdeploy").signal("pytorch_engine").eras[1].extractor
+    assert keys(module_map, "MODULE_MAP.update({\n    'Qwen3ForCausalLM': f'{X}.qwen3.Q',\n})\n") == {
+        "Qwen3ForCausalLM"
+    }
+
+
+def test_xllm_macros_ignore_defines_and_comments() -> None:
+    signal = get_runtime("xllm").signal("register_macros")
+    text = (
+        "#define REGISTER_CAUSAL_MODEL(ModelType, ModelClass) \\\n  REGISTER_CAUSAL_MODEL_WITH_VARNAME(ModelType, ModelType, ModelClass)\n"
+        "REGISTER_CAUSAL_MODEL(deepseek_v2, DeepseekV2ForCausalLM);\n"
+        "// REGISTER_CAUSAL_MODEL(commented, X);\n"
+        "REGISTER_CAUSAL_VLM_MODEL_WITH_VARNAME(qwen2_5_vl_var, qwen2_5_vl, Qwen2_5_VL);\n"
+    )
+    found = set()
+    for era in signal.eras:
+        found |= {k for k in keys(era.extractor, text, "xllm/models/a.h") if signal.keeps(k)}
+    assert found == {"deepseek_v2", "qwen2_5_vl"}
+
+
+def test_markdown_table_status_rows_and_paths() -> None:
+    rule = get_runtime("vllm-ascend").signal("docs_table").eras[0].extractor
+    text = (
+        "| Model | Support | Note |\n|---|---|---|\n| [DeepSeek V3](x.md) | ✅ | |\n| Qwen3 | 🔵 | |\n"
+        "| Gemma | ❌ | |\n<!-- | Hidden | ✅ | -->\n"
+    )
+    assert keys(rule, text, "docs/usage/supported_models.md") == {"DeepSeek V3", "Qwen3"}
+    tutorials = get_runtime("vllm-ascend").signal("tutorials").eras[0].extractor
+    assert keys(tutorials, "", "docs/source/tutorials/models/DeepSeek-V3.md") == {"DeepSeek-V3"}
+
+
+def test_recipes_hardware_verified_per_sku() -> None:
+    rule = get_runtime("vllm-recipes").signal("hardware").eras[0].extractor
+    text = "meta:\n  date_added: 2026-04-20\nhardware:\n  H200: verified\n  MI300X: unsupported\n  MI355X: verified  # since May\nmin_vllm_version: 0.20\n"
+    assert rule.extract("models/deepseek-ai/DeepSeek-V4.yaml", text) == frozenset(
+        {("deepseek-ai/DeepSeek-V4", "H200"), ("deepseek-ai/DeepSeek-V4", "MI355X")}
+    )
+
+
+def test_catalog_has_every_runtime_and_unknown_is_clear() -> None:
+    assert len(CATALOG) == 20
+    assert get_runtime("transformers").vendors == ()
+    with pytest.raises(UnknownRuntimeError, match=r"unknown runtime 'nope'.*vllm"):
+        get_runtime("nope")
+
+
+def test_era_globs_use_git_glob_semantics() -> None:
+    era = Era(("a/*.py",), Extractor("path", r"(\w+)\.py"))
+    assert era.matches("a/x.py") and not era.matches("a/b/x.py")
+    deep = Era(("a/**.py",), Extractor("path", r"(\w+)\.py"))
+    assert deep.matches("a/b/c/x.py")
+
+
+def test_unknown_extractor_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown extractor kind"):
+        Extractor("nope")
