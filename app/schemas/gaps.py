@@ -37,17 +37,18 @@ class GapOut(BaseModel):
                     "commit": "0123456789abcdef0123456789abcdef01234567",
                     "tag": None,
                     "evidence_url": "https://github.com/vllm-project/vllm/commit/0123456789abcdef0123456789abcdef01234567",
+                    "via_runtime": None,
                 }
             ]
         }
     )
 
     repo_id: str
-    family: str | None = None
+    family: str | None = Field(default=None, description="Release family: repo id of its earliest member.")
     publisher: str | None
-    runtime: str | None
-    vendor: str | None = None
-    sku: str | None = None
+    runtime: str | None = Field(description="Null on vendor rows.")
+    vendor: str | None = Field(default=None, description="Vendor view (vendor rows) or the SKU's vendor.")
+    sku: str | None = Field(default=None, description="Null unless the row is per hardware SKU.")
     stage: Stage
     key_kind: str | None = Field(description="The kind of key the runtime matched the release on.")
     key: str | None
@@ -65,3 +66,6 @@ class GapOut(BaseModel):
     commit: str | None
     tag: str | None
     evidence_url: str | None
+    via_runtime: str | None = Field(
+        default=None, description="On vendor rows: the runtime whose support was earliest for that vendor."
+    )

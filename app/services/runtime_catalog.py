@@ -1,21 +1,90 @@
-"""Read-only views of the runtime catalog that the gap computation and the pages need."""
+"""Read-only views of the runtime catalog that the gap computation, the API and the pages need."""
 
 from __future__ import annotations
 
-from app.sources.runtimes.catalog import CATALOG
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDORS, RuntimeSpec
+
+# Branches named like this carry a vendor's own port (notes/runtimes.md: AMD branches of vllm/sglang count
+# for AMD, upstream main does not).
+VENDOR_BRANCH_PREFIXES: dict[str, str] = {"amd/": "amd"}
 
 
-def runtime_key_kinds() -> dict[str, tuple[str, ...]]:
+def has_source_for(spec: RuntimeSpec, stage: str) -> bool:
+    """Whether the runtime has a source for ``stage`` (no "pending documented" without a docs matrix)."""
+    stages = {signal.stage for signal in spec.signals}
+    if stage in ("merged", "documented", "verified"):
+        return stage in stages
+    if stage == "released":
+        return "merged" in stages and spec.releases is not None
+    if stage == "branch":
+        return "merged" in stages and bool(spec.branch_patterns)
+    return False
+
+
+def runtime_key_kinds(stage: str | None = None) -> dict[str, tuple[str, ...]]:
     """Per catalog runtime, the key kinds it registers, in the order its signals are declared.
 
     A runtime matches a release on the first of these kinds the release offers (PRODUCT.md: the status is
-    decided per runtime, by the key that runtime matches on).
+    decided per runtime, by the key that runtime matches on). With ``stage``, only runtimes with a source
+    for that stage, and only the signals that feed it (code signals feed merged, released and branch).
     """
     kinds: dict[str, tuple[str, ...]] = {}
     for name, spec in CATALOG.items():
+        if stage is not None and not has_source_for(spec, stage):
+            continue
+        wanted = "merged" if stage in ("released", "branch") else stage
         ordered: list[str] = []
         for signal in spec.signals:
+            if wanted is not None and signal.stage != wanted:
+                continue
             if signal.key_kind not in ordered:
                 ordered.append(signal.key_kind)
         kinds[name] = tuple(ordered)
     return kinds
+
+
+def vendor_runtimes(stage: str | None = None) -> dict[str, tuple[str, ...]]:
+    """Per vendor slug, the catalog runtimes that count for its view (with a source for ``stage``)."""
+    result: dict[str, list[str]] = {slug: [] for slug in VENDORS}
+    for name, spec in CATALOG.items():
+        if stage is not None and not has_source_for(spec, stage):
+            continue
+        vendors = set(spec.vendors)
+        if stage in (None, "branch"):
+            for pattern in spec.branch_patterns:
+                for prefix, vendor in VENDOR_BRANCH_PREFIXES.items():
+                    if pattern.startswith(prefix):
+                        vendors.add(vendor)
+        for vendor in vendors:
+            result[vendor].append(name)
+    return {slug: tuple(sorted(names)) for slug, names in result.items()}
+
+
+def runtime_vendors() -> dict[str, tuple[str, ...]]:
+    """Per runtime, the vendor slugs it counts for."""
+    return {name: spec.vendors for name, spec in CATALOG.items()}
+
+
+def per_sku_runtimes(stage: str) -> dict[str, tuple[str, ...]]:
+    """Runtimes whose source is per hardware SKU (a ``verified`` signal), with their SKUs."""
+    if stage != "verified":
+        return {}
+    return {name: spec.hardware for name, spec in CATALOG.items() if has_source_for(spec, "verified")}
+
+
+def sku_vendor(sku: str) -> str | None:
+    """The vendor a hardware SKU belongs to."""
+    return HARDWARE.get(sku)
+
+
+def event_vendors(runtime: str, sku: str, branch: str) -> tuple[str, ...]:
+    """The vendor views one support event counts for: a SKU's own vendor, a vendor branch's vendor, else the
+    runtime's vendors."""
+    if sku:
+        vendor = HARDWARE.get(sku)
+        return (vendor,) if vendor else ()
+    for prefix, vendor in VENDOR_BRANCH_PREFIXES.items():
+        if branch.startswith(prefix):
+            return (vendor,)
+    spec = CATALOG.get(runtime)
+    return spec.vendors if spec else ()

@@ -1,40 +1,120 @@
-"""`GET /api/v1/gaps`: launch gaps, filterable, paginated."""
+"""`GET /api/v1/gaps`: launch gaps per release and runtime, vendor view or SKU; filterable, paginated, CSV."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
-from app.api.pagination import paginate
+from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
 from app.schemas.common import Page
 from app.schemas.gaps import GapOut, GapStatus, Stage
-from app.services.gaps import load_gaps
-from app.services.runtime_catalog import runtime_key_kinds
+from app.services.gaps import GapFilters, query_gaps
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDORS
 
 router = APIRouter(tags=["gaps"])
 
+VendorSlug = Literal["nvidia", "amd", "huawei", "intel", "apple", "local"]
+RowKind = Literal["runtime", "vendor", "sku"]
 
-@router.get("/gaps", summary="Launch gaps per release, runtime and stage", response_model=Page[GapOut])
+
+def check_runtime(runtime: str | None) -> None:
+    if runtime is not None and runtime not in CATALOG:
+        raise HTTPException(422, f"unknown runtime {runtime!r}; known: {', '.join(sorted(CATALOG))}")
+
+
+def check_sku(sku: str | None) -> None:
+    if sku is not None and sku not in HARDWARE:
+        raise HTTPException(422, f"unknown sku {sku!r}; known: {', '.join(sorted(HARDWARE))}")
+
+
+def gap_filters(
+    *,
+    stage: str,
+    runtime: str | None,
+    vendor: str | None,
+    sku: str | None,
+    status: str | None,
+    publisher: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    rows: list[str] | None,
+) -> GapFilters:
+    """Filters from query parameters; without ``rows``, the row kinds the other filters imply."""
+    check_runtime(runtime)
+    check_sku(sku)
+    for value in (since, until):
+        if value is not None and value.tzinfo is None:
+            raise HTTPException(422, "since/until need a time zone (e.g. 2025-01-01T00:00:00Z)")
+    if rows:
+        kinds = tuple(dict.fromkeys(rows))
+    elif sku is not None:
+        kinds = ("sku",)
+    elif vendor is not None and runtime is None:
+        kinds = ("vendor", "sku")
+    elif runtime is not None:
+        kinds = ("runtime", "sku")
+    else:
+        kinds = ("runtime", "vendor", "sku")
+    return GapFilters(
+        stage=stage,
+        runtime=runtime,
+        vendor=vendor,
+        sku=sku,
+        status=status,
+        publisher=publisher,
+        since=since,
+        until=until,
+        rows=kinds,
+    )
+
+
+@router.get(
+    "/gaps",
+    summary="Launch gaps per release and runtime, vendor view or hardware SKU",
+    response_model=Page[GapOut],
+    responses={200: {"content": {"text/csv": {}}}},
+)
 def list_gaps(
+    request: Request,
     session: SessionDep,
     now: NowDep,
     runtime: Annotated[str | None, Query(description="Catalog runtime name, e.g. `vllm`.")] = None,
+    vendor: Annotated[VendorSlug | None, Query(description="Vendor view.")] = None,
+    sku: Annotated[
+        str | None, Query(description="Hardware SKU (per-SKU sources only), e.g. `MI300X`.")
+    ] = None,
     stage: Annotated[Stage, Query(description="Support stage.")] = "merged",
     status: Annotated[GapStatus | None, Query(description="Only gaps with this status.")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
-) -> Page[GapOut]:
-    kinds = runtime_key_kinds()
-    if runtime is not None and runtime not in kinds:
-        raise HTTPException(
-            status_code=422, detail=f"unknown runtime {runtime!r}; known: {', '.join(sorted(kinds))}"
-        )
-    rows = load_gaps(session, kinds, stage=stage, now=now, runtime=runtime, status=status)
-    items, total, next_cursor = paginate(rows, limit=limit, cursor=cursor)
-    return Page[GapOut](
-        items=[GapOut.model_validate(row, from_attributes=True) for row in items],
-        total=total,
-        next_cursor=next_cursor,
+    publisher: Annotated[str | None, Query(description="Publisher's Hub org.")] = None,
+    since: Annotated[datetime | None, Query(description="Releases at or after this time (ISO-8601).")] = None,
+    until: Annotated[datetime | None, Query(description="Releases before this time (ISO-8601).")] = None,
+    rows: Annotated[
+        list[RowKind] | None,
+        Query(description="Row kinds; by default what the filters imply (all three without filters)."),
+    ] = None,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    format: FormatQuery = None,
+) -> Page[GapOut] | Response:
+    filters = gap_filters(
+        stage=stage,
+        runtime=runtime,
+        vendor=vendor,
+        sku=sku,
+        status=status,
+        publisher=publisher,
+        since=since,
+        until=until,
+        rows=list(rows) if rows else None,
     )
+    result = query_gaps(session, filters, now=now)
+    return page_or_csv(
+        request, GapOut, result, limit=limit, cursor=cursor, format=format, filename="gaps.csv"
+    )
+
+
+__all__ = ["VENDORS", "router"]

@@ -1,0 +1,85 @@
+"""List responses: the JSON page envelope, or CSV with ``?format=csv`` / ``Accept: text/csv``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from fastapi import Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from app.api.pagination import paginate
+from app.schemas.common import Page
+
+FormatQuery = Annotated[
+    Literal["json", "csv"] | None,
+    Query(description="`csv` for a CSV export of every matching row (no pagination); JSON by default."),
+]
+LimitQuery = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
+CursorQuery = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+
+
+def wants_csv(request: Request, format: str | None) -> bool:
+    if format is not None:
+        return format == "csv"
+    return "text/csv" in request.headers.get("accept", "")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def csv_response(schema: type[BaseModel], items: Sequence[BaseModel], filename: str) -> Response:
+    """Every item as a CSV row, columns in the schema's field order (stable names)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    fields = [name for name, info in schema.model_fields.items() if not _is_nested(info.annotation)]
+    writer.writerow(fields)
+    for item in items:
+        writer.writerow([_cell(getattr(item, name)) for name in fields])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _is_nested(annotation: Any) -> bool:
+    text = str(annotation)
+    return "list[app." in text or "dict[" in text
+
+
+def page_or_csv(
+    request: Request,
+    schema: type[BaseModel],
+    rows: Sequence[Any],
+    *,
+    limit: int,
+    cursor: str | None,
+    format: str | None,
+    filename: str,
+) -> Page[Any] | Response:
+    """A page of ``rows`` converted to ``schema``, or all of them as CSV."""
+    if wants_csv(request, format):
+        return csv_response(schema, [schema.model_validate(r, from_attributes=True) for r in rows], filename)
+    items, total, next_cursor = paginate(rows, limit=limit, cursor=cursor)
+    return Page[schema](  # type: ignore[valid-type]
+        items=[schema.model_validate(r, from_attributes=True) for r in items],
+        total=total,
+        next_cursor=next_cursor,
+    )

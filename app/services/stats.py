@@ -1,0 +1,146 @@
+"""Launch-gap statistics: plain quantiles of resolved gaps, Kaplan–Meier with pending gaps censored.
+
+Small, pure and tested (tests/unit/test_stats.py) rather than a heavy scientific dependency: the estimator
+is a dozen lines and the inputs are at most a few thousand gaps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.services.gaps import DAY_ZERO, LATER, PENDING, PRE_EXISTING, PRE_RELEASE, GapRow
+
+
+def quantile(values: Sequence[float], q: float) -> float | None:
+    """Linear-interpolated quantile (numpy's default); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    low = math.floor(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (pos - low), 2)
+
+
+@dataclass(frozen=True)
+class SurvivalPoint:
+    """The share still unsupported just after ``hours``, with the numbers behind the step."""
+
+    hours: float
+    unsupported: float
+    at_risk: int
+    events: int
+    censored: int
+
+
+def kaplan_meier(observations: Iterable[tuple[float, bool]]) -> list[SurvivalPoint]:
+    """Kaplan–Meier time-to-support curve. ``observations`` are (hours, supported); unsupported = censored.
+
+    At a time where supports and censorings tie, supports are counted first (the usual convention): a
+    censored gap was still at risk at that instant.
+    """
+    ordered = sorted(observations, key=lambda o: (o[0], not o[1]))
+    at_risk = len(ordered)
+    survival = 1.0
+    curve: list[SurvivalPoint] = []
+    i = 0
+    while i < len(ordered):
+        hours = ordered[i][0]
+        events = censored = 0
+        while i < len(ordered) and ordered[i][0] == hours:
+            if ordered[i][1]:
+                events += 1
+            else:
+                censored += 1
+            i += 1
+        if events:
+            survival *= 1 - events / at_risk
+        curve.append(SurvivalPoint(round(hours, 2), round(survival, 6), at_risk, events, censored))
+        at_risk -= events + censored
+    return curve
+
+
+def km_median(curve: Sequence[SurvivalPoint]) -> float | None:
+    """The first time the curve reaches 50 % or below; None when it never does (too many still pending)."""
+    for point in curve:
+        if point.events and point.unsupported <= 0.5:
+            return point.hours
+    return None
+
+
+@dataclass(frozen=True)
+class GapStats:
+    """Statistics over new-key release families for one group (a vendor or a runtime)."""
+
+    group: str
+    count: int
+    resolved: int
+    pending: int
+    pre_existing: int
+    median_hours: float | None
+    """Plain median of resolved gaps (pending ignored: biased low while many are pending)."""
+    p90_hours: float | None
+    km_median_hours: float | None
+    """Kaplan–Meier median, pending treated as censored at their elapsed time."""
+    day0_rate: float | None
+    """Share supported by release + 24 h, pre-release included."""
+    pre_release_rate: float | None
+
+
+def family_rows(rows: Iterable[GapRow]) -> list[GapRow]:
+    """One row per release family (its earliest-supported member; statistics count families)."""
+    best: dict[tuple[str | None, str | None, str, str, str], GapRow] = {}
+    for row in rows:
+        key = (row.runtime, row.vendor, row.sku or "", row.stage, row.family or row.repo_id)
+        seen = best.get(key)
+        if seen is None or _earlier(row, seen):
+            best[key] = row
+    return list(best.values())
+
+
+def _earlier(a: GapRow, b: GapRow) -> bool:
+    if a.support_at is None:
+        return False
+    return b.support_at is None or a.gap_hours < b.gap_hours
+
+
+def summarise(group: str, rows: Sequence[GapRow]) -> GapStats:
+    """Statistics for one group's rows (already one per family). Pre-existing rows are counted apart."""
+    pre_existing = sum(1 for r in rows if r.status == PRE_EXISTING)
+    counted = [r for r in rows if r.status != PRE_EXISTING]
+    resolved = [r.gap_hours for r in counted if r.status in (PRE_RELEASE, DAY_ZERO, LATER)]
+    pending = sum(1 for r in counted if r.status == PENDING)
+    n = len(counted)
+    curve = kaplan_meier((max(r.gap_hours, 0.0), r.status != PENDING) for r in counted)
+    return GapStats(
+        group=group,
+        count=n,
+        resolved=len(resolved),
+        pending=pending,
+        pre_existing=pre_existing,
+        median_hours=quantile(resolved, 0.5),
+        p90_hours=quantile(resolved, 0.9),
+        km_median_hours=km_median(curve),
+        day0_rate=round(sum(1 for r in counted if r.status in (PRE_RELEASE, DAY_ZERO)) / n, 4) if n else None,
+        pre_release_rate=round(sum(1 for r in counted if r.status == PRE_RELEASE) / n, 4) if n else None,
+    )
+
+
+def quarter(at: datetime) -> str:
+    """ "2025Q3" for a release time."""
+    return f"{at.year}Q{(at.month - 1) // 3 + 1}"
+
+
+def group_stats(rows: Iterable[GapRow], *, by: str, per_quarter: bool = False) -> list[GapStats]:
+    """Statistics per ``by`` ("vendor" or "runtime"), optionally per release quarter too ("nvidia 2025Q3")."""
+    groups: dict[str, list[GapRow]] = {}
+    for row in family_rows(rows):
+        name = getattr(row, by)
+        if name is None:
+            continue
+        label = f"{name} {quarter(row.release_at)}" if per_quarter else name
+        groups.setdefault(label, []).append(row)
+    return [summarise(label, groups[label]) for label in sorted(groups)]
