@@ -37,9 +37,14 @@ def main() -> None:
     with FakeHub(page_size=args.page_size) as hub, tempfile.TemporaryDirectory() as tmp:
         for i, org in enumerate(orgs):
             for j in range(args.models):
-                hub.add_model(org, f"Model-{j}", architectures=[f"Arch{i}x{j % 7}ForCausalLM"],
-                              model_type=f"arch{i}_{j % 7}", created_at=base + timedelta(hours=i * 1000 + j),
-                              parameters=1_000_000 * (j + 1))
+                hub.add_model(
+                    org,
+                    f"Model-{j}",
+                    architectures=[f"Arch{i}x{j % 7}ForCausalLM"],
+                    model_type=f"arch{i}_{j % 7}",
+                    created_at=base + timedelta(hours=i * 1000 + j),
+                    parameters=1_000_000 * (j + 1),
+                )
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(url)
         engine = create_db_engine(url)
@@ -55,11 +60,15 @@ def main() -> None:
         assert first.ok and second.ok, (first.failed, second.failed)
         total = args.publishers * args.models
         print(f"publishers={args.publishers} models/publisher={args.models} page_size={args.page_size}")
-        print(f"first cycle (all {total} new): {t1 - t0:.2f} s, {first.requests} requests, "
-              f"{first.new_models} models stored")
+        print(
+            f"first cycle (all {total} new): {t1 - t0:.2f} s, {first.requests} requests, "
+            f"{first.new_models} models stored"
+        )
         print(f"second cycle (no changes): {t2 - t1:.2f} s, {second.requests} requests")
-        print(f"requests per no-change cycle: {second.requests} / minimum {minimum} = "
-              f"ratio {second.requests / minimum:.2f} (target 1.0)")
+        print(
+            f"requests per no-change cycle: {second.requests} / minimum {minimum} = "
+            f"ratio {second.requests / minimum:.2f} (target 1.0)"
+        )
 
 
 if __name__ == "__main__":

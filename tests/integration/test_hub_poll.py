@@ -282,7 +282,7 @@ def test_imported_placeholder_takes_its_hub_id(
             hub_extra={"imported": {"architecture": "AcmeForCausalLM", "model_type": "acme"}},
         )
     )
-    session.commit()
+    session.flush()  # same connection: the poller's sessions see it; the test's rollback removes it
     poll_publishers(factory, client, ["acme"], NOW)
     row = models(session)["acme/Acme-1-Base"]
     assert row.hub_id == hub.hub_id("acme/Acme-1-Base")
