@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api.errors import install_error_handlers
-from app.api.routes import gaps, health, hooks
+from app.api.routes import claims, events, feeds, gaps, health, hooks, models, runtimes, stats
 from app.config import Settings, get_settings
 from app.db.session import create_db_engine, session_factory
 from app.services.bootstrap import bootstrap_reference_data
@@ -59,6 +59,12 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(gaps.router, prefix="/api/v1")
+    app.include_router(models.router, prefix="/api/v1")
+    app.include_router(runtimes.router, prefix="/api/v1")
+    app.include_router(events.router, prefix="/api/v1")
+    app.include_router(stats.router, prefix="/api/v1")
+    app.include_router(claims.router, prefix="/api/v1")
+    app.include_router(feeds.router)
     app.include_router(hooks.router)
     app.include_router(views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -18,12 +18,13 @@ cli = typer.Typer(
 
 
 def _register_all() -> None:
-    from app.cli import scan, watch
+    from app.cli import scan, tokens, watch
 
     serve.register(cli)
     db.register(cli)
     scan.register(cli)
     watch.register(cli)
+    tokens.register(cli)
 
 
 _register_all()

@@ -435,6 +435,7 @@ class GapFilters:
     since: datetime | None = None
     until: datetime | None = None
     rows: tuple[str, ...] = ("runtime",)
+    repo_id: str | None = None
 
 
 def query_gaps(session: Session, filters: GapFilters, *, now: datetime) -> list[GapRow]:
@@ -444,6 +445,7 @@ def query_gaps(session: Session, filters: GapFilters, *, now: datetime) -> list[
         r
         for r in originals
         if (filters.publisher is None or r.publisher == filters.publisher)
+        and (filters.repo_id is None or r.repo_id == filters.repo_id)
         and (filters.since is None or r.release_at >= filters.since)
         and (filters.until is None or r.release_at < filters.until)
     ]

@@ -1,0 +1,110 @@
+"""`POST /api/v1/claims` (needs an API token) and `GET /api/v1/claims`: claimed support, shown as claims."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.api.deps import NowDep, SessionDep
+from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
+from app.models import ApiToken, SupportClaim
+from app.schemas.claims import ClaimIn, ClaimOut
+from app.schemas.common import Page
+from app.services.claims import ClaimError, ClaimInput, add_claim, list_claims
+from app.services.tokens import authenticate
+
+router = APIRouter(tags=["claims"])
+bearer = HTTPBearer(auto_error=False, description="An API token from `launchgap tokens create`.")
+
+
+def require_token(
+    session: SessionDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> ApiToken:
+    """The live token of the request; 401 without one, with a wrong one, or with a revoked one."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "an API token is required (Authorization: Bearer <token>)")
+    token = authenticate(session, credentials.credentials, now=now)
+    if token is None:
+        raise HTTPException(401, "invalid or revoked API token")
+    return token
+
+
+def _out(claim: SupportClaim, repo_id: str, created: bool = False) -> ClaimOut:
+    return ClaimOut(
+        id=claim.id,
+        repo_id=repo_id,
+        runtime=claim.runtime or None,
+        vendor=claim.vendor or None,
+        stage=claim.stage,  # type: ignore[arg-type]
+        sku=claim.sku or None,
+        at=claim.at,
+        url=claim.url,
+        note=claim.note,
+        confidence=claim.confidence,
+        recorded_at=claim.recorded_at,
+        created=created,
+    )
+
+
+@router.post(
+    "/claims",
+    summary="Add a claimed support event (vendor announcement, release note) with its URL",
+    response_model=ClaimOut,
+    status_code=201,
+    responses={
+        200: {"description": "The same claim was already recorded.", "model": ClaimOut},
+        401: {"description": "Missing, wrong or revoked token."},
+        422: {"description": "Unknown model, runtime, vendor, stage or SKU."},
+    },
+)
+def post_claim(
+    body: ClaimIn, session: SessionDep, now: NowDep, token: Annotated[ApiToken, Depends(require_token)]
+) -> Response:
+    try:
+        claim, created = add_claim(
+            session,
+            ClaimInput(
+                repo_id=body.repo_id,
+                stage=body.stage,
+                at=body.at,
+                url=str(body.url),
+                runtime=body.runtime,
+                vendor=body.vendor,
+                sku=body.sku,
+                note=body.note,
+                confidence=body.confidence,
+            ),
+            token=token,
+            now=now,
+        )
+    except ClaimError as exc:
+        session.rollback()
+        raise HTTPException(422, str(exc)) from exc
+    session.commit()
+    out = _out(claim, body.repo_id, created)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@router.get(
+    "/claims",
+    summary="Claimed support events, newest first",
+    response_model=Page[ClaimOut],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def get_claims(
+    request: Request,
+    session: SessionDep,
+    repo_id: Annotated[str | None, Query()] = None,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    format: FormatQuery = None,
+) -> Page[ClaimOut] | Response:
+    rows = [_out(c, r) for c, r in list_claims(session, repo_id=repo_id)]
+    return page_or_csv(
+        request, ClaimOut, rows, limit=limit, cursor=cursor, format=format, filename="claims.csv"
+    )

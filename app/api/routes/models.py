@@ -1,0 +1,102 @@
+"""`GET /api/v1/models` and `GET /api/v1/models/{repo_id}` (with its support ladders)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from app.api.deps import NowDep, SessionDep
+from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, wants_csv
+from app.api.pagination import decode_cursor, encode_cursor
+from app.schemas.common import Page
+from app.schemas.models import ClaimSummary, LadderOut, ModelDetailOut, ModelOut
+from app.services.browse import ModelFilters, all_models, get_model, list_models
+from app.services.claims import list_claims
+
+router = APIRouter(tags=["models"])
+
+
+def _aware(*values: datetime | None) -> None:
+    for value in values:
+        if value is not None and value.tzinfo is None:
+            raise HTTPException(422, "since/until need a time zone (e.g. 2025-01-01T00:00:00Z)")
+
+
+@router.get(
+    "/models",
+    summary="Models (releases and derivatives), filterable and sorted",
+    response_model=Page[ModelOut],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def models(
+    request: Request,
+    session: SessionDep,
+    publisher: Annotated[str | None, Query(description="Publisher's Hub org.")] = None,
+    since: Annotated[datetime | None, Query(description="Released at or after (ISO-8601).")] = None,
+    until: Annotated[datetime | None, Query(description="Released before (ISO-8601).")] = None,
+    new_architecture: Annotated[bool | None, Query(description="Only (or never) new architectures.")] = None,
+    derivatives: Annotated[bool, Query(description="Include fine-tunes, quantisations and merges.")] = True,
+    search: Annotated[str | None, Query(max_length=200, description="Substring of the repo id.")] = None,
+    sort: Annotated[Literal["-release_at", "release_at", "repo_id", "-created_at"], Query()] = "-release_at",
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    format: FormatQuery = None,
+) -> Page[ModelOut] | Response:
+    _aware(since, until)
+    filters = ModelFilters(
+        publisher=publisher,
+        since=since,
+        until=until,
+        new_architecture=new_architecture,
+        search=search,
+        include_derivatives=derivatives,
+        sort=sort,
+    )
+    if wants_csv(request, format):
+        rows = all_models(session, filters)
+        return csv_response(
+            ModelOut, [ModelOut.model_validate(r, from_attributes=True) for r in rows], "models.csv"
+        )
+    offset = decode_cursor(cursor) if cursor else 0
+    rows, total = list_models(session, filters, offset=offset, limit=limit)
+    return Page[ModelOut](
+        items=[ModelOut.model_validate(r, from_attributes=True) for r in rows],
+        total=total,
+        next_cursor=encode_cursor(offset + limit) if offset + limit < total else None,
+    )
+
+
+@router.get(
+    "/models/{repo_id:path}",
+    summary="One model with its support ladder per runtime, vendor and SKU, and the evidence of every rung",
+    response_model=ModelDetailOut,
+    responses={404: {"description": "Unknown model."}},
+)
+def model_detail(repo_id: str, session: SessionDep, now: NowDep) -> ModelDetailOut:
+    detail = get_model(session, repo_id, now=now)
+    if detail is None:
+        raise HTTPException(404, f"unknown model {repo_id!r}")
+    claims = [
+        ClaimSummary(
+            id=c.id,
+            runtime=c.runtime or None,
+            vendor=c.vendor or None,
+            stage=c.stage,  # type: ignore[arg-type]
+            sku=c.sku or None,
+            at=c.at,
+            url=c.url,
+            note=c.note,
+            confidence=c.confidence,
+            recorded_at=c.recorded_at,
+        )
+        for c, _repo in list_claims(session, repo_id=repo_id)
+    ]
+    base = ModelOut.model_validate(detail.model, from_attributes=True)
+    return ModelDetailOut(
+        **base.model_dump(),
+        ladders=[LadderOut.model_validate(lad, from_attributes=True) for lad in detail.ladders],
+        claims=claims,
+    )

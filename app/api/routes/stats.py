@@ -1,0 +1,163 @@
+"""`GET /api/v1/stats/{vendors,runtimes,survival}`: launch-gap statistics over new-key release families."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from app.api.deps import NowDep, SessionDep
+from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
+from app.api.routes.gaps import VendorSlug, gap_filters
+from app.schemas.common import Page
+from app.schemas.gaps import Stage
+from app.schemas.stats import StatsOut, SurvivalOut, SurvivalPointOut
+from app.services.gaps import query_gaps
+from app.services.stats import family_rows, group_stats, kaplan_meier
+
+router = APIRouter(tags=["stats"])
+SinceQuery = Annotated[datetime | None, Query(description="Releases at or after (ISO-8601).")]
+UntilQuery = Annotated[datetime | None, Query(description="Releases before (ISO-8601).")]
+PerQuarter = Annotated[bool, Query(description="One row per group and release quarter (the trend).")]
+
+
+def _stats(
+    request: Request,
+    session: SessionDep,
+    now: datetime,
+    *,
+    by: str,
+    stage: str,
+    since: datetime | None,
+    until: datetime | None,
+    publisher: str | None,
+    per_quarter: bool,
+    limit: int,
+    cursor: str | None,
+    format: str | None,
+) -> Page[StatsOut] | Response:
+    rows_kind = ["vendor"] if by == "vendor" else ["runtime"]
+    filters = gap_filters(
+        stage=stage,
+        runtime=None,
+        vendor=None,
+        sku=None,
+        status=None,
+        publisher=publisher,
+        since=since,
+        until=until,
+        rows=rows_kind,
+    )
+    stats = group_stats(query_gaps(session, filters, now=now), by=by, per_quarter=per_quarter)
+    return page_or_csv(
+        request, StatsOut, stats, limit=limit, cursor=cursor, format=format, filename=f"stats-{by}s.csv"
+    )
+
+
+@router.get(
+    "/stats/vendors",
+    summary="Per vendor view: count, median and p90, Kaplan–Meier median, day-0 and pre-release rates",
+    response_model=Page[StatsOut],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def vendor_stats(
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    stage: Annotated[Stage, Query()] = "merged",
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    publisher: Annotated[str | None, Query()] = None,
+    per_quarter: PerQuarter = False,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    format: FormatQuery = None,
+) -> Page[StatsOut] | Response:
+    return _stats(
+        request,
+        session,
+        now,
+        by="vendor",
+        stage=stage,
+        since=since,
+        until=until,
+        publisher=publisher,
+        per_quarter=per_quarter,
+        limit=limit,
+        cursor=cursor,
+        format=format,
+    )
+
+
+@router.get(
+    "/stats/runtimes",
+    summary="Per runtime: count, median and p90, Kaplan–Meier median, day-0 and pre-release rates",
+    response_model=Page[StatsOut],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def runtime_stats(
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    stage: Annotated[Stage, Query()] = "merged",
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    publisher: Annotated[str | None, Query()] = None,
+    per_quarter: PerQuarter = False,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    format: FormatQuery = None,
+) -> Page[StatsOut] | Response:
+    return _stats(
+        request,
+        session,
+        now,
+        by="runtime",
+        stage=stage,
+        since=since,
+        until=until,
+        publisher=publisher,
+        per_quarter=per_quarter,
+        limit=limit,
+        cursor=cursor,
+        format=format,
+    )
+
+
+@router.get(
+    "/stats/survival",
+    summary="Time-to-support curve (Kaplan–Meier, pending censored) for a vendor view or a runtime",
+    response_model=SurvivalOut,
+)
+def survival(
+    session: SessionDep,
+    now: NowDep,
+    vendor: Annotated[VendorSlug | None, Query()] = None,
+    runtime: Annotated[str | None, Query()] = None,
+    stage: Annotated[Stage, Query()] = "merged",
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> SurvivalOut:
+    if (vendor is None) == (runtime is None):
+        raise HTTPException(422, "give exactly one of vendor or runtime")
+    filters = gap_filters(
+        stage=stage,
+        runtime=runtime,
+        vendor=vendor,
+        sku=None,
+        status=None,
+        publisher=None,
+        since=since,
+        until=until,
+        rows=["vendor"] if vendor else ["runtime"],
+    )
+    rows = [r for r in family_rows(query_gaps(session, filters, now=now)) if r.status != "pre-existing"]
+    curve = kaplan_meier((max(r.gap_hours, 0.0), r.status != "pending") for r in rows)
+    return SurvivalOut(
+        group=vendor or runtime or "",
+        stage=stage,
+        count=len(rows),
+        points=[SurvivalPointOut.model_validate(p, from_attributes=True) for p in curve],
+    )

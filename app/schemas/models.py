@@ -1,0 +1,104 @@
+"""API shapes of models and their support ladders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.schemas.gaps import GapStatus, Stage
+
+
+class ModelOut(BaseModel):
+    """A Hub model repository as LaunchGap knows it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "repo_id": "deepseek-ai/DeepSeek-V3",
+                    "hub_id": "676b0b7a0c3e0e5d8a6f0000",
+                    "publisher": "deepseek-ai",
+                    "architectures": ["DeepseekV3ForCausalLM"],
+                    "model_type": "deepseek_v3",
+                    "parameters": 684531386000,
+                    "created_at": "2024-12-25T12:00:00Z",
+                    "first_seen_public_at": "2024-12-26T03:10:00Z",
+                    "release_at": "2024-12-26T03:10:00Z",
+                    "release_at_source": "observed",
+                    "release_precision": "second",
+                    "is_derivative": False,
+                    "new_architecture": True,
+                    "family": "deepseek-ai/DeepSeek-V3-Base",
+                    "visibility": "public",
+                    "gated": None,
+                }
+            ]
+        }
+    )
+
+    repo_id: str
+    hub_id: str | None = Field(description="The Hub's stable `_id`; null until the Hub was polled.")
+    publisher: str | None
+    architectures: list[str]
+    model_type: str | None
+    parameters: int | None
+    created_at: datetime | None = Field(description="The Hub's `createdAt` (repo creation).")
+    first_seen_public_at: datetime | None
+    release_at: datetime | None
+    release_at_source: Literal["observed", "imported", "created_at_estimate"] | None
+    release_precision: Literal["second", "day"]
+    is_derivative: bool
+    new_architecture: bool
+    family: str | None
+    visibility: Literal["public", "gone"]
+    gated: str | None
+
+
+class RungOut(BaseModel):
+    """One stage of a support ladder, with the evidence that dates it."""
+
+    stage: Stage
+    status: GapStatus
+    gap_hours: float
+    support_at: datetime | None
+    author_at: datetime | None
+    key_kind: str | None
+    key: str | None
+    commit: str | None
+    tag: str | None
+    evidence_url: str | None
+    confidence: str
+    via_runtime: str | None = None
+
+
+class LadderOut(BaseModel):
+    """The support ladder of one runtime, vendor view (runtime null) or runtime × SKU."""
+
+    runtime: str | None
+    vendor: str | None
+    sku: str | None
+    rungs: list[RungOut]
+
+
+class ClaimSummary(BaseModel):
+    """A claimed support event, shown as a claim (never mixed with git or docs evidence)."""
+
+    id: int
+    runtime: str | None
+    vendor: str | None
+    stage: Stage
+    sku: str | None
+    at: datetime
+    url: str
+    note: str | None
+    confidence: str
+    recorded_at: datetime
+
+
+class ModelDetailOut(ModelOut):
+    """A model with its support ladder per runtime, vendor and SKU, and the claims made about it."""
+
+    ladders: list[LadderOut]
+    claims: list[ClaimSummary]

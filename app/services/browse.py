@@ -1,0 +1,362 @@
+"""Read queries behind the models, runtimes and events endpoints (and the Atom feed).
+
+Each list is one counted, paged SQL query (no per-row queries); details add a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.models import Model, Publisher, Runtime, SourceState, SupportEvent, SupportKey
+from app.services.gaps import GapFilters, GapRow, query_gaps
+from app.services.runtime_catalog import has_source_for, vendor_runtimes
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, STAGES
+
+MODEL_SORTS = {
+    "-release_at": (Model.release_at.desc(), Model.id.desc()),
+    "release_at": (Model.release_at.asc(), Model.id.asc()),
+    "repo_id": (Model.repo_id.asc(), Model.id.asc()),
+    "-created_at": (Model.created_at.desc(), Model.id.desc()),
+}
+
+
+@dataclass(frozen=True)
+class ModelFilters:
+    publisher: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    new_architecture: bool | None = None
+    search: str | None = None
+    include_derivatives: bool = True
+    sort: str = "-release_at"
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """A model as the API shows it."""
+
+    repo_id: str
+    hub_id: str | None
+    publisher: str | None
+    architectures: list[str]
+    model_type: str | None
+    parameters: int | None
+    created_at: datetime | None
+    first_seen_public_at: datetime | None
+    release_at: datetime | None
+    release_at_source: str | None
+    release_precision: str
+    is_derivative: bool
+    new_architecture: bool
+    family: str | None
+    visibility: str
+    gated: str | None
+
+
+def _model_query(filters: ModelFilters) -> Select[Any]:
+    query = select(Model, Publisher.hub_org).outerjoin(Publisher, Model.publisher_id == Publisher.id)
+    if filters.publisher is not None:
+        query = query.where(Publisher.hub_org == filters.publisher)
+    if filters.since is not None:
+        query = query.where(Model.release_at >= filters.since)
+    if filters.until is not None:
+        query = query.where(Model.release_at < filters.until)
+    if filters.new_architecture is not None:
+        query = query.where(Model.new_architecture.is_(filters.new_architecture))
+    if not filters.include_derivatives:
+        query = query.where(Model.is_derivative.is_(False))
+    if filters.search:
+        escaped = filters.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(Model.repo_id).like(f"%{escaped}%", escape="\\"))
+    return query
+
+
+def _model_row(model: Model, org: str | None) -> ModelRow:
+    return ModelRow(
+        repo_id=model.repo_id,
+        hub_id=model.hub_id,
+        publisher=org,
+        architectures=list(model.architectures or []),
+        model_type=model.model_type,
+        parameters=model.parameters,
+        created_at=model.created_at,
+        first_seen_public_at=model.first_seen_public_at,
+        release_at=model.release_at,
+        release_at_source=model.release_at_source,
+        release_precision=model.release_at_precision or "second",
+        is_derivative=model.is_derivative,
+        new_architecture=model.new_architecture,
+        family=model.family,
+        visibility=model.visibility,
+        gated=model.gated,
+    )
+
+
+def list_models(
+    session: Session, filters: ModelFilters, *, offset: int, limit: int
+) -> tuple[list[ModelRow], int]:
+    """A page of models and the total matching."""
+    query = _model_query(filters)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(*MODEL_SORTS[filters.sort]).offset(offset).limit(limit)
+    return [_model_row(m, org) for m, org in session.execute(ordered)], total
+
+
+def all_models(session: Session, filters: ModelFilters) -> list[ModelRow]:
+    """Every matching model (CSV export)."""
+    ordered = _model_query(filters).order_by(*MODEL_SORTS[filters.sort])
+    return [_model_row(m, org) for m, org in session.execute(ordered)]
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One stage of a runtime's (or vendor's) support ladder for a model, with its evidence."""
+
+    stage: str
+    status: str
+    gap_hours: float
+    support_at: datetime | None
+    author_at: datetime | None
+    key_kind: str | None
+    key: str | None
+    commit: str | None
+    tag: str | None
+    evidence_url: str | None
+    confidence: str
+    via_runtime: str | None = None
+
+
+@dataclass
+class Ladder:
+    runtime: str | None
+    vendor: str | None
+    sku: str | None
+    rungs: list[Rung] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ModelDetail:
+    model: ModelRow
+    ladders: list[Ladder]
+
+
+def get_model(session: Session, repo_id: str, *, now: datetime) -> ModelDetail | None:
+    """A model with its support ladder per runtime, vendor view and SKU (each stage with a source)."""
+    found = session.execute(
+        select(Model, Publisher.hub_org)
+        .outerjoin(Publisher, Model.publisher_id == Publisher.id)
+        .where(Model.repo_id == repo_id)
+    ).first()
+    if found is None:
+        return None
+    model, org = found
+    ladders: dict[tuple[str | None, str | None, str | None], Ladder] = {}
+    if model.release_at is not None and not model.is_derivative:
+        for stage in STAGES:
+            rows = query_gaps(
+                session, GapFilters(stage=stage, repo_id=repo_id, rows=("runtime", "vendor", "sku")), now=now
+            )
+            for row in rows:
+                key = (row.runtime, row.vendor if row.runtime is None or row.sku else None, row.sku)
+                ladder = ladders.setdefault(key, Ladder(runtime=key[0], vendor=key[1], sku=key[2]))
+                ladder.rungs.append(_rung(row))
+    ordered = sorted(
+        ladders.values(),
+        key=lambda lad: (lad.runtime is None, lad.runtime or "", lad.vendor or "", lad.sku or ""),
+    )
+    return ModelDetail(model=_model_row(model, org), ladders=ordered)
+
+
+def _rung(row: GapRow) -> Rung:
+    return Rung(
+        stage=row.stage,
+        status=row.status,
+        gap_hours=row.gap_hours,
+        support_at=row.support_at,
+        author_at=row.author_at,
+        key_kind=row.key_kind,
+        key=row.key,
+        commit=row.commit,
+        tag=row.tag,
+        evidence_url=row.evidence_url,
+        confidence=row.confidence,
+        via_runtime=row.via_runtime,
+    )
+
+
+@dataclass(frozen=True)
+class RuntimeInfo:
+    """A catalog runtime with its scan health."""
+
+    name: str
+    display_name: str
+    repo_url: str
+    default_branch: str
+    vendors: list[str]
+    hardware: list[str]
+    signals: list[str]
+    stages: list[str]
+    last_checked_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    consecutive_errors: int
+    healthy: bool
+    support_keys: int
+    notes: str
+
+
+def list_runtimes(session: Session) -> list[RuntimeInfo]:
+    """Every catalog runtime, with its last scan and the number of keys it supports (three queries)."""
+    states = {
+        s.name: s for s in session.scalars(select(SourceState).where(SourceState.kind == "runtime_repo"))
+    }
+    counts = dict(
+        session.execute(
+            select(Runtime.name, func.count(func.distinct(SupportEvent.support_key_id)))
+            .join(SupportEvent, SupportEvent.runtime_id == Runtime.id)
+            .where(SupportEvent.event == "added", SupportEvent.retracted_at.is_(None))
+            .group_by(Runtime.name)
+        ).all()
+    )
+    result = []
+    for name, spec in CATALOG.items():
+        state = states.get(name)
+        result.append(
+            RuntimeInfo(
+                name=name,
+                display_name=spec.display_name,
+                repo_url=spec.repo_url,
+                default_branch=spec.default_branch,
+                vendors=list(spec.vendors),
+                hardware=list(spec.hardware),
+                signals=[s.name for s in spec.signals],
+                stages=[stage for stage in STAGES if has_source_for(spec, stage)],
+                last_checked_at=state.last_checked_at if state else None,
+                last_success_at=state.last_success_at if state else None,
+                last_error=state.last_error if state else None,
+                consecutive_errors=state.consecutive_errors if state else 0,
+                healthy=bool(state and state.last_success_at and not state.consecutive_errors),
+                support_keys=int(counts.get(name, 0)),
+                notes=spec.notes,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    runtime: str | None = None
+    vendor: str | None = None
+    stage: str | None = None
+    provenance: str | None = None
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One support event with its evidence."""
+
+    id: int
+    runtime: str
+    key_kind: str
+    key: str
+    stage: str
+    event: str
+    at: datetime
+    author_at: datetime | None
+    commit: str | None
+    tag: str | None
+    branch: str | None
+    sku: str | None
+    signal: str | None
+    pr_number: int | None
+    is_prerelease: bool | None
+    evidence_url: str | None
+    provenance: str
+    confidence: str
+    retracted_at: datetime | None
+    recorded_at: datetime
+
+
+def _event_query(filters: EventFilters) -> Select[Any]:
+    query = (
+        select(SupportEvent, Runtime.name, SupportKey.key_kind, SupportKey.key)
+        .join(Runtime, SupportEvent.runtime_id == Runtime.id)
+        .join(SupportKey, SupportEvent.support_key_id == SupportKey.id)
+    )
+    if filters.runtime is not None:
+        query = query.where(Runtime.name == filters.runtime)
+    if filters.vendor is not None:
+        runtimes = vendor_runtimes().get(filters.vendor, ())
+        skus = [sku for sku, vendor in HARDWARE.items() if vendor == filters.vendor]
+        # A SKU row counts for that SKU's vendor only (notes/runtimes.md's vendor table).
+        query = query.where(
+            Runtime.name.in_(runtimes), or_(SupportEvent.sku == "", SupportEvent.sku.in_(skus))
+        )
+    if filters.stage is not None:
+        query = query.where(SupportEvent.stage == filters.stage)
+    if filters.provenance is not None:
+        query = query.where(SupportEvent.provenance == filters.provenance)
+    if filters.since is not None:
+        query = query.where(SupportEvent.at >= filters.since)
+    return query
+
+
+def _event_row(event: SupportEvent, runtime: str, kind: str, key: str) -> EventRow:
+    return EventRow(
+        id=event.id,
+        runtime=runtime,
+        key_kind=kind,
+        key=key,
+        stage=event.stage,
+        event=event.event,
+        at=event.at,
+        author_at=event.author_at,
+        commit=event.commit or None,
+        tag=event.tag or None,
+        branch=event.branch or None,
+        sku=event.sku or None,
+        signal=event.signal or None,
+        pr_number=event.pr_number,
+        is_prerelease=event.is_prerelease,
+        evidence_url=event.evidence_url,
+        provenance=event.provenance,
+        confidence=event.confidence,
+        retracted_at=event.retracted_at,
+        recorded_at=event.recorded_at,
+    )
+
+
+def list_events(
+    session: Session, filters: EventFilters, *, offset: int, limit: int | None
+) -> tuple[list[EventRow], int]:
+    """Support events, newest first (by support time, then by id), and the total matching."""
+    query = _event_query(filters)
+    total = (
+        session.scalar(select(func.count()).select_from(query.with_only_columns(SupportEvent.id).subquery()))
+        or 0
+    )
+    ordered = query.order_by(SupportEvent.at.desc(), SupportEvent.id.desc()).offset(offset)
+    if limit is not None:
+        ordered = ordered.limit(limit)
+    return [_event_row(*row) for row in session.execute(ordered)], total
+
+
+def known_runtime(name: str) -> bool:
+    return name in CATALOG
+
+
+__all__: Sequence[str] = [
+    "EventFilters",
+    "ModelFilters",
+    "get_model",
+    "list_events",
+    "list_models",
+    "list_runtimes",
+]

@@ -1,0 +1,88 @@
+"""Claimed support (a vendor announcement, a release note), entered through the API with a token.
+
+Claims live apart from git- and docs-derived support events and are always shown as claims: they never
+move a gap computed from evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.upsert import insert_ignoring_conflicts
+from app.models import ApiToken, Model, SupportClaim
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, STAGES, VENDORS
+
+
+class ClaimError(ValueError):
+    """A claim that cannot be recorded as given (unknown model, runtime, vendor, stage or SKU)."""
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    repo_id: str
+    stage: str
+    at: datetime
+    url: str
+    runtime: str | None = None
+    vendor: str | None = None
+    sku: str | None = None
+    note: str | None = None
+    confidence: str = "medium"
+
+
+def add_claim(
+    session: Session, claim: ClaimInput, *, token: ApiToken | None, now: datetime
+) -> tuple[SupportClaim, bool]:
+    """Record a claim; (the claim, whether it is new). The same claim posted twice is stored once."""
+    model_id = session.scalars(select(Model.id).where(Model.repo_id == claim.repo_id)).first()
+    if model_id is None:
+        raise ClaimError(f"unknown model {claim.repo_id!r}")
+    if claim.runtime is None and claim.vendor is None:
+        raise ClaimError("a claim names a runtime, a vendor, or both")
+    if claim.runtime is not None and claim.runtime not in CATALOG:
+        raise ClaimError(f"unknown runtime {claim.runtime!r}")
+    if claim.vendor is not None and claim.vendor not in VENDORS:
+        raise ClaimError(f"unknown vendor {claim.vendor!r}; known: {', '.join(VENDORS)}")
+    if claim.stage not in STAGES:
+        raise ClaimError(f"unknown stage {claim.stage!r}")
+    if claim.sku is not None and claim.sku not in HARDWARE:
+        raise ClaimError(f"unknown sku {claim.sku!r}")
+    identity = {
+        "model_id": model_id,
+        "runtime": claim.runtime or "",
+        "vendor": claim.vendor or "",
+        "stage": claim.stage,
+        "sku": claim.sku or "",
+        "url": claim.url,
+    }
+    inserted = insert_ignoring_conflicts(
+        session,
+        SupportClaim.__table__,  # type: ignore[arg-type]
+        [
+            {
+                **identity,
+                "at": claim.at,
+                "note": claim.note,
+                "confidence": claim.confidence,
+                "token_id": token.id if token else None,
+                "recorded_at": now,
+            }
+        ],
+        list(identity),
+    )
+    stored = session.scalars(select(SupportClaim).filter_by(**identity)).one()
+    return stored, bool(inserted)
+
+
+def list_claims(session: Session, *, repo_id: str | None = None) -> list[tuple[SupportClaim, str]]:
+    """Claims with their model's repo id, newest first."""
+    query = select(SupportClaim, Model.repo_id).join(Model, SupportClaim.model_id == Model.id)
+    if repo_id is not None:
+        query = query.where(Model.repo_id == repo_id)
+    return [
+        (c, r) for c, r in session.execute(query.order_by(SupportClaim.at.desc(), SupportClaim.id.desc()))
+    ]
