@@ -1,0 +1,200 @@
+"""Every API endpoint against a small hand-built database: filters, vendor views, CSV, feed, claims."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.api.deps import get_now, get_session
+from app.main import create_app
+from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
+
+NOW = datetime(2025, 10, 1, tzinfo=UTC)
+RELEASE = datetime(2025, 9, 1, 12, tzinfo=UTC)
+
+
+def _event(session: Session, runtime: Runtime, key: SupportKey, at: datetime, **kw: object) -> None:
+    session.add(
+        SupportEvent(
+            runtime_id=runtime.id,
+            support_key_id=key.id,
+            stage=kw.pop("stage", "merged"),
+            event="added",
+            at=at,
+            commit=kw.pop("commit", "c" * 40),
+            evidence_url=kw.pop("evidence_url", "https://example.test/commit/c"),
+            recorded_at=at,
+            **kw,
+        )
+    )
+
+
+@pytest.fixture
+def client(session: Session) -> Iterator[TestClient]:
+    org = Publisher(hub_org="acme", name="Acme", country="US")
+    session.add(org)
+    session.flush()
+    session.add_all(
+        [
+            Model(
+                repo_id="acme/New-MoE",
+                publisher_id=org.id,
+                release_at=RELEASE,
+                release_at_source="observed",
+                architectures=["NewMoeForCausalLM"],
+                model_type="new_moe",
+                new_architecture=True,
+                family="acme/New-MoE",
+            ),
+            Model(
+                repo_id="acme/Old-7B",
+                publisher_id=org.id,
+                release_at=RELEASE - timedelta(days=400),
+                release_at_source="imported",
+                architectures=["LlamaForCausalLM"],
+                model_type="llama",
+            ),
+            Model(
+                repo_id="someone/New-MoE-GGUF",
+                release_at=RELEASE + timedelta(days=1),
+                architectures=["NewMoeForCausalLM"],
+                model_type="new_moe",
+                is_derivative=True,
+            ),
+        ]
+    )
+    runtimes = {}
+    for name in ("vllm", "rocm-vllm", "vllm-recipes"):
+        runtimes[name] = Runtime(
+            name=name, display_name=name, repo_url=f"https://example.test/{name}", default_branch="main"
+        )
+        session.add(runtimes[name])
+    arch = SupportKey(key_kind="architecture", key="NewMoeForCausalLM")
+    llama = SupportKey(key_kind="architecture", key="LlamaForCausalLM")
+    recipe = SupportKey(key_kind="repo_id", key="acme/New-MoE")
+    session.add_all([arch, llama, recipe])
+    session.flush()
+    # vLLM: 2 days before release (pre-release, NVIDIA). ROCm fork: +10 days (AMD, later).
+    _event(session, runtimes["vllm"], arch, RELEASE - timedelta(days=2))
+    _event(session, runtimes["vllm"], llama, RELEASE - timedelta(days=500))
+    _event(session, runtimes["rocm-vllm"], arch, RELEASE + timedelta(days=10), commit="d" * 40)
+    # Recipes verify the model on H200 at +1 h and on MI300X at +30 days.
+    _event(
+        session, runtimes["vllm-recipes"], recipe, RELEASE + timedelta(hours=1), stage="verified", sku="H200"
+    )
+    _event(
+        session,
+        runtimes["vllm-recipes"],
+        recipe,
+        RELEASE + timedelta(days=30),
+        stage="verified",
+        sku="MI300X",
+    )
+    session.flush()
+
+    app = create_app(start_watchers=False)
+    app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_now] = lambda: NOW
+    yield TestClient(app)
+
+
+def _gaps(client: TestClient, **params: object) -> dict:
+    response = client.get("/api/v1/gaps", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_vendor_views_take_their_own_runtimes_only(client: TestClient) -> None:
+    nvidia = _gaps(client, vendor="nvidia", rows="vendor")["items"]
+    new = {r["repo_id"]: r for r in nvidia}["acme/New-MoE"]
+    assert (new["runtime"], new["vendor"], new["status"], new["gap_hours"]) == (
+        None,
+        "nvidia",
+        "pre-release",
+        -48.0,
+    )
+    assert new["via_runtime"] == "vllm"
+    amd = {r["repo_id"]: r for r in _gaps(client, vendor="amd", rows="vendor")["items"]}["acme/New-MoE"]
+    # Upstream vLLM's merge is not AMD support: the ROCm fork's +10 days is.
+    assert (amd["status"], amd["gap_hours"], amd["via_runtime"]) == ("later", 240.0, "rocm-vllm")
+    huawei = {r["repo_id"]: r for r in _gaps(client, vendor="huawei", rows="vendor")["items"]}["acme/New-MoE"]
+    assert huawei["status"] == "pending" and huawei["gap_hours"] == (NOW - RELEASE).total_seconds() / 3600
+    # Derivatives are not releases.
+    assert all(r["repo_id"] != "someone/New-MoE-GGUF" for r in nvidia)
+
+
+def test_per_sku_rows_and_verified_vendor_views(client: TestClient) -> None:
+    rows = _gaps(client, stage="verified", runtime="vllm-recipes", rows="sku")["items"]
+    by_sku = {(r["repo_id"], r["sku"]): r for r in rows}
+    assert by_sku[("acme/New-MoE", "H200")]["status"] == "day-0"
+    assert by_sku[("acme/New-MoE", "MI300X")]["gap_hours"] == 720.0
+    assert by_sku[("acme/New-MoE", "MI300X")]["vendor"] == "amd"
+    assert by_sku[("acme/New-MoE", "MI325X")]["status"] == "pending"
+    amd = {r["repo_id"]: r for r in _gaps(client, stage="verified", vendor="amd", rows="vendor")["items"]}
+    assert amd["acme/New-MoE"]["gap_hours"] == 720.0  # the H200 verification does not count for AMD
+    only = _gaps(client, stage="verified", sku="MI300X")
+    assert {r["sku"] for r in only["items"]} == {"MI300X"}
+
+
+def test_status_publisher_filters_pagination_and_csv(client: TestClient) -> None:
+    pre_existing = _gaps(client, runtime="vllm", status="pre-existing")["items"]
+    assert [r["repo_id"] for r in pre_existing] == ["acme/Old-7B"]
+    assert _gaps(client, publisher="nobody")["total"] == 0
+    since = _gaps(client, runtime="vllm", since="2025-08-01T00:00:00Z")
+    assert [r["repo_id"] for r in since["items"]] == ["acme/New-MoE"]
+    first = _gaps(client, limit=2)
+    second = _gaps(client, limit=2, cursor=first["next_cursor"])
+    assert first["total"] == second["total"] and first["items"] != second["items"]
+    response = client.get("/api/v1/gaps", params={"runtime": "vllm", "format": "csv"})
+    assert response.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(response.text)))
+    assert {r["repo_id"]: r["status"] for r in table} == {
+        "acme/New-MoE": "pre-release",
+        "acme/Old-7B": "pre-existing",
+    }
+    accept = client.get("/api/v1/gaps", params={"runtime": "vllm"}, headers={"Accept": "text/csv"})
+    assert accept.text == response.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"runtime": "nope"},
+        {"vendor": "ibm"},
+        {"sku": "TPU"},
+        {"stage": "soon"},
+        {"cursor": "!!"},
+        {"limit": 0},
+        {"since": "yesterday"},
+        {"since": "2025-01-01T00:00:00"},
+    ],
+)
+def test_bad_filters_are_422_json(client: TestClient, params: dict) -> None:
+    response = client.get("/api/v1/gaps", params=params)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"]
+
+
+def test_models_list_filters_and_detail_ladder(client: TestClient) -> None:
+    body = client.get("/api/v1/models").json()
+    assert body["total"] == 3
+    assert body["items"][0]["repo_id"] == "someone/New-MoE-GGUF"  # newest release first
+    new_only = client.get("/api/v1/models", params={"new_architecture": "true"}).json()
+    assert [m["repo_id"] for m in new_only["items"]] == ["acme/New-MoE"]
+    assert client.get("/api/v1/models", params={"publisher": "acme", "search": "old"}).json()["total"] == 1
+    assert client.get("/api/v1/models", params={"derivatives": "false"}).json()["total"] == 2
+    model = client.get("/api/v1/models/acme/New-MoE").json()
+    assert model["release_at_source"] == "observed" and model["visibility"] == "public"
+    ladders = {(lad["runtime"], lad["vendor"], lad["sku"]): lad for lad in model["ladders"]}
+    vllm = {r["stage"]: r for r in ladders[("vllm", None, None)]["rungs"]}
+    assert vllm["merged"]["status"] == "pre-release" and vllm["merged"]["evidence_url"]
+    assert ladders[("vllm-recipes", "amd", "MI300X")]["rungs"][0]["gap_hours"] == 720.0
+    assert client.get("/api/v1/models/acme/missing").status_code == 404
+    csv_text = client.get("/api/v1/models", params={"format": "csv"}).text
+    assert csv_text.splitlines()[0].startswith("repo_id,hub_id,publisher,architectures")
