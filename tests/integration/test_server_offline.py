@@ -56,7 +56,9 @@ def test_server_starts_and_reports_unreachable_sources(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=40)
-    assert process.returncode == 0, output
+    # uvicorn re-raises the signal after a graceful shutdown, so the exit status says "terminated by SIGTERM".
+    assert process.returncode in (0, -signal.SIGTERM), output
+    assert "Application shutdown complete" in output, output
     assert "Traceback" not in output, output
 
 
