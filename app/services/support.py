@@ -24,9 +24,12 @@ from app.services.catalog import sync_catalog
 from app.services.source_state import RUNTIME_REPO, get_state, record_failure, record_success
 from app.sources.git.repo import GitError, GitRepo, is_url, open_repository
 from app.sources.runtimes.catalog import RuntimeSpec
+from app.sources.runtimes.facts import VerifiedFact, load_facts
 from app.sources.runtimes.scanner import ScanError, ScanEvent, Scanner, ScanOutcome
 
-__all__ = ["ScanError", "ScanSummary", "collect_events", "scan_runtime", "store_events"]
+__all__ = [
+    "FactCheck", "ScanError", "ScanSummary", "collect_events", "scan_runtime", "store_events", "verify_facts",
+]  # fmt: skip
 
 EVENT_IDENTITY = (
     "runtime_id",
@@ -262,3 +265,55 @@ def scan_runtime(
         empty_signals=outcome.empty_signals,
         seconds=time.perf_counter() - started,
     )
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    """One hand-checked fact compared with what the scanner finds in a real history."""
+
+    fact: VerifiedFact
+    ok: bool
+    found_commit: str | None
+    found_at: datetime | None
+    found_tag: str | None
+    message: str
+
+
+def verify_facts(
+    spec: RuntimeSpec,
+    *,
+    repo: str,
+    data_dir: Path,
+    facts: Sequence[VerifiedFact] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[FactCheck]:
+    """Scan ``repo`` with ``spec``'s rules (storing nothing) and check each hand-checked fact against it.
+
+    A fact holds when the first ``added`` event for its key and stage is at its commit and time (and tag,
+    for ``released``). Facts whose commit is not in this copy's history are reported as not checkable.
+    """
+    facts = [f for f in (facts if facts is not None else load_facts()) if f.runtime == spec.name]
+    events = collect_events(spec, data_dir=data_dir, repo=repo, progress=progress)
+    first: dict[tuple[str, str, str], ScanEvent] = {}
+    for event in events:
+        if event.event == "added":
+            first.setdefault((event.key, event.stage, event.sku), event)
+    checks: list[FactCheck] = []
+    for fact in facts:
+        found = first.get((fact.key, fact.stage, fact.sku))
+        if found is None:
+            checks.append(FactCheck(fact, False, None, None, None, "no event found for this key and stage"))
+            continue
+        problems = []
+        if fact.commit and not found.commit.startswith(fact.commit):
+            problems.append(f"commit {found.commit[:12]} != {fact.commit[:12]}")
+        if fact.at and found.at != fact.at:
+            problems.append(f"time {found.at.isoformat()} != {fact.at.isoformat()}")
+        if fact.tag and found.tag != fact.tag:
+            problems.append(f"tag {found.tag or '-'} != {fact.tag}")
+        checks.append(
+            FactCheck(
+                fact, not problems, found.commit, found.at, found.tag or None, "; ".join(problems) or "ok"
+            )
+        )
+    return checks

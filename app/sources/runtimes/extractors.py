@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 Fact = tuple[str, str]
@@ -62,41 +62,48 @@ class Extractor:
     def reads_content(self) -> bool:
         return self.kind != "path"
 
-    def extract(self, path: str, text: str) -> frozenset[Fact]:
-        """Every fact this rule finds in one file version."""
+    def extract(self, path: str, data: bytes) -> frozenset[Fact]:
+        """Every fact this rule finds in one file version (raw bytes, decoded only where relevant)."""
         if self.kind == "path":
             return _path_facts(self.pattern, path)
         if self.kind == "yaml_hardware":
-            return _yaml_hardware(self.path_pattern, path, text)
-        if self.needle and self.needle not in text:
+            return _yaml_hardware(self.path_pattern, path, data.decode("utf-8", errors="replace"))
+        needle = self.needle.encode()
+        if needle and needle not in data:
             return frozenset()
         facts: set[Fact] = set()
-        for chunk in _chunks(text, self.lang):
+        for chunk in _chunks(data, self.lang):
+            if needle and needle not in chunk:
+                continue  # most chunks of a large file: skipped without decoding or caching
             facts |= _chunk_facts(self, chunk)
         return frozenset(facts)
 
 
 # -- chunking and stripping ---------------------------------------------------------------------------
-_TOP_LEVEL = re.compile(r"\n(?=\S)")
+_TOP_LEVEL = re.compile(rb"\n(?=\S)")
 
 
-def _chunks(text: str, lang: str) -> list[str]:
+def _chunks(data: bytes, lang: str) -> list[bytes]:
     if lang in ("markdown", "text"):
-        return [text]
-    raw = _TOP_LEVEL.split(text)
-    if lang == "python":
-        opens: Callable[[str], bool] = lambda c: c.count('"""') % 2 == 1 or c.count("'''") % 2 == 1  # noqa: E731
-    else:
-        opens = lambda c: c.count("/*") > c.count("*/")  # noqa: E731
-    merged: list[str] = []
-    pending = ""
+        return [data]
+    raw = _TOP_LEVEL.split(data)
+    merged: list[bytes] = []
+    pending: list[bytes] = []
+    # Running balance of block comments / triple-quoted strings, counted once per part (linear time).
+    balance = [0, 0]
     for part in raw:
-        pending = f"{pending}\n{part}" if pending else part
-        if not opens(pending):
-            merged.append(pending)
-            pending = ""
+        pending.append(part)
+        if lang == "python":
+            balance[0] = (balance[0] + part.count(b'"""')) % 2
+            balance[1] = (balance[1] + part.count(b"'''")) % 2
+        else:
+            balance[0] += part.count(b"/*") - part.count(b"*/")
+        if balance[0] <= 0 and balance[1] == 0:
+            merged.append(b"\n".join(pending))
+            pending = []
+            balance = [0, 0]
     if pending:
-        merged.append(pending)
+        merged.append(b"\n".join(pending))
     return merged
 
 
@@ -136,11 +143,9 @@ def strip(text: str, lang: str, *, strip_defines: bool = False) -> str:
     return text
 
 
-@lru_cache(maxsize=200_000)
-def _chunk_facts(rule: Extractor, chunk: str) -> frozenset[Fact]:
-    if rule.needle and rule.needle not in chunk:
-        return frozenset()
-    text = strip(chunk, rule.lang, strip_defines=rule.strip_defines)
+@lru_cache(maxsize=50_000)
+def _chunk_facts(rule: Extractor, chunk: bytes) -> frozenset[Fact]:
+    text = strip(chunk.decode("utf-8", errors="replace"), rule.lang, strip_defines=rule.strip_defines)
     if rule.within and not re.search(rule.within, text, re.MULTILINE):
         return frozenset()
     keys = _KIND_FUNCS[rule.kind](rule, text)
@@ -347,10 +352,3 @@ _KIND_FUNCS: dict[str, Callable[[Extractor, str], list[str]]] = {
     "pairs": _pairs,
     "markdown_table": _markdown_table,
 }
-
-
-@dataclass
-class FactCache:
-    """Facts per (file rule set, blob id): each file version is parsed once per scan."""
-
-    by_blob: dict[tuple[int, str], frozenset[Fact]] = field(default_factory=dict)

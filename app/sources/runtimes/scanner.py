@@ -156,7 +156,7 @@ class Scanner:
     def _file_facts(
         self, signal: Signal, eras: Sequence[Era], path: str, blob: str, text: str | None
     ) -> frozenset[Fact]:
-        key = (signal.name, path if any(not e.extractor.reads_content for e in eras) else "", blob)
+        key = self._cache_key(signal, eras, path, blob)
         cached = self._facts_cache.get(key)
         if cached is not None:
             return cached
@@ -166,40 +166,45 @@ class Scanner:
                 if text is not None:
                     facts |= era.extractor.extract(path, text)
             else:
-                facts |= era.extractor.extract(path, "")
+                facts |= era.extractor.extract(path, b"")
         result = frozenset(f for f in facts if signal.keeps(f[0]))
         self._facts_cache[key] = result
         return result
 
-    def _load(self, wanted: Iterable[tuple[Signal, str, str]]) -> dict[str, str]:
-        """Texts of the blobs not yet parsed, read in one batch (prefetched first in a partial clone)."""
-        need: dict[str, None] = {}
+    def _load(self, wanted: Iterable[tuple[Signal, str, str]]) -> None:
+        """Parse the file versions not parsed yet: prefetched in one batch (partial clone), then read a
+        few at a time and dropped once parsed, so memory stays flat however large the files are."""
+        need: dict[str, list[tuple[Signal, list[Era], str]]] = {}
         for signal, path, blob in wanted:
             if blob == ZERO_OID:
                 continue
             eras = [e for e in signal.eras if e.matches(path)]
             if not any(e.extractor.reads_content for e in eras):
                 continue
-            key = (signal.name, path if any(not e.extractor.reads_content for e in eras) else "", blob)
-            if key not in self._facts_cache:
-                need[blob] = None
+            if self._cache_key(signal, eras, path, blob) not in self._facts_cache:
+                need.setdefault(blob, []).append((signal, eras, path))
         if not need:
-            return {}
+            return
         oids = list(need)
         self.repo.prefetch(oids)
-        data = self.repo.reader().read_many(oids)
-        self.versions_read += len(data)
-        return {oid: raw.decode("utf-8", errors="replace") for oid, raw in data.items()}
+        reader = self.repo.reader()
+        for start in range(0, len(oids), 16):
+            data = reader.read_many(oids[start : start + 16])
+            self.versions_read += len(data)
+            for oid, raw in data.items():
+                for signal, eras, path in need[oid]:
+                    self._file_facts(signal, eras, path, oid, raw)
 
-    def _apply(self, tracker: _Tracker, path: str, blob: str, texts: dict[str, str]) -> None:
+    @staticmethod
+    def _cache_key(signal: Signal, eras: Sequence[Era], path: str, blob: str) -> tuple[str, str, str]:
+        # Path-derived facts depend on the path too; content-only facts are shared by every path.
+        return (signal.name, path if any(not e.extractor.reads_content for e in eras) else "", blob)
+
+    def _apply(self, tracker: _Tracker, path: str, blob: str) -> None:
         eras = tracker.eras_for(path)
         if not eras:
             return
-        facts = (
-            frozenset()
-            if blob == ZERO_OID
-            else self._file_facts(tracker.signal, eras, path, blob, texts.get(blob))
-        )
+        facts = frozenset() if blob == ZERO_OID else self._file_facts(tracker.signal, eras, path, blob, None)
         tracker.set_path(path, blob, facts)
 
     def _init_trackers(self, signals: Sequence[Signal], commit: str | None) -> list[_Tracker]:
@@ -208,10 +213,10 @@ class Scanner:
             return trackers
         globs = sorted({g for s in signals for g in s.globs})
         files = self.repo.list_tree(commit, globs)
-        texts = self._load((t.signal, p, b) for t in trackers for p, b in files.items() if t.eras_for(p))
+        self._load((t.signal, p, b) for t in trackers for p, b in files.items() if t.eras_for(p))
         for tracker in trackers:
             for path, blob in files.items():
-                self._apply(tracker, path, blob, texts)
+                self._apply(tracker, path, blob)
         return trackers
 
     def facts_at(
@@ -220,7 +225,7 @@ class Scanner:
         """Facts per signal in each commit's tree (tags off the walked line), trees listed in one batch."""
         globs = sorted({g for s in signals for g in s.globs})
         trees = self.repo.list_trees(commits, globs)
-        texts = self._load(
+        self._load(
             (s, p, b)
             for files in trees.values()
             for p, b in files.items()
@@ -235,7 +240,7 @@ class Scanner:
                 for path, blob in files.items():
                     eras = [e for e in signal.eras if e.matches(path)]
                     if eras:
-                        facts |= self._file_facts(signal, eras, path, blob, texts.get(blob))
+                        facts |= self._file_facts(signal, eras, path, blob, None)
                 per_signal[signal.name] = frozenset(facts)
             out[commit] = per_signal
         return out
@@ -276,7 +281,7 @@ class Scanner:
                 for t in trackers
                 if t.eras_for(ch.path)
             ]
-            texts = self._load(wanted)
+            self._load(wanted)
             version_blobs = [
                 ch.new_blob
                 for c in batch
@@ -290,7 +295,7 @@ class Scanner:
                     touched = False
                     for change in commit.changes:
                         if tracker.eras_for(change.path):
-                            self._apply(tracker, change.path, change.new_blob, texts)
+                            self._apply(tracker, change.path, change.new_blob)
                             touched = True
                     if not touched:
                         continue

@@ -9,7 +9,7 @@ from app.sources.runtimes.extractors import Extractor
 
 
 def keys(rule: Extractor, text: str, path: str = "x.py") -> set[str]:
-    return {k for k, _ in rule.extract(path, text)}
+    return {k for k, _ in rule.extract(path, text.encode())}
 
 
 VLLM_REGISTRY = '''
@@ -129,7 +129,7 @@ def test_markdown_table_status_rows_and_paths() -> None:
 def test_recipes_hardware_verified_per_sku() -> None:
     rule = get_runtime("vllm-recipes").signal("hardware").eras[0].extractor
     text = "meta:\n  date_added: 2026-04-20\nhardware:\n  H200: verified\n  MI300X: unsupported\n  MI355X: verified  # since May\nmin_vllm_version: 0.20\n"
-    assert rule.extract("models/deepseek-ai/DeepSeek-V4.yaml", text) == frozenset(
+    assert rule.extract("models/deepseek-ai/DeepSeek-V4.yaml", text.encode()) == frozenset(
         {("deepseek-ai/DeepSeek-V4", "H200"), ("deepseek-ai/DeepSeek-V4", "MI355X")}
     )
 

@@ -1,0 +1,137 @@
+"""``launchgap scan RUNTIME|--all`` and ``launchgap catalog verify``: parse, call the support service, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from app.config import Settings, get_settings
+from app.sources.runtimes.catalog import RuntimeSpec
+
+
+def _progress(message: str) -> None:
+    # Progress goes to stderr so ``--json`` output stays clean on stdout.
+    if sys.stderr.isatty():
+        typer.echo(f"\r\033[K{message}", err=True, nl=False)
+    else:
+        typer.echo(message, err=True)
+
+
+def register(cli: typer.Typer) -> None:
+    """Add ``scan`` and the ``catalog`` group to the ``launchgap`` command."""
+    catalog = typer.Typer(help="The runtime catalog.", no_args_is_help=True)
+
+    @cli.command("scan")
+    def scan(
+        runtime: str = typer.Argument(None, help="Catalog name (vllm, llama.cpp, sglang …)."),
+        all_runtimes: bool = typer.Option(False, "--all", help="Scan every runtime of the catalog."),
+        repo: str = typer.Option(
+            None, "--repo", help="Local path or URL to scan instead of the default remote."
+        ),
+        ref: str = typer.Option(None, "--ref", help="Head to walk instead of the default branch."),
+        as_json: bool = typer.Option(False, "--json", help="Print the events as JSON and store nothing."),
+    ) -> None:
+        """Scan runtime histories for support events (stored idempotently, incrementally)."""
+        from app.sources.runtimes.catalog import CATALOG, UnknownRuntimeError, get_runtime
+
+        if all_runtimes == (runtime is not None):
+            raise typer.BadParameter("give one RUNTIME or --all")
+        if all_runtimes and (repo or ref):
+            raise typer.BadParameter("--repo and --ref apply to one runtime, not --all")
+        settings = get_settings()
+        try:
+            specs = list(CATALOG.values()) if all_runtimes else [get_runtime(runtime)]
+        except UnknownRuntimeError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        if as_json:
+            _print_json(specs, settings.data_dir, repo, ref)
+            return
+        _store(specs, settings, repo, ref)
+
+    @catalog.command("verify")
+    def verify(
+        runtime: str = typer.Argument(..., help="Catalog name."),
+        repo: str = typer.Option(..., "--repo", help="A real history (local path or URL) to check against."),
+    ) -> None:
+        """Check the hand-checked facts of RUNTIME against a real history; non-zero exit on a mismatch."""
+        from app.services.support import ScanError, verify_facts
+        from app.sources.runtimes.catalog import UnknownRuntimeError, get_runtime
+
+        try:
+            spec = get_runtime(runtime)
+            checks = verify_facts(spec, repo=repo, data_dir=get_settings().data_dir, progress=_progress)
+        except (UnknownRuntimeError, ScanError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        if not checks:
+            typer.echo(f"no hand-checked facts for {runtime}", err=True)
+            raise typer.Exit(1)
+        for check in checks:
+            mark = "ok  " if check.ok else "FAIL"
+            fact = check.fact
+            typer.echo(f"{mark} {fact.stage:<10} {fact.key:<40} {fact.commit[:12]} {check.message}")
+        failed = sum(not c.ok for c in checks)
+        typer.echo(f"{len(checks) - failed}/{len(checks)} facts hold")
+        if failed:
+            raise typer.Exit(1)
+
+    cli.add_typer(catalog, name="catalog")
+
+
+def _print_json(specs: list[RuntimeSpec], data_dir: Path, repo: str | None, ref: str | None) -> None:
+    from app.services.support import ScanError, collect_events
+
+    out = []
+    for spec in specs:
+        try:
+            out.extend(e.as_json() for e in collect_events(spec, data_dir=data_dir, repo=repo, ref=ref))
+        except ScanError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(json.dumps(out, indent=1))
+
+
+def _store(specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None) -> None:
+    from app.db.session import create_db_engine, session_factory
+    from app.services.catalog import sync_catalog
+    from app.services.support import ScanError, scan_runtime
+
+    engine = create_db_engine(settings.database_url)
+    factory = session_factory(engine)
+    failures = 0
+    try:
+        with factory() as session:
+            sync_catalog(session)
+            session.commit()
+            for spec in specs:
+                try:
+                    summary = scan_runtime(
+                        session, spec, data_dir=settings.data_dir, repo=repo, ref=ref,
+                        now=datetime.now(UTC), progress=_progress,
+                    )  # fmt: skip
+                except ScanError as exc:
+                    session.commit()  # keeps the failure noted on the runtime's source state, nothing else
+                    failures += 1
+                    typer.echo(f"\nerror: {exc}", err=True)
+                    continue
+                session.commit()
+                keys = ", ".join(f"{k}={v}" for k, v in summary.keys_by_signal.items()) or "-"
+                typer.echo(
+                    f"\n{spec.name}: head {summary.head[:12]} on {summary.ref}: {summary.commits_walked} commits, "
+                    f"{summary.versions_read} file versions, {summary.events_found} events "
+                    f"({summary.events_inserted} new, {summary.retracted} retracted), keys {keys}, "
+                    f"{summary.seconds:.1f}s"
+                )
+                for name in summary.empty_signals:
+                    typer.echo(
+                        f"warning: {spec.name} signal {name!r} matched nothing in this history", err=True
+                    )
+    finally:
+        engine.dispose()
+    if failures:
+        raise typer.Exit(1)

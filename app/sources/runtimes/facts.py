@@ -1,0 +1,46 @@
+"""Hand-checked facts (``verified_facts.json``): events confirmed with ``git log -S`` on real histories.
+
+``launchgap catalog verify RUNTIME --repo PATH`` re-checks them against a real copy, so a catalog change
+that moves a known date is caught.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+FACTS_FILE = Path(__file__).with_name("verified_facts.json")
+
+
+@dataclass(frozen=True)
+class VerifiedFact:
+    runtime: str
+    key: str
+    stage: str
+    commit: str
+    at: datetime | None
+    tag: str = ""
+    sku: str = ""
+    note: str = ""
+
+
+def load_facts(path: Path = FACTS_FILE) -> list[VerifiedFact]:
+    """Every fact in the file; ValueError naming the entry when one is malformed."""
+    raw = json.loads(path.read_text())
+    facts: list[VerifiedFact] = []
+    for index, item in enumerate(raw.get("facts", [])):
+        try:
+            at = datetime.fromisoformat(item["at"].replace("Z", "+00:00")) if item.get("at") else None
+            if at is not None and at.tzinfo is None:
+                raise ValueError("time without a timezone")
+            facts.append(
+                VerifiedFact(
+                    runtime=item["runtime"], key=item["key"], stage=item["stage"], commit=item.get("commit", ""),
+                    at=at, tag=item.get("tag", ""), sku=item.get("sku", ""), note=item.get("note", ""),
+                )
+            )  # fmt: skip
+        except (KeyError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{path}: fact #{index} is malformed: {exc}") from exc
+    return facts
