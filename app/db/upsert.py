@@ -21,6 +21,12 @@ def insert_ignoring_conflicts(
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=list(conflict_columns))
-    result = session.execute(statement)
-    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    primary_key = next(iter(table.primary_key.columns))
+    statement = (
+        insert(table)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        # RETURNING lists only the rows really inserted; rowcount is not reliable for this on every driver.
+        .returning(primary_key)
+    )
+    return len(session.execute(statement).all())
