@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.services.support import scan_runtime
-
 from app.config import Settings
 from app.db.session import create_db_engine, session_factory, session_scope
 from app.services.bootstrap import bootstrap_reference_data
 from app.services.hub_watch import poll_publishers
+from app.services.support import scan_runtime
 from app.sources.hub.client import HubClient
 from app.sources.runtimes.catalog import CATALOG
 
