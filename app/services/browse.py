@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Model, Publisher, Runtime, SourceState, SupportEvent, SupportKey
 from app.services.gaps import GapFilters, GapRow, query_gaps
-from app.services.runtime_catalog import has_source_for, vendor_runtimes
+from app.services.runtime_catalog import VENDOR_BRANCH_PREFIXES, has_source_for
 from app.sources.runtimes.catalog import CATALOG, HARDWARE, STAGES
 
 MODEL_SORTS = {
@@ -293,12 +293,7 @@ def _event_query(filters: EventFilters) -> Select[Any]:
     if filters.runtime is not None:
         query = query.where(Runtime.name == filters.runtime)
     if filters.vendor is not None:
-        runtimes = vendor_runtimes().get(filters.vendor, ())
-        skus = [sku for sku, vendor in HARDWARE.items() if vendor == filters.vendor]
-        # A SKU row counts for that SKU's vendor only (notes/runtimes.md's vendor table).
-        query = query.where(
-            Runtime.name.in_(runtimes), or_(SupportEvent.sku == "", SupportEvent.sku.in_(skus))
-        )
+        query = query.where(_counts_for_vendor(filters.vendor))
     if filters.stage is not None:
         query = query.where(SupportEvent.stage == filters.stage)
     if filters.provenance is not None:
@@ -306,6 +301,24 @@ def _event_query(filters: EventFilters) -> Select[Any]:
     if filters.since is not None:
         query = query.where(SupportEvent.at >= filters.since)
     return query
+
+
+def _counts_for_vendor(vendor: str) -> ColumnElement[bool]:
+    """SQL for `event_vendors(...)` containing ``vendor``: a SKU event counts for the SKU's vendor, an event on
+    a vendor branch (``amd/*``) for that branch's vendor, any other event for the runtime's own vendors."""
+    skus = [sku for sku, owner in HARDWARE.items() if owner == vendor]
+    own_runtimes = [name for name, spec in CATALOG.items() if vendor in spec.vendors]
+    on_vendor_branch = [SupportEvent.branch.startswith(prefix) for prefix in VENDOR_BRANCH_PREFIXES]
+    this_vendor_branch = [
+        SupportEvent.branch.startswith(prefix)
+        for prefix, owner in VENDOR_BRANCH_PREFIXES.items()
+        if owner == vendor
+    ]
+    return or_(
+        SupportEvent.sku.in_(skus),
+        and_(SupportEvent.sku == "", or_(false(), *this_vendor_branch)),
+        and_(SupportEvent.sku == "", Runtime.name.in_(own_runtimes), not_(or_(false(), *on_vendor_branch))),
+    )
 
 
 def _event_row(event: SupportEvent, runtime: str, kind: str, key: str) -> EventRow:

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from xml.etree import ElementTree as ET
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_now, get_session
 from app.main import create_app
 from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
+from app.services.tokens import create_token, revoke_token
 
 NOW = datetime(2025, 10, 1, tzinfo=UTC)
 RELEASE = datetime(2025, 9, 1, 12, tzinfo=UTC)
@@ -198,3 +200,70 @@ def test_models_list_filters_and_detail_ladder(client: TestClient) -> None:
     assert client.get("/api/v1/models/acme/missing").status_code == 404
     csv_text = client.get("/api/v1/models", params={"format": "csv"}).text
     assert csv_text.splitlines()[0].startswith("repo_id,hub_id,publisher,architectures")
+
+
+def test_runtimes_events_and_feed(client: TestClient) -> None:
+    runtimes = client.get("/api/v1/runtimes", params={"limit": 1000}).json()
+    by_name = {r["name"]: r for r in runtimes["items"]}
+    assert by_name["vllm"]["support_keys"] == 2 and by_name["vllm"]["healthy"] is False
+    assert client.get("/api/v1/runtimes/rocm-vllm").json()["vendors"] == ["amd"]
+    assert client.get("/api/v1/runtimes/nope").status_code == 404
+
+    events = client.get("/api/v1/events").json()
+    times = [e["at"] for e in events["items"]]
+    assert events["total"] == 5 and times == sorted(times, reverse=True)
+    amd = client.get("/api/v1/events", params={"vendor": "amd"}).json()["items"]
+    assert {(e["runtime"], e["sku"]) for e in amd} == {("rocm-vllm", None), ("vllm-recipes", "MI300X")}
+
+    feed = client.get("/feeds/events.atom", params={"runtime": "vllm"})
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(feed.content)
+    entries = root.findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == 2
+    assert "NewMoeForCausalLM" in entries[0].find("{http://www.w3.org/2005/Atom}title").text
+
+
+def test_stats_and_survival(client: TestClient) -> None:
+    vendors = {s["group"]: s for s in client.get("/api/v1/stats/vendors").json()["items"]}
+    assert vendors["nvidia"]["pre_release_rate"] == 1.0 and vendors["nvidia"]["count"] == 1
+    assert vendors["nvidia"]["pre_existing"] == 1
+    assert vendors["amd"]["median_hours"] == 240.0
+    # Old-7B's LlamaForCausalLM is new at its release in this database (no earlier model carries it), so it
+    # counts as a new-key family: pending (censored) for Huawei and AMD, which never registered it.
+    assert vendors["huawei"]["pending"] == 2 and vendors["huawei"]["km_median_hours"] is None
+    assert vendors["amd"]["count"] == 2 and vendors["amd"]["pending"] == 1
+    quarters = client.get("/api/v1/stats/runtimes", params={"per_quarter": "true"}).json()["items"]
+    assert "vllm 2025Q3" in {s["group"] for s in quarters}
+    curve = client.get("/api/v1/stats/survival", params={"vendor": "amd"}).json()
+    assert curve["count"] == 2 and curve["points"][-1]["unsupported"] == 0.5
+    assert client.get("/api/v1/stats/survival").status_code == 422
+
+
+def test_claims_need_a_live_token(client: TestClient, session: Session) -> None:
+    body = {
+        "repo_id": "acme/New-MoE",
+        "vendor": "huawei",
+        "runtime": "vllm-ascend",
+        "stage": "released",
+        "at": "2025-09-01T00:00:00Z",
+        "url": "https://example.test/announcement",
+    }
+    assert client.post("/api/v1/claims", json=body).status_code == 401
+    bad = client.post("/api/v1/claims", json=body, headers={"Authorization": "Bearer lg_wrong"})
+    assert bad.status_code == 401 and bad.json()["error"]["message"]
+    token, secret = create_token(session, "tester", now=NOW)
+    auth = {"Authorization": f"Bearer {secret}"}
+    created = client.post("/api/v1/claims", json=body, headers=auth)
+    assert created.status_code == 201 and created.json()["provenance"] == "claim"
+    again = client.post("/api/v1/claims", json=body, headers=auth)
+    assert again.status_code == 200 and again.json()["id"] == created.json()["id"]
+    assert (
+        client.post("/api/v1/claims", json={**body, "repo_id": "acme/none"}, headers=auth).status_code == 422
+    )
+    # Claims are shown as claims and do not move the evidence-based gap.
+    model = client.get("/api/v1/models/acme/New-MoE").json()
+    assert [c["url"] for c in model["claims"]] == ["https://example.test/announcement"]
+    huawei = {r["repo_id"]: r for r in _gaps(client, vendor="huawei", rows="vendor")["items"]}["acme/New-MoE"]
+    assert huawei["status"] == "pending"
+    revoke_token(session, token.id, now=NOW)
+    assert client.post("/api/v1/claims", json=body, headers=auth).status_code == 401
