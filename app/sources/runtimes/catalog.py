@@ -53,15 +53,18 @@ class UnknownRuntimeError(KeyError):
 
 
 def glob_to_regex(glob: str) -> str:
-    """git ``:(glob)`` semantics: ``*`` stays within a directory, ``**`` crosses directories."""
+    """git ``:(glob)`` semantics: ``*`` stays within a directory; ``**/`` and a trailing ``/**`` cross them."""
     out = []
     i = 0
     while i < len(glob):
         if glob.startswith("**/", i):
             out.append("(?:.*/)?")
             i += 3
+        elif glob.startswith("**", i) and i + 2 == len(glob) and glob[i - 1 : i] == "/":
+            out.append(".*")  # a trailing "/**" matches everything inside
+            i += 2
         elif glob.startswith("**", i):
-            out.append(".*")
+            out.append("[^/]*")  # git treats other consecutive asterisks as one
             i += 2
         elif glob[i] == "*":
             out.append("[^/]*")
@@ -250,7 +253,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 key_kind="architecture",
                 eras=(
                     Era(
-                        ("python/sglang/srt/models/**.py",),
+                        ("python/sglang/srt/models/**/*.py",),
                         _py(
                             "regex",
                             r"^EntryClass\s*=\s*(\[[^\]]*\]|\([^)]*\)|[A-Za-z_]\w*)",
@@ -382,13 +385,13 @@ CATALOG_LIST: list[RuntimeSpec] = [
                             within=r"Architectures\[0\]",
                         ),
                     ),
-                    Era(("x/**.go",), _c("call_args", r"\bbase\.Register\(", arg=0)),
+                    Era(("x/**/*.go",), _c("call_args", r"\bbase\.Register\(", arg=0)),
                 ),
             ),
             Signal(
                 name="model_engine",
                 key_kind="gguf_architecture",
-                eras=(Era(("model/**.go",), _c("call_args", r"\bmodel\.Register\(", arg=0)),),
+                eras=(Era(("model/**/*.go",), _c("call_args", r"\bmodel\.Register\(", arg=0)),),
             ),
         ),
         releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+\.\d+"),
@@ -407,7 +410,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 eras=(
                     Era(
                         ("src/transformers/models/auto/modeling_auto.py",),
-                        _py("pairs", r"^MODEL\w*MAPPING_NAMES\s*=\s*OrderedDict\(", arg=1),
+                        _py("pairs", r"^MODEL\w*MAPPING_NAMES\s*=\s*OrderedDict(?:\[[^\]\n]*\])?\(", arg=1),
                     ),
                 ),
             ),
@@ -417,11 +420,11 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 eras=(
                     Era(
                         ("src/transformers/models/auto/configuration_auto.py",),
-                        _py("pairs", r"^CONFIG_MAPPING_NAMES\s*=\s*OrderedDict\(", arg=0),
+                        _py("pairs", r"^CONFIG_MAPPING_NAMES\s*=\s*OrderedDict(?:\[[^\]\n]*\])?\(", arg=0),
                     ),
                     Era(
                         ("src/transformers/models/auto/auto_mappings.py",),
-                        _py("pairs", r"^CONFIG_MAPPING_NAMES\s*=\s*OrderedDict\(", arg=0),
+                        _py("pairs", r"^CONFIG_MAPPING_NAMES\s*=\s*OrderedDict(?:\[[^\]\n]*\])?\(", arg=0),
                         period="2026-04..",
                     ),
                     Era(
@@ -505,7 +508,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 key_kind="architecture",
                 eras=(
                     Era(
-                        ("vllm_ascend/**.py",),
+                        ("vllm_ascend/**/*.py",),
                         _py(
                             "call_args", r"\bModelRegistry\.register_model\(", arg=0, needle="register_model"
                         ),
@@ -574,7 +577,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 key_kind="model_type",
                 eras=(
                     Era(
-                        ("xllm/**.h", "xllm/**.cpp"),
+                        ("xllm/**/*.h", "xllm/**/*.cpp"),
                         _c(
                             "call_args",
                             r"\bREGISTER_[A-Z_]*MODEL\(",
@@ -585,7 +588,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
                         ),
                     ),
                     Era(
-                        ("xllm/**.h", "xllm/**.cpp"),
+                        ("xllm/**/*.h", "xllm/**/*.cpp"),
                         _c(
                             "call_args",
                             r"\bREGISTER_[A-Z_]*MODEL_WITH_VARNAME\(",
@@ -747,9 +750,9 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 name="legacy",
                 key_kind="architecture",
                 eras=(
-                    Era(("ktransformers/**.py",), _py("dict_keys", r"^\s*custom_models\s*=\s*\{")),
+                    Era(("ktransformers/**/*.py",), _py("dict_keys", r"^\s*custom_models\s*=\s*\{")),
                     Era(
-                        ("ktransformers/**.py",),
+                        ("ktransformers/**/*.py",),
                         _py("compare", r"""config\.architectures\[0\]""", needle="architectures"),
                     ),
                 ),
@@ -780,9 +783,10 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 key_kind="model_type",
                 eras=(
                     Era(
-                        ("lightllm/server/**.py",), _py("compare", r"\bself\.model_type", needle="model_type")
+                        ("lightllm/server/**/*.py",),
+                        _py("compare", r"\bself\.model_type", needle="model_type"),
                     ),
-                    Era(("lightllm/models/**.py",), _py("call_args", r"@ModelRegistry\(", arg=0)),
+                    Era(("lightllm/models/**/*.py",), _py("call_args", r"@ModelRegistry\(", arg=0)),
                 ),
             ),
         ),

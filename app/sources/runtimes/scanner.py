@@ -450,21 +450,26 @@ class Scanner:
             branches = {
                 n: h for n, h in self.repo.branches().items() if n != ref_name and self.spec.branch_matches(n)
             }
+            main_line: set[str] | None = None
             for name, branch_head in sorted(branches.items()):
                 old = branches_state.get(name)
                 if old == branch_head:
                     continue
-                base = self.repo.merge_base(head, branch_head)
-                if base == branch_head:
+                if main_line is None:
+                    main_line = set(self.repo.first_parent_shas(head))
+                # Fork point: the newest commit of the branch's own line that is on the head's line. A merged
+                # branch still counts: its commits carried support before the merge.
+                branch_line = self.repo.first_parent_shas(branch_head)
+                fork = next((sha for sha in branch_line if sha in main_line), None)
+                if fork == branch_head:
                     branches_state[name] = branch_head
-                    continue  # nothing on it that the head lacks
-                if old and not (self.repo.has_commit(old) and self.repo.is_ancestor(old, branch_head)):
-                    outcome.rewritten_refs[name] = set(self.repo.first_parent_shas(branch_head))
-                since = (
-                    old
-                    if old and self.repo.is_ancestor(old, branch_head) and name not in outcome.rewritten_refs
-                    else base
+                    continue
+                rewritten = bool(old) and not (
+                    self.repo.has_commit(old) and self.repo.is_ancestor(old, branch_head)
                 )
+                if rewritten:
+                    outcome.rewritten_refs[name] = set(branch_line)
+                since = old if old and not rewritten else fork
                 events, _snaps, _v, walked_n = self.walk(
                     branch_head,
                     code_signals,

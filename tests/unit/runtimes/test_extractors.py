@@ -144,8 +144,10 @@ def test_catalog_has_every_runtime_and_unknown_is_clear() -> None:
 def test_era_globs_use_git_glob_semantics() -> None:
     era = Era(("a/*.py",), Extractor("path", r"(\w+)\.py"))
     assert era.matches("a/x.py") and not era.matches("a/b/x.py")
-    deep = Era(("a/**.py",), Extractor("path", r"(\w+)\.py"))
-    assert deep.matches("a/b/c/x.py")
+    deep = Era(("a/**/*.py",), Extractor("path", r"(\w+)\.py"))
+    assert deep.matches("a/b/c/x.py") and deep.matches("a/x.py")
+    shallow = Era(("a/**.py",), Extractor("path", r"(\w+)\.py"))  # as in git: "**" not next to "/" is "*"
+    assert shallow.matches("a/x.py") and not shallow.matches("a/b/x.py")
 
 
 def test_unknown_extractor_kind_is_refused() -> None:

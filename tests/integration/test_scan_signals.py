@@ -1,0 +1,143 @@
+"""Release by version bumps, per-SKU verification (vLLM Recipes), TensorRT-LLM shapes, the CLI and verify."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.services.support import collect_events, verify_facts
+from app.sources.runtimes.catalog import get_runtime
+from app.sources.runtimes.facts import VerifiedFact, load_facts
+from tests.fakes.repo_builder import RepoBuilder
+
+
+def test_sglang_version_bumps_are_releases(tmp_path: Path) -> None:
+    repo = RepoBuilder(tmp_path / "sglang")
+    models = "python/sglang/srt/models"
+    repo.commit({"python/pyproject.toml": 'name = "sglang"\nversion = "0.4.0"\n',
+                 f"{models}/llama.py": "EntryClass = LlamaForCausalLM\n"}, at="2024-12-01T00:00:00Z")  # fmt: skip
+    repo.commit({f"{models}/deepseek_v2.py": "EntryClass = [DeepseekV2ForCausalLM, DeepseekV3ForCausalLM]\n"},
+                at="2024-12-25T16:00:00Z", message="DeepSeek V3 (#2600)")  # fmt: skip
+    repo.commit(
+        {"python/pyproject.toml": 'name = "sglang"\nversion = "0.4.1rc0"\n'}, at="2024-12-25T20:00:00Z"
+    )
+    repo.commit({"python/pyproject.toml": 'name = "sglang"\nversion = "0.4.1"\n'}, at="2024-12-25T23:00:00Z")
+    events = collect_events(get_runtime("sglang"), data_dir=tmp_path / "data", repo=str(repo.path))
+    released = {(e.key, e.tag, e.is_prerelease, e.confidence) for e in events if e.stage == "released"}
+    assert ("DeepseekV3ForCausalLM", "version:0.4.1rc0", True, "medium") in released
+    assert ("DeepseekV3ForCausalLM", "version:0.4.1", False, "medium") in released
+    assert ("LlamaForCausalLM", "version:0.4.0", False, "medium") in released
+
+
+def test_transformers_next_dev_bump_implies_the_release(tmp_path: Path) -> None:
+    repo = RepoBuilder(tmp_path / "tf")
+    auto = "src/transformers/models/auto/modeling_auto.py"
+    mapping = "MODEL_FOR_CAUSAL_LM_MAPPING_NAMES = OrderedDict[str, str](\n    [\n{rows}    ]\n)\n"
+    repo.commit({"setup.py": 'setup(\n    version="4.50.0.dev0",\n)\n',
+                 auto: mapping.format(rows='        ("llama", "LlamaForCausalLM"),\n')}, at="2025-03-01T00:00:00Z")  # fmt: skip
+    repo.commit({auto: mapping.format(rows='        ("llama", "LlamaForCausalLM"),\n        ("qwen3", "Qwen3ForCausalLM"),\n')},
+                at="2025-03-31T00:00:00Z")  # fmt: skip
+    repo.commit({"setup.py": 'setup(\n    version="4.51.0.dev0",\n)\n'}, at="2025-04-02T00:00:00Z")
+    events = collect_events(get_runtime("transformers"), data_dir=tmp_path / "data", repo=str(repo.path))
+    released = {(e.key, e.tag, e.at.date().isoformat()) for e in events if e.stage == "released"}
+    assert released == {
+        ("LlamaForCausalLM", "version:4.50.0", "2025-04-02"),
+        ("Qwen3ForCausalLM", "version:4.50.0", "2025-04-02"),
+    }
+
+
+def test_recipes_verified_date_per_sku(tmp_path: Path) -> None:
+    repo = RepoBuilder(tmp_path / "recipes")
+    path = "models/deepseek-ai/DeepSeek-V4.yaml"
+    repo.commit({path: "meta:\n  date_added: 2026-04-24\nhardware:\n  H200: verified\n  MI355X: unsupported\n"},
+                at="2026-04-24T00:00:00Z")  # fmt: skip
+    repo.commit({path: "meta:\n  date_added: 2026-04-24\nhardware:\n  H200: verified\n  MI355X: verified\n"},
+                at="2026-06-10T00:00:00Z")  # fmt: skip
+    events = collect_events(get_runtime("vllm-recipes"), data_dir=tmp_path / "data", repo=str(repo.path))
+    got = [(e.key, e.sku, e.stage, e.event, e.at.date().isoformat(), e.provenance) for e in events]
+    assert got == [
+        ("deepseek-ai/DeepSeek-V4", "H200", "verified", "added", "2026-04-24", "docs"),
+        ("deepseek-ai/DeepSeek-V4", "MI355X", "verified", "added", "2026-06-10", "docs"),
+    ]
+
+
+def test_tensorrt_llm_shapes_and_feature_branch(tmp_path: Path) -> None:
+    repo = RepoBuilder(tmp_path / "trtllm")
+    repo.commit({
+        "tensorrt_llm/models/__init__.py": 'MODEL_MAP = {\n    "LlamaForCausalLM": LLaMAForCausalLM,\n}\n',
+        "tensorrt_llm/_torch/models/modeling_llama.py": '@register_auto_model("LlamaForCausalLM")\nclass L:\n    pass\n',
+    }, at="2025-01-01T00:00:00Z")  # fmt: skip
+    repo.branch("feat/deepseek_v4").commit(
+        {
+            "tensorrt_llm/_torch/models/modeling_deepseekv4.py": '@register_auto_model("DeepseekV4ForCausalLM")\nclass D:\n    pass\n'
+        },
+        at="2026-03-01T00:00:00Z",
+    )
+    repo.checkout("main").merge("feat/deepseek_v4", at="2026-04-24T00:00:00Z")
+    repo.commit({"tensorrt_llm/_torch/models/_arch_index.py": 'MODEL_ARCH_TO_MODULE = {\n    "Qwen3ForCausalLM": "modeling_qwen3",\n}\n'},
+                at="2026-05-01T00:00:00Z")  # fmt: skip
+    events = collect_events(get_runtime("tensorrt-llm"), data_dir=tmp_path / "data", repo=str(repo.path))
+    got = {(e.key, e.stage, e.signal, e.at.date().isoformat()) for e in events if e.event == "added"}
+    assert ("DeepseekV4ForCausalLM", "branch", "pytorch_backend", "2026-03-01") in got
+    assert ("DeepseekV4ForCausalLM", "merged", "pytorch_backend", "2026-04-24") in got  # the merge date
+    assert ("Qwen3ForCausalLM", "merged", "pytorch_backend", "2026-05-01") in got
+    assert ("LlamaForCausalLM", "merged", "engine", "2025-01-01") in got
+
+
+def test_verify_reports_each_fact(tmp_path: Path) -> None:
+    repo = RepoBuilder(tmp_path / "mlx")
+    repo.commit({"mlx_lm/models/qwen3.py": "class Model: ...\n", "mlx_lm/models/base.py": "x = 1\n"},
+                at="2025-04-28T13:44:17Z")  # fmt: skip
+    sha = repo.head()
+    facts = [
+        VerifiedFact("mlx-lm", "qwen3", "merged", sha, datetime(2025, 4, 28, 13, 44, 17, tzinfo=UTC)),
+        VerifiedFact("mlx-lm", "qwen3", "merged", sha, datetime(2025, 4, 29, tzinfo=UTC)),
+        VerifiedFact("mlx-lm", "base", "merged", sha, None),
+    ]
+    checks = verify_facts(get_runtime("mlx-lm"), repo=str(repo.path), data_dir=tmp_path / "d", facts=facts)
+    assert [c.ok for c in checks] == [True, False, False]
+    assert "time" in checks[1].message and "no event" in checks[2].message
+
+
+def test_bundled_facts_file_loads() -> None:
+    facts = load_facts()
+    assert {f.runtime for f in facts} >= {
+        "vllm",
+        "llama.cpp",
+        "sglang",
+        "transformers",
+        "mlx-lm",
+        "vllm-ascend",
+    }
+    assert all(f.at is not None and f.at.tzinfo is not None for f in facts)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from app.config import get_settings
+
+    monkeypatch.setenv("LAUNCHGAP_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("LAUNCHGAP_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_cli_scan_json_prints_events_and_unknown_runtime_fails(cli_env: Path) -> None:
+    from app.cli.main import cli
+
+    repo = RepoBuilder(cli_env / "mlx").commit({"mlx_lm/models/qwen3.py": "x\n"}, at="2025-04-28T13:44:17Z")
+    result = CliRunner().invoke(cli, ["scan", "mlx-lm", "--repo", str(repo.path), "--json"])
+    assert result.exit_code == 0, result.output
+    events = json.loads(result.stdout)
+    assert events[0]["key"] == "qwen3" and events[0]["at"] == "2025-04-28T13:44:17Z"
+    assert set(events[0]) >= {"runtime", "key_kind", "stage", "event", "author_at", "commit", "tag", "branch", "sku",
+                              "signal", "provenance", "confidence", "retracted", "evidence_url"}  # fmt: skip
+    bad = CliRunner().invoke(cli, ["scan", "nope", "--json"])
+    assert bad.exit_code == 2 and "unknown runtime" in bad.stderr
+    missing = CliRunner().invoke(cli, ["scan", "mlx-lm", "--repo", str(cli_env / "none"), "--json"])
+    assert missing.exit_code == 1 and "does not exist" in missing.stderr
