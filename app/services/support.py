@@ -28,7 +28,8 @@ from app.sources.runtimes.facts import VerifiedFact, load_facts
 from app.sources.runtimes.scanner import ScanError, ScanEvent, Scanner, ScanOutcome
 
 __all__ = [
-    "FactCheck", "ScanError", "ScanSummary", "collect_events", "scan_runtime", "store_events", "verify_facts",
+    "FactCheck", "ScanError", "ScanSummary", "collect_events", "gguf_mapping", "scan_runtime", "store_events",
+    "verify_facts",
 ]  # fmt: skip
 
 EVENT_IDENTITY = (
@@ -317,3 +318,27 @@ def verify_facts(
             )
         )
     return checks
+
+
+def gguf_mapping(*, data_dir: Path, repo: str | None = None, ref: str | None = None) -> dict[str, str]:
+    """HF architecture → GGUF architecture as llama.cpp's converter declares it at ``ref`` (default head).
+
+    Read from the converter and gguf-py's constants in the llama.cpp repository (``repo`` or the catalog's
+    remote), so a key stored as ``gguf_architecture`` can be matched to a release's HF architecture.
+    """
+    from app.sources.runtimes.catalog import get_runtime
+    from app.sources.runtimes.gguf import read_mapping
+
+    spec = get_runtime("llama.cpp")
+    try:
+        git, _ = _open(spec, data_dir, repo)
+        with git:
+            try:
+                commit = git.resolve(ref or spec.default_branch)
+            except GitError:
+                if ref:
+                    raise
+                commit = git.resolve("HEAD")
+            return read_mapping(git, commit)
+    except GitError as exc:
+        raise ScanError(f"llama.cpp GGUF mapping: {exc}") from exc
