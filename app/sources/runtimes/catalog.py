@@ -116,6 +116,8 @@ class Signal:
     provenance: str = "git"
     exclude_keys: tuple[str, ...] = ()
     """Regexes (full match) of keys that are never registrations (helpers, placeholders)."""
+    dashes_to_underscores: bool = False
+    """Normalize ``qwen2-5-vl`` to the Hub's ``qwen2_5_vl`` (projects that once wrote model types dashed)."""
 
     def __post_init__(self) -> None:
         if self.key_kind not in KEY_KINDS:
@@ -133,6 +135,9 @@ class Signal:
 
     def keeps(self, key: str) -> bool:
         return not (self._excluded and self._excluded.fullmatch(key))
+
+    def normalize(self, key: str) -> str:
+        return key.replace("-", "_") if self.dashes_to_underscores else key
 
 
 @dataclass(frozen=True)
@@ -696,6 +701,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
             Signal(
                 name="openvino_configs",
                 key_kind="model_type",
+                dashes_to_underscores=True,  # until 2025-07 (#1329) it registered "qwen2-5-vl" style names
                 eras=(
                     Era(
                         ("optimum/exporters/openvino/model_configs.py",),

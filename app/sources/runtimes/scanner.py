@@ -167,7 +167,7 @@ class Scanner:
                     facts |= era.extractor.extract(path, text)
             else:
                 facts |= era.extractor.extract(path, b"")
-        result = frozenset(f for f in facts if signal.keeps(f[0]))
+        result = frozenset((signal.normalize(k), sku) for k, sku in facts if signal.keeps(k))
         self._facts_cache[key] = result
         return result
 
