@@ -207,3 +207,64 @@ def test_unknown_ref_is_an_error(tmp_path: Path) -> None:
     repo = vllm_history(tmp_path / "vllm")
     with pytest.raises(ScanError, match="not found"):
         collect_events(VLLM, data_dir=tmp_path / "data", repo=str(repo.path), ref="nope")
+
+
+def test_split_within_one_commit_is_no_event_and_new_tags_are_judged_incrementally(
+    session: Session, tmp_path: Path
+) -> None:
+    sglang = get_runtime("sglang")
+    repo = RepoBuilder(tmp_path / "sglang")
+    models = "python/sglang/srt/models"
+    repo.commit({f"{models}/qwen.py": "class A: ...\nEntryClass = [Qwen2ForCausalLM, Qwen3ForCausalLM]\n"},
+                at="2025-04-18T00:00:00Z")  # fmt: skip
+    # one file split into two in one commit (plus a sub-package): no removal, no re-addition
+    repo.commit({f"{models}/qwen.py": None, f"{models}/qwen2.py": "EntryClass = Qwen2ForCausalLM\n",
+                 f"{models}/qwen3/model.py": "EntryClass = Qwen3ForCausalLM\n"}, at="2025-04-19T00:00:00Z")  # fmt: skip
+    first = scan_runtime(session, sglang, data_dir=tmp_path / "d", repo=str(repo.path), now=NOW)
+    merged = [(e.key, e.event) for e in collect_events(sglang, data_dir=tmp_path / "d", repo=str(repo.path))
+              if e.stage == "merged"]  # fmt: skip
+    assert merged == [("Qwen2ForCausalLM", "added"), ("Qwen3ForCausalLM", "added")]
+    assert first.events_inserted == 2
+    # a tag created later on an old commit is judged by its tree on the next (incremental) scan
+    repo.tag("v0.4.6", ref="HEAD~1", annotated=True, at="2025-04-25T00:00:00Z")
+    second = scan_runtime(session, sglang, data_dir=tmp_path / "d", repo=str(repo.path), now=NOW)
+    assert second.commits_walked == 0 and second.events_inserted == 2
+    released = {(e.support_key.key, e.tag) for e in _events(session) if e.stage == "released"}
+    assert released == {("Qwen2ForCausalLM", "v0.4.6"), ("Qwen3ForCausalLM", "v0.4.6")}
+
+
+def test_corrupt_object_is_a_clear_error(session: Session, tmp_path: Path) -> None:
+    repo = vllm_history(tmp_path / "vllm")
+    blob = repo.git("rev-parse", "HEAD:vllm/model_executor/models/registry.py")
+    loose = repo.path / ".git" / "objects" / blob[:2] / blob[2:]
+    loose.chmod(0o644)
+    loose.write_bytes(b"not a zlib stream")
+    with pytest.raises(ScanError, match="corrupt|missing|died"):
+        scan_runtime(session, VLLM, data_dir=tmp_path / "d", repo=str(repo.path), now=NOW)
+    assert session.scalar(select(func.count()).select_from(SupportEvent)) == 0
+
+
+def test_rewritten_release_branch_retracts_its_branch_events(session: Session, tmp_path: Path) -> None:
+    repo = vllm_history(tmp_path / "vllm")
+    repo.branch("releases/v0.7").commit(
+        {
+            "vllm/model_executor/models/registry.py": registry(
+                "LlamaForCausalLM", "OPTForCausalLM", "WrongForCausalLM"
+            )
+        },
+        at="2025-02-01T00:00:00Z",
+    )
+    scan_runtime(session, VLLM, data_dir=tmp_path / "d", repo=str(repo.path), now=NOW)
+    repo.reset_hard("HEAD~1").commit(
+        {
+            "vllm/model_executor/models/registry.py": registry(
+                "LlamaForCausalLM", "OPTForCausalLM", "RightForCausalLM"
+            )
+        },
+        at="2025-02-02T00:00:00Z",
+    )
+    repo.checkout("main")
+    later = datetime(2026, 6, 3, tzinfo=UTC)
+    scan_runtime(session, VLLM, data_dir=tmp_path / "d", repo=str(repo.path), now=later)
+    branch = {e.support_key.key: e.retracted_at for e in _events(session) if e.stage == "branch"}
+    assert branch == {"WrongForCausalLM": later, "RightForCausalLM": None}
