@@ -239,7 +239,7 @@ def test_corrupt_object_is_a_clear_error(session: Session, tmp_path: Path) -> No
     loose = repo.path / ".git" / "objects" / blob[:2] / blob[2:]
     loose.chmod(0o644)
     loose.write_bytes(b"not a zlib stream")
-    with pytest.raises(ScanError, match="corrupt|missing|died"):
+    with pytest.raises(ScanError, match=r"corrupt|missing|died"):
         scan_runtime(session, VLLM, data_dir=tmp_path / "d", repo=str(repo.path), now=NOW)
     assert session.scalar(select(func.count()).select_from(SupportEvent)) == 0
 
