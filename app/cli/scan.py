@@ -88,8 +88,9 @@ def _print_json(specs: list[RuntimeSpec], data_dir: Path, repo: str | None, ref:
 
     out = []
     for spec in specs:
+        source = repo or get_settings().runtime_repos.get(spec.name)
         try:
-            out.extend(e.as_json() for e in collect_events(spec, data_dir=data_dir, repo=repo, ref=ref))
+            out.extend(e.as_json() for e in collect_events(spec, data_dir=data_dir, repo=source, ref=ref))
         except ScanError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
@@ -111,7 +112,8 @@ def _store(specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: 
             for spec in specs:
                 try:
                     summary = scan_runtime(
-                        session, spec, data_dir=settings.data_dir, repo=repo, ref=ref,
+                        session, spec, data_dir=settings.data_dir, repo=repo or settings.runtime_repos.get(spec.name),
+                        ref=ref,
                         now=datetime.now(UTC), progress=_progress,
                     )  # fmt: skip
                 except ScanError as exc:

@@ -141,3 +141,18 @@ def test_cli_scan_json_prints_events_and_unknown_runtime_fails(cli_env: Path) ->
     assert bad.exit_code == 2 and "unknown runtime" in bad.stderr
     missing = CliRunner().invoke(cli, ["scan", "mlx-lm", "--repo", str(cli_env / "none"), "--json"])
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
+
+
+def test_cli_scan_stores_and_summarizes_then_rescans_nothing(cli_env: Path) -> None:
+    from app.cli.main import cli
+    from app.db.migrate import upgrade
+
+    upgrade(f"sqlite:///{cli_env / 'db.sqlite'}")
+    repo = RepoBuilder(cli_env / "mlx").commit({"mlx_lm/models/qwen3.py": "x\n"}, at="2025-04-28T13:44:17Z")
+    first = CliRunner().invoke(cli, ["scan", "mlx-lm", "--repo", str(repo.path)])
+    assert first.exit_code == 0, first.output
+    assert "mlx-lm: head" in first.stdout and "1 events (1 new, 0 retracted)" in first.stdout
+    again = CliRunner().invoke(cli, ["scan", "mlx-lm", "--repo", str(repo.path)])
+    assert "0 commits" in again.stdout and "0 events" in again.stdout
+    both = CliRunner().invoke(cli, ["scan", "mlx-lm", "--all"])
+    assert both.exit_code == 2
