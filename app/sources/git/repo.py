@@ -233,34 +233,34 @@ class GitRepo:
 
     # -- blobs ------------------------------------------------------------------------------------
     def prefetch(self, blobs: Iterable[str]) -> None:
-        """In a partial clone, fetch the missing blobs among ``blobs`` in one request (not one by one)."""
-        if not self.is_partial():
+        """In a partial clone, fetch ``blobs`` in one request rather than one lazy fetch per blob.
+
+        git 2.39 has no way to ask "is this blob present?" without triggering the lazy fetch, so every
+        wanted blob is requested; the scanner only asks for versions it has not parsed yet.
+        """
+        remote = self.promisor_remote()
+        if remote is None:
             return
         wanted = sorted({b for b in blobs if b != ZERO_OID})
-        if not wanted:
-            return
-        missing = self._missing(wanted)
-        for start in range(0, len(missing), 5000):
-            chunk = missing[start : start + 5000]
+        for start in range(0, len(wanted), 5000):
+            chunk = wanted[start : start + 5000]
             self.run(
                 "-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet", "--no-tags",
                 "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin",
-                self.promisor_remote(), input_text="\n".join(chunk) + "\n",
+                remote, input_text="\n".join(chunk) + "\n",
             )  # fmt: skip
 
-    def is_partial(self) -> bool:
-        return bool(self.run("config", "--get", "extensions.partialclone", check=False).strip())
-
-    def promisor_remote(self) -> str:
-        return self.run("config", "--get", "extensions.partialclone", check=False).strip() or "origin"
-
-    def _missing(self, blobs: Sequence[str]) -> list[str]:
-        # rev-list --missing=print reports absent objects without triggering a lazy fetch.
-        out = self.run(
-            "rev-list", "--objects", "--no-walk", "--missing=print", "--stdin",
-            input_text="\n".join(blobs) + "\n", check=False,
-        )  # fmt: skip
-        return [line[1:] for line in out.splitlines() if line.startswith("?")]
+    def promisor_remote(self) -> str | None:
+        """The remote a partial clone lazily fetches from, or None for a complete repository."""
+        explicit = self.run("config", "--get", "extensions.partialclone", check=False).strip()
+        if explicit:
+            return explicit
+        out = self.run("config", "--get-regexp", r"^remote\..*\.promisor$", check=False)
+        for line in out.splitlines():
+            key, _, value = line.partition(" ")
+            if value.strip().lower() == "true":
+                return key[len("remote.") : -len(".promisor")]
+        return None
 
     def reader(self) -> BlobReader:
         if self._reader is None:
