@@ -365,10 +365,11 @@ class Scanner:
         try:
             head = self.repo.resolve(ref_name)
         except GitError:
-            if ref is None:
-                head = self.repo.resolve("HEAD")  # a local copy whose default branch has another name
-            else:
+            if ref is not None:
                 raise
+            # a local copy whose default branch has another name: walk its HEAD, named as it is
+            head = self.repo.resolve("HEAD")
+            ref_name = self.repo.default_branch()
         refs: dict[str, Any] = dict(cursor.get("refs", {}))
         outcome = ScanOutcome(events=[], cursor={}, head=head)
         previous = refs.get(ref_name, {})
