@@ -30,6 +30,13 @@ def create_db_engine(url: str, **kwargs: object) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # pysqlite begins transactions lazily and its own way, which breaks SAVEPOINTs (and so rolled-back
+            # nested units of work). Take over: no implicit transactions, SQLAlchemy emits BEGIN itself.
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
+            connection.exec_driver_sql("BEGIN")
 
         return engine
     if url.startswith("postgresql://"):
