@@ -5,24 +5,29 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.api.deps import NowDep, SessionDep
 from app.schemas.gaps import Stage
-from app.services.gaps import STATUSES, GapRow, load_gaps
-from app.services.runtime_catalog import runtime_key_kinds
+from app.services.browse import EventFilters, get_model, list_events, list_runtimes
+from app.services.gaps import PENDING, PRE_EXISTING, STATUSES, GapFilters, GapRow, query_gaps
+from app.services.runtime_catalog import has_source_for
 from app.services.source_state import list_health
+from app.services.stats import family_rows, group_stats, kaplan_meier
+from app.sources.runtimes.catalog import CATALOG, STAGES, VENDORS
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
-def _format_gap(hours: float) -> str:
+def _format_gap(hours: float | None) -> str:
     """Hours as a short human figure: "+3.2 d", "−6 h", "0"."""
+    if hours is None:
+        return "—"
     if hours == 0:
         return "0"
     sign = "−" if hours < 0 else "+"
@@ -34,15 +39,43 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
 templates.env.filters["gap"] = _format_gap
 templates.env.filters["when"] = _when
+templates.env.filters["percent"] = _percent
 
 
-def _matrix(rows: list[GapRow]) -> OrderedDict[str, dict[str, GapRow]]:
+def _page(request: Request, session: SessionDep, name: str, context: dict[str, object]) -> HTMLResponse:
+    """Render a page with what every page shows: the failing sources banner."""
+    sources = list_health(session)
+    context |= {"failing_sources": [s for s in sources if not s.ok], "source_count": len(sources)}
+    return templates.TemplateResponse(request, name, context)
+
+
+def _matrix(rows: list[GapRow], column: str) -> OrderedDict[str, dict[str, GapRow]]:
     matrix: OrderedDict[str, dict[str, GapRow]] = OrderedDict()
     for row in rows:
-        matrix.setdefault(row.repo_id, {})[row.runtime] = row
+        matrix.setdefault(row.repo_id, {})[getattr(row, column) or ""] = row
     return matrix
+
+
+def _survival_curves(vendor_rows: list[GapRow]) -> dict[str, list[dict[str, float]]]:
+    """Per vendor, the Kaplan–Meier time-to-support curve in days (pending censored), for the chart."""
+    curves: dict[str, list[dict[str, float]]] = {}
+    for vendor in VENDORS:
+        rows = [
+            r for r in family_rows(r for r in vendor_rows if r.vendor == vendor) if r.status != PRE_EXISTING
+        ]
+        if not rows:
+            continue
+        points = kaplan_meier((max(r.gap_hours, 0.0), r.status != PENDING) for r in rows)
+        curves[VENDORS[vendor]] = [{"x": 0.0, "y": 100.0}] + [
+            {"x": round(p.hours / 24, 2), "y": round(p.unsupported * 100, 1)} for p in points
+        ]
+    return curves
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -51,27 +84,82 @@ def dashboard(
     session: SessionDep,
     now: NowDep,
     stage: Annotated[Stage, Query()] = "merged",
+    view: Annotated[Literal["runtimes", "vendors"], Query()] = "runtimes",
 ) -> HTMLResponse:
-    kinds = runtime_key_kinds()
-    rows = load_gaps(session, kinds, stage=stage, now=now)
-    matrix = _matrix(rows)
-    releases = {row.repo_id: row for row in rows}
-    # Runtimes with at least one supported release first, so the table reads left to right by coverage.
-    coverage = {name: sum(1 for r in rows if r.runtime == name and r.status != "pending") for name in kinds}
-    runtimes = sorted(kinds, key=lambda name: (-coverage[name], name))
-    sources = list_health(session)
-    return templates.TemplateResponse(
+    """Leaderboard and time-to-support chart per vendor, then the release × runtime (or vendor) matrix."""
+    rows = query_gaps(session, GapFilters(stage=stage, rows=("runtime", "vendor")), now=now)
+    runtime_rows = [r for r in rows if r.runtime is not None]
+    vendor_rows = [r for r in rows if r.runtime is None]
+    shown = runtime_rows if view == "runtimes" else vendor_rows
+    column = "runtime" if view == "runtimes" else "vendor"
+    matrix = _matrix(shown, column)
+    names = sorted({getattr(r, column) for r in shown})
+    # Columns with the most supported releases first, so the table reads left to right by coverage.
+    coverage = {n: sum(1 for r in shown if getattr(r, column) == n and r.status != PENDING) for n in names}
+    columns = sorted(names, key=lambda n: (-coverage[n], n))
+    leaderboard = sorted(
+        group_stats(vendor_rows, by="vendor"),
+        key=lambda s: (-(s.day0_rate or 0), s.km_median_hours if s.km_median_hours is not None else 1e12),
+    )
+    return _page(
         request,
+        session,
         "index.html",
         {
             "stage": stage,
-            "stages": ["branch", "merged", "released", "documented", "verified"],
+            "view": view,
+            "stages": STAGES,
             "statuses": STATUSES,
             "matrix": matrix,
-            "releases": releases,
-            "runtimes": runtimes,
-            "failing_sources": [s for s in sources if not s.ok],
-            "source_count": len(sources),
+            "releases": {r.repo_id: r for r in shown},
+            "columns": columns,
+            "column_labels": VENDORS if view == "vendors" else {},
+            "leaderboard": leaderboard,
+            "vendor_names": VENDORS,
+            "curves": _survival_curves(vendor_rows),
             "now": now,
+        },
+    )
+
+
+@router.get("/releases/{repo_id:path}", response_class=HTMLResponse)
+def release_page(request: Request, session: SessionDep, now: NowDep, repo_id: str) -> HTMLResponse:
+    """One release: its facts and its support ladder per runtime, vendor and SKU, each rung with evidence."""
+    detail = get_model(session, repo_id, now=now)
+    if detail is None:
+        raise HTTPException(status_code=404, detail=f"no model {repo_id!r} is known")
+    return _page(
+        request,
+        session,
+        "release.html",
+        {
+            "model": detail.model,
+            # Vendor views first: operators choosing hardware read those; runtime rows are the evidence.
+            "ladders": sorted(detail.ladders, key=lambda ladder: ladder.runtime is not None),
+            "stages": STAGES,
+            "vendor_names": VENDORS,
+        },
+    )
+
+
+@router.get("/runtimes/{name}", response_class=HTMLResponse)
+def runtime_page(request: Request, session: SessionDep, name: str) -> HTMLResponse:
+    """One runtime: what it counts for, its scan health and its newest support events."""
+    spec = CATALOG.get(name)
+    if spec is None:
+        raise HTTPException(status_code=404, detail=f"no runtime {name!r} in the catalog")
+    info = next((r for r in list_runtimes(session) if r.name == name), None)
+    events, total = list_events(session, EventFilters(runtime=name), offset=0, limit=200)
+    return _page(
+        request,
+        session,
+        "runtime.html",
+        {
+            "spec": spec,
+            "info": info,
+            "events": events,
+            "total": total,
+            "stages": [s for s in STAGES if has_source_for(spec, s)],
+            "vendor_names": VENDORS,
         },
     )

@@ -1,0 +1,33 @@
+// Draws the time-to-support curves from the JSON the page embeds (no request leaves the page).
+(function () {
+  const data = document.getElementById("survival-data");
+  const canvas = document.getElementById("survival-chart");
+  if (!data || !canvas || typeof Chart === "undefined") return;
+  const curves = JSON.parse(data.textContent);
+  const palette = ["#1f6feb", "#d64545", "#1f9d55", "#e3a008", "#6d4aff", "#6b7385"];
+  const datasets = Object.entries(curves).map(([vendor, points], i) => ({
+    label: vendor,
+    data: points,
+    stepped: "before",
+    borderColor: palette[i % palette.length],
+    backgroundColor: palette[i % palette.length],
+    pointRadius: 0,
+    borderWidth: 2,
+  }));
+  // Most of the story is in the first weeks; a long censored tail would squash it against the axis.
+  const longest = Math.max(...datasets.flatMap((d) => d.data.map((p) => p.x)), 1);
+  const xMax = Math.min(Math.ceil(longest), 120);
+  window.launchgapChart = new Chart(canvas, {
+    type: "line",
+    data: { datasets },
+    options: {
+      animation: false,
+      parsing: false,
+      scales: {
+        x: { type: "linear", min: 0, max: xMax, title: { display: true, text: "days after release" } },
+        y: { min: 0, max: 100, title: { display: true, text: "% still unsupported" } },
+      },
+      plugins: { legend: { position: "bottom" } },
+    },
+  });
+})();
