@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, Literal
@@ -13,7 +13,7 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from app.api.pagination import paginate
+from app.api.pagination import decode_cursor, encode_cursor, paginate
 from app.schemas.common import Page
 
 FormatQuery = Annotated[
@@ -82,4 +82,31 @@ def page_or_csv(
         items=[schema.model_validate(r, from_attributes=True) for r in items],
         total=total,
         next_cursor=next_cursor,
+    )
+
+
+def query_page_or_csv(
+    request: Request,
+    schema: type[BaseModel],
+    fetch: Callable[[int | None, int], Sequence[Any]],
+    count: Callable[[], int],
+    *,
+    limit: int,
+    cursor: str | None,
+    format: str | None,
+    filename: str,
+) -> Page[Any] | Response:
+    """Like ``page_or_csv`` for a query that pages in the database: ``fetch(limit, offset)`` reads one page
+    (``limit`` None: every row, for CSV) and ``count()`` the total, so a page never loads every match."""
+    if wants_csv(request, format):
+        return csv_response(
+            schema, [schema.model_validate(r, from_attributes=True) for r in fetch(None, 0)], filename
+        )
+    offset = decode_cursor(cursor) if cursor else 0
+    total = count()
+    items = fetch(limit, offset) if offset < total else []
+    return Page[schema](  # type: ignore[valid-type]
+        items=[schema.model_validate(r, from_attributes=True) for r in items],
+        total=total,
+        next_cursor=encode_cursor(offset + limit) if offset + limit < total else None,
     )

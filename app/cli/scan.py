@@ -100,6 +100,7 @@ def _print_json(specs: list[RuntimeSpec], data_dir: Path, repo: str | None, ref:
 def _store(specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None) -> None:
     from app.db.session import create_db_engine, session_factory
     from app.services.catalog import sync_catalog
+    from app.services.gaps import refresh_gaps
     from app.services.support import ScanError, scan_runtime
 
     engine = create_db_engine(settings.database_url)
@@ -121,6 +122,7 @@ def _store(specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: 
                     failures += 1
                     typer.echo(f"\nerror: {exc}", err=True)
                     continue
+                refresh_gaps(session, runtimes=[spec.name])
                 session.commit()
                 keys = ", ".join(f"{k}={v}" for k, v in summary.keys_by_signal.items()) or "-"
                 typer.echo(

@@ -30,6 +30,7 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """Poll the watched Hugging Face publishers (the endpoint comes from the settings / HF_ENDPOINT)."""
         from app.db.session import create_db_engine, session_factory, session_scope
+        from app.services.gaps import refresh_gaps
         from app.services.hub_watch import poll_publishers
         from app.services.publishers import sync_publishers
         from app.sources.hub.client import HubClient
@@ -47,6 +48,8 @@ def register(cli: typer.Typer) -> None:
         orgs = list(org) if org else (settings.hub_orgs or watched)
         with HubClient.from_settings(settings) as client:
             report = poll_publishers(factory, client, orgs, datetime.now(UTC))
+        with session_scope(factory) as session:
+            refresh_gaps(session)
         engine.dispose()
         for problem in report.problems:
             typer.echo(f"error: {problem}", err=True)
@@ -70,6 +73,7 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """Import dated release facts (idempotent); conflicts with the Hub are flagged, not overwritten."""
         from app.db.session import create_db_engine, session_factory, session_scope
+        from app.services.gaps import refresh_gaps
         from app.services.publishers import sync_publishers
         from app.services.release_import import ReleaseFileError, import_releases
 
@@ -79,6 +83,7 @@ def register(cli: typer.Typer) -> None:
             with session_scope(session_factory(engine)) as session:
                 sync_publishers(session, settings.publishers_file)
                 report = import_releases(session, file)
+                refresh_gaps(session)
         except ReleaseFileError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc

@@ -2,6 +2,7 @@
 
 from app.models.api_token import ApiToken
 from app.models.claim import SupportClaim
+from app.models.gap import GapRecord
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.runtime import HardwareSku, Runtime, RuntimeVendor, Vendor
@@ -11,6 +12,7 @@ from app.models.webhook_delivery import WebhookDelivery
 
 __all__ = [
     "ApiToken",
+    "GapRecord",
     "HardwareSku",
     "Model",
     "Publisher",

@@ -9,10 +9,13 @@ class StatsOut(BaseModel):
     """Statistics over new-key release families of one vendor or runtime (optionally one quarter)."""
 
     group: str = Field(description="Vendor slug or runtime name, followed by the quarter when per quarter.")
-    count: int = Field(description="Release families counted (pre-existing excluded).")
+    count: int = Field(description="New-key release families counted (pre-existing excluded).")
     resolved: int
     pending: int
     pre_existing: int = Field(description="Counted apart: the key was supported before.")
+    not_new_key: int = Field(
+        description="Counted apart: the key was not new at the release (an earlier family carried it)."
+    )
     median_hours: float | None = Field(description="Plain median of resolved gaps (ignores pending).")
     p90_hours: float | None = Field(description="Plain p90 of resolved gaps.")
     km_median_hours: float | None = Field(

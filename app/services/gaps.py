@@ -1,19 +1,23 @@
 """Launch gaps: support time − release time, per (release, runtime, stage), with the statuses of PRODUCT.md.
 
-The decision is pure (``classify_gap`` and ``compute_gaps`` take ``now``); ``load_gaps`` reads what they
-need from the database in a fixed number of queries, whatever the number of releases or runtimes.
+The decision is pure (``classify_gap`` and ``compute_gaps`` take ``now``). ``refresh_gaps`` materialises the
+rows in ``gap_rows`` for what changed after a scan, poll or import; ``query_gaps`` reads them back with the
+filters in SQL and gives pending rows their elapsed time from the caller's ``now`` — the only part of a gap
+that depends on the clock. ``load_gaps`` computes rows straight from the evidence (no table), in a fixed
+number of queries whatever the number of releases or runtimes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, delete, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
+from app.db.upsert import insert_ignoring_conflicts
+from app.models import GapRecord, Model, Publisher, Runtime, SupportEvent, SupportKey
 from app.services.matching import NameMatcher, release_keys
 from app.services.runtime_catalog import (
     event_vendors,
@@ -33,6 +37,8 @@ DAY_ZERO = "day-0"
 LATER = "later"
 PENDING = "pending"
 STATUSES = (PRE_EXISTING, PRE_RELEASE, DAY_ZERO, LATER, PENDING)
+STAGES = ("branch", "merged", "released", "documented", "verified")
+ROW_KINDS = ("runtime", "vendor", "sku")
 
 KEY_KINDS = ("architecture", "model_type", "gguf_architecture", "model_name", "repo_id")
 
@@ -98,6 +104,9 @@ class GapRow:
     sku: str | None = None
     family: str | None = None
     via_runtime: str | None = None
+    key_is_new: bool = True
+    """Whether no earlier public model of another family carried the key: statistics count only these."""
+    model_id: int | None = None
 
 
 def _hours(delta: timedelta) -> float:
@@ -134,7 +143,7 @@ def classify_gap(
 
 
 def first_public_times(models: Iterable[Release]) -> dict[tuple[str, str], datetime]:
-    """Earliest known public time per (key kind, key): what "new at the release" is judged against."""
+    """Earliest known public time per (key kind, key)."""
     first: dict[tuple[str, str], datetime] = {}
     for model in models:
         for kind, key in model.keys.items():
@@ -142,6 +151,44 @@ def first_public_times(models: Iterable[Release]) -> dict[tuple[str, str], datet
             if seen is None or model.release_at < seen:
                 first[(kind, key)] = model.release_at
     return first
+
+
+class KeyNovelty:
+    """Whether a key is new at a release: no earlier public model *of another release family* carries it.
+
+    The family is one release (PRODUCT.md): an Instruct repo published a day after its Base shares the Base's
+    key but the key is still new for that family. Per key it keeps the earliest time of the earliest family
+    and the earliest time among all other families, so each question is answered in constant time.
+    """
+
+    def __init__(self, models: Iterable[Release]) -> None:
+        self._first: dict[tuple[str, str], tuple[datetime, str]] = {}
+        self._second: dict[tuple[str, str], datetime] = {}
+        for model in models:
+            family = model.family or model.repo_id
+            for item in model.keys.items():
+                first = self._first.get(item)
+                if first is None:
+                    self._first[item] = (model.release_at, family)
+                elif family == first[1]:
+                    self._first[item] = (min(first[0], model.release_at), family)
+                elif model.release_at < first[0]:
+                    self._first[item] = (model.release_at, family)
+                    self._keep_second(item, first[0])
+                else:
+                    self._keep_second(item, model.release_at)
+
+    def _keep_second(self, item: tuple[str, str], at: datetime) -> None:
+        seen = self._second.get(item)
+        if seen is None or at < seen:
+            self._second[item] = at
+
+    def is_new(self, release: Release, kind: str, key: str) -> bool:
+        first = self._first.get((kind, key))
+        if first is None:
+            return True
+        other = first[0] if first[1] != (release.family or release.repo_id) else self._second.get((kind, key))
+        return other is None or other >= release.release_at
 
 
 SupportKeyTuple = tuple[str, str, str, str]
@@ -178,18 +225,21 @@ def _keep_earliest(index: dict, key: tuple, point: SupportPoint) -> None:  # typ
         index[key] = point
 
 
+Cell = tuple[str | None, str | None, SupportPoint | None, GapDecision, bool]
+
+
 def _cell(
     release: Release,
-    first_public: Mapping[tuple[str, str], datetime],
+    novelty: KeyNovelty,
     kinds: Sequence[str],
     lookup: Callable[[str, str], SupportPoint | None],
     now: datetime,
-) -> tuple[str | None, str | None, SupportPoint | None, GapDecision]:
+) -> Cell:
     kind = next((k for k in kinds if release.keys.get(k)), None)
     key = release.keys.get(kind) if kind else None
     point = lookup(kind, key) if kind and key else None
-    first_seen = first_public.get((kind, key), release.release_at) if kind and key else None
-    key_is_new = first_seen is not None and first_seen >= release.release_at
+    # A release offering none of the runtime's key kinds has no key at all, so nothing can make it new.
+    key_is_new = bool(kind and key) and novelty.is_new(release, kind, key)  # type: ignore[arg-type]
     decision = classify_gap(
         release_at=release.release_at,
         release_precision=release.release_precision,
@@ -197,20 +247,20 @@ def _cell(
         key_is_new=key_is_new,
         now=now,
     )
-    return kind, key, point, decision
+    return kind, key, point, decision, key_is_new
 
 
 def _row(
     release: Release,
     stage: str,
-    cell: tuple[str | None, str | None, SupportPoint | None, GapDecision],
+    cell: Cell,
     *,
     runtime: str | None,
     vendor: str | None = None,
     sku: str | None = None,
     via: str | None = None,
 ) -> GapRow:
-    kind, key, point, decision = cell
+    kind, key, point, decision, key_is_new = cell
     return GapRow(
         repo_id=release.repo_id,
         publisher=release.publisher,
@@ -232,6 +282,8 @@ def _row(
         sku=sku,
         family=release.family or release.repo_id,
         via_runtime=via,
+        key_is_new=key_is_new,
+        model_id=release.model_id,
     )
 
 
@@ -257,27 +309,27 @@ def compute_gaps(
     key. ``sku_runtimes`` (runtime → SKUs) adds per-SKU rows for runtimes whose source is per SKU.
     """
     index = support if isinstance(support, SupportIndex) else SupportIndex(runtime=dict(support))
-    first_public = first_public_times(known_models if known_models is not None else releases)
+    novelty = KeyNovelty(known_models if known_models is not None else releases)
     rows: list[GapRow] = []
     for release in releases:
         if include_runtime_rows:
             for runtime, kinds in runtime_key_kinds.items():
                 cell = _cell(
                     release,
-                    first_public,
+                    novelty,
                     kinds,
                     lambda k, v, r=runtime: index.runtime.get((r, stage, k, v)),
                     now,
                 )
                 rows.append(_row(release, stage, cell, runtime=runtime))
         for vendor, runtimes in (vendor_runtimes or {}).items():
-            best: tuple[str, tuple[str | None, str | None, SupportPoint | None, GapDecision]] | None = None
+            best: tuple[str, Cell] | None = None
             for runtime in runtimes:
                 if runtime not in runtime_key_kinds:
                     continue
                 cell = _cell(
                     release,
-                    first_public,
+                    novelty,
                     runtime_key_kinds[runtime],
                     lambda k, v, r=runtime, d=vendor: index.vendor.get((r, stage, k, v, d)),
                     now,
@@ -292,7 +344,7 @@ def compute_gaps(
             for sku in skus:
                 cell = _cell(
                     release,
-                    first_public,
+                    novelty,
                     runtime_key_kinds[runtime],
                     lambda k, v, r=runtime, s=sku: index.sku.get((r, stage, k, v, s)),
                     now,
@@ -438,67 +490,302 @@ class GapFilters:
     repo_id: str | None = None
 
 
-def query_gaps(session: Session, filters: GapFilters, *, now: datetime) -> list[GapRow]:
-    """Gap rows matching ``filters``, newest release first, computed in a fixed number of queries."""
-    originals, known = load_releases(session)
-    selected = [
-        r
-        for r in originals
-        if (filters.publisher is None or r.publisher == filters.publisher)
-        and (filters.repo_id is None or r.repo_id == filters.repo_id)
-        and (filters.since is None or r.release_at >= filters.since)
-        and (filters.until is None or r.release_at < filters.until)
-    ]
-    kinds = runtime_key_kinds(filters.stage)
+_T = GapRecord.__table__.c
+_READ_COLUMNS = (
+    _T.model_id, _T.stage, _T.row_kind, _T.runtime, _T.vendor, _T.sku, _T.repo_id, _T.publisher, _T.family,
+    _T.key_kind, _T.key, _T.key_is_new, _T.status, _T.gap_hours, _T.confidence, _T.release_at,
+    _T.release_precision, _T.support_at, _T.author_at, _T.commit, _T.tag, _T.evidence_url, _T.via_runtime,
+)  # fmt: skip
+_KIND_ORDER = case({"runtime": 0, "vendor": 1}, value=_T.row_kind, else_=2)
+
+
+def _where(filters: GapFilters) -> list:  # type: ignore[type-arg]
+    """The SQL conditions for ``filters``, with the same meaning per row kind as the pages have always had:
+    a runtime filter keeps the vendor views that runtime counts for; a vendor filter keeps that vendor's
+    runtimes, its view and its SKUs; a SKU filter narrows the SKU rows."""
     vendors = vendor_runtimes(filters.stage)
-    skus = per_sku_runtimes(filters.stage)
-    if filters.vendor is not None:
-        vendors = {filters.vendor: vendors.get(filters.vendor, ())}
-    if filters.runtime is not None:
-        vendors = {v: rs for v, rs in vendors.items() if filters.runtime in rs}
-        skus = {r: s for r, s in skus.items() if r == filters.runtime}
-    if filters.sku is not None:
-        skus = {r: tuple(s for s in ss if s == filters.sku) for r, ss in skus.items()}
-    elif filters.vendor is not None:
-        skus = {r: tuple(s for s in ss if sku_vendor(s) == filters.vendor) for r, ss in skus.items()}
-    runtime_kinds = {n: k for n, k in kinds.items() if filters.runtime is None or n == filters.runtime}
-    if filters.vendor is not None:
-        runtime_kinds = {n: k for n, k in runtime_kinds.items() if n in vendors.get(filters.vendor, ())}
-    index = load_support_index(session, filters.stage)
-    rows = compute_gaps(
-        selected,
-        kinds,
-        index,
-        stage=filters.stage,
-        now=now,
-        known_models=known,
-        vendor_runtimes=vendors if "vendor" in filters.rows else None,
-        sku_runtimes=skus if "sku" in filters.rows else None,
-        include_runtime_rows=False,
-    )
+    per_kind = []
     if "runtime" in filters.rows:
-        rows += compute_gaps(
-            selected,
-            runtime_kinds,
+        cond = [_T.row_kind == "runtime"]
+        if filters.runtime is not None:
+            cond.append(_T.runtime == filters.runtime)
+        if filters.vendor is not None:
+            cond.append(_T.runtime.in_(vendors.get(filters.vendor, ())))
+        per_kind.append(and_(*cond))
+    if "vendor" in filters.rows:
+        cond = [_T.row_kind == "vendor"]
+        if filters.runtime is not None:
+            cond.append(_T.vendor.in_([v for v, rs in vendors.items() if filters.runtime in rs]))
+        if filters.vendor is not None:
+            cond.append(_T.vendor == filters.vendor)
+        per_kind.append(and_(*cond))
+    if "sku" in filters.rows:
+        cond = [_T.row_kind == "sku"]
+        if filters.runtime is not None:
+            cond.append(_T.runtime == filters.runtime)
+        if filters.sku is not None:
+            cond.append(_T.sku == filters.sku)
+        elif filters.vendor is not None:
+            cond.append(_T.vendor == filters.vendor)
+        per_kind.append(and_(*cond))
+    where = [_T.stage == filters.stage, or_(*per_kind) if per_kind else false()]
+    if filters.status is not None:
+        where.append(_T.status == filters.status)
+    if filters.publisher is not None:
+        where.append(_T.publisher == filters.publisher)
+    if filters.repo_id is not None:
+        where.append(_T.repo_id == filters.repo_id)
+    if filters.since is not None:
+        where.append(_T.release_at >= filters.since)
+    if filters.until is not None:
+        where.append(_T.release_at < filters.until)
+    return where
+
+
+def query_gaps(
+    session: Session, filters: GapFilters, *, now: datetime, limit: int | None = None, offset: int = 0
+) -> list[GapRow]:
+    """Materialised gap rows matching ``filters``, newest release first, in one query (a page of them with
+    ``limit``/``offset``). Pending rows get the time elapsed until ``now``."""
+    statement = (
+        select(*_READ_COLUMNS)
+        .where(*_where(filters))
+        .order_by(_T.release_at.desc(), _T.repo_id, _KIND_ORDER, _T.runtime, _T.vendor, _T.sku)
+        .offset(offset)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [_from_record(row, now) for row in session.execute(statement)]
+
+
+def count_gaps(session: Session, filters: GapFilters) -> int:
+    """How many materialised rows match ``filters`` (one query)."""
+    return session.scalar(select(func.count()).select_from(GapRecord).where(*_where(filters))) or 0
+
+
+def _from_record(row, now: datetime) -> GapRow:  # type: ignore[no-untyped-def]
+    gap = _hours(now - row.release_at) if row.status == PENDING else row.gap_hours
+    return GapRow(
+        repo_id=row.repo_id,
+        publisher=row.publisher,
+        runtime=row.runtime or None,
+        stage=row.stage,
+        key_kind=row.key_kind,
+        key=row.key,
+        status=row.status,
+        gap_hours=gap,
+        confidence=row.confidence,
+        release_at=row.release_at,
+        release_precision=row.release_precision,
+        support_at=row.support_at,
+        author_at=row.author_at,
+        commit=row.commit,
+        tag=row.tag,
+        evidence_url=row.evidence_url,
+        vendor=row.vendor or None,
+        sku=row.sku or None,
+        family=row.family,
+        via_runtime=row.via_runtime,
+        key_is_new=row.key_is_new,
+        model_id=row.model_id,
+    )
+
+
+def _row_kind(row: GapRow) -> str:
+    return "sku" if row.sku else "vendor" if row.runtime is None else "runtime"
+
+
+def _identity(row: GapRow) -> tuple[int, str, str, str, str, str]:
+    kind = _row_kind(row)
+    vendor = row.vendor or "" if kind != "runtime" else ""
+    return (row.model_id or 0, row.stage, kind, row.runtime or "", vendor, row.sku or "")
+
+
+def _values(row: GapRow) -> dict[str, object]:
+    model_id, stage, kind, runtime, vendor, sku = _identity(row)
+    return {
+        "model_id": model_id,
+        "stage": stage,
+        "row_kind": kind,
+        "runtime": runtime,
+        "vendor": vendor,
+        "sku": sku,
+        "repo_id": row.repo_id,
+        "publisher": row.publisher,
+        "family": row.family or row.repo_id,
+        "key_kind": row.key_kind,
+        "key": row.key,
+        "key_is_new": row.key_is_new,
+        "status": row.status,
+        # The one clock-dependent number is left out: readers compute a pending row's elapsed time.
+        "gap_hours": None if row.status == PENDING else row.gap_hours,
+        "confidence": row.confidence,
+        "release_at": row.release_at,
+        "release_precision": row.release_precision,
+        "support_at": row.support_at,
+        "author_at": row.author_at,
+        "commit": row.commit,
+        "tag": row.tag,
+        "evidence_url": row.evidence_url,
+        "via_runtime": row.via_runtime,
+    }
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What one ``refresh_gaps`` changed in ``gap_rows``."""
+
+    computed: int
+    inserted: int
+    updated: int
+    deleted: int
+
+
+# Any fixed instant will do: pending rows store no gap, and every other status ignores the clock.
+_NO_CLOCK = datetime(2000, 1, 1, tzinfo=UTC)
+_CHUNK = 500
+
+
+def _runtime_scope(runtimes: Iterable[str]) -> set[str]:
+    """The runtimes whose rows a scan of ``runtimes`` can change.
+
+    Docs model names registered by one runtime feed the alias matcher every ``model_name`` runtime uses, so
+    a scan of any runtime with a docs-name signal recomputes all of them."""
+    scope = set(runtimes)
+    by_name = {n: set(k) for st in STAGES for n, k in runtime_key_kinds(st).items()}
+    with_names = {n for n, kinds in by_name.items() if "model_name" in kinds}
+    if scope & with_names:
+        scope |= with_names
+    return scope
+
+
+def _model_scope(session: Session, known: Sequence[Release], model_ids: set[int]) -> set[int]:
+    """``model_ids`` and every model whose key novelty they can change: same family, or sharing a key they
+    carry now or carried when their rows were last computed."""
+    items: set[tuple[str, str]] = set()
+    families: set[str] = set()
+    for release in known:
+        if release.model_id in model_ids:
+            items.update(release.keys.items())
+            families.add(release.family or release.repo_id)
+    for chunk in _chunks(sorted(model_ids)):
+        stored = session.execute(
+            select(_T.key_kind, _T.key, _T.family).where(_T.model_id.in_(chunk)).distinct()
+        )
+        for kind, key, family in stored:
+            if kind and key:
+                items.add((kind, key))
+            families.add(family)
+    scope = set(model_ids)
+    for release in known:
+        if (release.family or release.repo_id) in families or items.intersection(release.keys.items()):
+            scope.add(release.model_id)
+    return scope
+
+
+def _chunks(values: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:  # type: ignore[type-arg]
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def refresh_gaps(
+    session: Session, *, models: Iterable[int] | None = None, runtimes: Iterable[str] | None = None
+) -> RefreshReport:
+    """Recompute the materialised gap rows that can have changed, and write only the differences.
+
+    ``models`` (model ids: polled, imported or changed by a webhook) limits the work to those models and
+    the ones whose key novelty they affect; ``runtimes`` (names just scanned) to those runtimes' rows, the
+    vendor views they count for and their SKUs. Neither means everything. Idempotent: a second call with
+    nothing changed writes nothing; concurrent refreshes skip rows the other already inserted. The caller
+    commits (so a scan and the rows it implies land together).
+    """
+    originals, known = load_releases(session)
+    model_scope = _model_scope(session, known, set(models)) if models is not None else None
+    runtime_scope = _runtime_scope(runtimes) if runtimes is not None else None
+    if model_scope is not None:
+        originals = [r for r in originals if r.model_id in model_scope]
+
+    target: dict[tuple[int, str, str, str, str, str], dict[str, object]] = {}
+    vendor_scope: dict[str, set[str]] = {}
+    for stage in STAGES:
+        kinds = runtime_key_kinds(stage)
+        vendors = vendor_runtimes(stage)
+        skus = per_sku_runtimes(stage)
+        if runtime_scope is not None:
+            vendors = {v: rs for v, rs in vendors.items() if runtime_scope.intersection(rs)}
+            skus = {r: s for r, s in skus.items() if r in runtime_scope}
+        vendor_scope[stage] = set(vendors)
+        index = load_support_index(session, stage)
+        rows = compute_gaps(
+            originals,
+            kinds,
             index,
-            stage=filters.stage,
-            now=now,
+            stage=stage,
+            now=_NO_CLOCK,
+            known_models=known,
+            vendor_runtimes=vendors,
+            sku_runtimes=skus,
+            include_runtime_rows=False,
+        )
+        rows += compute_gaps(
+            originals,
+            {n: k for n, k in kinds.items() if runtime_scope is None or n in runtime_scope},
+            index,
+            stage=stage,
+            now=_NO_CLOCK,
             known_models=known,
         )
-    if filters.status is not None:
-        rows = [row for row in rows if row.status == filters.status]
-    order = {"runtime": 0, "vendor": 1, "sku": 2}
-    return sorted(
-        rows,
-        key=lambda r: (
-            -r.release_at.timestamp(),
-            r.repo_id,
-            order["sku" if r.sku else "vendor" if r.runtime is None else "runtime"],
-            r.runtime or "",
-            r.vendor or "",
-            r.sku or "",
-        ),
-    )
+        for row in rows:
+            target[_identity(row)] = _values(row)
+
+    def in_scope(identity: tuple[int, str, str, str, str, str]) -> bool:
+        _, stage, kind, runtime, vendor, _ = identity
+        if runtime_scope is None:
+            return True
+        if kind == "vendor":
+            return vendor in vendor_scope.get(stage, ())
+        return runtime in runtime_scope
+
+    stored: dict[tuple[int, str, str, str, str, str], tuple[int, dict[str, object]]] = {}
+    columns = [_T.id, *_READ_COLUMNS]
+    if model_scope is None:
+        batches: Iterable[object] = [session.execute(select(*columns))]
+    else:
+        batches = (
+            session.execute(select(*columns).where(_T.model_id.in_(chunk)))
+            for chunk in _chunks(sorted(model_scope))
+        )
+    for result in batches:
+        for record in result:  # type: ignore[attr-defined]
+            values = dict(record._mapping)
+            record_id = values.pop("id")
+            identity = (
+                values["model_id"], values["stage"], values["row_kind"], values["runtime"], values["vendor"],
+                values["sku"],
+            )  # fmt: skip
+            if in_scope(identity):
+                stored[identity] = (record_id, values)
+
+    inserts = [values for identity, values in target.items() if identity not in stored]
+    updates = [
+        {"id": record_id, **target[identity]}
+        for identity, (record_id, values) in stored.items()
+        if identity in target and target[identity] != values
+    ]
+    deletes = [record_id for identity, (record_id, _) in stored.items() if identity not in target]
+    for chunk in _chunks(deletes):
+        session.execute(delete(GapRecord).where(GapRecord.id.in_(chunk)))
+    if updates:
+        session.execute(update(GapRecord), updates)
+    inserted = 0
+    for chunk in _chunks(inserts):
+        inserted += insert_ignoring_conflicts(
+            session,
+            GapRecord.__table__,  # type: ignore[arg-type]
+            list(chunk),
+            ["model_id", "stage", "row_kind", "runtime", "vendor", "sku"],
+        )
+    return RefreshReport(computed=len(target), inserted=inserted, updated=len(updates), deleted=len(deletes))
 
 
 def load_gaps(
@@ -510,7 +797,8 @@ def load_gaps(
     runtime: str | None = None,
     status: str | None = None,
 ) -> list[GapRow]:
-    """Runtime gap rows from the database, optionally filtered by runtime and status, newest release first."""
+    """Runtime gap rows computed from the evidence (not the table), optionally filtered by runtime and
+    status, newest release first."""
     originals, known = load_releases(session)
     kinds = {name: k for name, k in runtime_key_kinds.items() if runtime is None or name == runtime}
     rows = compute_gaps(

@@ -80,6 +80,10 @@ class GapStats:
     resolved: int
     pending: int
     pre_existing: int
+    """Counted apart: the runtime supported the key before the release."""
+    not_new_key: int
+    """Counted apart: the key was not new at the release (an earlier family carried it) but not supported
+    before it either; statistics cover new-key release families only (PRODUCT.md)."""
     median_hours: float | None
     """Plain median of resolved gaps (pending ignored: biased low while many are pending)."""
     p90_hours: float | None
@@ -91,26 +95,35 @@ class GapStats:
 
 
 def family_rows(rows: Iterable[GapRow]) -> list[GapRow]:
-    """One row per release family (its earliest-supported member; statistics count families)."""
+    """One row per release family and group: its earliest public member's (statistics count families, and a
+    family's release time is its earliest member's — PRODUCT.md)."""
     best: dict[tuple[str | None, str | None, str, str, str], GapRow] = {}
     for row in rows:
         key = (row.runtime, row.vendor, row.sku or "", row.stage, row.family or row.repo_id)
         seen = best.get(key)
-        if seen is None or _earlier(row, seen):
+        if seen is None or (row.release_at, row.repo_id) < (seen.release_at, seen.repo_id):
             best[key] = row
     return list(best.values())
 
 
-def _earlier(a: GapRow, b: GapRow) -> bool:
-    if a.support_at is None:
-        return False
-    return b.support_at is None or a.gap_hours < b.gap_hours
+def counted_rows(rows: Iterable[GapRow]) -> list[GapRow]:
+    """The rows launch-gap statistics count: new-key releases, pre-existing support excluded."""
+    return [r for r in rows if r.key_is_new and r.status != PRE_EXISTING]
+
+
+def survival_curve(rows: Iterable[GapRow]) -> list[SurvivalPoint]:
+    """Kaplan–Meier time to support over the counted family rows, pending censored at their elapsed time.
+
+    Pre-release support is an event at time 0: the curve starts at the release."""
+    return kaplan_meier((max(r.gap_hours, 0.0), r.status != PENDING) for r in counted_rows(family_rows(rows)))
 
 
 def summarise(group: str, rows: Sequence[GapRow]) -> GapStats:
-    """Statistics for one group's rows (already one per family). Pre-existing rows are counted apart."""
+    """Statistics for one group's rows (already one per family) over new-key families only; pre-existing
+    and not-new-key rows are counted apart."""
     pre_existing = sum(1 for r in rows if r.status == PRE_EXISTING)
-    counted = [r for r in rows if r.status != PRE_EXISTING]
+    not_new_key = sum(1 for r in rows if not r.key_is_new and r.status != PRE_EXISTING)
+    counted = counted_rows(rows)
     resolved = [r.gap_hours for r in counted if r.status in (PRE_RELEASE, DAY_ZERO, LATER)]
     pending = sum(1 for r in counted if r.status == PENDING)
     n = len(counted)
@@ -121,6 +134,7 @@ def summarise(group: str, rows: Sequence[GapRow]) -> GapStats:
         resolved=len(resolved),
         pending=pending,
         pre_existing=pre_existing,
+        not_new_key=not_new_key,
         median_hours=quantile(resolved, 0.5),
         p90_hours=quantile(resolved, 0.9),
         km_median_hours=km_median(curve),

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.db.session import create_db_engine, session_factory, session_scope
 from app.services import source_state
+from app.services.gaps import refresh_gaps
 from app.services.hub_watch import poll_publishers
 from app.services.support import scan_runtime
 from app.sources.hub.client import HubClient
@@ -68,6 +69,9 @@ class WatcherLoop:
                 interval=timedelta(seconds=self.settings.watch_interval_seconds),
                 retry_after_error=timedelta(seconds=self.settings.retry_after_error_seconds),
             )
+        # Whole-table diff: it also picks up models a webhook changed since the last cycle.
+        with session_scope(self.factory) as session:
+            refresh_gaps(session)
 
     def runtime_cycle(self) -> None:
         """Scan every runtime that is due and whose lease this process wins."""
@@ -93,6 +97,7 @@ class WatcherLoop:
                     repo=self.settings.runtime_repos.get(spec.name),
                     now=now,
                 )
+                refresh_gaps(session, runtimes=[spec.name])
                 state = source_state.get_state(session, source_state.RUNTIME_REPO, spec.name)
                 source_state.record_success(
                     session,

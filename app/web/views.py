@@ -14,10 +14,10 @@ from fastapi.templating import Jinja2Templates
 from app.api.deps import NowDep, SessionDep
 from app.schemas.gaps import Stage
 from app.services.browse import EventFilters, get_model, list_events, list_runtimes
-from app.services.gaps import PENDING, PRE_EXISTING, STATUSES, GapFilters, GapRow, query_gaps
+from app.services.gaps import PENDING, STATUSES, GapFilters, GapRow, query_gaps
 from app.services.runtime_catalog import has_source_for
 from app.services.source_state import list_health
-from app.services.stats import family_rows, group_stats, kaplan_meier
+from app.services.stats import group_stats, survival_curve
 from app.sources.runtimes.catalog import CATALOG, STAGES, VENDORS
 
 router = APIRouter(include_in_schema=False)
@@ -66,12 +66,9 @@ def _survival_curves(vendor_rows: list[GapRow]) -> dict[str, list[dict[str, floa
     """Per vendor, the Kaplan–Meier time-to-support curve in days (pending censored), for the chart."""
     curves: dict[str, list[dict[str, float]]] = {}
     for vendor in VENDORS:
-        rows = [
-            r for r in family_rows(r for r in vendor_rows if r.vendor == vendor) if r.status != PRE_EXISTING
-        ]
-        if not rows:
+        points = survival_curve(r for r in vendor_rows if r.vendor == vendor)
+        if not points:
             continue
-        points = kaplan_meier((max(r.gap_hours, 0.0), r.status != PENDING) for r in rows)
         curves[VENDORS[vendor]] = [{"x": 0.0, "y": 100.0}] + [
             {"x": round(p.hours / 24, 2), "y": round(p.unsupported * 100, 1)} for p in points
         ]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_now, get_session
 from app.main import create_app
 from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
+from app.services.gaps import refresh_gaps
 from app.services.tokens import create_token, revoke_token
 
 NOW = datetime(2025, 10, 1, tzinfo=UTC)
@@ -99,6 +100,7 @@ def client(session: Session) -> Iterator[TestClient]:
         sku="MI300X",
     )
     session.flush()
+    refresh_gaps(session)
 
     app = create_app(start_watchers=False)
     app.dependency_overrides[get_session] = lambda: session

@@ -17,6 +17,7 @@ from app.config import Settings
 from app.db.migrate import upgrade
 from app.main import create_app
 from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
+from app.services.gaps import refresh_gaps
 
 NOW = datetime(2025, 10, 1, tzinfo=UTC)
 # schemathesis loads the schema through the ASGI app at collection time, which runs the app's lifespan:
@@ -66,6 +67,7 @@ def seeded_app(session: Session) -> Iterator[None]:
         )
     )
     session.flush()
+    refresh_gaps(session)
     app.dependency_overrides[get_session] = lambda: session
     app.dependency_overrides[get_now] = lambda: NOW
     yield

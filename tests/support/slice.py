@@ -13,6 +13,7 @@ from pathlib import Path
 from app.config import Settings
 from app.db.session import create_db_engine, session_factory, session_scope
 from app.services.bootstrap import bootstrap_reference_data
+from app.services.gaps import refresh_gaps
 from app.services.hub_watch import poll_publishers
 from app.services.support import scan_runtime
 from app.sources.hub.client import HubClient
@@ -84,6 +85,7 @@ def build_slice(tmp_path: Path, hub: FakeHub, database_url: str) -> Slice:
             poll_publishers(factory, client, None, NOW)
         with session_scope(factory) as session:
             scan_runtime(session, CATALOG["vllm"], data_dir=settings.data_dir, repo=str(repo.path), now=NOW)
+            refresh_gaps(session)  # as the watcher loop does after a scan
     finally:
         engine.dispose()
     return Slice(settings=settings, repo=repo, support_commit=repo.head())

@@ -9,10 +9,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
-from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
+from app.api.listing import CursorQuery, FormatQuery, LimitQuery, query_page_or_csv
 from app.schemas.common import Page
 from app.schemas.gaps import GapOut, GapStatus, Stage
-from app.services.gaps import GapFilters, query_gaps
+from app.services.gaps import GapFilters, count_gaps, query_gaps
 from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDORS
 
 router = APIRouter(tags=["gaps"])
@@ -111,9 +111,15 @@ def list_gaps(
         until=until,
         rows=list(rows) if rows else None,
     )
-    result = query_gaps(session, filters, now=now)
-    return page_or_csv(
-        request, GapOut, result, limit=limit, cursor=cursor, format=format, filename="gaps.csv"
+    return query_page_or_csv(
+        request,
+        GapOut,
+        lambda page, offset: query_gaps(session, filters, now=now, limit=page, offset=offset),
+        lambda: count_gaps(session, filters),
+        limit=limit,
+        cursor=cursor,
+        format=format,
+        filename="gaps.csv",
     )
 
 

@@ -15,7 +15,7 @@ from app.schemas.common import Page
 from app.schemas.gaps import Stage
 from app.schemas.stats import StatsOut, SurvivalOut, SurvivalPointOut
 from app.services.gaps import query_gaps
-from app.services.stats import family_rows, group_stats, kaplan_meier
+from app.services.stats import group_stats, survival_curve
 
 router = APIRouter(tags=["stats"])
 SinceQuery = Annotated[datetime | None, Query(description="Releases at or after (ISO-8601).")]
@@ -153,11 +153,10 @@ def survival(
         until=until,
         rows=["vendor"] if vendor else ["runtime"],
     )
-    rows = [r for r in family_rows(query_gaps(session, filters, now=now)) if r.status != "pre-existing"]
-    curve = kaplan_meier((max(r.gap_hours, 0.0), r.status != "pending") for r in rows)
+    curve = survival_curve(query_gaps(session, filters, now=now))
     return SurvivalOut(
         group=vendor or runtime or "",
         stage=stage,
-        count=len(rows),
+        count=sum(p.events + p.censored for p in curve),
         points=[SurvivalPointOut.model_validate(p, from_attributes=True) for p in curve],
     )

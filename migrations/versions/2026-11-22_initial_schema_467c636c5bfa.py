@@ -1,8 +1,9 @@
-"""Initial schema: publishers, models, runtimes and vendors, support keys and events, poll state, webhooks, claims.
+"""Initial schema: publishers, models, runtimes and vendors, support keys and events, poll state, webhooks, claims,
+materialised gap rows.
 
-Revision ID: a0f9d666b6df
+Revision ID: 467c636c5bfa
 Revises:
-Create Date: 2026-11-22 07:28:56.794517
+Create Date: 2026-11-22 08:07:28.523262
 """
 
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from alembic import op
 
 import app.db.base
 
-revision: str = "a0f9d666b6df"
+revision: str = "467c636c5bfa"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -230,6 +231,52 @@ def upgrade() -> None:
         batch_op.create_index("ix_support_events_key_stage", ["support_key_id", "stage"], unique=False)
 
     op.create_table(
+        "gap_rows",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("stage", sa.String(length=16), nullable=False),
+        sa.Column("row_kind", sa.String(length=8), nullable=False),
+        sa.Column("runtime", sa.String(length=64), nullable=False),
+        sa.Column("vendor", sa.String(length=16), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("repo_id", sa.String(length=300), nullable=False),
+        sa.Column("publisher", sa.String(length=200), nullable=True),
+        sa.Column("family", sa.String(length=300), nullable=False),
+        sa.Column("key_kind", sa.String(length=32), nullable=True),
+        sa.Column("key", sa.String(length=300), nullable=True),
+        sa.Column("key_is_new", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("gap_hours", sa.Float(), nullable=True),
+        sa.Column("confidence", sa.String(length=8), nullable=False),
+        sa.Column("release_at", app.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("release_precision", sa.String(length=8), nullable=False),
+        sa.Column("support_at", app.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("author_at", app.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("commit", sa.String(length=64), nullable=True),
+        sa.Column("tag", sa.String(length=200), nullable=True),
+        sa.Column("evidence_url", sa.Text(), nullable=True),
+        sa.Column("via_runtime", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["models.id"], name=op.f("fk_gap_rows_model_id_models"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gap_rows")),
+        sa.UniqueConstraint(
+            "model_id", "stage", "row_kind", "runtime", "vendor", "sku", name="uq_gap_rows_identity"
+        ),
+    )
+    with op.batch_alter_table("gap_rows", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_gap_rows_model_id"), ["model_id"], unique=False)
+        batch_op.create_index(
+            "ix_gap_rows_stage_kind_release", ["stage", "row_kind", "release_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_gap_rows_stage_runtime_release", ["stage", "runtime", "release_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_gap_rows_stage_vendor_release", ["stage", "vendor", "release_at"], unique=False
+        )
+
+    op.create_table(
         "support_claims",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("model_id", sa.Integer(), nullable=False),
@@ -269,6 +316,13 @@ def downgrade() -> None:
         batch_op.drop_index("ix_support_claims_at")
 
     op.drop_table("support_claims")
+    with op.batch_alter_table("gap_rows", schema=None) as batch_op:
+        batch_op.drop_index("ix_gap_rows_stage_vendor_release")
+        batch_op.drop_index("ix_gap_rows_stage_runtime_release")
+        batch_op.drop_index("ix_gap_rows_stage_kind_release")
+        batch_op.drop_index(batch_op.f("ix_gap_rows_model_id"))
+
+    op.drop_table("gap_rows")
     with op.batch_alter_table("support_events", schema=None) as batch_op:
         batch_op.drop_index("ix_support_events_key_stage")
         batch_op.drop_index("ix_support_events_at")
