@@ -95,15 +95,21 @@ class GapStats:
 
 
 def family_rows(rows: Iterable[GapRow]) -> list[GapRow]:
-    """One row per release family and group: its earliest public member's (statistics count families, and a
-    family's release time is its earliest member's — PRODUCT.md)."""
+    """One row per release family and group: its earliest public member's, and among members released
+    together the earliest supported (statistics count families; a family's release time is its earliest
+    member's — PRODUCT.md)."""
     best: dict[tuple[str | None, str | None, str, str, str], GapRow] = {}
     for row in rows:
         key = (row.runtime, row.vendor, row.sku or "", row.stage, row.family or row.repo_id)
         seen = best.get(key)
-        if seen is None or (row.release_at, row.repo_id) < (seen.release_at, seen.repo_id):
+        if seen is None or _family_order(row) < _family_order(seen):
             best[key] = row
     return list(best.values())
+
+
+def _family_order(row: GapRow) -> tuple[datetime, bool, float, str]:
+    # Earliest public member first; among members released together, the earliest supported one.
+    return (row.release_at, row.support_at is None, row.gap_hours, row.repo_id)
 
 
 def counted_rows(rows: Iterable[GapRow]) -> list[GapRow]:

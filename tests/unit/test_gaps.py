@@ -12,6 +12,7 @@ from app.services.gaps import (
     PENDING,
     PRE_EXISTING,
     PRE_RELEASE,
+    KeyNovelty,
     Release,
     SupportPoint,
     classify_gap,
@@ -121,3 +122,65 @@ def test_each_runtime_decides_on_its_own_key_kind() -> None:
     assert by_cell[("moonshotai/Kimi-K2", "mlx-lm")].status == LATER
     assert by_cell[("moonshotai/Kimi-K2", "mlx-lm")].gap_hours == 72.0
     assert by_cell[("deepseek-ai/DeepSeek-V3", "mlx-lm")].status == PENDING
+
+
+def _member(repo: str, at: datetime, arch: str, family: str | None = None) -> Release:
+    return Release(
+        model_id=hash(repo),
+        repo_id=repo,
+        publisher=repo.split("/")[0],
+        release_at=at,
+        release_precision="second",
+        keys={"architecture": arch},
+        family=family,
+    )
+
+
+def test_a_key_stays_new_for_later_members_of_the_family_that_introduced_it() -> None:
+    """Base on day 0, Instruct (same family) on day 2, another lab's model with the same class on day 30."""
+    day0 = datetime(2025, 5, 1, tzinfo=UTC)
+    base = _member("acme/M-Base", day0, "MForCausalLM", family="acme/M-Base")
+    instruct = _member("acme/M-Instruct", day0 + timedelta(days=2), "MForCausalLM", family="acme/M-Base")
+    reuse = _member("other/Reuse", day0 + timedelta(days=30), "MForCausalLM")
+    novelty = KeyNovelty([reuse, instruct, base])  # order of the input does not matter
+    assert novelty.is_new(base, "architecture", "MForCausalLM")
+    assert novelty.is_new(instruct, "architecture", "MForCausalLM")
+    assert not novelty.is_new(reuse, "architecture", "MForCausalLM")
+    assert novelty.is_new(reuse, "architecture", "NeverSeen")
+
+
+def test_novelty_when_another_family_came_first_and_a_third_later() -> None:
+    day0 = datetime(2025, 5, 1, tzinfo=UTC)
+    first = _member("a/First", day0, "K")
+    second = _member("b/Second", day0 + timedelta(days=1), "K", family="b/Second")
+    second_late = _member("b/Second-FP8", day0 + timedelta(days=3), "K", family="b/Second")
+    novelty = KeyNovelty([first, second, second_late])
+    assert novelty.is_new(first, "architecture", "K")
+    assert not novelty.is_new(second, "architecture", "K")
+    assert not novelty.is_new(second_late, "architecture", "K")
+
+
+def test_rows_carry_key_is_new_a_reused_key_never_supported_is_pending_but_not_new() -> None:
+    """Kimi K2 reuses DeepseekV3ForCausalLM: a runtime that never supported it leaves K2 pending, but its
+    key is not new, so statistics (new-key families only) must not count it."""
+    v3 = _release(
+        "deepseek-ai/DeepSeek-V3", datetime(2024, 12, 26, tzinfo=UTC), "DeepseekV3ForCausalLM", "deepseek_v3"
+    )
+    k2 = _release("moonshotai/Kimi-K2", datetime(2025, 3, 1, tzinfo=UTC), "DeepseekV3ForCausalLM", "kimi_k2")
+    rows = compute_gaps(
+        [v3, k2], {"tgi": ("architecture",), "mlx-lm": ("model_type",)}, {}, stage="merged", now=NOW
+    )
+    by_cell = {(r.repo_id, r.runtime): r for r in rows}
+    assert [(by_cell[(k2.repo_id, "tgi")].status, by_cell[(k2.repo_id, "tgi")].key_is_new)] == [
+        (PENDING, False)
+    ]
+    assert by_cell[(k2.repo_id, "tgi")].gap_hours == (NOW - k2.release_at).total_seconds() / 3600
+    assert by_cell[(k2.repo_id, "mlx-lm")].key_is_new  # kimi_k2 is a new model_type
+    assert by_cell[(v3.repo_id, "tgi")].key_is_new
+    assert all(r.model_id in (v3.model_id, k2.model_id) for r in rows)
+
+
+def test_a_release_offering_none_of_the_runtime_key_kinds_has_no_new_key() -> None:
+    only_arch = _member("acme/NoType", datetime(2025, 3, 1, tzinfo=UTC), "A")
+    [row] = compute_gaps([only_arch], {"mlx-lm": ("model_type",)}, {}, stage="merged", now=NOW)
+    assert (row.status, row.key_kind, row.key_is_new) == (PENDING, None, False)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.services.gaps import GapRow
-from app.services.stats import group_stats, kaplan_meier, km_median, quantile, quarter, summarise
+from app.services.stats import (
+    family_rows,
+    group_stats,
+    kaplan_meier,
+    km_median,
+    quantile,
+    quarter,
+    summarise,
+    survival_curve,
+)
 
 
 def test_quantile_interpolates_like_numpy() -> None:
@@ -41,9 +50,15 @@ def test_ties_count_support_before_censoring() -> None:
 
 
 def _row(
-    repo: str, status: str, hours: float, *, vendor: str = "nvidia", family: str | None = None
+    repo: str,
+    status: str,
+    hours: float,
+    *,
+    vendor: str = "nvidia",
+    family: str | None = None,
+    new: bool = True,
+    release: datetime = datetime(2025, 8, 1, tzinfo=UTC),
 ) -> GapRow:
-    release = datetime(2025, 8, 1, tzinfo=UTC)
     return GapRow(
         repo_id=repo,
         publisher="p",
@@ -63,6 +78,7 @@ def _row(
         evidence_url=None,
         vendor=vendor,
         family=family or repo,
+        key_is_new=new,
     )
 
 
@@ -90,3 +106,55 @@ def test_summary_counts_families_and_keeps_pre_existing_apart() -> None:
 def test_quarter_labels() -> None:
     assert quarter(datetime(2025, 3, 31, tzinfo=UTC)) == "2025Q1"
     assert quarter(datetime(2025, 10, 1, tzinfo=UTC)) == "2025Q4"
+
+
+def test_statistics_count_new_key_families_only() -> None:
+    """Two new-key families (day-0 at 5 h, later at 40 h) and two releases reusing an old key: one still
+    pending (a runtime that never supported the old key) and one supported after its release. Neither reused
+    key counts: without the filter the pending one would halve the day-0 rate and hide the KM median."""
+    rows = [
+        _row("a/new1", "day-0", 5),
+        _row("a/new2", "later", 40),
+        _row("b/reuse-pending", "pending", 2000, new=False),
+        _row("b/reuse-later", "later", 300, new=False),
+        _row("b/reuse-old", "pre-existing", 0, new=False),
+    ]
+    stats = summarise("nvidia", rows)
+    assert (stats.count, stats.resolved, stats.pending) == (2, 2, 0)
+    assert (stats.pre_existing, stats.not_new_key) == (1, 2)
+    assert stats.median_hours == 22.5  # (5 + 40) / 2
+    assert stats.p90_hours == 36.5  # 5 + 0.9 * 35
+    assert stats.day0_rate == 0.5 and stats.pre_release_rate == 0.0
+    # S(5) = 1/2 → KM median 5 h.
+    assert stats.km_median_hours == 5
+    curve = survival_curve(rows)
+    assert [(p.hours, p.at_risk, p.events, p.censored) for p in curve] == [(5, 2, 1, 0), (40, 1, 1, 0)]
+
+
+def test_a_family_counts_at_its_earliest_member() -> None:
+    """Base released on day 0 and supported after 30 h; its FP8 sibling released a day later, so its own
+    row says 6 h. The family counts once, from the Base: 30 h, later — not day-0."""
+    day0 = datetime(2025, 8, 1, tzinfo=UTC)
+    base = _row("a/M", "later", 30, family="a/M", release=day0)
+    fp8 = _row("a/M-FP8", "day-0", 6, family="a/M", release=day0 + timedelta(days=1))
+    assert family_rows([fp8, base]) == [base]
+    stats = summarise("nvidia", family_rows([fp8, base]))
+    assert (stats.count, stats.median_hours, stats.day0_rate) == (1, 30, 0.0)
+
+
+def test_pending_censoring_in_statistics() -> None:
+    """Resolved at 34 h and 54 h, pending for 44 h and 124 h so far. S(34)=3/4; the 44 h one is censored
+    (at risk 4 → 2); S(54)=3/4·1/2=3/8. The plain median ignores pending: (34+54)/2 = 44 h; the
+    Kaplan–Meier median is the first time S ≤ 1/2: 54 h."""
+    rows = [
+        _row("a/x", "later", 34),
+        _row("a/y", "pending", 44),
+        _row("a/z", "later", 54),
+        _row("a/w", "pending", 124),
+    ]
+    stats = summarise("nvidia", rows)
+    assert (stats.count, stats.resolved, stats.pending) == (4, 2, 2)
+    assert stats.median_hours == 44  # plain median of 34 and 54
+    assert stats.km_median_hours == 54
+    curve = survival_curve(rows)
+    assert [p.unsupported for p in curve] == [0.75, 0.75, 0.375, 0.375]
