@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import typer
+from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.db.session import create_db_engine, session_factory, session_scope
@@ -14,14 +17,20 @@ from app.services import tokens
 def register(cli: typer.Typer) -> None:
     group = typer.Typer(help="API tokens (stored hashed; the secret is shown once).", no_args_is_help=True)
 
-    def _factory():  # type: ignore[no-untyped-def]
-        return session_factory(create_db_engine(get_settings().database_url))
+    @contextmanager
+    def _session() -> Iterator[Session]:
+        engine = create_db_engine(get_settings().database_url)
+        try:
+            with session_scope(session_factory(engine)) as session:
+                yield session
+        finally:
+            engine.dispose()  # a command is one unit of work: leave no pooled connection behind
 
     @group.command("create")
     def create(name: str = typer.Argument(..., help="Who or what the token is for.")) -> None:
         """Create a token and print its secret (it cannot be shown again)."""
         try:
-            with session_scope(_factory()) as session:
+            with _session() as session:
                 token, secret = tokens.create_token(session, name, now=datetime.now(UTC))
                 token_id = token.id
         except ValueError as exc:
@@ -33,7 +42,7 @@ def register(cli: typer.Typer) -> None:
     @group.command("list")
     def list_() -> None:
         """List tokens: id, name, prefix, created, last used, revoked."""
-        with session_scope(_factory()) as session:
+        with _session() as session:
             for t in tokens.list_tokens(session):
                 revoked = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
                 used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
@@ -45,7 +54,7 @@ def register(cli: typer.Typer) -> None:
     def revoke(token_id: int = typer.Argument(..., help="Token id from `tokens list`.")) -> None:
         """Revoke a token; requests with it get 401 from then on."""
         try:
-            with session_scope(_factory()) as session:
+            with _session() as session:
                 tokens.revoke_token(session, token_id, now=datetime.now(UTC))
         except LookupError as exc:
             typer.echo(str(exc), err=True)

@@ -78,11 +78,40 @@ def add_claim(
     return stored, bool(inserted)
 
 
-def list_claims(session: Session, *, repo_id: str | None = None) -> list[tuple[SupportClaim, str]]:
-    """Claims with their model's repo id, newest first."""
+@dataclass(frozen=True)
+class ClaimFilters:
+    """What ``GET /api/v1/claims`` can ask for; ``since``/``until`` bound the claimed support time."""
+
+    repo_id: str | None = None
+    runtime: str | None = None
+    vendor: str | None = None
+    stage: str | None = None
+    sku: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def list_claims(
+    session: Session, filters: ClaimFilters | None = None, *, repo_id: str | None = None
+) -> list[tuple[SupportClaim, str]]:
+    """Claims matching ``filters`` with their model's repo id, newest claimed time first."""
+    f = filters or ClaimFilters(repo_id=repo_id)
     query = select(SupportClaim, Model.repo_id).join(Model, SupportClaim.model_id == Model.id)
-    if repo_id is not None:
-        query = query.where(Model.repo_id == repo_id)
+    if f.repo_id is not None:
+        query = query.where(Model.repo_id == f.repo_id)
+    # '' stands for "not named" in the identity columns, so a filter value never matches it by accident.
+    for column, value in (
+        (SupportClaim.runtime, f.runtime),
+        (SupportClaim.vendor, f.vendor),
+        (SupportClaim.stage, f.stage),
+        (SupportClaim.sku, f.sku),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if f.since is not None:
+        query = query.where(SupportClaim.at >= f.since)
+    if f.until is not None:
+        query = query.where(SupportClaim.at < f.until)
     return [
         (c, r) for c, r in session.execute(query.order_by(SupportClaim.at.desc(), SupportClaim.id.desc()))
     ]

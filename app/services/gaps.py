@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, case, delete, false, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.db.upsert import insert_ignoring_conflicts
 from app.models import GapRecord, Model, Publisher, Runtime, SupportEvent, SupportKey
 from app.services.matching import NameMatcher, release_keys
 from app.services.runtime_catalog import (
@@ -688,6 +688,21 @@ def _chunks(values: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:  # type
         yield values[start : start + size]
 
 
+def _insert_new(session: Session, rows: Sequence[dict[str, object]]) -> int:
+    """Insert ``rows`` as one executemany (batched by the driver), skipping rows a concurrent refresh
+    inserted first; returns how many were really inserted."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(GapRecord.__table__)
+        .on_conflict_do_nothing(index_elements=["model_id", "stage", "row_kind", "runtime", "vendor", "sku"])
+        .returning(_T.id)
+    )
+    return len(session.execute(statement, list(rows)).all())
+
+
 def refresh_gaps(
     session: Session, *, models: Iterable[int] | None = None, runtimes: Iterable[str] | None = None
 ) -> RefreshReport:
@@ -777,14 +792,7 @@ def refresh_gaps(
         session.execute(delete(GapRecord).where(GapRecord.id.in_(chunk)))
     if updates:
         session.execute(update(GapRecord), updates)
-    inserted = 0
-    for chunk in _chunks(inserts):
-        inserted += insert_ignoring_conflicts(
-            session,
-            GapRecord.__table__,  # type: ignore[arg-type]
-            list(chunk),
-            ["model_id", "stage", "row_kind", "runtime", "vendor", "sku"],
-        )
+    inserted = _insert_new(session, inserts)
     return RefreshReport(computed=len(target), inserted=inserted, updated=len(updates), deleted=len(deletes))
 
 

@@ -269,3 +269,44 @@ def test_claims_need_a_live_token(client: TestClient, session: Session) -> None:
     assert huawei["status"] == "pending"
     revoke_token(session, token.id, now=NOW)
     assert client.post("/api/v1/claims", json=body, headers=auth).status_code == 401
+
+
+def test_claims_list_filters(client: TestClient, session: Session) -> None:
+    _token, secret = create_token(session, "tester", now=NOW)
+    auth = {"Authorization": f"Bearer {secret}"}
+    claims = [
+        {"vendor": "huawei", "runtime": "vllm-ascend", "stage": "released", "sku": "910C", "at": "2025-09-01T00:00:00Z"},
+        {"vendor": "amd", "stage": "verified", "sku": "MI300X", "at": "2025-09-05T00:00:00Z"},
+        {"runtime": "vllm", "stage": "merged", "at": "2025-08-30T00:00:00Z"},
+    ]  # fmt: skip
+    for i, claim in enumerate(claims):
+        body = {"repo_id": "acme/New-MoE", "url": f"https://example.test/claim/{i}", **claim}
+        assert client.post("/api/v1/claims", json=body, headers=auth).status_code == 201
+
+    def urls(**params: object) -> list[str]:
+        response = client.get("/api/v1/claims", params=params)
+        assert response.status_code == 200, response.text
+        return [c["url"].rsplit("/", 1)[1] for c in response.json()["items"]]
+
+    assert urls() == ["1", "0", "2"]  # newest claimed support first
+    assert urls(vendor="huawei") == ["0"]
+    assert urls(runtime="vllm") == ["2"]
+    assert urls(stage="verified") == ["1"]
+    assert urls(sku="MI300X") == ["1"]
+    assert urls(since="2025-09-01T00:00:00Z") == ["1", "0"]
+    assert urls(until="2025-09-01T00:00:00Z") == ["2"]
+    assert urls(repo_id="acme/Old-7B") == []
+    assert urls(vendor="amd", stage="merged") == []
+    page = client.get("/api/v1/claims", params={"limit": 2}).json()
+    assert page["total"] == 3 and page["next_cursor"]
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/claims?format=csv&vendor=amd").text)))
+    assert [(r["vendor"], r["sku"], r["provenance"]) for r in rows] == [("amd", "MI300X", "claim")]
+    for bad in (
+        {"runtime": "nope"},
+        {"vendor": "nope"},
+        {"stage": "nope"},
+        {"sku": "nope"},
+        {"since": "2025-09-01"},
+    ):
+        response = client.get("/api/v1/claims", params=bad)
+        assert response.status_code == 422 and response.json()["error"]["message"], bad

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -10,10 +11,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
+from app.api.routes.gaps import VendorSlug, check_runtime, check_sku
 from app.models import ApiToken, SupportClaim
 from app.schemas.claims import ClaimIn, ClaimOut
 from app.schemas.common import Page
-from app.services.claims import ClaimError, ClaimInput, add_claim, list_claims
+from app.schemas.gaps import Stage
+from app.services.claims import ClaimError, ClaimFilters, ClaimInput, add_claim, list_claims
 from app.services.tokens import authenticate
 
 router = APIRouter(tags=["claims"])
@@ -99,12 +102,26 @@ def post_claim(
 def get_claims(
     request: Request,
     session: SessionDep,
-    repo_id: Annotated[str | None, Query()] = None,
+    repo_id: Annotated[str | None, Query(description="The model's repo id.")] = None,
+    runtime: Annotated[str | None, Query(description="Catalog runtime name, e.g. `vllm-ascend`.")] = None,
+    vendor: Annotated[VendorSlug | None, Query(description="Vendor the claim is about.")] = None,
+    stage: Annotated[Stage | None, Query(description="Claimed support stage.")] = None,
+    sku: Annotated[str | None, Query(description="Hardware SKU, e.g. `910C`.")] = None,
+    since: Annotated[datetime | None, Query(description="Claimed support at or after (ISO-8601).")] = None,
+    until: Annotated[datetime | None, Query(description="Claimed support before (ISO-8601).")] = None,
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
     format: FormatQuery = None,
 ) -> Page[ClaimOut] | Response:
-    rows = [_out(c, r) for c, r in list_claims(session, repo_id=repo_id)]
+    check_runtime(runtime)
+    check_sku(sku)
+    for value in (since, until):
+        if value is not None and value.tzinfo is None:
+            raise HTTPException(422, "since/until need a time zone (e.g. 2025-01-01T00:00:00Z)")
+    filters = ClaimFilters(
+        repo_id=repo_id, runtime=runtime, vendor=vendor, stage=stage, sku=sku, since=since, until=until
+    )
+    rows = [_out(c, r) for c, r in list_claims(session, filters)]
     return page_or_csv(
         request, ClaimOut, rows, limit=limit, cursor=cursor, format=format, filename="claims.csv"
     )
