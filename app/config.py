@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     runtime_repos: dict[str, str] = Field(default_factory=dict)
     """Per-runtime repository overrides (JSON object of name → local path or URL), e.g. a local mirror."""
 
+    seed_release_facts: bool = True
+    """Import the bundled release facts (``app/data/releases.csv``, dated with sources) at startup; idempotent."""
+
     publishers_file: Path | None = None
     """CSV of watched publishers (``hub_org,name,country,confidence``); unset means the bundled default list."""
 

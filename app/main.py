@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -22,6 +22,7 @@ from app.web import views
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+SHUTDOWN_GRACE_SECONDS = 10
 
 
 def create_app(settings: Settings | None = None, *, start_watchers: bool = True) -> FastAPI:
@@ -45,9 +46,12 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
         finally:
             stop.set()
             if task is not None:
-                # The loop checks `stop` between sources; a scan in progress finishes its current step.
-                with suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(task, timeout=30)
+                # Cycles check `stop` between sources. A step still running after the grace period (a long
+                # scan, a Hub retry) is left to its daemon thread and dies with the process; it is redone later.
+                try:
+                    await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_SECONDS)
+                except (TimeoutError, asyncio.CancelledError):
+                    logger.warning("watchers still busy after %ss; exiting anyway", SHUTDOWN_GRACE_SECONDS)
             engine.dispose()
 
     app = FastAPI(

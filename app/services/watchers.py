@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -52,6 +53,8 @@ class WatcherLoop:
         self.factory = factory
         self.clock = clock
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self.stopping = threading.Event()
+        """Set when the loop is asked to stop: cycles check it between sources."""
 
     def runtimes(self) -> list[RuntimeSpec]:
         names = self.settings.runtimes if self.settings.runtimes is not None else list(CATALOG)
@@ -74,8 +77,10 @@ class WatcherLoop:
             refresh_gaps(session)
 
     def runtime_cycle(self) -> None:
-        """Scan every runtime that is due and whose lease this process wins."""
+        """Scan every runtime that is due and whose lease this process wins (until asked to stop)."""
         for spec in self.runtimes():
+            if self.stopping.is_set():
+                return
             self.scan_if_due(spec)
 
     def scan_if_due(self, spec: RuntimeSpec) -> None:
@@ -120,7 +125,7 @@ class WatcherLoop:
     async def _repeat(self, name: str, work: Callable[[], None], stop: asyncio.Event, period: float) -> None:
         while not stop.is_set():
             try:
-                await asyncio.to_thread(work)
+                await run_in_daemon_thread(work, f"launchgap-{name}")
             except Exception:
                 logger.exception("%s watcher cycle failed; retrying next period", name)
             with contextlib.suppress(TimeoutError):
@@ -130,10 +135,48 @@ class WatcherLoop:
         """Run both watchers until ``stop`` is set."""
         # Sources keep their own next_check_at; waking up more often than the interval only checks what is due.
         period = max(5.0, min(60.0, self.settings.watch_interval_seconds / 4))
+
+        async def relay_stop() -> None:
+            await stop.wait()
+            self.stopping.set()
+
+        relay = asyncio.create_task(relay_stop())
         await asyncio.gather(
             self._repeat("hub", self.hub_cycle, stop, self.settings.watch_interval_seconds),
             self._repeat("runtimes", self.runtime_cycle, stop, period),
         )
+        relay.cancel()
+
+
+async def run_in_daemon_thread(work: Callable[[], None], name: str) -> None:
+    """Run blocking ``work`` in a daemon thread and await it.
+
+    Unlike ``asyncio.to_thread``, a daemon thread does not hold the process at exit: on shutdown the server
+    waits a bounded time for the current step, then exits; an interrupted step's transaction is rolled back
+    by the database, and every write is idempotent, so the next run redoes it.
+    """
+    loop = asyncio.get_running_loop()
+    finished: asyncio.Future[None] = loop.create_future()
+
+    def settle(error: BaseException | None) -> None:
+        if finished.done():
+            return
+        if error is None:
+            finished.set_result(None)
+        else:
+            finished.set_exception(error)
+
+    def target() -> None:
+        error: BaseException | None = None
+        try:
+            work()
+        except BaseException as exc:
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the event loop may already be closed at shutdown
+            loop.call_soon_threadsafe(settle, error)
+
+    threading.Thread(target=target, name=name, daemon=True).start()
+    await finished
 
 
 def run_forever(settings: Settings) -> None:

@@ -76,6 +76,7 @@ def build_slice(tmp_path: Path, hub: FakeHub, database_url: str) -> Slice:
         publishers_file=publishers,
         runtimes=["vllm"],
         runtime_repos={"vllm": str(repo.path)},
+        seed_release_facts=False,
     )
     engine = create_db_engine(database_url)
     factory = session_factory(engine)

@@ -1,0 +1,70 @@
+"""Startup reference data: catalog, publishers and the bundled release facts, idempotently."""
+
+from __future__ import annotations
+
+import csv
+
+from sqlalchemy import func, select
+
+from app.config import Settings
+from app.db.session import create_db_engine, session_factory
+from app.models import Model, Publisher, Runtime
+from app.services.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
+from app.sources.runtimes.catalog import CATALOG
+
+
+def test_bootstrap_twice_changes_nothing_the_second_time(fresh_database_url: str) -> None:
+    engine = create_db_engine(fresh_database_url)
+    factory = session_factory(engine)
+    settings = Settings(database_url=fresh_database_url)
+    with BUNDLED_RELEASE_FACTS.open() as handle:
+        facts = list(csv.DictReader(handle))
+
+    def counts() -> tuple[int, int, int]:
+        with factory() as session:
+            return (
+                session.scalar(select(func.count()).select_from(Runtime)) or 0,
+                session.scalar(select(func.count()).select_from(Publisher)) or 0,
+                session.scalar(select(func.count()).select_from(Model)) or 0,
+            )
+
+    try:
+        bootstrap_reference_data(factory, settings)
+        first = counts()
+        assert first[0] == len(CATALOG)
+        assert first[2] == len({row["hf_repo_id"] for row in facts})
+        bootstrap_reference_data(factory, settings)
+        assert counts() == first
+        with factory() as session:
+            v3 = session.execute(select(Model).where(Model.repo_id == "deepseek-ai/DeepSeek-V3")).scalar_one()
+            assert (v3.release_at_source, v3.release_at_precision) == ("imported", "day")
+            assert v3.release_at is not None and v3.release_at.isoformat() == "2024-12-26T00:00:00+00:00"
+    finally:
+        engine.dispose()
+
+
+def test_seeding_can_be_turned_off(fresh_database_url: str) -> None:
+    engine = create_db_engine(fresh_database_url)
+    factory = session_factory(engine)
+    try:
+        bootstrap_reference_data(factory, Settings(database_url=fresh_database_url, seed_release_facts=False))
+        with factory() as session:
+            assert session.scalar(select(func.count()).select_from(Model)) == 0
+    finally:
+        engine.dispose()
+
+
+def test_publishers_file_alone_decides_who_is_watched(fresh_database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    publishers = tmp_path / "publishers.csv"
+    publishers.write_text("hub_org,name,country,confidence\ndeepseek-ai,DeepSeek,CN,high\n")
+    engine = create_db_engine(fresh_database_url)
+    factory = session_factory(engine)
+    try:
+        bootstrap_reference_data(
+            factory, Settings(database_url=fresh_database_url, publishers_file=publishers)
+        )
+        with factory() as session:
+            watched = session.scalars(select(Publisher.hub_org).where(Publisher.watched.is_(True))).all()
+        assert watched == ["deepseek-ai"]
+    finally:
+        engine.dispose()
