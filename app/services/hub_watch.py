@@ -15,14 +15,17 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.db.session import session_scope
 from app.models.model import Model
@@ -40,6 +43,7 @@ from app.services.releases import (
     classify,
     import_conflicts,
     poll_release_time,
+    webhook_release_time,
 )
 from app.sources.hub import (
     HubClient,
@@ -115,7 +119,57 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-# -- apply one Hub model ------------------------------------------------------------------------------------
+# -- apply Hub models -------------------------------------------------------------------------------------
+
+_IN_CHUNK = 400
+"""Ids per ``IN`` list when loading rows: far below SQLite's and PostgreSQL's bound-parameter limits."""
+
+
+class _RowIndex:
+    """The rows a batch may touch, by ``hub_id`` and by ``repo_id``, kept in step as rows are added,
+    renamed and deleted so later models of the same batch see earlier ones' effects without a query."""
+
+    def __init__(self) -> None:
+        self.by_hub: dict[str, Model] = {}
+        self.by_repo: dict[str, Model] = {}
+
+    def add(self, row: Model) -> None:
+        if row.hub_id is not None:
+            self.by_hub[row.hub_id] = row
+        self.by_repo[row.repo_id] = row
+
+    def set_repo_id(self, row: Model, repo_id: str) -> None:
+        if self.by_repo.get(row.repo_id) is row:
+            del self.by_repo[row.repo_id]
+        row.repo_id = repo_id
+        self.by_repo[repo_id] = row
+
+    def remove(self, row: Model) -> None:
+        if self.by_repo.get(row.repo_id) is row:
+            del self.by_repo[row.repo_id]
+        if row.hub_id is not None and self.by_hub.get(row.hub_id) is row:
+            del self.by_hub[row.hub_id]
+
+
+def _load_index(session: Session, hubs: Sequence[HubModel], publisher: Publisher | None) -> _RowIndex:
+    """Every row ``hubs`` may touch: the publisher's rows in one query, then, by ``IN`` lists, any other
+    row holding a listed ``hub_id`` (a repo moved in from another org) or a listed ``repo_id`` (an
+    imported row without ``hub_id``, or a name left behind by a repo that was deleted or moved away).
+
+    On a cycle with no changes the second query is not even sent: the publisher's rows hold every id.
+    """
+    index = _RowIndex()
+    if publisher is not None and publisher.id is not None:
+        for row in session.execute(select(Model).where(Model.publisher_id == publisher.id)).scalars():
+            index.add(row)
+    hub_ids = list(dict.fromkeys(h.hub_id for h in hubs if h.hub_id not in index.by_hub))
+    repo_ids = list(dict.fromkeys(h.repo_id for h in hubs if h.repo_id not in index.by_repo))
+    for start in range(0, max(len(hub_ids), len(repo_ids)), _IN_CHUNK):
+        hub_chunk, repo_chunk = hub_ids[start : start + _IN_CHUNK], repo_ids[start : start + _IN_CHUNK]
+        query = select(Model).where(or_(Model.hub_id.in_(hub_chunk), Model.repo_id.in_(repo_chunk)))
+        for row in session.execute(query).scalars():
+            index.add(row)
+    return index
 
 
 def _release_of(row: Model) -> ReleaseTime | None:
@@ -138,9 +192,11 @@ def _set_release(row: Model, release: ReleaseTime) -> None:
     row.release_confidence = release.confidence
 
 
-def _free_repo_id(session: Session, repo_id: str, keeper: Model | None, now: datetime) -> None:
+def _free_repo_id(
+    session: Session, index: _RowIndex, repo_id: str, keeper: Model | None, now: datetime
+) -> None:
     """Make ``repo_id`` available to ``keeper``: the Hub says that name is now ``keeper``'s repo."""
-    other = session.execute(select(Model).where(Model.repo_id == repo_id)).scalar_one_or_none()
+    other = index.by_repo.get(repo_id)
     if other is None or other is keeper:
         return
     if other.hub_id is None and keeper is not None:
@@ -152,13 +208,15 @@ def _free_repo_id(session: Session, repo_id: str, keeper: Model | None, now: dat
             **(keeper.hub_extra or {}),
             **{k: v for k, v in (other.hub_extra or {}).items() if k == "imported"},
         }
+        index.remove(other)
         session.delete(other)
     else:
         # The name belonged to another repo (deleted, or moved away); keep it, under a name that says so.
-        other.repo_id = f"{repo_id}#{other.hub_id}"
+        index.set_repo_id(other, f"{repo_id}#{other.hub_id}")
         if other.visibility != "gone":
             other.visibility = "gone"
             other.gone_at = now
+    # The unique repo_id must be free in the database before the keeper's INSERT or UPDATE is flushed.
     session.flush()
 
 
@@ -174,30 +232,110 @@ def apply_hub_model(
     """Insert or update the row for ``hub``; returns ``new``, ``renamed``, ``updated`` or ``unchanged``.
 
     Matched by ``hub_id``, else by ``repo_id`` for a row that has no ``hub_id`` yet (imported from facts).
-    ``seen_turning_public`` says the caller saw this repo become public at ``seen_at`` (default ``now``).
+    ``seen_turning_public`` says the caller saw this repo become public (at ``now``, the poller); a
+    webhook saying so passes its receipt time as ``seen_at``. Only a first sighting (or one earlier than
+    the first) sets a release time: a repo public again after private or deleted is no new release.
     """
-    row = session.execute(select(Model).where(Model.hub_id == hub.hub_id)).scalar_one_or_none()
+    index = _load_index(session, [hub], None)
+    outcome = _apply(session, index, hub, publisher, now, seen_turning_public, seen_at, None)
+    session.flush()
+    return outcome
+
+
+def apply_hub_models(
+    session: Session,
+    hubs: Sequence[HubModel],
+    publisher: Publisher,
+    now: datetime,
+    *,
+    seen_turning_public: bool,
+) -> Counter[str]:
+    """``apply_hub_model`` for one publisher's listing, in a few queries: its rows are loaded at once and
+    matched in memory, changes flushed once, new rows inserted together at the end. Returns how many
+    models had each outcome."""
+    index = _load_index(session, hubs, publisher)
+    outcomes: Counter[str] = Counter()
+    new_rows: list[Model] = []
+    for hub in hubs:
+        outcomes[_apply(session, index, hub, publisher, now, seen_turning_public, None, new_rows)] += 1
+    session.flush()
+    _insert_new_rows(session, new_rows)
+    return outcomes
+
+
+_MODEL_COLUMNS = tuple((attr.key, attr.columns[0].name) for attr in Model.__mapper__.column_attrs)
+
+
+def _insert_new_rows(session: Session, rows: Sequence[Model]) -> None:
+    """INSERT the batch's new rows in one executemany, after every UPDATE of the batch (renames that
+    freed a name a new row takes are already in the database).
+
+    Core rather than ``session.add``: the ORM needs each new id back (RETURNING), which makes both
+    dialects render one huge multi-row statement that psycopg re-parses per page; without RETURNING,
+    psycopg pipelines one cached single-row statement. Nothing in this cycle needs the new objects.
+    """
+    if not rows:
+        return
+    values = [
+        {column: row.__dict__.get(key) for key, column in _MODEL_COLUMNS if key != "id"} for row in rows
+    ]
+    session.execute(insert(Model.__table__), values)
+
+
+def _apply(
+    session: Session,
+    index: _RowIndex,
+    hub: HubModel,
+    publisher: Publisher | None,
+    now: datetime,
+    seen_turning_public: bool,
+    seen_at: datetime | None,
+    new_rows: list[Model] | None,
+) -> str:
+    """Apply one Hub model; a new row goes to ``new_rows`` for the caller to insert, or (None) is added
+    to the session."""
+    row = index.by_hub.get(hub.hub_id)
     if row is None:
-        candidate = session.execute(select(Model).where(Model.repo_id == hub.repo_id)).scalar_one_or_none()
+        candidate = index.by_repo.get(hub.repo_id)
         if candidate is not None and candidate.hub_id is None:
             row = candidate
     outcome = "updated"
     if row is None:
-        _free_repo_id(session, hub.repo_id, keeper=None, now=now)
+        _free_repo_id(session, index, hub.repo_id, keeper=None, now=now)
         row = Model(
-            repo_id=hub.repo_id, hub_id=hub.hub_id, architectures=[], base_models=[], tags=[], hub_extra={}
+            repo_id=hub.repo_id,
+            hub_id=hub.hub_id,
+            architectures=[],
+            base_models=[],
+            tags=[],
+            hub_extra={},
+            visibility="public",
+            is_derivative=False,
+            uses_remote_code=False,
+            new_architecture=False,
+            new_model_type=False,
+            release_at_precision="second",
         )
-        session.add(row)
+        if new_rows is None:
+            session.add(row)
+        else:
+            new_rows.append(row)
+        index.add(row)
         outcome = "new"
     elif row.repo_id != hub.repo_id:
-        _free_repo_id(session, hub.repo_id, keeper=row, now=now)
+        _free_repo_id(session, index, hub.repo_id, keeper=row, now=now)
         log.info("Hub repo %s renamed to %s", row.repo_id, hub.repo_id)
-        row.repo_id = hub.repo_id
+        index.set_repo_id(row, hub.repo_id)
+        # Flushed at once: a later model of this batch may take the old name (an INSERT, or an UPDATE
+        # flushed in primary-key order), and the unique repo_id must not see both at the same time.
+        session.flush()
         outcome = "renamed"
 
     before = _snapshot(row)
     first_sighting = row.first_seen_public_at is None
-    row.hub_id = hub.hub_id
+    if row.hub_id != hub.hub_id:
+        row.hub_id = hub.hub_id
+        index.add(row)
     if publisher is not None:
         row.publisher_id = publisher.id
     row.created_at = hub.created_at
@@ -234,17 +372,17 @@ def apply_hub_model(
         row.first_seen_public_at = seen
         # Remote code "at launch": what the repo needed when we first saw it public, kept afterwards.
         row.uses_remote_code = hub.auto_map
-        candidate_release = poll_release_time(
-            hub.created_at, seen_turning_public=seen_turning_public, now=seen
+        sighting = (
+            webhook_release_time(seen_at)
+            if seen_at is not None
+            else poll_release_time(hub.created_at, seen_turning_public=seen_turning_public, now=seen)
         )
-        _set_release(row, choose_release_time(_release_of(row), candidate_release))
-    elif seen_turning_public and seen_at is not None:
-        _set_release(
-            row,
-            choose_release_time(
-                _release_of(row), poll_release_time(hub.created_at, seen_turning_public=True, now=seen_at)
-            ),
-        )
+        _set_release(row, choose_release_time(_release_of(row), sighting))
+    elif seen_at is not None and row.first_seen_public_at is not None and seen_at < row.first_seen_public_at:
+        # A webhook processed after the poller had seen the repo: the earlier sighting wins. A sighting
+        # later than the first one is the repo turning public again (after private or deleted), no release.
+        row.first_seen_public_at = seen_at
+        _set_release(row, choose_release_time(_release_of(row), webhook_release_time(seen_at)))
     if row.release_at_source == CREATED_AT_ESTIMATE:
         row.release_at = hub.created_at  # createdAt can only be refined by the Hub itself
 
@@ -258,7 +396,6 @@ def apply_hub_model(
             hub.model_type,
             hub.created_at,
         )
-    session.flush()
     if outcome == "updated" and _snapshot(row) == before:
         outcome = "unchanged"
     return outcome
@@ -398,14 +535,11 @@ def _poll_org(
         cursor = dict(state.cursor or {})
         already_watched = bool(cursor.get("complete_listing_at"))
         publisher = publisher_for(session, org)
-        listed_ids = set()
-        for hub in listing.models:
-            if hub.private:
-                continue  # a token that sees private repos must not make them look released
-            listed_ids.add(hub.hub_id)
-            outcome = apply_hub_model(session, hub, publisher, now, seen_turning_public=already_watched)
-            if outcome != "unchanged":
-                setattr(counts, outcome, getattr(counts, outcome) + 1)
+        # A token that sees private repos must not make them look released.
+        public = [hub for hub in listing.models if not hub.private]
+        listed_ids = {hub.hub_id for hub in public}
+        outcomes = apply_hub_models(session, public, publisher, now, seen_turning_public=already_watched)
+        counts.new, counts.updated, counts.renamed = outcomes["new"], outcomes["updated"], outcomes["renamed"]
         vanished: list[tuple[int, str, str]] = []
         if listing.complete and not listing.rejected:
             rows = session.execute(
@@ -555,17 +689,29 @@ def refresh_release_facts(session: Session) -> int:
         if not r.is_derivative and r.watched
     ]
     facts = assign_families(candidates)
-    changed = 0
+    changes = []
     for r in rows:
         fact = facts.get(r.id)
         wanted = (fact.family, fact.new_architecture, fact.new_model_type) if fact else (None, False, False)
         if (r.family, bool(r.new_architecture), bool(r.new_model_type)) != wanted:
-            row = session.get(Model, r.id)
-            assert row is not None
-            row.family, row.new_architecture, row.new_model_type = wanted
-            changed += 1
-    session.flush()
-    return changed
+            changes.append({"row_id": r.id, "f": wanted[0], "na": wanted[1], "nt": wanted[2]})
+    if changes:
+        # One executemany instead of loading each ORM object: a first cycle changes every row.
+        table = Model.__table__
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(family=bindparam("f"), new_architecture=bindparam("na"), new_model_type=bindparam("nt"))
+        )
+        session.execute(statement, changes)
+        # Objects already loaded in this session must not keep (or later write back) the old values.
+        for change in changes:
+            loaded = session.identity_map.get(identity_key(Model, change["row_id"]))
+            if loaded is not None:
+                set_committed_value(loaded, "family", change["f"])
+                set_committed_value(loaded, "new_architecture", change["na"])
+                set_committed_value(loaded, "new_model_type", change["nt"])
+    return len(changes)
 
 
 # -- webhooks ---------------------------------------------------------------------------------------------

@@ -463,13 +463,14 @@ class FakeHub:
         expand = self._expand(query)
         if expand and (bad := [f for f in expand if f not in KNOWN_EXPAND]):
             return _json(400, {"error": f'"expand" must be one of the allowed values, got {bad[0]}'})
-        for model in self.models.values():
-            if model.deleted:
-                continue
+        live = [m for m in self.models.values() if not m.deleted]
+        for model in live:
             if model.repo_id == repo_id:
                 if model.private:
                     return _not_found()
                 return _json(200, self._shape(model, expand, None))
+        # Only a name no live repo holds redirects: a new repo may reuse the old name of a moved one.
+        for model in live:
             if repo_id in model.old_names:
                 location = f"/api/models/{model.repo_id}" + (f"?{urlencode(query)}" if query else "")
                 return (

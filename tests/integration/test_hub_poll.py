@@ -3,6 +3,7 @@ rate limits and recovery."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.source_state import SourceState
+from app.services import hub_watch
 from app.services.hub_watch import poll_publishers
 from app.services.releases import CREATED_AT_ESTIMATE, OBSERVED
 from app.sources.hub import HubClient
@@ -289,3 +291,226 @@ def test_imported_placeholder_takes_its_hub_id(
     assert (row.release_at_source, row.release_at_precision) == ("imported", "day")
     assert row.release_conflict is None
     assert len([m for m in models(session).values() if m.repo_id == "acme/Acme-1-Base"]) == 1
+
+
+# -- renames and names taken over within one cycle (matched in memory, flushed in a batch) ---------------
+
+
+@pytest.mark.parametrize("newcomer_created", [NOW - timedelta(days=1), OLD - timedelta(days=900)])
+def test_a_new_repo_takes_the_name_of_one_renamed_in_the_same_cycle(
+    session: Session,
+    factory: sessionmaker[Session],
+    hub: FakeHub,
+    client: HubClient,
+    newcomer_created: datetime,
+) -> None:
+    # The newcomer sorts first (newest) or last (oldest): both orders of matching must give the same rows.
+    poll_publishers(factory, client, ["acme"], NOW)
+    old = models(session)["acme/Acme-1-Instruct"]
+    old_id, old_hub_id, old_release = old.id, old.hub_id, old.release_at
+    hub.rename("acme/Acme-1-Instruct", "acme/Acme-1-Chat")
+    hub.add_model(
+        "acme",
+        "Acme-1-Instruct",
+        architectures=["Acme3ForCausalLM"],
+        model_type="acme3",
+        created_at=newcomer_created,
+    )
+    later = NOW + timedelta(hours=1)
+    report = poll_publishers(factory, client, ["acme"], later)
+    assert report.ok, report.results
+    assert (report.results[0].new, report.results[0].renamed, report.results[0].gone) == (1, 1, 0)
+    rows = models(session)
+    assert len(rows) == 4 and not [r for r in rows if "#" in r]
+    chat = rows["acme/Acme-1-Chat"]
+    assert (chat.id, chat.hub_id, chat.release_at, chat.visibility) == (
+        old_id,
+        old_hub_id,
+        old_release,
+        "public",
+    )
+    newcomer = rows["acme/Acme-1-Instruct"]
+    assert newcomer.id != old_id and newcomer.hub_id == hub.hub_id("acme/Acme-1-Instruct")
+    assert (newcomer.release_at, newcomer.release_at_source) == (later, OBSERVED)
+    # The next cycle changes nothing.
+    again = poll_publishers(factory, client, ["acme"], later + timedelta(minutes=15)).results[0]
+    assert (again.new, again.updated, again.renamed, again.gone) == (0, 0, 0, 0)
+
+
+def test_two_repos_swapping_names_keep_their_rows(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
+) -> None:
+    poll_publishers(factory, client, ["acme"], NOW)
+    before = {m.hub_id: m.id for m in models(session).values()}
+    hub.rename("acme/Acme-1-Base", "acme/tmp")
+    hub.rename("acme/Acme-1-Instruct", "acme/Acme-1-Base")
+    hub.rename("acme/tmp", "acme/Acme-1-Instruct")
+    report = poll_publishers(factory, client, ["acme"], NOW + timedelta(hours=1))
+    assert report.ok and report.results[0].renamed == 2
+    rows = models(session)
+    assert {m.hub_id: m.id for m in rows.values()} == before
+    assert rows["acme/Acme-1-Base"].hub_id == hub.hub_id("acme/Acme-1-Base")
+    assert rows["acme/Acme-1-Instruct"].hub_id == hub.hub_id("acme/Acme-1-Instruct")
+    assert all(m.visibility == "public" for m in rows.values())
+
+
+def test_repo_moved_in_from_another_watched_org_is_matched_by_hub_id(
+    session: Session,
+    factory: sessionmaker[Session],
+    hub: FakeHub,
+    client: HubClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Tiny IN lists: the rows outside the org are found across several chunked queries.
+    monkeypatch.setattr(hub_watch, "_IN_CHUNK", 1)
+    poll_publishers(factory, client, ["acme", "beta"], NOW)
+    moved = models(session)["beta/Beta-7B"]
+    moved_id, release = moved.id, moved.release_at
+    hub.rename("beta/Beta-7B", "acme/Beta-7B")
+    report = poll_publishers(factory, client, ["acme"], NOW + timedelta(hours=1))
+    assert report.ok and report.results[0].renamed == 1 and report.results[0].new == 0
+    row = models(session)["acme/Beta-7B"]
+    assert (row.id, row.release_at, row.visibility) == (moved_id, release, "public")
+    assert (
+        row.publisher_id == session.execute(select(Publisher.id).where(Publisher.hub_org == "acme")).scalar()
+    )
+    # beta's next complete listing no longer has it, and must not call it gone: it belongs to acme now.
+    report = poll_publishers(factory, client, ["beta"], NOW + timedelta(hours=2))
+    assert report.ok and report.results[0].gone == 0
+    assert models(session)["acme/Beta-7B"].visibility == "public"
+
+
+def test_rename_onto_an_imported_row_merges_the_imported_fact(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
+) -> None:
+    poll_publishers(factory, client, ["acme"], NOW)
+    instruct = models(session)["acme/Acme-1-Instruct"]
+    instruct_id = instruct.id
+    imported_at = OLD + timedelta(days=1)
+    session.add(
+        Model(
+            repo_id="acme/Acme-1-Chat",
+            architectures=["AcmeForCausalLM"],
+            model_type="acme",
+            release_at=imported_at,
+            release_at_source="imported",
+            release_at_precision="day",
+            release_source_detail="https://example.org/blog",
+            hub_extra={"imported": {"architecture": "AcmeForCausalLM", "model_type": "acme"}},
+        )
+    )
+    session.flush()
+    hub.rename("acme/Acme-1-Instruct", "acme/Acme-1-Chat")
+    report = poll_publishers(factory, client, ["acme"], NOW + timedelta(hours=1))
+    assert report.ok and report.results[0].renamed == 1
+    rows = models(session)
+    assert len(rows) == 3
+    chat = rows["acme/Acme-1-Chat"]
+    assert chat.id == instruct_id  # the Hub row is kept, the imported placeholder folded into it
+    assert (chat.release_at, chat.release_at_source, chat.release_at_precision) == (
+        imported_at,
+        "imported",
+        "day",
+    )
+    assert chat.hub_extra["imported"]["model_type"] == "acme"
+
+
+def test_imported_rows_of_a_large_org_are_matched_across_chunks(
+    session: Session,
+    factory: sessionmaker[Session],
+    hub: FakeHub,
+    client: HubClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(hub_watch, "_IN_CHUNK", 2)
+    for i in range(5):
+        hub.add_model("gamma", f"G-{i}", architectures=["GForCausalLM"], model_type="g", created_at=OLD)
+    for i in (0, 4):  # imported before any poll, without hub_id or publisher
+        session.add(Model(repo_id=f"gamma/G-{i}", release_at=OLD, release_at_source="imported"))
+    session.flush()
+    report = poll_publishers(factory, client, ["gamma"], NOW)
+    assert report.ok and report.results[0].new == 3 and report.results[0].updated == 2
+    rows = models(session)
+    assert sorted(rows) == [f"gamma/G-{i}" for i in range(5)]
+    assert all(r.hub_id == hub.hub_id(r.repo_id) for r in rows.values())
+    assert [rows[f"gamma/G-{i}"].release_at_source for i in range(5)] == [
+        "imported",
+        CREATED_AT_ESTIMATE,
+        CREATED_AT_ESTIMATE,
+        CREATED_AT_ESTIMATE,
+        "imported",
+    ]
+
+
+# -- faults at the cycle level -------------------------------------------------------------------------
+
+
+def test_timeout_is_recorded_and_the_next_cycle_recovers(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub
+) -> None:
+    with HubClient(hub.url, None, 0.5, backoff_seconds=0, max_retries=1, sleep=lambda _s: None) as client:
+        hub.slow_next(1.5, times=2, path_contains="/api/models")
+        report = poll_publishers(factory, client, ["acme"], NOW)
+        assert report.results[0].status == "error" and "timed out" in (report.results[0].error or "")
+        st = state(session, "acme")
+        assert "timed out" in (st.last_error or "") and st.consecutive_errors == 1 and st.next_check_at
+        assert models(session) == {}
+        assert poll_publishers(factory, client, ["acme"], NOW + timedelta(minutes=5)).ok
+    assert len(models(session)) == 3 and state(session, "acme").last_error is None
+    # Never completely listed before the timeout: the first complete listing gives estimates, not "observed".
+    assert all(m.release_at_source == CREATED_AT_ESTIMATE for m in models(session).values())
+
+
+def test_connection_refused_is_recorded_and_nothing_is_lost(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
+) -> None:
+    poll_publishers(factory, client, ["acme"], NOW)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    with HubClient(
+        f"http://127.0.0.1:{closed_port}", None, 1.0, backoff_seconds=0, max_retries=1, sleep=lambda _s: None
+    ) as down:
+        report = poll_publishers(factory, down, ["acme"], NOW + timedelta(minutes=15))
+    assert report.results[0].status == "error" and "cannot reach" in (report.results[0].error or "")
+    assert "cannot reach" in (state(session, "acme").last_error or "")
+    assert len(models(session)) == 3 and all(m.visibility == "public" for m in models(session).values())
+    assert poll_publishers(factory, client, ["acme"], NOW + timedelta(minutes=30)).ok
+    assert state(session, "acme").last_error is None and state(session, "acme").consecutive_errors == 0
+
+
+def test_failed_confirmation_of_a_vanished_repo_marks_nothing_gone_until_it_succeeds(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub
+) -> None:
+    with HubClient(hub.url, None, 2.0, backoff_seconds=0, max_retries=1, sleep=lambda _s: None) as client:
+        poll_publishers(factory, client, ["acme"], NOW)
+        hub.delete("acme/Acme-0")
+        hub.fail_next(500, times=2, path_contains="/api/models/acme/Acme-0")
+        report = poll_publishers(factory, client, ["acme"], NOW + timedelta(minutes=15))
+        assert report.results[0].status == "partial" and "500" in (report.results[0].error or "")
+        assert "500" in (state(session, "acme").last_error or "")
+        assert models(session)["acme/Acme-0"].visibility == "public"
+        later = NOW + timedelta(minutes=30)
+        report = poll_publishers(factory, client, ["acme"], later)
+    assert report.ok and report.results[0].gone == 1
+    row = models(session)["acme/Acme-0"]
+    assert (row.visibility, row.gone_at) == ("gone", later)
+
+
+def test_a_name_freed_by_a_newer_row_is_taken_by_an_older_one_in_the_same_cycle(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
+) -> None:
+    # The newer row (higher primary key, listed first) leaves a name the older row then takes: the
+    # database must see the first rename before the second, whatever order UPDATEs are flushed in.
+    poll_publishers(factory, client, ["acme"], NOW)
+    hub.add_model("acme", "Acme-3", architectures=["Acme3ForCausalLM"], created_at=NOW - timedelta(days=1))
+    poll_publishers(factory, client, ["acme"], NOW + timedelta(minutes=15))
+    ids = {m.repo_id: m.id for m in models(session).values()}
+    assert ids["acme/Acme-3"] > ids["acme/Acme-0"]
+    hub.rename("acme/Acme-3", "acme/Acme-3-Preview")
+    hub.rename("acme/Acme-0", "acme/Acme-3")
+    report = poll_publishers(factory, client, ["acme"], NOW + timedelta(minutes=30))
+    assert report.ok and report.results[0].renamed == 2
+    rows = models(session)
+    assert rows["acme/Acme-3-Preview"].id == ids["acme/Acme-3"]
+    assert rows["acme/Acme-3"].id == ids["acme/Acme-0"]
