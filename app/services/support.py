@@ -8,7 +8,7 @@ SourceState cursor (kind ``runtime_repo``, one per runtime) that makes the next 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -177,10 +177,11 @@ def _retract(
     session: Session,
     runtime_id: int,
     rewritten: dict[str, set[str]],
-    vanished_tags: Iterable[str],
+    vanished_tags: Mapping[str, str | None],
     now: datetime,
 ) -> int:
-    """Mark events whose commit left a rewritten ref (or whose tag vanished) as retracted; never delete."""
+    """Mark events whose commit left a rewritten ref (or whose tag vanished or moved) as retracted; never
+    delete."""
     ids: list[int] = []
     for branch, live in rewritten.items():
         rows = session.execute(
@@ -191,17 +192,35 @@ def _retract(
             )
         )
         ids.extend(event_id for event_id, commit in rows if commit and commit not in live)
-    tags = sorted(set(vanished_tags))
+    # A deleted tag retracts all its released events; a moved one only those judged at its old target
+    # (the new target's events were just stored under the same tag name).
+    tags = sorted(vanished_tags.items())
     for start in range(0, len(tags), _CHUNK):
+        chunk = dict(tags[start : start + _CHUNK])
         rows = session.execute(
-            select(SupportEvent.id).where(
+            select(SupportEvent.id, SupportEvent.tag, SupportEvent.commit).where(
                 SupportEvent.runtime_id == runtime_id,
                 SupportEvent.stage == "released",
-                SupportEvent.tag.in_(tags[start : start + _CHUNK]),
+                SupportEvent.tag.in_(list(chunk)),
                 SupportEvent.retracted_at.is_(None),
             )
         )
-        ids.extend(rows.scalars())
+        ids.extend(event_id for event_id, tag, commit in rows if commit != chunk[tag])
+        # a tag moved back to a commit it once named: those events are true again
+        for tag, target in chunk.items():
+            if target is not None:
+                session.execute(
+                    update(SupportEvent)
+                    .where(
+                        SupportEvent.runtime_id == runtime_id,
+                        SupportEvent.stage == "released",
+                        SupportEvent.tag == tag,
+                        SupportEvent.commit == target,
+                        SupportEvent.retracted_at.is_not(None),
+                    )
+                    .values(retracted_at=None)
+                    .execution_options(synchronize_session=False)
+                )
     for start in range(0, len(ids), _CHUNK):
         session.execute(
             update(SupportEvent)
@@ -278,6 +297,9 @@ class FactCheck:
     found_at: datetime | None
     found_tag: str | None
     message: str
+    checked: bool = True
+    """False when the copy lacks the head the fact was checked on (another history): ``ok`` is then
+    meaningless and the fact counts neither way."""
 
 
 def verify_facts(
@@ -291,33 +313,45 @@ def verify_facts(
     """Scan ``repo`` with ``spec``'s rules (storing nothing) and check each hand-checked fact against it.
 
     A fact holds when the first ``added`` event for its key and stage is at its commit and time (and tag,
-    for ``released``). Facts whose commit is not in this copy's history are reported as not checkable.
+    for ``released``). A fact recorded on a copy whose head this one lacks (a fork, another mirror) is
+    reported with ``checked=False``: a fork's merged dates are its merge dates, not upstream's.
     """
     facts = [f for f in (facts if facts is not None else load_facts()) if f.runtime == spec.name]
-    events = collect_events(spec, data_dir=data_dir, repo=repo, progress=progress)
+    try:
+        git, _ = _open(spec, data_dir, repo)
+        with git:
+            present = {f.head for f in facts if f.head and git.has_commit(f.head)}
+    except GitError as exc:
+        raise ScanError(f"{spec.name}: {exc}") from exc
+    checkable = [f for f in facts if not f.head or f.head in present]
     first: dict[tuple[str, str, str], ScanEvent] = {}
-    for event in events:
-        if event.event == "added":
-            first.setdefault((event.key, event.stage, event.sku), event)
-    checks: list[FactCheck] = []
-    for fact in facts:
-        found = first.get((fact.key, fact.stage, fact.sku))
-        if found is None:
-            checks.append(FactCheck(fact, False, None, None, None, "no event found for this key and stage"))
-            continue
-        problems = []
-        if fact.commit and not found.commit.startswith(fact.commit):
-            problems.append(f"commit {found.commit[:12]} != {fact.commit[:12]}")
-        if fact.at and found.at != fact.at:
-            problems.append(f"time {found.at.isoformat()} != {fact.at.isoformat()}")
-        if fact.tag and found.tag != fact.tag:
-            problems.append(f"tag {found.tag or '-'} != {fact.tag}")
-        checks.append(
-            FactCheck(
-                fact, not problems, found.commit, found.at, found.tag or None, "; ".join(problems) or "ok"
-            )
-        )
-    return checks
+    if checkable:
+        for event in collect_events(spec, data_dir=data_dir, repo=repo, progress=progress):
+            if event.event == "added":
+                first.setdefault((event.key, event.stage, event.sku), event)
+    return [_check(fact, first, checked=fact in checkable) for fact in facts]
+
+
+def _check(fact: VerifiedFact, first: dict[tuple[str, str, str], ScanEvent], *, checked: bool) -> FactCheck:
+    if not checked:
+        return FactCheck(
+            fact, False, None, None, None,
+            f"not checkable here: checked on {fact.repository or 'another copy'} at {fact.head[:12]}, "
+            "which this copy lacks", checked=False,
+        )  # fmt: skip
+    found = first.get((fact.key, fact.stage, fact.sku))
+    if found is None:
+        return FactCheck(fact, False, None, None, None, "no event found for this key and stage")
+    problems = []
+    if fact.commit and not found.commit.startswith(fact.commit):
+        problems.append(f"commit {found.commit[:12]} != {fact.commit[:12]}")
+    if fact.at and found.at != fact.at:
+        problems.append(f"time {found.at.isoformat()} != {fact.at.isoformat()}")
+    if fact.tag and found.tag != fact.tag:
+        problems.append(f"tag {found.tag or '-'} != {fact.tag}")
+    return FactCheck(
+        fact, not problems, found.commit, found.at, found.tag or None, "; ".join(problems) or "ok"
+    )
 
 
 def gguf_mapping(*, data_dir: Path, repo: str | None = None, ref: str | None = None) -> dict[str, str]:

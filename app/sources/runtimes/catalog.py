@@ -231,7 +231,9 @@ CATALOG_LIST: list[RuntimeSpec] = [
         vendors=("nvidia",),
         hardware=("H100", "H200", "B200"),
         signals=(_VLLM_SIGNAL,),
-        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+\.\d+"),
+        # Upstream version tags only: forks that carry upstream's tags add their own (v0.6.1.post1+rocm,
+        # v0.4.3_rocm), which are not upstream releases.
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+\.\d+(?:\.\d+)?(?:\.post\d+)?(?:rc\d+)?$"),
         branch_patterns=("releases/*", "amd/*"),
     ),
     RuntimeSpec(
@@ -390,16 +392,33 @@ CATALOG_LIST: list[RuntimeSpec] = [
                             within=r"Architectures\[0\]",
                         ),
                     ),
-                    Era(("x/**/*.go",), _c("call_args", r"\bbase\.Register\(", arg=0)),
+                    Era(
+                        ("x/**/*.go",),
+                        _c("call_args", r"\bbase\.Register\(", arg=0, needle="Register("),
+                        exclude=("**/*_test.go",),
+                    ),
                 ),
+                # x/models also registers a few Hub model types ("gemma4_unified"): not architectures.
+                exclude_keys=(r"[a-z].*",),
             ),
             Signal(
                 name="model_engine",
                 key_kind="gguf_architecture",
-                eras=(Era(("model/**/*.go",), _c("call_args", r"\bmodel\.Register\(", arg=0)),),
+                eras=(
+                    Era(
+                        ("model/**/*.go",),
+                        _c("call_args", r"\bmodel\.Register\(", arg=0, needle="Register("),
+                        exclude=("**/*_test.go",),
+                    ),
+                ),
+                # "<arch>_embed" is the engine's name for an architecture loaded with pooling, not a GGUF
+                # architecture of its own.
+                exclude_keys=(r".*_embed",),
             ),
         ),
-        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+\.\d+"),
+        # "-int" (internal partner builds, e.g. v0.10.2-int1 a day before gpt-oss went public), "-ci" and
+        # "-citest" tags are not releases; "-rcN" are pre-releases.
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+\.\d+(?:-rc\d+)?$", prerelease_pattern=r"-rc"),
     ),
     RuntimeSpec(
         name="transformers",
@@ -733,7 +752,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 eras=(
                     Era(
                         ("src/docs/SUPPORTED_MODELS.md", "SUPPORTED_MODELS.md"),
-                        Extractor("regex", r"<td><code>\s*([A-Za-z]\w*)\s*</code></td>", lang="markdown"),
+                        # rows spanning several models open with <td rowspan="3" …>
+                        Extractor(
+                            "regex",
+                            r"<td(?:\s[^>]*)?>\s*<code>\s*([A-Za-z]\w*)\s*</code>\s*</td>",
+                            lang="markdown",
+                        ),
                     ),
                     Era(
                         ("site/docs/supported-models/_components/*/models.ts",),
@@ -769,7 +793,17 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 eras=(
                     Era(
                         ("kt-kernel/python/cli/utils/model_registry.py",),
-                        _py("call_args", r"\bModelInfo\(", arg="kw:name"),
+                        _py("call_args", r"\bModelInfo\(", arg="kw:name", needle="ModelInfo("),
+                    ),
+                ),
+            ),
+            Signal(
+                name="kt_kernel_repos",
+                key_kind="repo_id",
+                eras=(
+                    Era(
+                        ("kt-kernel/python/cli/utils/model_registry.py",),
+                        _py("call_args", r"\bModelInfo\(", arg="kw:hf_repo", needle="ModelInfo("),
                     ),
                 ),
             ),

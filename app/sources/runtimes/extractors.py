@@ -243,7 +243,12 @@ def _call_args(rule: Extractor, text: str) -> list[str]:
             chosen = items
         elif isinstance(rule.arg, str) and rule.arg.startswith("kw:"):
             name = rule.arg[3:]
-            chosen = [i.partition("=")[2] for i in items if re.match(rf"{name}\s*=", i)]
+            # only a literal value: ``name=info.get("name")`` builds entries from data, it registers nothing
+            chosen = [
+                value
+                for i in items
+                if re.match(rf"{name}\s*=", i) and _STRING.fullmatch(value := i.partition("=")[2].strip())
+            ]
         else:
             index = int(rule.arg)
             positional = [i for i in items if not re.match(r"[A-Za-z_]\w*\s*=(?!=)", i)]

@@ -24,6 +24,11 @@ class VerifiedFact:
     tag: str = ""
     sku: str = ""
     note: str = ""
+    repository: str = ""
+    """The public copy the fact was checked on (``owner/name``)."""
+    head: str = ""
+    """That copy's head when checked: a copy lacking it is another history (a fork, a mirror cut
+    elsewhere), where the fact cannot be checked — merged dates differ between a fork and upstream."""
 
 
 def load_facts(path: Path = FACTS_FILE) -> list[VerifiedFact]:
@@ -39,6 +44,7 @@ def load_facts(path: Path = FACTS_FILE) -> list[VerifiedFact]:
                 VerifiedFact(
                     runtime=item["runtime"], key=item["key"], stage=item["stage"], commit=item.get("commit", ""),
                     at=at, tag=item.get("tag", ""), sku=item.get("sku", ""), note=item.get("note", ""),
+                    repository=item.get("repository", ""), head=item.get("head", ""),
                 )
             )  # fmt: skip
         except (KeyError, ValueError, AttributeError) as exc:

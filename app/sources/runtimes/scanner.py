@@ -89,7 +89,9 @@ class ScanOutcome:
     head: str
     rewritten_refs: dict[str, set[str]] = field(default_factory=dict)
     """Refs whose history was rewritten since the last scan → the commits still on them (for retraction)."""
-    vanished_tags: set[str] = field(default_factory=set)
+    vanished_tags: dict[str, str | None] = field(default_factory=dict)
+    """Tags deleted (→ None) or moved (→ their new commit) since the last scan: their old ``released``
+    events are retracted, and the new target's events are judged afresh."""
     commits_walked: int = 0
     versions_read: int = 0
     facts_by_signal: dict[str, int] = field(default_factory=dict)
@@ -378,14 +380,16 @@ class Scanner:
             refs[ref_name] = previous
             outcome.cursor = {**cursor, "version": CURSOR_VERSION, "refs": refs}
             self._scan_tags_and_branches(
-                outcome, head, ref_name, cursor, refs, snapshots=None, walked=[], line=[], versions=[]
-            )
+                outcome, head, ref_name, cursor, refs, snapshots=None, walked=[], line=[], versions=[],
+                rejudge=False,
+            )  # fmt: skip
             outcome.versions_read = self.versions_read
             return outcome
+        rejudge = False
         if since and not (self.repo.has_commit(since) and self.repo.is_ancestor(since, head)):
             outcome.rewritten_refs[ref_name] = set(self.repo.first_parent_shas(head))
             since = None
-            cursor = {k: v for k, v in cursor.items() if k not in ("released",)}
+            rejudge = True  # version bumps may have vanished with the old line: every release is judged again
         rules = self.spec.releases
         version_rule = (rules.version_file, rules.version_pattern) if rules and rules.version_file else None
         events, snapshots, versions, walked = self.walk(
@@ -416,6 +420,7 @@ class Scanner:
             walked=walked_commits,
             line=line,
             versions=versions,
+            rejudge=rejudge,
         )
         outcome.versions_read = self.versions_read
         return outcome
@@ -432,19 +437,32 @@ class Scanner:
         walked: list[str],
         line: list[str],
         versions: list[tuple[str, str]],
+        rejudge: bool,
     ) -> None:
         code_signals = [s for s in self.spec.signals if s.stage == "merged"]
         released_state: dict[str, list[str]] = {k: list(v) for k, v in cursor.get("released", {}).items()}
         tags_done: dict[str, str] = dict(cursor.get("tags", {}))
+        # Version-bump releases found by earlier walks, kept so a full re-judgement still sees them.
+        version_tags: list[list[str]] = [] if rejudge else [list(v) for v in cursor.get("version_tags", [])]
         if self.spec.releases is not None and code_signals:
             all_tags = [t for t in self.repo.tags() if self.spec.releases.is_release_tag(t.name)]
             current = {t.name: t.commit for t in all_tags}
-            outcome.vanished_tags = {n for n, c in tags_done.items() if current.get(n) != c}
-            new_tags = [t for t in all_tags if tags_done.get(t.name) != t.commit]
+            outcome.vanished_tags = {n: current.get(n) for n, c in tags_done.items() if current.get(n) != c}
             virtual = self._version_releases(versions)
-            self._released(outcome, new_tags + virtual, code_signals, released_state, snapshots, walked, line)
+            version_tags += [[t.name, t.commit, t.at.isoformat()] for t in virtual]
+            if rejudge or outcome.vanished_tags:
+                # A moved or deleted tag may have carried a key's first release, which now belongs to
+                # another tag: judge every release again (events already stored are not duplicated).
+                released_state = {}
+                new_tags = all_tags + [
+                    TagRef(name, sha, datetime.fromisoformat(at), False) for name, sha, at in version_tags
+                ]
+            else:
+                new_tags = [t for t in all_tags if tags_done.get(t.name) != t.commit] + virtual
+            self._released(outcome, new_tags, code_signals, released_state, snapshots, walked, line)
             tags_done = current
         outcome.cursor["tags"] = tags_done
+        outcome.cursor["version_tags"] = version_tags
         outcome.cursor["released"] = released_state
         branches_state: dict[str, str] = dict(cursor.get("branches", {}))
         if self.spec.branch_patterns and code_signals:
@@ -534,8 +552,11 @@ class Scanner:
         judged = self.facts_at(sorted(set(off_line)), signals) if off_line else {}
         self.progress(f"{self.spec.name}: judged {len(tags)} tags ({len(set(off_line))} by tree content)")
         for signal in signals:
-            first_final = set(state.get(f"{signal.name}:final", []))
+            ever_final = set(state.get(f"{signal.name}:final", []))
             first_pre = set(state.get(f"{signal.name}:pre", []))
+            # keys in the newest release line's latest final release (older cursors: every key released)
+            current = set(state.get(f"{signal.name}:current", ever_final))
+            head_version = tuple(int(x) for x in state.get(f"{signal.name}:head_version", []))
             snaps = snapshots.get(signal.name, []) if snapshots else []
             snap_idx = [s[0] for s in snaps]
             for tag in tags:
@@ -545,30 +566,56 @@ class Scanner:
                 else:
                     facts = judged.get(tag.commit, {}).get(signal.name, frozenset())
                 pre = rules.is_prerelease(tag.name.removeprefix("version:"))
-                seen = first_pre if pre else first_final
-                for key, sku in sorted(facts):
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    virtual = tag.name.startswith("version:")
-                    url = None
-                    if self.base_url:
-                        url = (
-                            f"{self.base_url}/commit/{tag.commit}"
-                            if virtual
-                            else f"{self.base_url}/releases/tag/{tag.name}"
+                keys = {key: sku for key, sku in facts}
+                if pre:
+                    for key in sorted(keys.keys() - first_pre):
+                        first_pre.add(key)
+                        outcome.events.append(self._release_event(signal, key, keys[key], tag, True, "added"))
+                    continue
+                # A release at least as new as every earlier one heads the project's newest line; older
+                # lines (backports such as v0.7.3.post1 after v0.8.0) only ever give a key its first release,
+                # so they cannot make keys flap between lines.
+                version = _version_tuple(tag.name)
+                heads_line = bool(version) and version >= head_version
+                for key in sorted(keys):
+                    if key not in ever_final or (heads_line and key not in current):
+                        ever_final.add(key)
+                        current.add(key)
+                        outcome.events.append(
+                            self._release_event(signal, key, keys[key], tag, False, "added")
                         )
-                    outcome.events.append(
-                        ScanEvent(
-                            runtime=self.spec.name, key=key, key_kind=signal.key_kind, stage="released",
-                            event="added", at=tag.at, author_at=None, commit=tag.commit, tag=tag.name,
-                            branch="", sku=sku, signal=signal.name, provenance="git",
-                            confidence="medium" if virtual else "high", pr_number=None,
-                            is_prerelease=pre, evidence_url=url,
-                        )
-                    )  # fmt: skip
-            state[f"{signal.name}:final"] = sorted(first_final)
+                if heads_line:
+                    head_version = version
+                    for key in sorted(current - keys.keys()):
+                        current.discard(key)
+                        outcome.events.append(self._release_event(signal, key, "", tag, False, "removed"))
+            state[f"{signal.name}:final"] = sorted(ever_final)
             state[f"{signal.name}:pre"] = sorted(first_pre)
+            state[f"{signal.name}:current"] = sorted(current)
+            state[f"{signal.name}:head_version"] = [str(x) for x in head_version]
+
+    def _release_event(
+        self, signal: Signal, key: str, sku: str, tag: TagRef, pre: bool, kind: str
+    ) -> ScanEvent:
+        virtual = tag.name.startswith("version:")
+        url = None
+        if self.base_url:
+            url = (
+                f"{self.base_url}/commit/{tag.commit}"
+                if virtual
+                else f"{self.base_url}/releases/tag/{tag.name}"
+            )
+        return ScanEvent(
+            runtime=self.spec.name, key=key, key_kind=signal.key_kind, stage="released", event=kind,
+            at=tag.at, author_at=None, commit=tag.commit, tag=tag.name, branch="", sku=sku,
+            signal=signal.name, provenance="git", confidence="medium" if virtual else "high", pr_number=None,
+            is_prerelease=pre, evidence_url=url,
+        )  # fmt: skip
+
+
+def _version_tuple(tag: str) -> tuple[int, ...]:
+    """The numbers of a release name (``v0.6.1.post1+rocm`` → (0, 6, 1, 1); ``b4417`` → (4417,))."""
+    return tuple(int(n) for n in re.findall(r"\d+", tag))
 
 
 def with_runtime(event: ScanEvent, runtime: str) -> ScanEvent:

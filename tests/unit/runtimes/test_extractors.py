@@ -153,3 +153,45 @@ def test_era_globs_use_git_glob_semantics() -> None:
 def test_unknown_extractor_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown extractor kind"):
         Extractor("nope")
+
+
+def signal_keys(runtime: str, signal_name: str, path: str, text: str) -> set[str]:
+    signal = get_runtime(runtime).signal(signal_name)
+    found: set[str] = set()
+    for era in signal.eras:
+        if era.matches(path):
+            found |= {signal.normalize(k) for k in keys(era.extractor, text, path) if signal.keeps(k)}
+    return found
+
+
+def test_openvino_genai_rows_spanning_several_models() -> None:
+    # src/docs/SUPPORTED_MODELS.md (2024-06) opened multi-model rows with <td rowspan="3" …>
+    text = (
+        "<tr>\n  <td><code>ChatGLMModel</code></td>\n  <td>ChatGLM</td>\n</tr>\n"
+        '<tr>\n  <td rowspan="3" vertical-align="top"><code>LlamaForCausalLM</code></td>\n  <td>Llama 2</td>\n'
+        '  <td><ul><li><a href="https://x/m"><code>meta-llama/Llama-2-7b-hf</code></a></li></ul></td>\n</tr>\n'
+        "<tr>\n  <!-- <td><code>GPTNeoXForCausalLM</code></td> -->\n  <td>RedPajama</td>\n</tr>\n"
+    )
+    assert signal_keys("openvino-genai", "supported_models", "src/docs/SUPPORTED_MODELS.md", text) == {
+        "ChatGLMModel",
+        "LlamaForCausalLM",
+    }
+
+
+def test_ollama_engine_variants_and_model_types_are_not_keys() -> None:
+    engine = 'func init() {\n\tmodel.Register("gemma3", New)\n\tmodel.Register("gemma3_embed", newEmbed)\n}\n'
+    assert signal_keys("ollama", "model_engine", "model/models/gemma3/model.go", engine) == {"gemma3"}
+    x = 'func init() {\n\tbase.Register("Gemma4ForCausalLM", newModel)\n\tbase.Register("gemma4_unified", newModel)\n}\n'
+    assert signal_keys("ollama", "convert", "x/models/gemma4/gemma4.go", x) == {"Gemma4ForCausalLM"}
+    assert signal_keys("ollama", "convert", "x/models/gemma4/gemma4_test.go", x) == set()
+
+
+def test_ktransformers_kt_kernel_names_and_repo_ids() -> None:
+    text = (
+        'BUILTIN_MODELS = [\n    ModelInfo(\n        name="DeepSeek-V4-Flash",\n'
+        '        hf_repo="deepseek-ai/DeepSeek-V4-Flash",\n    ),\n]\n'
+        'def load(info, name):\n    model = ModelInfo(\n        name=name,\n        hf_repo=info.get("hf_repo", ""),\n    )\n'
+    )
+    path = "kt-kernel/python/cli/utils/model_registry.py"
+    assert signal_keys("ktransformers", "kt_kernel", path, text) == {"DeepSeek-V4-Flash"}
+    assert signal_keys("ktransformers", "kt_kernel_repos", path, text) == {"deepseek-ai/DeepSeek-V4-Flash"}
