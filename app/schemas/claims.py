@@ -45,6 +45,28 @@ class ClaimIn(BaseModel):
 class ClaimOut(BaseModel):
     """A stored claim. `provenance` is always `claim`."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "repo_id": "deepseek-ai/DeepSeek-V4-Flash",
+                    "runtime": "vllm-ascend",
+                    "vendor": "huawei",
+                    "stage": "released",
+                    "sku": "910C",
+                    "at": "2026-04-24T00:00:00Z",
+                    "url": "https://example.com/announcement",
+                    "note": "Vendor announcement of day-0 support.",
+                    "confidence": "medium",
+                    "provenance": "claim",
+                    "recorded_at": "2026-04-24T09:12:00Z",
+                    "created": True,
+                }
+            ]
+        }
+    )
+
     id: int
     repo_id: str
     runtime: str | None

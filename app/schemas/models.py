@@ -3,40 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.gaps import GapStatus, Stage
 
+_MODEL_EXAMPLE: dict[str, Any] = {
+    "repo_id": "deepseek-ai/DeepSeek-V3",
+    "hub_id": "676b0b7a0c3e0e5d8a6f0000",
+    "publisher": "deepseek-ai",
+    "architectures": ["DeepseekV3ForCausalLM"],
+    "model_type": "deepseek_v3",
+    "parameters": 684531386000,
+    "created_at": "2024-12-25T12:00:00Z",
+    "first_seen_public_at": "2024-12-26T03:10:00Z",
+    "release_at": "2024-12-26T03:10:00Z",
+    "release_at_source": "observed",
+    "release_precision": "second",
+    "is_derivative": False,
+    "new_architecture": True,
+    "family": "deepseek-ai/DeepSeek-V3-Base",
+    "visibility": "public",
+    "gated": None,
+}
+
 
 class ModelOut(BaseModel):
     """A Hub model repository as LaunchGap knows it."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "repo_id": "deepseek-ai/DeepSeek-V3",
-                    "hub_id": "676b0b7a0c3e0e5d8a6f0000",
-                    "publisher": "deepseek-ai",
-                    "architectures": ["DeepseekV3ForCausalLM"],
-                    "model_type": "deepseek_v3",
-                    "parameters": 684531386000,
-                    "created_at": "2024-12-25T12:00:00Z",
-                    "first_seen_public_at": "2024-12-26T03:10:00Z",
-                    "release_at": "2024-12-26T03:10:00Z",
-                    "release_at_source": "observed",
-                    "release_precision": "second",
-                    "is_derivative": False,
-                    "new_architecture": True,
-                    "family": "deepseek-ai/DeepSeek-V3-Base",
-                    "visibility": "public",
-                    "gated": None,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_MODEL_EXAMPLE]})
 
     repo_id: str
     hub_id: str | None = Field(description="The Hub's stable `_id`; null until the Hub was polled.")
@@ -99,6 +95,40 @@ class ClaimSummary(BaseModel):
 
 class ModelDetailOut(ModelOut):
     """A model with its support ladder per runtime, vendor and SKU, and the claims made about it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_MODEL_EXAMPLE,
+                    "ladders": [
+                        {
+                            "runtime": None,
+                            "vendor": "nvidia",
+                            "sku": None,
+                            "rungs": [
+                                {
+                                    "stage": "merged",
+                                    "status": "pre-release",
+                                    "gap_hours": -22.17,
+                                    "support_at": "2024-12-25T05:00:00Z",
+                                    "author_at": "2024-12-20T10:00:00Z",
+                                    "key_kind": "architecture",
+                                    "key": "DeepseekV3ForCausalLM",
+                                    "commit": "0123456789abcdef0123456789abcdef01234567",
+                                    "tag": None,
+                                    "evidence_url": "https://github.com/vllm-project/vllm/commit/0123456789abcdef0123456789abcdef01234567",
+                                    "confidence": "high",
+                                    "via_runtime": "vllm",
+                                }
+                            ],
+                        }
+                    ],
+                    "claims": [],
+                }
+            ]
+        }
+    )
 
     ladders: list[LadderOut]
     claims: list[ClaimSummary]

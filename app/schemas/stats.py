@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class StatsOut(BaseModel):
     """Statistics over new-key release families of one vendor or runtime (optionally one quarter)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "group": "amd",
+                    "count": 42,
+                    "resolved": 35,
+                    "pending": 7,
+                    "pre_existing": 12,
+                    "not_new_key": 5,
+                    "median_hours": 212.5,
+                    "p90_hours": 1310.0,
+                    "km_median_hours": 260.0,
+                    "day0_rate": 0.2143,
+                    "pre_release_rate": 0.0476,
+                }
+            ]
+        }
+    )
 
     group: str = Field(description="Vendor slug or runtime name, followed by the quarter when per quarter.")
     count: int = Field(description="New-key release families counted (pre-existing excluded).")
@@ -26,6 +46,8 @@ class StatsOut(BaseModel):
 
 
 class SurvivalPointOut(BaseModel):
+    """One step of a Kaplan–Meier curve."""
+
     hours: float
     unsupported: float = Field(description="Kaplan–Meier share still unsupported after `hours`.")
     at_risk: int
@@ -35,6 +57,24 @@ class SurvivalPointOut(BaseModel):
 
 class SurvivalOut(BaseModel):
     """A time-to-support curve with pending gaps censored."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "group": "huawei",
+                    "stage": "merged",
+                    "count": 4,
+                    "points": [
+                        {"hours": 0.0, "unsupported": 0.75, "at_risk": 4, "events": 1, "censored": 0},
+                        {"hours": 30.0, "unsupported": 0.5, "at_risk": 3, "events": 1, "censored": 0},
+                        {"hours": 400.0, "unsupported": 0.5, "at_risk": 2, "events": 0, "censored": 1},
+                        {"hours": 720.0, "unsupported": 0.0, "at_risk": 1, "events": 1, "censored": 0},
+                    ],
+                }
+            ]
+        }
+    )
 
     group: str
     stage: str

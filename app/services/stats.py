@@ -10,8 +10,37 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, TypeVar
 
-from app.services.gaps import DAY_ZERO, LATER, PENDING, PRE_EXISTING, PRE_RELEASE, GapRow
+from app.services.gaps import DAY_ZERO, LATER, PENDING, PRE_EXISTING, PRE_RELEASE
+
+
+class GapLike(Protocol):
+    """What statistics read from a gap: a full ``GapRow`` or a lean ``GapFact`` both qualify."""
+
+    @property
+    def runtime(self) -> str | None: ...
+    @property
+    def vendor(self) -> str | None: ...
+    @property
+    def sku(self) -> str | None: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def family(self) -> str | None: ...
+    @property
+    def repo_id(self) -> str: ...
+    @property
+    def release_at(self) -> datetime: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def gap_hours(self) -> float: ...
+    @property
+    def key_is_new(self) -> bool: ...
+
+
+Row = TypeVar("Row", bound=GapLike)
 
 
 def quantile(values: Sequence[float], q: float) -> float | None:
@@ -94,11 +123,11 @@ class GapStats:
     pre_release_rate: float | None
 
 
-def family_rows(rows: Iterable[GapRow]) -> list[GapRow]:
+def family_rows(rows: Iterable[Row]) -> list[Row]:
     """One row per release family and group: its earliest public member's, and among members released
     together the earliest supported (statistics count families; a family's release time is its earliest
     member's — PRODUCT.md)."""
-    best: dict[tuple[str | None, str | None, str, str, str], GapRow] = {}
+    best: dict[tuple[str | None, str | None, str, str, str], Row] = {}
     for row in rows:
         key = (row.runtime, row.vendor, row.sku or "", row.stage, row.family or row.repo_id)
         seen = best.get(key)
@@ -107,24 +136,24 @@ def family_rows(rows: Iterable[GapRow]) -> list[GapRow]:
     return list(best.values())
 
 
-def _family_order(row: GapRow) -> tuple[datetime, bool, float, str]:
+def _family_order(row: GapLike) -> tuple[datetime, bool, float, str]:
     # Earliest public member first; among members released together, the earliest supported one.
-    return (row.release_at, row.support_at is None, row.gap_hours, row.repo_id)
+    return (row.release_at, row.status == PENDING, row.gap_hours, row.repo_id)
 
 
-def counted_rows(rows: Iterable[GapRow]) -> list[GapRow]:
+def counted_rows(rows: Iterable[Row]) -> list[Row]:
     """The rows launch-gap statistics count: new-key releases, pre-existing support excluded."""
     return [r for r in rows if r.key_is_new and r.status != PRE_EXISTING]
 
 
-def survival_curve(rows: Iterable[GapRow]) -> list[SurvivalPoint]:
+def survival_curve(rows: Iterable[GapLike]) -> list[SurvivalPoint]:
     """Kaplan–Meier time to support over the counted family rows, pending censored at their elapsed time.
 
     Pre-release support is an event at time 0: the curve starts at the release."""
     return kaplan_meier((max(r.gap_hours, 0.0), r.status != PENDING) for r in counted_rows(family_rows(rows)))
 
 
-def summarise(group: str, rows: Sequence[GapRow]) -> GapStats:
+def summarise(group: str, rows: Sequence[GapLike]) -> GapStats:
     """Statistics for one group's rows (already one per family) over new-key families only; pre-existing
     and not-new-key rows are counted apart."""
     pre_existing = sum(1 for r in rows if r.status == PRE_EXISTING)
@@ -154,9 +183,9 @@ def quarter(at: datetime) -> str:
     return f"{at.year}Q{(at.month - 1) // 3 + 1}"
 
 
-def group_stats(rows: Iterable[GapRow], *, by: str, per_quarter: bool = False) -> list[GapStats]:
+def group_stats(rows: Iterable[GapLike], *, by: str, per_quarter: bool = False) -> list[GapStats]:
     """Statistics per ``by`` ("vendor" or "runtime"), optionally per release quarter too ("nvidia 2025Q3")."""
-    groups: dict[str, list[GapRow]] = {}
+    groups: dict[str, list[GapLike]] = {}
     for row in family_rows(rows):
         name = getattr(row, by)
         if name is None:

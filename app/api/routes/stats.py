@@ -14,7 +14,7 @@ from app.api.routes.gaps import VendorSlug, gap_filters
 from app.schemas.common import Page
 from app.schemas.gaps import Stage
 from app.schemas.stats import StatsOut, SurvivalOut, SurvivalPointOut
-from app.services.gaps import query_gaps
+from app.services.gaps import gap_facts
 from app.services.stats import group_stats, survival_curve
 
 router = APIRouter(tags=["stats"])
@@ -50,7 +50,7 @@ def _stats(
         until=until,
         rows=rows_kind,
     )
-    stats = group_stats(query_gaps(session, filters, now=now), by=by, per_quarter=per_quarter)
+    stats = group_stats(gap_facts(session, filters, now=now), by=by, per_quarter=per_quarter)
     return page_or_csv(
         request, StatsOut, stats, limit=limit, cursor=cursor, format=format, filename=f"stats-{by}s.csv"
     )
@@ -153,7 +153,7 @@ def survival(
         until=until,
         rows=["vendor"] if vendor else ["runtime"],
     )
-    curve = survival_curve(query_gaps(session, filters, now=now))
+    curve = survival_curve(gap_facts(session, filters, now=now))
     return SurvivalOut(
         group=vendor or runtime or "",
         stage=stage,
