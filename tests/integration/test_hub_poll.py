@@ -3,6 +3,7 @@ rate limits and recovery."""
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from app.services.hub_watch import poll_publishers
 from app.services.releases import CREATED_AT_ESTIMATE, OBSERVED
 from app.sources.hub import HubClient
 from app.sources.hub.budget import RequestBudget
+from app.sources.hub.types import created_at_from_object_id
 from tests.fakes.fake_hub import FakeHub
 
 NOW = datetime(2025, 10, 1, 12, 0, tzinfo=UTC)
@@ -219,6 +221,7 @@ def test_moved_to_another_org_follows_the_repo(
         (lambda hub: hub.malformed_next(), "malformed JSON"),
         (lambda hub: hub.fail_next(401), "401"),
         (lambda hub: hub.fail_next(403), "403"),
+        (lambda hub: hub.fail_next(404, path_contains="/api/models"), "not found"),
         (lambda hub: hub.rate_limit_next(reset=120), "rate limit"),
         (lambda hub: hub.oversized_next(2_000_000), "cap"),
     ],
@@ -257,17 +260,46 @@ def test_unknown_org_is_reported(session: Session, factory: sessionmaker[Session
 def test_rejected_items_are_reported_and_the_rest_kept(
     session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
 ) -> None:
-    hub.fail_next(
-        200,
-        path_contains="/api/models",
-        body=(
-            b'[{"_id": "6698d8a0653e4babe21e1e7d", "id": "acme/Good", "createdAt": "2024-07-18T08:56:00.000Z"},'
-            b' {"id": "acme/No-Id"}]'
-        ),
-    )
-    report = poll_publishers(factory, client, ["acme"], NOW)
-    assert report.results[0].status == "partial" and "rejected" in (report.results[0].error or "")
-    assert "acme/Good" in models(session)
+    poll_publishers(factory, client, ["acme"], NOW)
+    listing = [
+        {"_id": "6698d8a0653e4babe21e1e7d", "id": "acme/Good", "createdAt": "2024-07-18T08:56:00.000Z"},
+        {"id": "acme/No-Id"},
+        {"_id": "not-an-object-id", "id": "acme/Bad-Id"},
+        {"_id": "6698d8a0653e4babe21e1e70", "id": "acme/../etc"},
+        {"_id": "6698d8a0653e4babe21e1e71", "id": "acme/bad name"},
+        {"_id": "6698d8a0653e4babe21e1e72", "id": "acme/a/b"},
+        {"_id": "6698d8a0653e4babe21e1e73"},
+        "not an object",
+        # Keyable, with fields of unexpected types: kept, the odd fields dropped with a note.
+        {
+            "_id": "6698d8a0653e4babe21e1e74",
+            "id": "acme/Odd",
+            "createdAt": "yesterday",
+            "config": ["not", "a", "dict"],
+            "tags": "text-generation",
+            "safetensors": {"total": "many"},
+            "brandNewField": {"x": 1},
+        },
+    ]
+    hub.fail_next(200, path_contains="/api/models", body=json.dumps(listing))
+    report = poll_publishers(factory, client, ["acme"], NOW + timedelta(minutes=15))
+    result = report.results[0]
+    assert result.status == "partial" and "7 listing item(s) rejected" in (result.error or "")
+    assert "acme/../etc" in (result.error or "") and "not-an-object-id" in (result.error or "")
+    st = state(session, "acme")
+    assert "rejected" in (st.last_error or "") and st.consecutive_errors == 1
+    rows = models(session)
+    assert {"acme/Good", "acme/Odd"} <= set(rows) and not any(".." in r or " " in r for r in rows)
+    odd = rows["acme/Odd"]
+    assert odd.architectures == [] and odd.tags == [] and odd.parameters is None
+    assert odd.created_at == created_at_from_object_id(
+        "6698d8a0653e4babe21e1e74"
+    )  # the _id's time, createdAt unusable
+    assert len(odd.hub_extra["problems"]) >= 3
+    # The listing was not trusted to say what vanished: acme's real models are untouched.
+    assert all(rows[r].visibility == "public" for r in ("acme/Acme-0", "acme/Acme-1-Base"))
+    assert poll_publishers(factory, client, ["acme"], NOW + timedelta(minutes=30)).ok
+    assert state(session, "acme").last_error is None
 
 
 def test_imported_placeholder_takes_its_hub_id(
@@ -514,3 +546,15 @@ def test_a_name_freed_by_a_newer_row_is_taken_by_an_older_one_in_the_same_cycle(
     rows = models(session)
     assert rows["acme/Acme-3-Preview"].id == ids["acme/Acme-3"]
     assert rows["acme/Acme-3"].id == ids["acme/Acme-0"]
+
+
+def test_remote_code_at_launch_is_kept_when_the_repo_drops_it_later(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
+) -> None:
+    poll_publishers(factory, client, ["beta"], NOW)
+    assert models(session)["beta/Beta-7B"].uses_remote_code
+    hub.model("beta/Beta-7B").auto_map = False  # Transformers gained the architecture; the repo followed
+    report = poll_publishers(factory, client, ["beta"], NOW + timedelta(days=30))
+    assert report.ok and report.results[0].updated == 1  # its tags lost custom_code
+    row = models(session)["beta/Beta-7B"]
+    assert row.uses_remote_code and row.hub_extra["auto_map_now"] is False

@@ -102,3 +102,42 @@ def test_conflicts_with_the_hub_are_flagged_not_overwritten(session: Session, tm
     assert len(report.conflicts) == 1
     instruct = get(session, "acme/Acme-1-Instruct")
     assert instruct.hub_id is None and instruct.release_at_precision == "second"
+
+
+def flags(session: Session) -> dict[str, tuple[str | None, bool, bool]]:
+    session.expire_all()
+    return {
+        m.repo_id: (m.family, m.new_architecture, m.new_model_type) for m in session.scalars(select(Model))
+    }
+
+
+def test_imports_keep_families_and_new_architecture_flags_right(session: Session, tmp_path: Path) -> None:
+    first = write(
+        tmp_path,
+        "acme/A-1,acme,AcmeForCausalLM,acme,2025-03-10,,blog,high,",
+        "acme/A-1-Instruct,acme,AcmeForCausalLM,acme,2025-03-11,,blog,high,",
+        "beta/B-1,beta,AcmeForCausalLM,acme_b,2025-04-01,,blog,high,",
+    )
+    import_releases(session, first)
+    assert flags(session) == {
+        "acme/A-1": ("acme/A-1", True, True),
+        "acme/A-1-Instruct": ("acme/A-1", True, True),
+        "beta/B-1": ("beta/B-1", False, True),  # a known architecture, a new model_type
+    }
+    # Corrected facts: beta's model came first, and acme's Instruct a week after its Base.
+    corrected = tmp_path / "corrected.csv"
+    corrected.write_text(
+        HEADER
+        + "beta/B-1,beta,AcmeForCausalLM,acme_b,2025-02-01,,press release,high,\n"
+        + "acme/A-1-Instruct,acme,AcmeForCausalLM,acme,2025-03-18,,blog,high,\n"
+    )
+    report = import_releases(session, corrected)
+    assert report.updated == 2
+    assert flags(session) == {
+        "acme/A-1": ("acme/A-1", False, True),
+        "acme/A-1-Instruct": ("acme/A-1-Instruct", False, False),
+        "beta/B-1": ("beta/B-1", True, True),
+    }
+    # Re-importing changes nothing.
+    assert import_releases(session, corrected).unchanged == 2
+    assert flags(session)["beta/B-1"] == ("beta/B-1", True, True)

@@ -19,6 +19,7 @@ from app.api.deps import get_now, get_session
 from app.api.routes import hooks
 from app.config import Settings
 from app.models.model import Model
+from app.models.publisher import Publisher
 from app.models.webhook_delivery import WebhookDelivery
 from app.services.hub_watch import poll_publishers
 from app.services.publishers import sync_publishers
@@ -220,3 +221,136 @@ def test_hub_failure_during_processing_is_recorded(api: TestClient, session: Ses
     assert post(api, push).status_code == 202
     outcome = session.execute(select(WebhookDelivery.outcome)).scalar_one()
     assert outcome.startswith("error:") and "403" in outcome
+
+
+def delivery_outcomes(session: Session) -> list[str]:
+    session.expire_all()
+    return list(session.execute(select(WebhookDelivery.outcome).order_by(WebhookDelivery.id)).scalars())
+
+
+def config_flip(hub: FakeHub, repo_id: str, private: bool) -> dict[str, Any]:
+    return payload(
+        "webhook.repo_made_public.assembled_from_docs.json",
+        repo={"name": repo_id, "id": hub.hub_id(repo_id), "private": private},
+        updatedConfig={"private": private},
+    )
+
+
+def test_public_again_by_webhook_is_not_a_new_release(
+    api: TestClient, session: Session, hub: FakeHub
+) -> None:
+    row = model(session, "acme/Acme-1")
+    assert row is not None and row.release_at_source == "created_at_estimate"
+    hub.make_private("acme/Acme-1")
+    assert post(api, config_flip(hub, "acme/Acme-1", True)).status_code == 202
+    assert model(session, "acme/Acme-1").visibility == "gone"  # type: ignore[union-attr]
+    hub.make_public("acme/Acme-1")
+    assert post(api, config_flip(hub, "acme/Acme-1", False)).status_code == 202
+    again = model(session, "acme/Acme-1")
+    assert again is not None and again.visibility == "public" and again.gone_at is None
+    assert (again.release_at, again.release_at_source) == (OLD, "created_at_estimate")
+    assert again.first_seen_public_at == NOW - timedelta(hours=1)
+
+
+def test_webhook_received_before_the_poller_saw_the_repo_wins(
+    api: TestClient, session: Session, factory: sessionmaker[Session], hub: FakeHub
+) -> None:
+    hub.make_public("acme/Acme-2")
+    polled_at = NOW + timedelta(minutes=10)
+    with HubClient(hub.url, None, 2.0, backoff_seconds=0) as client:
+        poll_publishers(factory, client, ["acme"], polled_at)
+    row = model(session, "acme/Acme-2")
+    assert row is not None and (row.release_at, row.release_at_source) == (polled_at, "observed")
+    # The delivery was received at NOW (before the poll) but processed after it.
+    assert post(api, config_flip(hub, "acme/Acme-2", False)).status_code == 202
+    row = model(session, "acme/Acme-2")
+    assert row is not None and (row.release_at, row.first_seen_public_at) == (NOW, NOW)
+    assert row.release_source_detail and "webhook" in row.release_source_detail
+
+
+def test_created_public_webhook_records_an_observed_release(
+    api: TestClient, session: Session, hub: FakeHub
+) -> None:
+    hub.add_model("acme", "Acme-3", architectures=["Acme3ForCausalLM"], model_type="acme3", created_at=NOW)
+    created = payload(
+        "webhook.repo_created.assembled_from_docs.json",
+        repo={"name": "acme/Acme-3", "id": hub.hub_id("acme/Acme-3"), "private": False},
+    )
+    assert post(api, created).status_code == 202
+    row = model(session, "acme/Acme-3")
+    assert row is not None and (row.release_at, row.release_at_source) == (NOW, "observed")
+    assert row.new_architecture and row.new_model_type and row.family == "acme/Acme-3"
+
+
+def test_move_webhook_to_another_org_follows_the_repo(
+    api: TestClient, session: Session, hub: FakeHub
+) -> None:
+    before = model(session, "acme/Acme-1")
+    assert before is not None
+    hub.rename("acme/Acme-1", "Qwen/Acme-1")
+    moved = payload(
+        "webhook.repo_created.assembled_from_docs.json",
+        event={"action": "move", "scope": "repo"},
+        repo={"name": "acme/Acme-1", "id": hub.hub_id("Qwen/Acme-1")},
+        movedTo={"name": "Qwen/Acme-1"},
+    )
+    assert post(api, moved).status_code == 202
+    assert delivery_outcomes(session) == ["refreshed (renamed)"]
+    after = model(session, "Qwen/Acme-1")
+    assert after is not None and after.id == before.id and after.release_at == before.release_at
+    assert (
+        after.publisher_id
+        == session.execute(select(Publisher.id).where(Publisher.hub_org == "Qwen")).scalar()
+    )
+    assert after.family == "Qwen/Acme-1" and after.new_architecture
+    assert model(session, "acme/Acme-1") is None
+
+
+@pytest.mark.parametrize("name", ["acme/bad name", "acme/../etc", "acme"])
+def test_webhook_for_an_invalid_repo_id_is_recorded_and_asks_the_hub_nothing(
+    api: TestClient, session: Session, hub: FakeHub, name: str
+) -> None:
+    requests_before = len(hub.requests)
+    assert (
+        post(
+            api, payload("webhook.repo_content_push.assembled_from_docs.json", repo={"name": name})
+        ).status_code
+        == 202
+    )
+    (outcome,) = delivery_outcomes(session)
+    assert outcome.startswith("error:") and "invalid Hub repo id" in outcome
+    assert len(hub.requests) == requests_before
+    assert session.execute(select(func.count()).select_from(Model)).scalar() == 1
+
+
+def test_webhooks_keep_families_and_new_architecture_flags_right(
+    api: TestClient, session: Session, hub: FakeHub
+) -> None:
+    # Another watched publisher releases a model of acme's architecture: not new, acme's stays new.
+    hub.add_model("Qwen", "Q-1", architectures=["AcmeForCausalLM"], model_type="acme", created_at=NOW)
+    created = payload(
+        "webhook.repo_created.assembled_from_docs.json",
+        repo={"name": "Qwen/Q-1", "id": hub.hub_id("Qwen/Q-1"), "private": False},
+    )
+    assert post(api, created).status_code == 202
+    acme, qwen = model(session, "acme/Acme-1"), model(session, "Qwen/Q-1")
+    assert acme is not None and qwen is not None
+    assert (acme.family, acme.new_architecture, acme.new_model_type) == ("acme/Acme-1", True, True)
+    assert (qwen.family, qwen.new_architecture, qwen.new_model_type) == ("Qwen/Q-1", False, False)
+    # acme's repo turns out to be a fine-tune of someone else's model: it leaves the statistics, and
+    # Qwen's release is now the first of the architecture.
+    hub.model("acme/Acme-1").base_models = [("finetune", "other-org/Base")]
+    hub.model("acme/Acme-1").sha = "1" * 40
+    push = payload(
+        "webhook.repo_content_push.assembled_from_docs.json",
+        repo={"name": "acme/Acme-1", "id": hub.hub_id("acme/Acme-1"), "headSha": "1" * 40},
+    )
+    assert post(api, push).status_code == 202
+    acme, qwen = model(session, "acme/Acme-1"), model(session, "Qwen/Q-1")
+    assert acme is not None and qwen is not None
+    assert acme.is_derivative and (acme.family, acme.new_architecture, acme.new_model_type) == (
+        None,
+        False,
+        False,
+    )
+    assert (qwen.family, qwen.new_architecture, qwen.new_model_type) == ("Qwen/Q-1", True, True)
