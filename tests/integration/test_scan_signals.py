@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.services.support import collect_events, verify_facts
-from app.sources.runtimes.catalog import get_runtime
+from app.sources.runtimes.catalog import CATALOG, get_runtime
 from app.sources.runtimes.facts import VerifiedFact, load_facts
 from tests.fakes.repo_builder import RepoBuilder
 
@@ -105,15 +106,13 @@ def test_verify_reports_each_fact(tmp_path: Path) -> None:
 
 def test_bundled_facts_file_loads() -> None:
     facts = load_facts()
-    assert {f.runtime for f in facts} >= {
-        "vllm",
-        "llama.cpp",
-        "sglang",
-        "transformers",
-        "mlx-lm",
-        "vllm-ascend",
-    }
+    # every runtime with a public history (not TensorRT-LLM nor vLLM Recipes, validated synthetically)
+    assert {f.runtime for f in facts} == set(CATALOG) - {"tensorrt-llm", "vllm-recipes"}
     assert all(f.at is not None and f.at.tzinfo is not None for f in facts)
+    assert all(f.repository and len(f.head) == 40 for f in facts)
+    per_runtime = Counter({(f.runtime, f.key) for f in facts if f.stage in ("merged", "documented")})
+    keys_per_runtime = Counter(runtime for runtime, _key in per_runtime)
+    assert min(keys_per_runtime.values()) >= 5, keys_per_runtime
 
 
 @pytest.fixture
