@@ -574,6 +574,8 @@ def _poll_org(
                 outcome = apply_hub_model(session, info, new_owner, now, seen_turning_public=False)
                 if outcome == "renamed":
                     counts.renamed += 1
+                elif outcome != "unchanged":
+                    counts.updated += 1  # counted so the cycle recomputes release facts
 
     error: HubError | None = listing.error if isinstance(listing.error, HubError) else None
     error = error or confirm_error
