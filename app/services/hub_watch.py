@@ -52,6 +52,7 @@ from app.sources.hub import (
     HubPublisherNotFound,
     HubRateLimited,
     HubRepoNotFound,
+    HubUnavailable,
 )
 from app.sources.hub.types import InvalidName, check_org, check_repo_id
 from app.sources.hub.webhook import HubWebhookPayload
@@ -67,7 +68,8 @@ LEASE_TTL = timedelta(minutes=10)
 @dataclass(frozen=True)
 class OrgResult:
     """What one cycle did for one publisher. ``status``: ok, partial, rate_limited, not_found, error,
-    skipped (another worker holds its lease) or deferred (the cycle stopped on a rate limit first)."""
+    skipped (another worker holds its lease) or deferred (the cycle stopped first: a rate limit, or the Hub
+    could not be reached)."""
 
     org: str
     status: str
@@ -80,6 +82,8 @@ class OrgResult:
     error: str | None = None
     retry_at: datetime | None = None
     rate_limited: bool = False
+    unreachable: bool = False
+    """The Hub could not be reached at all (no response): polling the other orgs now would only wait too."""
 
 
 @dataclass(frozen=True)
@@ -465,7 +469,8 @@ def poll_publishers(
     """Run one cycle over ``orgs`` (default: every watched publisher) and report what happened.
 
     Never raises on Hub errors: each org's outcome is in the report and in its SourceState. A rate limit
-    (ours or the Hub's) ends the cycle; the orgs not reached are ``deferred`` and polled next time.
+    (ours or the Hub's) or an unreachable Hub ends the cycle; the orgs not reached are ``deferred`` and polled
+    next time.
     """
     owner = owner or default_owner()
     requests_before = client.requests_sent
@@ -484,10 +489,11 @@ def poll_publishers(
 
     results: list[OrgResult] = []
     rate_limited = False
+    stopped_by: str | None = None
     any_change = False
     for org in org_list:
-        if rate_limited:
-            results.append(OrgResult(org, "deferred", error="cycle stopped by a rate limit"))
+        if stopped_by is not None:
+            results.append(OrgResult(org, "deferred", error=stopped_by))
             continue
         with session_scope(session_factory) as session:
             won = source_state.try_acquire_lease(session, KIND, org, owner, now, LEASE_TTL)
@@ -502,6 +508,11 @@ def poll_publishers(
         results.append(result)
         any_change = any_change or changed
         rate_limited = result.rate_limited
+        if result.rate_limited:
+            stopped_by = "cycle stopped by a rate limit"
+        elif result.unreachable:
+            # Connection refused, DNS failure, timeout: every other org would wait for the same retries.
+            stopped_by = f"cycle stopped: the Hub could not be reached while polling {org}"
 
     if any_change:
         with session_scope(session_factory) as session:
@@ -651,7 +662,12 @@ def _record_org_failure(
         state = source_state.get_state(session, KIND, org)
         source_state.record_failure(session, state, now, message, retry_at)
     return OrgResult(
-        org, status, error=message, retry_at=retry_at, rate_limited=isinstance(exc, HubRateLimited)
+        org,
+        status,
+        error=message,
+        retry_at=retry_at,
+        rate_limited=isinstance(exc, HubRateLimited),
+        unreachable=isinstance(exc, HubUnavailable) and exc.status is None,
     )
 
 

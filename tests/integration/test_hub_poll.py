@@ -511,6 +511,22 @@ def test_connection_refused_is_recorded_and_nothing_is_lost(
     assert state(session, "acme").last_error is None and state(session, "acme").consecutive_errors == 0
 
 
+def test_an_unreachable_hub_ends_the_cycle_instead_of_waiting_for_every_org(
+    session: Session, factory: sessionmaker[Session]
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    with HubClient(
+        f"http://127.0.0.1:{closed_port}", None, 1.0, backoff_seconds=0, max_retries=1, sleep=lambda _s: None
+    ) as down:
+        report = poll_publishers(factory, down, ["acme", "beta", "gamma"], NOW)
+        assert down.requests_sent <= 2  # the first org's attempts only
+    assert [r.status for r in report.results] == ["error", "deferred", "deferred"]
+    assert "could not be reached" in (report.results[1].error or "")
+    assert "cannot reach" in (state(session, "acme").last_error or "")
+
+
 def test_failed_confirmation_of_a_vanished_repo_marks_nothing_gone_until_it_succeeds(
     session: Session, factory: sessionmaker[Session], hub: FakeHub
 ) -> None:
