@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import unquote_plus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +13,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 logger = logging.getLogger(__name__)
 
 
+def _has_nul(request: Request) -> bool:
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    return "\x00" in unquote_plus(raw) or "\x00" in request.url.path
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def refuse_nul_bytes(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # No text column accepts NUL (PostgreSQL raises on it): refuse it up front, the same on both databases.
+        if _has_nul(request):
+            return JSONResponse(
+                {"error": {"status": 422, "message": "NUL characters are not allowed in the URL"}},
+                status_code=422,
+            )
+        return await call_next(request)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(

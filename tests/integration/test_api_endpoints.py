@@ -356,3 +356,12 @@ def test_every_list_schema_has_an_example_that_validates() -> None:
         assert schemas[model.__name__].get("examples"), model.__name__
         for example in model.model_json_schema()["examples"]:
             model.model_validate(example)
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/models?publisher=%00", "/api/v1/gaps?publisher=a%00b", "/api/v1/models/a%00/b"]
+)
+def test_nul_characters_are_refused_with_422(client: TestClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 422
+    assert "NUL" in response.json()["error"]["message"]

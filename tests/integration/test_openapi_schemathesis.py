@@ -76,7 +76,9 @@ def seeded_app(session: Session) -> Iterator[None]:
 
 @pytest.mark.filterwarnings("ignore")
 @schema.include(method="GET").parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: the same examples every run, so CI never fails on a draw it did not make before; raise
+# max_examples locally to explore further.
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_get_endpoints_never_fail_and_match_the_schema(case: schemathesis.Case, seeded_app: None) -> None:
     response = case.call()
     assert response.status_code < 500, (
