@@ -579,7 +579,7 @@ def query_gaps(
     )
     if limit is not None:
         statement = statement.limit(limit)
-    return [_from_record(row, now) for row in session.execute(statement)]
+    return [_from_record(row, now) for row in session.execute(statement).all()]
 
 
 class GapFact(NamedTuple):
@@ -622,7 +622,9 @@ def gap_facts(session: Session, filters: GapFilters, *, now: datetime) -> list[G
         _T.key_is_new,
     ).where(*_where(filters))
     facts = []
-    for runtime, vendor, sku, stage, family, repo_id, release, status, gap, new in session.execute(statement):
+    for runtime, vendor, sku, stage, family, repo_id, release, status, gap, new in session.execute(
+        statement
+    ).all():
         release_at = _utc(release)
         if status == PENDING:
             gap = _hours(now - release_at)
