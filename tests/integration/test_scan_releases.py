@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from app.models.support import SupportEvent
 from app.services.support import collect_events, scan_runtime, verify_facts
@@ -145,3 +147,23 @@ def test_facts_recorded_on_another_history_are_not_checked(tmp_path: Path) -> No
     checks = verify_facts(get_runtime("mlx-lm"), repo=str(repo.path), data_dir=tmp_path / "d", facts=facts)
     assert [(c.checked, c.ok) for c in checks] == [(True, True), (False, False)]
     assert "a/fork" in checks[1].message
+
+
+def test_cli_verify_on_an_unrelated_copy_checks_nothing_and_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.cli.main import cli
+    from app.config import get_settings
+
+    monkeypatch.setenv("LAUNCHGAP_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        repo = RepoBuilder(tmp_path / "mlx").commit(
+            {"mlx_lm/models/qwen3.py": "x\n"}, at="2025-04-28T13:44:17Z"
+        )
+        result = CliRunner().invoke(cli, ["catalog", "verify", "mlx-lm", "--repo", str(repo.path)])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "skip merged" in result.stdout and "ml-explore/mlx-lm" in result.stdout
+    assert "0/0 facts hold (" in result.stdout
