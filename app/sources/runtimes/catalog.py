@@ -566,7 +566,11 @@ CATALOG_LIST: list[RuntimeSpec] = [
                         Extractor("path", r"^docs/source/tutorials/(?:models/)?([^/]+)\.md$"),
                     ),
                 ),
-                exclude_keys=(r"index|README|.*multi.?node.*|.*_node.*",),
+                # pages about deployments rather than a model (multi-node, 310P, Ray, PD disaggregation …)
+                exclude_keys=(
+                    r"index|README|.*multi.?node.*|.*_node.*|310p|ray|(?:single|multi)_npu"
+                    r"|single_npu_(?:audio|multimodal)|multi_npu_quantization|pd_.*|.*mooncake.*|.*speculative.*",
+                ),
             ),
         ),
         releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+\.\d+"),

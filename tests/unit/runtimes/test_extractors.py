@@ -195,3 +195,13 @@ def test_ktransformers_kt_kernel_names_and_repo_ids() -> None:
     path = "kt-kernel/python/cli/utils/model_registry.py"
     assert signal_keys("ktransformers", "kt_kernel", path, text) == {"DeepSeek-V4-Flash"}
     assert signal_keys("ktransformers", "kt_kernel_repos", path, text) == {"deepseek-ai/DeepSeek-V4-Flash"}
+
+
+def test_vllm_ascend_deployment_tutorials_are_not_models() -> None:
+    def page(stem: str) -> set[str]:
+        return signal_keys("vllm-ascend", "tutorials", f"docs/source/tutorials/{stem}.md", "")
+
+    assert page("multi_npu") == page("single_npu_multimodal") == page("310p") == set()
+    assert page("suffix_speculative_decoding") == page("pd_colocated_mooncake_multi_instance") == set()
+    assert page("single_npu_qwen2.5_vl") == {"single_npu_qwen2.5_vl"}
+    assert page("DeepSeek-V3.2") == {"DeepSeek-V3.2"}
