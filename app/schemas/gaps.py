@@ -27,6 +27,7 @@ class GapOut(BaseModel):
                     "stage": "merged",
                     "key_kind": "architecture",
                     "key": "DeepseekV3ForCausalLM",
+                    "key_is_new": True,
                     "status": "pre-release",
                     "gap_hours": -24.5,
                     "confidence": "high",
@@ -52,6 +53,10 @@ class GapOut(BaseModel):
     stage: Stage
     key_kind: str | None = Field(description="The kind of key the runtime matched the release on.")
     key: str | None
+    key_is_new: bool = Field(
+        description="No earlier public model of another release family carried the key; statistics count "
+        "only these."
+    )
     status: GapStatus
     gap_hours: float = Field(
         description="Support time − release time; negative for pre-release; elapsed so far when pending."

@@ -190,11 +190,18 @@ def test_the_api_reads_the_materialised_rows(session: Session) -> None:
     # Vendor rows (one per release) and no SKU rows at the merged stage, newest release first, paged in SQL.
     assert body["total"] == 2 and len(body["items"]) == 1 and body["next_cursor"]
     first = body["items"][0]
-    assert (first["repo_id"], first["vendor"], first["status"], first["via_runtime"]) == (
+    assert (
+        first["repo_id"],
+        first["vendor"],
+        first["status"],
+        first["via_runtime"],
+        first["key_is_new"],
+    ) == (
         "acme/New-MoE",
         "nvidia",
         "pre-release",
         "vllm",
+        True,
     )
     second = client.get(
         "/api/v1/gaps", params={"vendor": "nvidia", "limit": 1, "cursor": body["next_cursor"]}
