@@ -1,0 +1,95 @@
+"""The watcher loop keeps the materialised gap rows current: after a Hub cycle and after a runtime scan."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.config import Settings
+from app.db.session import create_db_engine, session_factory
+from app.models import GapRecord
+from app.services.bootstrap import bootstrap_reference_data
+from app.services.watchers import WatcherLoop
+from app.sources.runtimes.catalog import CATALOG
+
+from ..fakes.fake_hub import FakeHub
+from ..fakes.repo_builder import RepoBuilder
+
+REGISTRY = "vllm/model_executor/models/registry.py"
+CREATED_AT = datetime(2025, 9, 10, 8, 0, tzinfo=UTC)
+SUPPORT_AT = datetime(2025, 9, 12, 8, 0, tzinfo=UTC)
+NOW = datetime(2025, 10, 1, tzinfo=UTC)
+
+
+def _registry(*architectures: str) -> str:
+    entries = "\n".join(f'    "{arch}": ("{arch.lower()}", "{arch}"),' for arch in architectures)
+    return f'"""Model registry."""\n\n_TEXT_GENERATION_MODELS = {{\n{entries}\n}}\n'
+
+
+def _vllm_row(factory, repo_id: str) -> GapRecord | None:  # type: ignore[no-untyped-def]
+    with factory() as session:
+        return session.scalars(
+            select(GapRecord).where(
+                GapRecord.repo_id == repo_id,
+                GapRecord.runtime == "vllm",
+                GapRecord.stage == "merged",
+                GapRecord.row_kind == "runtime",
+            )
+        ).one_or_none()
+
+
+def test_hub_cycle_then_scan_refresh_the_rows(
+    tmp_path: Path, fake_hub: FakeHub, fresh_database_url: str
+) -> None:
+    fake_hub.add_model(
+        "example-org",
+        "Example-MoE-100B",
+        architectures=["ExampleMoeForCausalLM"],
+        model_type="example_moe",
+        created_at=CREATED_AT,
+    )
+    publishers = tmp_path / "publishers.csv"
+    publishers.write_text("hub_org,name,country,confidence\nexample-org,Example Lab,US,high\n")
+    repo = RepoBuilder(tmp_path / "vllm")
+    repo.commit({REGISTRY: _registry("LlamaForCausalLM")}, at="2024-03-01T10:00:00Z", message="Init")
+    settings = Settings(
+        database_url=fresh_database_url,
+        hub_endpoint=fake_hub.url,
+        data_dir=tmp_path / "data",
+        publishers_file=publishers,
+        runtimes=["vllm"],
+        runtime_repos={"vllm": str(repo.path)},
+        seed_release_facts=False,
+    )
+    engine = create_db_engine(fresh_database_url)
+    factory = session_factory(engine)
+    try:
+        bootstrap_reference_data(factory, settings)
+        loop = WatcherLoop(settings, factory, clock=lambda: NOW, owner="test")
+
+        loop.hub_cycle()
+        pending = _vllm_row(factory, "example-org/Example-MoE-100B")
+        assert pending is not None and (pending.status, pending.gap_hours) == ("pending", None)
+
+        repo.commit(
+            {REGISTRY: _registry("LlamaForCausalLM", "ExampleMoeForCausalLM")},
+            at=SUPPORT_AT,
+            message="[Model] Add Example MoE (#4242)",
+        )
+        loop.scan_if_due(CATALOG["vllm"])
+        supported = _vllm_row(factory, "example-org/Example-MoE-100B")
+        assert supported is not None
+        assert (supported.status, supported.gap_hours) == ("later", 48.0)
+        assert supported.commit == repo.head() and supported.key_is_new
+        # The NVIDIA view follows the scan too (vLLM counts for NVIDIA).
+        with factory() as session:
+            nvidia = session.scalars(
+                select(GapRecord).where(
+                    GapRecord.row_kind == "vendor", GapRecord.vendor == "nvidia", GapRecord.stage == "merged"
+                )
+            ).one()
+            assert (nvidia.status, nvidia.via_runtime) == ("later", "vllm")
+    finally:
+        engine.dispose()
