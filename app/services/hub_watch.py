@@ -32,6 +32,7 @@ from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.webhook_delivery import WebhookDelivery
 from app.services import source_state
+from app.services.gaps import refresh_gaps
 from app.services.publishers import sync_publishers, watched_orgs
 from app.services.releases import (
     CREATED_AT_ESTIMATE,
@@ -793,7 +794,21 @@ def process_webhook_delivery(
         if delivery is not None:
             delivery.outcome = outcome[:2000]
             delivery.processed_at = received_at
+        if outcome.startswith(("refreshed", "gone")):
+            # Webhooks are for latency: bring this model's gap rows up to date now, not at the next poll.
+            changed = _model_of(session, payload)
+            if changed is not None:
+                refresh_gaps(session, models=[changed.id])
     return outcome
+
+
+def _model_of(session: Session, payload: HubWebhookPayload) -> Model | None:
+    if payload.repo.id:
+        row = session.execute(select(Model).where(Model.hub_id == payload.repo.id)).scalar_one_or_none()
+        if row is not None:
+            return row
+    name = payload.moved_to.name if payload.event.action == "move" and payload.moved_to else payload.repo.name
+    return session.execute(select(Model).where(Model.repo_id == name)).scalar_one_or_none()
 
 
 def _process(

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.config import Settings
 from app.db.session import create_db_engine, session_factory
-from app.models import Model, Publisher, Runtime
+from app.models import GapRecord, Model, Publisher, Runtime
 from app.services.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
 from app.sources.runtimes.catalog import CATALOG
 
@@ -20,12 +20,13 @@ def test_bootstrap_twice_changes_nothing_the_second_time(fresh_database_url: str
     with BUNDLED_RELEASE_FACTS.open() as handle:
         facts = list(csv.DictReader(handle))
 
-    def counts() -> tuple[int, int, int]:
+    def counts() -> tuple[int, int, int, int]:
         with factory() as session:
             return (
                 session.scalar(select(func.count()).select_from(Runtime)) or 0,
                 session.scalar(select(func.count()).select_from(Publisher)) or 0,
                 session.scalar(select(func.count()).select_from(Model)) or 0,
+                session.scalar(select(func.count()).select_from(GapRecord)) or 0,
             )
 
     try:
@@ -33,6 +34,7 @@ def test_bootstrap_twice_changes_nothing_the_second_time(fresh_database_url: str
         first = counts()
         assert first[0] == len(CATALOG)
         assert first[2] == len({row["hf_repo_id"] for row in facts})
+        assert first[3] > 0  # gap rows materialised for the imported releases, with no watcher running
         bootstrap_reference_data(factory, settings)
         assert counts() == first
         with factory() as session:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.api.deps import get_now, get_session
 from app.api.routes import hooks
 from app.config import Settings
+from app.models.gap import GapRecord
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.webhook_delivery import WebhookDelivery
@@ -150,6 +151,9 @@ def test_made_public_webhook_records_an_observed_release_and_a_replay_is_a_dupli
     assert row is not None
     assert (row.release_at, row.release_at_source) == (NOW, "observed")
     assert row.new_architecture
+    # The gap rows follow at once (webhooks are for latency), one per runtime at least, all pending.
+    gap_rows = session.execute(select(GapRecord).where(GapRecord.model_id == row.id)).scalars().all()
+    assert gap_rows and {g.status for g in gap_rows if g.stage == "merged"} == {"pending"}
     requests_before = len(hub.requests)
     replay = post(api, body)
     assert replay.status_code == 200 and replay.json()["status"] == "duplicate"
