@@ -21,6 +21,7 @@ from app.services.stats import group_stats, survival_curve
 from app.sources.runtimes.catalog import CATALOG, STAGES, VENDORS
 
 router = APIRouter(include_in_schema=False)
+RELEASES_PER_PAGE = 50
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
@@ -82,14 +83,21 @@ def dashboard(
     now: NowDep,
     stage: Annotated[Stage, Query()] = "merged",
     view: Annotated[Literal["runtimes", "vendors"], Query()] = "runtimes",
+    publisher: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     """Leaderboard and time-to-support chart per vendor, then the release × runtime (or vendor) matrix."""
-    rows = query_gaps(session, GapFilters(stage=stage, rows=("runtime", "vendor")), now=now)
+    publisher = publisher or None
+    filters = GapFilters(stage=stage, publisher=publisher, rows=("runtime", "vendor"))
+    rows = query_gaps(session, filters, now=now)
     runtime_rows = [r for r in rows if r.runtime is not None]
     vendor_rows = [r for r in rows if r.runtime is None]
     shown = runtime_rows if view == "runtimes" else vendor_rows
     column = "runtime" if view == "runtimes" else "vendor"
-    matrix = _matrix(shown, column)
+    full_matrix = _matrix(shown, column)
+    # The matrix pages by release (newest first) so the page stays light with thousands of releases.
+    first = (page - 1) * RELEASES_PER_PAGE
+    matrix = OrderedDict(list(full_matrix.items())[first : first + RELEASES_PER_PAGE])
     names = sorted({getattr(r, column) for r in shown})
     # Columns with the most supported releases first, so the table reads left to right by coverage.
     coverage = {n: sum(1 for r in shown if getattr(r, column) == n and r.status != PENDING) for n in names}
@@ -114,6 +122,11 @@ def dashboard(
             "leaderboard": leaderboard,
             "vendor_names": VENDORS,
             "curves": _survival_curves(vendor_rows),
+            "publisher": publisher or "",
+            "publishers": sorted({r.publisher for r in shown if r.publisher}),
+            "page": page,
+            "pages": max(1, -(-len(full_matrix) // RELEASES_PER_PAGE)),
+            "release_count": len(full_matrix),
             "now": now,
         },
     )
