@@ -3,6 +3,7 @@
 from app.models.api_token import ApiToken
 from app.models.claim import SupportClaim
 from app.models.gap import GapRecord
+from app.models.key_mapping import KeyMapping
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.runtime import HardwareSku, Runtime, RuntimeVendor, Vendor
@@ -14,6 +15,7 @@ __all__ = [
     "ApiToken",
     "GapRecord",
     "HardwareSku",
+    "KeyMapping",
     "Model",
     "Publisher",
     "Runtime",

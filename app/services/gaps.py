@@ -9,16 +9,19 @@ number of queries whatever the number of releases or runtimes.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 from sqlalchemy import String, and_, case, delete, false, func, or_, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.models import GapRecord, Model, Publisher, Runtime, SupportEvent, SupportKey
+from app.models import GapRecord, KeyMapping, Model, Publisher, Runtime, SupportEvent, SupportKey
 from app.services.matching import NameMatcher, release_keys
 from app.services.runtime_catalog import (
     event_vendors,
@@ -362,13 +365,34 @@ def _better(cell: tuple, than: tuple) -> bool:  # type: ignore[type-arg]
     return other is None or point.at < other.at
 
 
+def load_gguf_table(session: Session) -> dict[str, str]:
+    """HF architecture → GGUF architecture as llama.cpp's converter declared it at its last scan."""
+    rows = session.execute(
+        select(KeyMapping.from_key, KeyMapping.to_key).where(
+            KeyMapping.from_kind == "architecture", KeyMapping.to_kind == "gguf_architecture"
+        )
+    ).all()
+    return dict(rows)  # type: ignore[arg-type]
+
+
+NAME_OVERRIDES = Path(__file__).resolve().parents[1] / "data" / "model_name_overrides.csv"
+
+
+@lru_cache(maxsize=1)
+def load_name_overrides(path: Path = NAME_OVERRIDES) -> dict[str, str]:
+    """Manual docs-name matches (``repo_id,docs_name``; an empty name means "never matches")."""
+    with path.open(newline="") as handle:
+        return {row["repo_id"].strip(): row["docs_name"].strip() for row in csv.DictReader(handle)}
+
+
 def load_releases(session: Session) -> tuple[list[Release], list[Release]]:
     """(original releases, every known public model) with a release time, oldest first.
 
     Reads plain columns (not ORM objects) in one query: the gap pages read every model on each request.
     """
     doc_names = session.scalars(select(SupportKey.key).where(SupportKey.key_kind == "model_name")).all()
-    names = NameMatcher(doc_names)
+    names = NameMatcher(doc_names, load_name_overrides())
+    gguf_table = load_gguf_table(session)
     rows = session.execute(
         select(
             Model.id,
@@ -393,6 +417,7 @@ def load_releases(session: Session) -> tuple[list[Release], list[Release]]:
             architecture=architectures[0] if architectures else None,
             model_type=model_type,
             names=names,
+            gguf_table=gguf_table,
         )
         release = Release(
             model_id=model_id,

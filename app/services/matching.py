@@ -1,10 +1,11 @@
 """Matching releases to support keys, for every key kind a runtime registers (PRODUCT.md: Support key).
 
 - ``architecture`` and ``model_type`` come straight from the model's config.
-- ``gguf_architecture``: llama.cpp names architectures its own way (``deepseek2`` for DeepSeek V3); a
-  mapping table takes an HF architecture to its GGUF name.
+- ``gguf_architecture``: llama.cpp names architectures its own way (``deepseek2`` for DeepSeek V3); the
+  table taking an HF architecture to its GGUF name is read from llama.cpp's converter when llama.cpp is
+  scanned (``key_mappings``), never typed by hand.
 - ``model_name``: docs tables use human names ("DeepSeek-V4-Flash"); they are matched to repo names after
-  normalisation, with manual overrides. A docs name that fits several releases equally well is reported as
+  normalisation, with manual overrides (``app/data/model_name_overrides.csv``). A docs name that fits several releases equally well is reported as
   ambiguous and matched to none, never guessed.
 - ``repo_id``: recipes name the repo itself.
 
@@ -17,49 +18,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-# HF architecture → GGUF architecture, as llama.cpp's converter registers them (``@ModelBase.register``
-# names the HF classes a converter accepts and its ``model_arch``). Extend when the converter does.
-GGUF_ARCHITECTURES: dict[str, str] = {
-    "LlamaForCausalLM": "llama",
-    "MistralForCausalLM": "llama",
-    "MixtralForCausalLM": "llama",
-    "Qwen2ForCausalLM": "qwen2",
-    "Qwen2MoeForCausalLM": "qwen2moe",
-    "Qwen3ForCausalLM": "qwen3",
-    "Qwen3MoeForCausalLM": "qwen3moe",
-    "Qwen3NextForCausalLM": "qwen3next",
-    "DeepseekForCausalLM": "deepseek",
-    "DeepseekV2ForCausalLM": "deepseek2",
-    "DeepseekV3ForCausalLM": "deepseek2",
-    "Gemma2ForCausalLM": "gemma2",
-    "Gemma3ForCausalLM": "gemma3",
-    "Gemma3ForConditionalGeneration": "gemma3",
-    "GemmaForCausalLM": "gemma",
-    "Phi3ForCausalLM": "phi3",
-    "PhiMoEForCausalLM": "phimoe",
-    "GptOssForCausalLM": "gpt-oss",
-    "Glm4ForCausalLM": "glm4",
-    "Glm4MoeForCausalLM": "glm4moe",
-    "ChatGLMModel": "chatglm",
-    "Ernie4_5_ForCausalLM": "ernie4_5",
-    "Ernie4_5_MoeForCausalLM": "ernie4_5-moe",
-    "HunYuanMoEV1ForCausalLM": "hunyuan-moe",
-    "MiniMaxM2ForCausalLM": "minimax-m2",
-    "Olmo2ForCausalLM": "olmo2",
-    "CohereForCausalLM": "command-r",
-    "Cohere2ForCausalLM": "cohere2",
-    "FalconH1ForCausalLM": "falcon-h1",
-    "GraniteForCausalLM": "granite",
-    "GraniteMoeForCausalLM": "granitemoe",
-    "Starcoder2ForCausalLM": "starcoder2",
-    "InternLM2ForCausalLM": "internlm2",
-    "BailingMoeForCausalLM": "bailingmoe",
-    "Dots1ForCausalLM": "dots1",
-    "Exaone4ForCausalLM": "exaone4",
-    "SmolLM3ForCausalLM": "smollm3",
-    "ArceeForCausalLM": "arcee",
-}
-
 _SEPARATORS = re.compile(r"[^a-z0-9.]+")
 
 
@@ -69,11 +27,11 @@ def normalise_name(name: str) -> str:
     return "-".join(part for part in _SEPARATORS.split(name) if part)
 
 
-def gguf_architecture(architecture: str | None, table: Mapping[str, str] | None = None) -> str | None:
+def gguf_architecture(architecture: str | None, table: Mapping[str, str] | None) -> str | None:
     """The GGUF architecture llama.cpp uses for an HF architecture class, or None when unknown."""
-    if not architecture:
+    if not architecture or not table:
         return None
-    return (table if table is not None else GGUF_ARCHITECTURES).get(architecture)
+    return table.get(architecture)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ SourceState cursor (kind ``runtime_repo``, one per runtime) that makes the next 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db.upsert import insert_ignoring_conflicts
+from app.models.key_mapping import KeyMapping
 from app.models.runtime import Runtime
 from app.models.support import SupportEvent, SupportKey
 from app.services.catalog import sync_catalog
@@ -26,6 +28,8 @@ from app.sources.git.repo import GitError, GitRepo, is_url, open_repository
 from app.sources.runtimes.catalog import RuntimeSpec
 from app.sources.runtimes.facts import VerifiedFact, load_facts
 from app.sources.runtimes.scanner import ScanError, ScanEvent, Scanner, ScanOutcome
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "FactCheck", "ScanError", "ScanSummary", "collect_events", "gguf_mapping", "scan_runtime", "store_events",
@@ -83,13 +87,69 @@ def _run_scan(
     ref: str | None,
     cursor: dict[str, Any] | None,
     progress: Callable[[str], None] | None,
-) -> ScanOutcome:
+) -> tuple[ScanOutcome, dict[str, str] | None]:
     try:
         git, evidence = _open(spec, data_dir, repo)
         with git:
-            return Scanner(spec, git, evidence_url=evidence, progress=progress).scan(ref=ref, cursor=cursor)
+            outcome = Scanner(spec, git, evidence_url=evidence, progress=progress).scan(
+                ref=ref, cursor=cursor
+            )
+            mapping = _read_gguf_mapping(spec, git, outcome.head)
+            return outcome, mapping
     except GitError as exc:
         raise ScanError(f"{spec.name}: {exc}") from exc
+
+
+# The runtime whose converter defines the HF architecture → GGUF architecture mapping.
+GGUF_MAPPING_SOURCE = "llama.cpp"
+
+
+def _read_gguf_mapping(spec: RuntimeSpec, git: GitRepo, head: str | None) -> dict[str, str] | None:
+    """llama.cpp's mapping at the scanned head (None for other runtimes, or when it cannot be read)."""
+    if spec.name != GGUF_MAPPING_SOURCE or not head:
+        return None
+    from app.sources.runtimes.gguf import read_mapping
+
+    try:
+        return read_mapping(git, head)
+    except GitError as exc:  # the events are still right; the mapping waits for the next scan
+        log.warning("llama.cpp GGUF mapping not read at %s: %s", head[:12], exc)
+        return None
+
+
+def store_key_mapping(
+    session: Session, source: str, mapping: dict[str, str], *, commit: str, now: datetime
+) -> None:
+    """Replace ``source``'s HF architecture → GGUF architecture rows with ``mapping`` (the caller commits)."""
+    existing = {
+        row.from_key: row
+        for row in session.execute(
+            select(KeyMapping).where(
+                KeyMapping.source == source,
+                KeyMapping.from_kind == "architecture",
+                KeyMapping.to_kind == "gguf_architecture",
+            )
+        ).scalars()
+    }
+    for architecture, row in existing.items():
+        if architecture not in mapping:
+            session.delete(row)
+    for architecture, gguf in mapping.items():
+        row = existing.get(architecture)
+        if row is None:
+            session.add(
+                KeyMapping(
+                    source=source,
+                    from_kind="architecture",
+                    from_key=architecture,
+                    to_kind="gguf_architecture",
+                    to_key=gguf,
+                    commit=commit,
+                    recorded_at=now,
+                )
+            )
+        elif (row.to_key, row.commit) != (gguf, commit):
+            row.to_key, row.commit, row.recorded_at = gguf, commit, now
 
 
 def collect_events(
@@ -101,7 +161,7 @@ def collect_events(
     progress: Callable[[str], None] | None = None,
 ) -> list[ScanEvent]:
     """A full scan that stores nothing (``launchgap scan --json``): every event, oldest first."""
-    outcome = _run_scan(spec, data_dir=data_dir, repo=repo, ref=ref, cursor=None, progress=progress)
+    outcome, _mapping = _run_scan(spec, data_dir=data_dir, repo=repo, ref=ref, cursor=None, progress=progress)
     return sorted(outcome.events, key=lambda e: (e.at, e.stage, e.key))
 
 
@@ -256,10 +316,12 @@ def scan_runtime(
     try:
         with session.begin_nested():
             runtime_id = _runtime_id(session, spec.name)
-            outcome = _run_scan(
+            outcome, gguf = _run_scan(
                 spec, data_dir=data_dir, repo=repo, ref=ref, cursor=cursors.get(source_key), progress=progress
             )
             inserted = store_events(session, runtime_id, outcome.events, now)
+            if gguf and outcome.head:
+                store_key_mapping(session, spec.name, gguf, commit=outcome.head, now=now)
             retracted = _retract(session, runtime_id, outcome.rewritten_refs, outcome.vanished_tags, now)
     except ScanError as exc:
         record_failure(session, state, now, str(exc), now + retry_after)

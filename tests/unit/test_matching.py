@@ -5,10 +5,11 @@ from __future__ import annotations
 from app.services.matching import NameMatcher, gguf_architecture, normalise_name, release_keys
 
 
-def test_gguf_mapping() -> None:
-    assert gguf_architecture("DeepseekV3ForCausalLM") == "deepseek2"
-    assert gguf_architecture("UnknownForCausalLM") is None
-    assert gguf_architecture("Foo", {"Foo": "foo"}) == "foo"
+def test_gguf_mapping_comes_only_from_the_table_read_from_llama_cpp() -> None:
+    table = {"DeepseekV3ForCausalLM": "deepseek2"}
+    assert gguf_architecture("DeepseekV3ForCausalLM", table) == "deepseek2"
+    assert gguf_architecture("UnknownForCausalLM", table) is None
+    assert gguf_architecture("DeepseekV3ForCausalLM", None) is None  # llama.cpp not scanned yet: no guess
 
 
 def test_names_normalise() -> None:
@@ -33,6 +34,7 @@ def test_release_keys_offer_every_kind() -> None:
         architecture="DeepseekV3ForCausalLM",
         model_type="deepseek_v3",
         names=NameMatcher(["DeepSeek-V3"]),
+        gguf_table={"DeepseekV3ForCausalLM": "deepseek2"},
     )
     assert keys == {
         "repo_id": "deepseek-ai/DeepSeek-V3",
@@ -42,3 +44,16 @@ def test_release_keys_offer_every_kind() -> None:
         "model_name": "DeepSeek-V3",
     }
     assert ambiguous == ()
+
+
+def test_name_overrides_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.services.gaps import NAME_OVERRIDES, load_name_overrides
+
+    path = tmp_path / "overrides.csv"
+    path.write_text("repo_id,docs_name\nacme/Odd-Name-v2,Acme Two\nacme/Never,\n")
+    overrides = load_name_overrides(path)
+    assert overrides == {"acme/Odd-Name-v2": "Acme Two", "acme/Never": ""}
+    names = NameMatcher(["Acme Two", "Never"], overrides)
+    assert names.match("acme/Odd-Name-v2").key == "Acme Two"
+    assert names.match("acme/Never").key is None
+    assert isinstance(load_name_overrides(NAME_OVERRIDES), dict)  # the bundled file parses

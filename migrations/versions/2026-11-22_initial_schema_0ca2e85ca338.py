@@ -1,9 +1,8 @@
-"""Initial schema: publishers, models, runtimes and vendors, support keys and events, poll state, webhooks, claims,
-materialised gap rows.
+"""Initial schema: publishers, models, runtimes and vendors, support keys and events, key mappings, gap rows, poll state, webhooks, tokens, claims.
 
-Revision ID: 467c636c5bfa
+Revision ID: 0ca2e85ca338
 Revises:
-Create Date: 2026-11-22 08:07:28.523262
+Create Date: 2026-11-22 08:38:48.402756
 """
 
 from collections.abc import Sequence
@@ -13,7 +12,7 @@ from alembic import op
 
 import app.db.base
 
-revision: str = "467c636c5bfa"
+revision: str = "0ca2e85ca338"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -32,6 +31,25 @@ def upgrade() -> None:
         sa.Column("revoked_at", app.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
+    )
+    op.create_table(
+        "key_mappings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("from_kind", sa.String(length=32), nullable=False),
+        sa.Column("from_key", sa.String(length=300), nullable=False),
+        sa.Column("to_kind", sa.String(length=32), nullable=False),
+        sa.Column("to_key", sa.String(length=300), nullable=False),
+        sa.Column("commit", sa.String(length=64), nullable=False),
+        sa.Column("recorded_at", app.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_key_mappings")),
+        sa.UniqueConstraint(
+            "source",
+            "from_kind",
+            "from_key",
+            "to_kind",
+            name=op.f("uq_key_mappings_source_from_kind_from_key_to_kind"),
+        ),
     )
     op.create_table(
         "publishers",
@@ -342,5 +360,6 @@ def downgrade() -> None:
     op.drop_table("source_states")
     op.drop_table("runtimes")
     op.drop_table("publishers")
+    op.drop_table("key_mappings")
     op.drop_table("api_tokens")
     # ### end Alembic commands ###
