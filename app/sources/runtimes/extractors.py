@@ -89,22 +89,59 @@ def _chunks(data: bytes, lang: str) -> list[bytes]:
     raw = _TOP_LEVEL.split(data)
     merged: list[bytes] = []
     pending: list[bytes] = []
-    # Running balance of block comments / triple-quoted strings, counted once per part (linear time).
-    balance = [0, 0]
-    for part in raw:
-        pending.append(part)
-        if lang == "python":
-            balance[0] = (balance[0] + part.count(b'"""')) % 2
-            balance[1] = (balance[1] + part.count(b"'''")) % 2
-        else:
-            balance[0] += part.count(b"/*") - part.count(b"*/")
-        if balance[0] <= 0 and balance[1] == 0:
-            merged.append(b"\n".join(pending))
-            pending = []
-            balance = [0, 0]
+    if lang == "python":
+        # The open triple-quoted string (if any) at the end of the pending parts. Counting quotes is not
+        # enough: one ``'""""'`` in a string literal flipped the parity and merged the rest of a 500 KB
+        # converter into one chunk, re-stripped at every version.
+        open_quote: bytes | None = None
+        for part in raw:
+            pending.append(part)
+            if open_quote is None:
+                if b'"""' in part or b"'''" in part:
+                    open_quote = _py_open_quote(part, None)
+            elif open_quote in part:
+                open_quote = _py_open_quote(part, open_quote)
+            if open_quote is None:
+                merged.append(part if len(pending) == 1 else b"\n".join(pending))
+                pending = []
+    else:
+        depth = 0  # running balance of block comments, counted once per part (linear time)
+        for part in raw:
+            pending.append(part)
+            depth += part.count(b"/*") - part.count(b"*/")
+            if depth <= 0:
+                merged.append(b"\n".join(pending))
+                pending = []
+                depth = 0
     if pending:
         merged.append(b"\n".join(pending))
     return merged
+
+
+_PY_SCAN = re.compile(rb'"""|\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|#[^\n]*')
+
+
+def _py_open_quote(part: bytes, open_quote: bytes | None) -> bytes | None:
+    """The triple quote still open at the end of ``part`` (entered with ``open_quote`` open), read the way
+    ``strip`` reads it: comments and one-line strings are skipped, so quotes inside them do not count."""
+    pos = 0
+    if open_quote is not None:
+        end = part.find(open_quote)
+        if end < 0:
+            return open_quote
+        pos = end + 3
+    while True:
+        match = _PY_SCAN.search(part, pos)
+        if match is None:
+            return None
+        token = match.group(0)
+        if token == b'"""' or token == b"'''":
+            end = part.find(token, match.end())
+            if end < 0:
+                return token
+            pos = end + 3
+        else:
+            pos = match.end()
 
 
 _PY_TOKENS = re.compile(

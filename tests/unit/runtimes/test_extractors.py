@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.sources.runtimes.catalog import CATALOG, Era, UnknownRuntimeError, get_runtime
-from app.sources.runtimes.extractors import Extractor
+from app.sources.runtimes.extractors import Extractor, _chunks
 
 
 def keys(rule: Extractor, text: str, path: str = "x.py") -> set[str]:
@@ -205,3 +205,49 @@ def test_vllm_ascend_deployment_tutorials_are_not_models() -> None:
     assert page("suffix_speculative_decoding") == page("pd_colocated_mooncake_multi_instance") == set()
     assert page("single_npu_qwen2.5_vl") == {"single_npu_qwen2.5_vl"}
     assert page("DeepSeek-V3.2") == {"DeepSeek-V3.2"}
+
+
+def test_python_chunks_follow_real_triple_quotes_not_quote_counts() -> None:
+    # A tokenizer test string holding '""""' once merged the rest of llama.cpp's converter into one chunk
+    # that was re-stripped at every version; quotes inside one-line strings and comments do not count.
+    text = (
+        b"chktxt = '\\'\\'\\'```\"\"\"\"......'\n"
+        b'# a comment with """ in it\n'
+        b'@ModelBase.register("AForCausalLM")\n'
+        b"class A(TextModel):\n"
+        b'    """Docstring."""\n'
+        b"X = '''\n"
+        b"column-0 text inside a string\n"
+        b"'''\n"
+        b'@ModelBase.register("BForCausalLM")\n'
+        b"class B(TextModel):\n"
+        b"    pass\n"
+    )
+    assert _chunks(text, "python") == [
+        b"chktxt = '\\'\\'\\'```\"\"\"\"......'",
+        b'# a comment with """ in it',
+        b'@ModelBase.register("AForCausalLM")',
+        b'class A(TextModel):\n    """Docstring."""',
+        b"X = '''\ncolumn-0 text inside a string\n'''",
+        b'@ModelBase.register("BForCausalLM")',
+        b"class B(TextModel):\n    pass\n",
+    ]
+
+
+def test_python_registration_inside_a_column_0_docstring_does_not_count() -> None:
+    era = next(
+        e
+        for e in get_runtime("llama.cpp").signal("converter").eras
+        if e.matches("convert_hf_to_gguf.py") and e.extractor.kind == "call_args"
+    )
+    text = (
+        "class A(TextModel):\n"
+        '    """Example:\n'
+        '@ModelBase.register("DocForCausalLM")\n'
+        '"""\n'
+        "\n"
+        '@ModelBase.register("RealForCausalLM")\n'
+        "class B(TextModel):\n"
+        "    pass\n"
+    )
+    assert keys(era.extractor, text) == {"RealForCausalLM"}
