@@ -118,7 +118,17 @@ def _chunks(data: bytes, lang: str) -> list[bytes]:
     return merged
 
 
-_PY_SCAN = re.compile(rb'"""|\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|#[^\n]*')
+# What leaves no triple quote open, skipped in one regex call: code, closed triple-quoted strings,
+# one-line strings and comments. Matching stops at a triple quote with no partner in the part, or at a
+# quote that closes nowhere on its line.
+_PY_CLOSED = re.compile(
+    rb"(?:[^\"'#]+"
+    rb'|"""[\s\S]*?"""'
+    rb"|'''[\s\S]*?'''"
+    rb'|"(?!"")(?:\\.|[^"\\\n])*"'
+    rb"|'(?!'')(?:\\.|[^'\\\n])*'"
+    rb"|#[^\n]*)*"
+)
 
 
 def _py_open_quote(part: bytes, open_quote: bytes | None) -> bytes | None:
@@ -131,17 +141,15 @@ def _py_open_quote(part: bytes, open_quote: bytes | None) -> bytes | None:
             return open_quote
         pos = end + 3
     while True:
-        match = _PY_SCAN.search(part, pos)
-        if match is None:
+        match = _PY_CLOSED.match(part, pos)
+        assert match is not None  # a starred group matches the empty string
+        pos = match.end()
+        if pos >= len(part):
             return None
-        token = match.group(0)
-        if token == b'"""' or token == b"'''":
-            end = part.find(token, match.end())
-            if end < 0:
-                return token
-            pos = end + 3
-        else:
-            pos = match.end()
+        quote = part[pos : pos + 3]
+        if quote in (b'"""', b"'''"):
+            return quote
+        pos += 1  # a quote that closes nowhere on its line: the old token search passed over it too
 
 
 _PY_TOKENS = re.compile(
