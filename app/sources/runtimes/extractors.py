@@ -1,7 +1,7 @@
 """Extractor kinds: how one file version turns into the set of keys it registers.
 
-A file is cut into top-level chunks (a line starting at column 0 opens a chunk; chunks are merged until
-their block comments / triple-quoted strings balance), comments and docstrings are stripped per chunk, and
+A file is cut into top-level chunks (a line starting at column 0 opens a chunk; chunks are merged while a
+block comment or a triple-quoted string is open), comments and docstrings are stripped per chunk, and
 each chunk's keys are cached by its text. Successive versions of a 400 KB converter share almost every
 chunk, so only what changed is parsed — the difference between ~3 s and 100+ s on llama.cpp's history.
 
