@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
@@ -23,36 +24,46 @@ UntilQuery = Annotated[datetime | None, Query(description="Releases before (ISO-
 PerQuarter = Annotated[bool, Query(description="One row per group and release quarter (the trend).")]
 
 
+@dataclass
+class StatsParams:
+    """The query parameters both statistics lists take (declared once, used by both routes)."""
+
+    stage: Annotated[Stage, Query()] = "merged"
+    since: SinceQuery = None
+    until: UntilQuery = None
+    publisher: Annotated[str | None, Query()] = None
+    per_quarter: PerQuarter = False
+    limit: LimitQuery = 100
+    cursor: CursorQuery = None
+    format: FormatQuery = None
+
+
+StatsParamsDep = Annotated[StatsParams, Depends()]
+
+
 def _stats(
-    request: Request,
-    session: SessionDep,
-    now: datetime,
-    *,
-    by: str,
-    stage: str,
-    since: datetime | None,
-    until: datetime | None,
-    publisher: str | None,
-    per_quarter: bool,
-    limit: int,
-    cursor: str | None,
-    format: str | None,
+    request: Request, session: SessionDep, now: datetime, *, by: str, params: StatsParams
 ) -> Page[StatsOut] | Response:
-    rows_kind = ["vendor"] if by == "vendor" else ["runtime"]
     filters = gap_filters(
-        stage=stage,
+        stage=params.stage,
         runtime=None,
         vendor=None,
         sku=None,
         status=None,
-        publisher=publisher,
-        since=since,
-        until=until,
-        rows=rows_kind,
+        publisher=params.publisher,
+        since=params.since,
+        until=params.until,
+        rows=["vendor"] if by == "vendor" else ["runtime"],
     )
-    stats = group_stats(gap_facts(session, filters, now=now), by=by, per_quarter=per_quarter)
+    stats = group_stats(gap_facts(session, filters, now=now), by=by, per_quarter=params.per_quarter)
     return page_or_csv(
-        request, StatsOut, stats, limit=limit, cursor=cursor, format=format, filename=f"stats-{by}s.csv"
+        request,
+        StatsOut,
+        stats,
+        limit=params.limit,
+        cursor=params.cursor,
+        format=params.format,
+        filename=f"stats-{by}s.csv",
     )
 
 
@@ -63,32 +74,9 @@ def _stats(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def vendor_stats(
-    request: Request,
-    session: SessionDep,
-    now: NowDep,
-    stage: Annotated[Stage, Query()] = "merged",
-    since: SinceQuery = None,
-    until: UntilQuery = None,
-    publisher: Annotated[str | None, Query()] = None,
-    per_quarter: PerQuarter = False,
-    limit: LimitQuery = 100,
-    cursor: CursorQuery = None,
-    format: FormatQuery = None,
+    request: Request, session: SessionDep, now: NowDep, params: StatsParamsDep
 ) -> Page[StatsOut] | Response:
-    return _stats(
-        request,
-        session,
-        now,
-        by="vendor",
-        stage=stage,
-        since=since,
-        until=until,
-        publisher=publisher,
-        per_quarter=per_quarter,
-        limit=limit,
-        cursor=cursor,
-        format=format,
-    )
+    return _stats(request, session, now, by="vendor", params=params)
 
 
 @router.get(
@@ -98,32 +86,9 @@ def vendor_stats(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def runtime_stats(
-    request: Request,
-    session: SessionDep,
-    now: NowDep,
-    stage: Annotated[Stage, Query()] = "merged",
-    since: SinceQuery = None,
-    until: UntilQuery = None,
-    publisher: Annotated[str | None, Query()] = None,
-    per_quarter: PerQuarter = False,
-    limit: LimitQuery = 100,
-    cursor: CursorQuery = None,
-    format: FormatQuery = None,
+    request: Request, session: SessionDep, now: NowDep, params: StatsParamsDep
 ) -> Page[StatsOut] | Response:
-    return _stats(
-        request,
-        session,
-        now,
-        by="runtime",
-        stage=stage,
-        since=since,
-        until=until,
-        publisher=publisher,
-        per_quarter=per_quarter,
-        limit=limit,
-        cursor=cursor,
-        format=format,
-    )
+    return _stats(request, session, now, by="runtime", params=params)
 
 
 @router.get(
