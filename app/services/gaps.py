@@ -9,7 +9,6 @@ number of queries whatever the number of releases or runtimes.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.models import GapRecord, KeyMapping, Model, Publisher, Runtime, SupportEvent, SupportKey
+from app.services.csv_files import read_csv
 from app.services.matching import NameMatcher, release_keys
 from app.services.runtime_catalog import (
     event_vendors,
@@ -381,8 +381,10 @@ NAME_OVERRIDES = Path(__file__).resolve().parents[1] / "data" / "model_name_over
 @lru_cache(maxsize=1)
 def load_name_overrides(path: Path = NAME_OVERRIDES) -> dict[str, str]:
     """Manual docs-name matches (``repo_id,docs_name``; an empty name means "never matches")."""
-    with path.open(newline="") as handle:
-        return {row["repo_id"].strip(): row["docs_name"].strip() for row in csv.DictReader(handle)}
+    return {
+        row["repo_id"]: row["docs_name"]
+        for _line, row in read_csv(path, ("repo_id", "docs_name"), ValueError)
+    }
 
 
 def load_releases(session: Session) -> tuple[list[Release], list[Release]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.publisher import Publisher
+from app.services.csv_files import read_csv
 from app.sources.hub.types import InvalidName, check_org
 
 REQUIRED_COLUMNS = ("hub_org", "name", "country")
@@ -36,18 +36,10 @@ def default_publishers_path() -> Path:
 def read_publishers(path: Path | None = None) -> list[PublisherRow]:
     """Parse and validate the whole file before anything is written; raises ``PublishersFileError``."""
     path = path or default_publishers_path()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise PublishersFileError(f"cannot read publishers file {path}: {exc}") from exc
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise PublishersFileError(f"{path}: missing column(s) {', '.join(missing)}")
     rows: dict[str, PublisherRow] = {}
     errors: list[str] = []
-    for line, raw in enumerate(reader, start=2):
-        org = (raw.get("hub_org") or "").strip()
+    for line, raw in read_csv(path, REQUIRED_COLUMNS, PublishersFileError):
+        org = raw.get("hub_org", "")
         try:
             check_org(org)
         except InvalidName as exc:
@@ -58,9 +50,9 @@ def read_publishers(path: Path | None = None) -> list[PublisherRow]:
             continue
         rows[org] = PublisherRow(
             hub_org=org,
-            name=(raw.get("name") or "").strip() or org,
-            country=(raw.get("country") or "").strip() or None,
-            confidence=(raw.get("confidence") or "").strip() or None,
+            name=raw.get("name") or org,
+            country=raw.get("country") or None,
+            confidence=raw.get("confidence") or None,
         )
     if errors:
         raise PublishersFileError(f"{path}: " + "; ".join(errors))

@@ -9,7 +9,6 @@ the Hub knows keeps the Hub's facts and any disagreement is flagged in ``release
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.model import Model
+from app.services.csv_files import read_csv
 from app.services.hub_watch import publisher_for, refresh_release_facts
 from app.services.releases import (
     IMPORTED,
@@ -62,18 +62,9 @@ class ImportReport:
 
 def read_release_facts(path: Path) -> list[ReleaseFact]:
     """Parse and validate every row; raises ``ReleaseFileError`` listing each bad line."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ReleaseFileError(f"cannot read {path}: {exc}") from exc
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ReleaseFileError(f"{path}: missing column(s) {', '.join(missing)}")
     facts: dict[str, ReleaseFact] = {}
     errors: list[str] = []
-    for line, raw in enumerate(reader, start=2):
-        cells = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+    for line, cells in read_csv(path, REQUIRED, ReleaseFileError):
         try:
             repo_id = check_repo_id(cells["hf_repo_id"])
             release_at, precision = parse_release_date(cells["public_release_date"])
