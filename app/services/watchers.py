@@ -24,7 +24,7 @@ from app.db.session import create_db_engine, session_factory, session_scope
 from app.services import source_state
 from app.services.gaps import refresh_gaps
 from app.services.hub_watch import poll_publishers
-from app.services.support import scan_runtime
+from app.services.support import ScanError, scan_runtime
 from app.sources.hub.client import HubClient
 from app.sources.runtimes.catalog import CATALOG, RuntimeSpec
 
@@ -95,23 +95,24 @@ class WatcherLoop:
                 return
         try:
             with session_scope(self.factory) as session:
-                scan_runtime(
-                    session,
-                    spec,
-                    data_dir=self.settings.data_dir,
-                    repo=self.settings.runtime_repos.get(spec.name),
-                    now=now,
-                )
+                try:
+                    # scan_runtime writes the SourceState itself (success with the next check, or the failure
+                    # with its retry time, outside its rolled-back savepoint); committing keeps either.
+                    scan_runtime(
+                        session,
+                        spec,
+                        data_dir=self.settings.data_dir,
+                        repo=self.settings.runtime_repos.get(spec.name),
+                        now=now,
+                        interval=timedelta(seconds=self.settings.watch_interval_seconds),
+                        retry_after=timedelta(seconds=self.settings.retry_after_error_seconds),
+                    )
+                except ScanError as exc:
+                    logger.warning("scan of %s failed: %s", spec.name, exc)
+                    return
                 refresh_gaps(session, runtimes=[spec.name])
-                state = source_state.get_state(session, source_state.RUNTIME_REPO, spec.name)
-                source_state.record_success(
-                    session,
-                    state,
-                    self.clock(),
-                    self.clock() + timedelta(seconds=self.settings.watch_interval_seconds),
-                )
-        except Exception as exc:  # one broken repository must not stop the others
-            logger.warning("scan of %s failed: %s", spec.name, exc)
+        except Exception as exc:  # e.g. a database error: one broken runtime must not stop the others
+            logger.exception("scan of %s failed", spec.name)
             with session_scope(self.factory) as session:
                 state = source_state.get_state(session, source_state.RUNTIME_REPO, spec.name)
                 retry = self.clock() + timedelta(seconds=self.settings.retry_after_error_seconds)
