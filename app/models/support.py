@@ -12,6 +12,19 @@ from app.models.runtime import Runtime
 # constraint treats NULLs as distinct on both SQLite and PostgreSQL, so NULLs would let duplicates in.
 NOT_APPLICABLE = ""
 
+# What makes two events the same event: re-processing a commit, tag or branch matches on these and inserts nothing.
+EVENT_IDENTITY = (
+    "runtime_id",
+    "support_key_id",
+    "stage",
+    "event",
+    "commit",
+    "tag",
+    "branch",
+    "sku",
+    "signal",
+)
+
 
 class SupportKey(Base):
     """What a runtime registers: an HF architecture, a model_type, a GGUF architecture, a docs model name,
@@ -34,18 +47,7 @@ class SupportEvent(Base):
 
     __tablename__ = "support_events"
     __table_args__ = (
-        UniqueConstraint(
-            "runtime_id",
-            "support_key_id",
-            "stage",
-            "event",
-            "commit",
-            "tag",
-            "branch",
-            "sku",
-            "signal",
-            name="uq_support_events_identity",
-        ),
+        UniqueConstraint(*EVENT_IDENTITY, name="uq_support_events_identity"),
         Index("ix_support_events_key_stage", "support_key_id", "stage"),
         Index("ix_support_events_at", "at"),
     )

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.db.upsert import insert_ignoring_conflicts
 from app.models.key_mapping import KeyMapping
 from app.models.runtime import Runtime
-from app.models.support import SupportEvent, SupportKey
+from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
 from app.services.catalog import sync_catalog
 from app.services.source_state import RUNTIME_REPO, get_state, record_failure, record_success
 from app.sources.git.repo import GitError, GitRepo, is_url, open_repository
@@ -36,17 +36,6 @@ __all__ = [
     "verify_facts",
 ]  # fmt: skip
 
-EVENT_IDENTITY = (
-    "runtime_id",
-    "support_key_id",
-    "stage",
-    "event",
-    "commit",
-    "tag",
-    "branch",
-    "sku",
-    "signal",
-)
 _CHUNK = 500
 
 
