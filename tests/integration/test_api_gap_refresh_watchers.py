@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
-from app.config import Settings
 from app.db.session import create_db_engine, session_factory
 from app.models import GapRecord
 from app.services.bootstrap import bootstrap_reference_data
@@ -16,16 +14,7 @@ from app.sources.runtimes.catalog import CATALOG
 
 from ..fakes.fake_hub import FakeHub
 from ..fakes.repo_builder import RepoBuilder
-
-REGISTRY = "vllm/model_executor/models/registry.py"
-CREATED_AT = datetime(2025, 9, 10, 8, 0, tzinfo=UTC)
-SUPPORT_AT = datetime(2025, 9, 12, 8, 0, tzinfo=UTC)
-NOW = datetime(2025, 10, 1, tzinfo=UTC)
-
-
-def _registry(*architectures: str) -> str:
-    entries = "\n".join(f'    "{arch}": ("{arch.lower()}", "{arch}"),' for arch in architectures)
-    return f'"""Model registry."""\n\n_TEXT_GENERATION_MODELS = {{\n{entries}\n}}\n'
+from ..support.slice import CREATED_AT, NOW, REGISTRY, SUPPORT_AT, registry_source, slice_settings
 
 
 def _vllm_row(factory, repo_id: str) -> GapRecord | None:  # type: ignore[no-untyped-def]
@@ -50,19 +39,9 @@ def test_hub_cycle_then_scan_refresh_the_rows(
         model_type="example_moe",
         created_at=CREATED_AT,
     )
-    publishers = tmp_path / "publishers.csv"
-    publishers.write_text("hub_org,name,country,confidence\nexample-org,Example Lab,US,high\n")
     repo = RepoBuilder(tmp_path / "vllm")
-    repo.commit({REGISTRY: _registry("LlamaForCausalLM")}, at="2024-03-01T10:00:00Z", message="Init")
-    settings = Settings(
-        database_url=fresh_database_url,
-        hub_endpoint=fake_hub.url,
-        data_dir=tmp_path / "data",
-        publishers_file=publishers,
-        runtimes=["vllm"],
-        runtime_repos={"vllm": str(repo.path)},
-        seed_release_facts=False,
-    )
+    repo.commit({REGISTRY: registry_source("LlamaForCausalLM")}, at="2024-03-01T10:00:00Z", message="Init")
+    settings = slice_settings(tmp_path, fake_hub, fresh_database_url, repo)
     engine = create_db_engine(fresh_database_url)
     factory = session_factory(engine)
     try:
@@ -74,7 +53,7 @@ def test_hub_cycle_then_scan_refresh_the_rows(
         assert pending is not None and (pending.status, pending.gap_hours) == ("pending", None)
 
         repo.commit(
-            {REGISTRY: _registry("LlamaForCausalLM", "ExampleMoeForCausalLM")},
+            {REGISTRY: registry_source("LlamaForCausalLM", "ExampleMoeForCausalLM")},
             at=SUPPORT_AT,
             message="[Model] Add Example MoE (#4242)",
         )

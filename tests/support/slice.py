@@ -29,7 +29,8 @@ AUTHOR_AT = datetime(2025, 9, 1, 9, 30, tzinfo=UTC)
 NOW = datetime(2025, 10, 1, tzinfo=UTC)
 
 
-def _registry(*architectures: str) -> str:
+def registry_source(*architectures: str) -> str:
+    """A vLLM-style registry.py registering ``architectures``."""
     entries = "\n".join(f'    "{arch}": ("{arch.lower()}", "{arch}"),' for arch in architectures)
     return f'"""Model registry."""\n\n_TEXT_GENERATION_MODELS = {{\n{entries}\n}}\n'
 
@@ -39,6 +40,21 @@ class Slice:
     settings: Settings
     repo: RepoBuilder
     support_commit: str
+
+
+def slice_settings(tmp_path: Path, hub: FakeHub, database_url: str, repo: RepoBuilder) -> Settings:
+    """Settings of the scenario: one watched publisher on ``hub``, vLLM scanned from ``repo``, no seeded facts."""
+    publishers = tmp_path / "publishers.csv"
+    publishers.write_text("hub_org,name,country,confidence\nexample-org,Example Lab,US,high\n")
+    return Settings(
+        database_url=database_url,
+        hub_endpoint=hub.url,
+        data_dir=tmp_path / "data",
+        publishers_file=publishers,
+        runtimes=["vllm"],
+        runtime_repos={"vllm": str(repo.path)},
+        seed_release_facts=False,
+    )
 
 
 def build_slice(tmp_path: Path, hub: FakeHub, database_url: str) -> Slice:
@@ -58,26 +74,15 @@ def build_slice(tmp_path: Path, hub: FakeHub, database_url: str) -> Slice:
         model_type="llama",
         created_at=CREATED_AT,
     )
-    publishers = tmp_path / "publishers.csv"
-    publishers.write_text("hub_org,name,country,confidence\nexample-org,Example Lab,US,high\n")
-
     repo = RepoBuilder(tmp_path / "vllm")
-    repo.commit({REGISTRY: _registry("LlamaForCausalLM")}, at="2024-03-01T10:00:00Z", message="Init")
+    repo.commit({REGISTRY: registry_source("LlamaForCausalLM")}, at="2024-03-01T10:00:00Z", message="Init")
     repo.commit(
-        {REGISTRY: _registry("LlamaForCausalLM", "ExampleMoeForCausalLM")},
+        {REGISTRY: registry_source("LlamaForCausalLM", "ExampleMoeForCausalLM")},
         at=SUPPORT_AT,
         author_at=AUTHOR_AT,
         message="[Model] Add Example MoE (#4242)",
     )
-    settings = Settings(
-        database_url=database_url,
-        hub_endpoint=hub.url,
-        data_dir=tmp_path / "data",
-        publishers_file=publishers,
-        runtimes=["vllm"],
-        runtime_repos={"vllm": str(repo.path)},
-        seed_release_facts=False,
-    )
+    settings = slice_settings(tmp_path, hub, database_url, repo)
     engine = create_db_engine(database_url)
     factory = session_factory(engine)
     try:
