@@ -74,7 +74,8 @@ def register(cli: typer.Typer) -> None:
         for check in checks:
             mark = ("ok  " if check.ok else "FAIL") if check.checked else "skip"
             fact = check.fact
-            typer.echo(f"{mark} {fact.stage:<10} {fact.key:<40} {fact.commit[:12]} {check.message}")
+            stage = fact.stage if fact.event == "added" else f"{fact.stage}-{fact.event}"
+            typer.echo(f"{mark} {stage:<16} {fact.key:<40} {fact.commit[:12]} {check.message}")
         checked = [c for c in checks if c.checked]
         failed = sum(not c.ok for c in checked)
         skipped = len(checks) - len(checked)

@@ -363,8 +363,8 @@ def verify_facts(
 ) -> list[FactCheck]:
     """Scan ``repo`` with ``spec``'s rules (storing nothing) and check each hand-checked fact against it.
 
-    A fact holds when the first ``added`` event for its key and stage is at its commit and time (and tag,
-    for ``released``). A fact recorded on a copy whose head this one lacks (a fork, another mirror) is
+    A fact holds when the first event of its kind (``added``, or ``removed`` for a removal fact) for its
+    key and stage is at its commit and time (and tag, for ``released``). A fact recorded on a copy whose head this one lacks (a fork, another mirror) is
     reported with ``checked=False``: a fork's merged dates are its merge dates, not upstream's.
     """
     facts = [f for f in (facts if facts is not None else load_facts()) if f.runtime == spec.name]
@@ -375,24 +375,25 @@ def verify_facts(
     except GitError as exc:
         raise ScanError(f"{spec.name}: {exc}") from exc
     checkable = [f for f in facts if not f.head or f.head in present]
-    first: dict[tuple[str, str, str], ScanEvent] = {}
+    first: dict[tuple[str, str, str, str], ScanEvent] = {}
     if checkable:
         for event in collect_events(spec, data_dir=data_dir, repo=repo, progress=progress):
-            if event.event == "added":
-                first.setdefault((event.key, event.stage, event.sku), event)
+            first.setdefault((event.key, event.stage, event.sku, event.event), event)
     return [_check(fact, first, checked=fact in checkable) for fact in facts]
 
 
-def _check(fact: VerifiedFact, first: dict[tuple[str, str, str], ScanEvent], *, checked: bool) -> FactCheck:
+def _check(
+    fact: VerifiedFact, first: dict[tuple[str, str, str, str], ScanEvent], *, checked: bool
+) -> FactCheck:
     if not checked:
         return FactCheck(
             fact, False, None, None, None,
             f"not checkable here: checked on {fact.repository or 'another copy'} at {fact.head[:12]}, "
             "which this copy lacks", checked=False,
         )  # fmt: skip
-    found = first.get((fact.key, fact.stage, fact.sku))
+    found = first.get((fact.key, fact.stage, fact.sku, fact.event))
     if found is None:
-        return FactCheck(fact, False, None, None, None, "no event found for this key and stage")
+        return FactCheck(fact, False, None, None, None, f"no {fact.event} event found for this key and stage")
     problems = []
     if fact.commit and not found.commit.startswith(fact.commit):
         problems.append(f"commit {found.commit[:12]} != {fact.commit[:12]}")

@@ -94,14 +94,19 @@ def test_verify_reports_each_fact(tmp_path: Path) -> None:
     repo.commit({"mlx_lm/models/qwen3.py": "class Model: ...\n", "mlx_lm/models/base.py": "x = 1\n"},
                 at="2025-04-28T13:44:17Z")  # fmt: skip
     sha = repo.head()
+    repo.commit({"mlx_lm/models/qwen3.py": None}, at="2025-06-01T00:00:00Z")
+    gone = repo.head()
     facts = [
         VerifiedFact("mlx-lm", "qwen3", "merged", sha, datetime(2025, 4, 28, 13, 44, 17, tzinfo=UTC)),
         VerifiedFact("mlx-lm", "qwen3", "merged", sha, datetime(2025, 4, 29, tzinfo=UTC)),
         VerifiedFact("mlx-lm", "base", "merged", sha, None),
+        VerifiedFact("mlx-lm", "qwen3", "merged", gone, datetime(2025, 6, 1, tzinfo=UTC), event="removed"),
+        VerifiedFact("mlx-lm", "qwen3", "merged", sha, None, event="removed"),
     ]
     checks = verify_facts(get_runtime("mlx-lm"), repo=str(repo.path), data_dir=tmp_path / "d", facts=facts)
-    assert [c.ok for c in checks] == [True, False, False]
-    assert "time" in checks[1].message and "no event" in checks[2].message
+    assert [c.ok for c in checks] == [True, False, False, True, False]
+    assert "time" in checks[1].message and "no added event" in checks[2].message
+    assert "commit" in checks[4].message  # the removal is at another commit than the fact says
 
 
 def test_bundled_facts_file_loads() -> None:

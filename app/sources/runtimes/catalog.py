@@ -273,8 +273,10 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 ),
             ),
         ),
+        # SGLang's own tags only (v0.4.3.post2, v0.5.0rc0): forks carrying them add their own
+        # (Ascend/sglang's v0.5.9-npu.rc2, v0.5.10-npu.rc1), which are not SGLang releases.
         releases=ReleaseRules(
-            tag_pattern=r"^v\d+\.\d+\.\d+",
+            tag_pattern=r"^v\d+\.\d+\.\d+(?:\.post\d+)?(?:rc\d+)?$",
             version_file="python/pyproject.toml",
             version_pattern=r'^version\s*=\s*"([^"]+)"',
         ),

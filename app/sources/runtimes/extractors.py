@@ -1,7 +1,8 @@
 """Extractor kinds: how one file version turns into the set of keys it registers.
 
-A file is cut into top-level chunks (a line starting at column 0 opens a chunk; chunks are merged while a
-block comment or a triple-quoted string is open), comments and docstrings are stripped per chunk, and
+A file is cut into top-level chunks (a line starting at column 0 opens a chunk, except a Python line
+starting with a closing bracket, which ends the statement above; chunks are merged while a block comment
+or a triple-quoted string is open), comments and docstrings are stripped per chunk, and
 each chunk's keys are cached by its text. Successive versions of a 400 KB converter share almost every
 chunk, so only what changed is parsed — the difference between ~3 s and 100+ s on llama.cpp's history.
 
@@ -83,6 +84,9 @@ class Extractor:
 _TOP_LEVEL = re.compile(rb"\n(?=\S)")
 
 
+_PY_CLOSERS = (b")", b"]", b"}")
+
+
 def _chunks(data: bytes, lang: str) -> list[bytes]:
     if lang in ("markdown", "text"):
         return [data]
@@ -95,6 +99,10 @@ def _chunks(data: bytes, lang: str) -> list[bytes]:
         # converter into one chunk, re-stripped at every version.
         open_quote: bytes | None = None
         for part in raw:
+            if open_quote is None and not pending and merged and part[:1] in _PY_CLOSERS:
+                # A closing bracket at column 0 ends the statement above it (``EntryClass = [\n    X,\n]``,
+                # ``def f(\n    a,\n) -> None:``): it continues the previous chunk, it does not open one.
+                pending.append(merged.pop())
             pending.append(part)
             if open_quote is None:
                 if b'"""' in part or b"'''" in part:

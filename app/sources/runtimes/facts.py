@@ -29,6 +29,8 @@ class VerifiedFact:
     head: str = ""
     """That copy's head when checked: a copy lacking it is another history (a fork, a mirror cut
     elsewhere), where the fact cannot be checked — merged dates differ between a fork and upstream."""
+    event: str = "added"
+    """``added`` (the key's first addition at this stage) or ``removed`` (its first removal)."""
 
 
 def load_facts(path: Path = FACTS_FILE) -> list[VerifiedFact]:
@@ -40,11 +42,14 @@ def load_facts(path: Path = FACTS_FILE) -> list[VerifiedFact]:
             at = datetime.fromisoformat(item["at"].replace("Z", "+00:00")) if item.get("at") else None
             if at is not None and at.tzinfo is None:
                 raise ValueError("time without a timezone")
+            event = item.get("event", "added")
+            if event not in ("added", "removed"):
+                raise ValueError(f"event {event!r} is neither 'added' nor 'removed'")
             facts.append(
                 VerifiedFact(
                     runtime=item["runtime"], key=item["key"], stage=item["stage"], commit=item.get("commit", ""),
                     at=at, tag=item.get("tag", ""), sku=item.get("sku", ""), note=item.get("note", ""),
-                    repository=item.get("repository", ""), head=item.get("head", ""),
+                    repository=item.get("repository", ""), head=item.get("head", ""), event=event,
                 )
             )  # fmt: skip
         except (KeyError, ValueError, AttributeError) as exc:

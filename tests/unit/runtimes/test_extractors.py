@@ -251,3 +251,27 @@ def test_python_registration_inside_a_column_0_docstring_does_not_count() -> Non
         "    pass\n"
     )
     assert keys(era.extractor, text) == {"RealForCausalLM"}
+
+
+def test_python_closing_bracket_at_column_0_ends_the_statement_above() -> None:
+    # SGLang's `EntryClass = [\n    X,\n]` and black's multi-line signatures close at column 0: the closer
+    # belongs to the chunk that opened the bracket, so the statement is read whole.
+    text = (
+        b"def load(\n"
+        b"    path,\n"
+        b") -> None:\n"
+        b"    pass\n"
+        b"EntryClass = [\n"
+        b"    LlamaForCausalLM,\n"
+        b"]\n"
+        b"X = '''\n"
+        b"] inside a string\n"
+        b"'''\n"
+    )
+    assert _chunks(text, "python") == [
+        b"def load(\n    path,\n) -> None:\n    pass",
+        b"EntryClass = [\n    LlamaForCausalLM,\n]",
+        b"X = '''\n] inside a string\n'''\n",
+    ]
+    rule = get_runtime("sglang").signal("entry_class").eras[0].extractor
+    assert keys(rule, text.decode()) == {"LlamaForCausalLM"}

@@ -1,0 +1,93 @@
+"""Scanner rules on small repositories built in the shapes the real histories have (issue 8, part b).
+
+Each test reproduces, in miniature, what a runtime's real repository does at the point a rule got wrong:
+SGLang's multi-line ``EntryClass`` lists and fork-suffixed tags, transformers' pre-2021 tuple mappings and
+file layout, optimum-intel's dashed model types, lmdeploy's first TurboMind table and tags without ``v``,
+and mlx-lm's first version file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.services.support import collect_events
+from app.sources.runtimes.catalog import get_runtime
+from app.sources.runtimes.scanner import ScanEvent
+from tests.fakes.repo_builder import RepoBuilder
+
+
+def _events(runtime: str, repo: RepoBuilder, tmp_path: Path) -> list[ScanEvent]:
+    return collect_events(get_runtime(runtime), data_dir=tmp_path / "data", repo=str(repo.path))
+
+
+def _dated(events: list[ScanEvent], stage: str) -> set[tuple[str, str, str]]:
+    return {(e.key, e.event, e.at.date().isoformat()) for e in events if e.stage == stage}
+
+
+SGLANG_MODELS = "python/sglang/srt/models"
+
+
+def test_sglang_multi_line_entry_class_list_is_read(tmp_path: Path) -> None:
+    # python/sglang/srt/models/llama.py: a single class (2024-09), a one-line list, then (2026-01-12, #16348)
+    # a list with one class per line and its closing bracket at column 0, which once cut the statement in
+    # two: every class in it was reported removed.
+    llama = f"{SGLANG_MODELS}/llama.py"
+    body = "class LlamaForCausalLM(nn.Module):\n    pass\n\n\n"
+    repo = RepoBuilder(tmp_path / "sglang")
+    repo.commit({llama: body + "EntryClass = LlamaForCausalLM\n"}, at="2024-09-02T21:44:45Z")
+    repo.commit(
+        {llama: body + "EntryClass = [LlamaForCausalLM, Phi3ForCausalLM]\n"}, at="2024-09-02T21:49:40Z"
+    )
+    repo.commit(
+        {
+            llama: body
+            + "EntryClass = [\n    LlamaForCausalLM,\n    Phi3ForCausalLM,\n    IQuestCoderForCausalLM,\n]\n"
+        },
+        at="2026-01-12T15:44:45Z",
+    )
+    # a model whose only registration ever was a multi-line list, followed by more module code
+    repo.commit(
+        {
+            f"{SGLANG_MODELS}/bailing_moe_linear.py": (
+                "class BailingMoeV2_5ForCausalLM(nn.Module):\n    pass\n\n\n"
+                "EntryClass = [\n    BailingMoeV2_5ForCausalLM,\n]\n"
+                "_UNRELATED = {\n    'x': 1,\n}\n"
+            )
+        },
+        at="2026-02-01T00:00:00Z",
+    )
+    merged = _dated(_events("sglang", repo, tmp_path), "merged")
+    assert merged == {
+        ("LlamaForCausalLM", "added", "2024-09-02"),
+        ("Phi3ForCausalLM", "added", "2024-09-02"),
+        ("IQuestCoderForCausalLM", "added", "2026-01-12"),
+        ("BailingMoeV2_5ForCausalLM", "added", "2026-02-01"),
+    }
+
+
+def test_sglang_fork_suffixed_tags_are_not_releases(tmp_path: Path) -> None:
+    # SGLang's own tags: v0.4.3.post2, v0.5.0rc0, v0.5.9. Forks that carry them add their own
+    # (Ascend/sglang: v0.5.9-npu.rc2, v0.5.10-npu.rc1, npu-v0.5.9.rc1), which are not SGLang releases.
+    entry = f"{SGLANG_MODELS}/llama.py"
+    repo = RepoBuilder(tmp_path / "sglang")
+    repo.commit({entry: "EntryClass = LlamaForCausalLM\n"}, at="2025-01-01T00:00:00Z")
+    repo.tag("v0.4.3.post2", annotated=True, at="2025-01-02T00:00:00Z")
+    repo.commit({f"{SGLANG_MODELS}/qwen3.py": "EntryClass = Qwen3ForCausalLM\n"}, at="2025-04-18T00:00:00Z")
+    repo.tag("v0.5.9-npu.rc2", annotated=True, at="2025-04-19T00:00:00Z")
+    repo.tag("npu-v0.5.9.rc1", annotated=True, at="2025-04-19T01:00:00Z")
+    repo.tag("v0.5.0rc0", annotated=True, at="2025-04-20T00:00:00Z")
+    repo.commit(
+        {f"{SGLANG_MODELS}/gpt_oss.py": "EntryClass = GptOssForCausalLM\n"}, at="2025-08-05T00:00:00Z"
+    )
+    repo.tag("v0.5.10-npu.rc1", annotated=True, at="2025-08-06T00:00:00Z")
+    repo.tag("v0.5.0", annotated=True, at="2025-08-08T00:00:00Z")
+    released = {
+        (e.key, e.tag, e.is_prerelease) for e in _events("sglang", repo, tmp_path) if e.stage == "released"
+    }
+    assert released == {
+        ("LlamaForCausalLM", "v0.4.3.post2", False),
+        ("LlamaForCausalLM", "v0.5.0rc0", True),  # its first pre-release
+        ("Qwen3ForCausalLM", "v0.5.0rc0", True),
+        ("Qwen3ForCausalLM", "v0.5.0", False),
+        ("GptOssForCausalLM", "v0.5.0", False),
+    }
