@@ -35,7 +35,7 @@ from app.db.session import create_db_engine, session_factory
 from app.main import create_app
 from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
 from app.services.catalog import sync_catalog
-from app.services.gaps import refresh_gaps
+from app.services.gaps.refresh import refresh_gaps
 from app.services.runtime_catalog import runtime_key_kinds
 from app.sources.runtimes.catalog import CATALOG, VENDORS
 from benchmarks.hub_cycle import postgres_url, sqlite_url

@@ -106,7 +106,7 @@ def _print_json(specs: list[RuntimeSpec], data_dir: Path, repo: str | None, ref:
 def _store(specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None) -> None:
     from app.db.session import create_db_engine, session_factory
     from app.services.catalog import sync_catalog
-    from app.services.gaps import refresh_gaps
+    from app.services.gaps.refresh import refresh_gaps
     from app.services.support import ScanError, scan_runtime
 
     engine = create_db_engine(settings.database_url)

@@ -30,7 +30,7 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """Poll the watched Hugging Face publishers (the endpoint comes from the settings / HF_ENDPOINT)."""
         from app.db.session import create_db_engine, session_factory, session_scope
-        from app.services.gaps import refresh_gaps
+        from app.services.gaps.refresh import refresh_gaps
         from app.services.hub_watch import poll_publishers
         from app.services.publishers import sync_publishers
         from app.sources.hub.client import HubClient
@@ -73,7 +73,7 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """Import dated release facts (idempotent); conflicts with the Hub are flagged, not overwritten."""
         from app.db.session import create_db_engine, session_factory, session_scope
-        from app.services.gaps import refresh_gaps
+        from app.services.gaps.refresh import refresh_gaps
         from app.services.publishers import sync_publishers
         from app.services.release_import import ReleaseFileError, import_releases
 

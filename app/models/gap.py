@@ -2,23 +2,59 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeEngine
 
 from app.db.base import Base, UTCDateTime
+from app.domain.gap_row import GapField, gap_fields
+
+
+def _sql_type(item: GapField) -> TypeEngine:  # type: ignore[type-arg]
+    if issubclass(item.type, bool):
+        return Boolean()
+    if issubclass(item.type, float):
+        return Float()
+    if issubclass(item.type, datetime):
+        return UTCDateTime()
+    if issubclass(item.type, str):
+        return String(item.length) if item.length else Text()
+    raise TypeError(f"gap field {item.name}: no column type for {item.type!r}")
+
+
+def _column(item: GapField) -> Column:  # type: ignore[type-arg]
+    if item.identity:
+        return Column(item.name, _sql_type(item), nullable=False, default="")
+    return Column(item.name, _sql_type(item), nullable=item.stored_nullable)
 
 
 class GapRecord(Base):
     """A materialised launch gap: one (release, stage, runtime | vendor view | runtime SKU) cell.
 
-    Recomputed by ``app.services.gaps.refresh_gaps`` for what changed after each scan, poll or import, so
-    API reads are plain indexed queries. Nothing here depends on the clock: a pending row stores no gap, and
-    readers compute its elapsed time from their own ``now``. Identity columns use '' for "not applicable"
-    (a unique constraint treats NULLs as distinct, so NULLs would let duplicates in).
+    Recomputed by ``app.services.gaps.refresh.refresh_gaps`` for what changed after each scan, poll or
+    import, so API reads are plain indexed queries. Nothing here depends on the clock: a pending row stores
+    no gap, and readers compute its elapsed time from their own ``now``. The columns are ``GapRow``'s
+    fields (``app/domain/gap_row.py``) plus the row's id, its model and its kind.
     """
 
-    __tablename__ = "gap_rows"
-    __table_args__ = (
+    __table__ = Table(
+        "gap_rows",
+        Base.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("model_id", ForeignKey("models.id", ondelete="CASCADE"), nullable=False, index=True),
+        # ``runtime``, ``vendor`` (a vendor view) or ``sku`` (a runtime's per-SKU row).
+        Column("row_kind", String(8), nullable=False),
+        *(_column(item) for item in gap_fields() if item.name != "model_id"),
         UniqueConstraint(
             "model_id", "stage", "row_kind", "runtime", "vendor", "sku", name="uq_gap_rows_identity"
         ),
@@ -27,30 +63,3 @@ class GapRecord(Base):
         Index("ix_gap_rows_stage_runtime_release", "stage", "runtime", "release_at"),
         Index("ix_gap_rows_stage_kind_release", "stage", "row_kind", "release_at"),
     )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
-    stage: Mapped[str] = mapped_column(String(16))
-    row_kind: Mapped[str] = mapped_column(String(8))
-    """``runtime``, ``vendor`` (a vendor view) or ``sku`` (a runtime's per-SKU row)."""
-    runtime: Mapped[str] = mapped_column(String(64), default="")
-    vendor: Mapped[str] = mapped_column(String(16), default="")
-    sku: Mapped[str] = mapped_column(String(64), default="")
-    repo_id: Mapped[str] = mapped_column(String(300))
-    publisher: Mapped[str | None] = mapped_column(String(200))
-    family: Mapped[str] = mapped_column(String(300))
-    key_kind: Mapped[str | None] = mapped_column(String(32))
-    key: Mapped[str | None] = mapped_column(String(300))
-    key_is_new: Mapped[bool] = mapped_column(Boolean)
-    status: Mapped[str] = mapped_column(String(16))
-    gap_hours: Mapped[float | None] = mapped_column(Float)
-    """Null while pending: the elapsed time depends on when it is read."""
-    confidence: Mapped[str] = mapped_column(String(8))
-    release_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    release_precision: Mapped[str] = mapped_column(String(8))
-    support_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    author_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    commit: Mapped[str | None] = mapped_column(String(64))
-    tag: Mapped[str | None] = mapped_column(String(200))
-    evidence_url: Mapped[str | None] = mapped_column(Text)
-    via_runtime: Mapped[str | None] = mapped_column(String(64))

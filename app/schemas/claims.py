@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 
-from app.schemas.gaps import Stage
+from app.domain.vocabulary import Stage
 
 
 class ClaimIn(BaseModel):

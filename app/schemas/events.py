@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from app.schemas.gaps import Stage
+from app.domain.vocabulary import Stage
 
 
 class EventOut(BaseModel):

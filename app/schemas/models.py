@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.gaps import GapStatus, Stage
+from app.domain.vocabulary import GapStatus, Stage
 
 _MODEL_EXAMPLE: dict[str, Any] = {
     "repo_id": "deepseek-ai/DeepSeek-V3",

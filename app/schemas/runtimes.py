@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.gaps import Stage
+from app.domain.vocabulary import Stage
 
 
 class RuntimeOut(BaseModel):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.db.session import session_scope
 from app.services.catalog import sync_catalog
-from app.services.gaps import refresh_gaps
+from app.services.gaps.refresh import refresh_gaps
 from app.services.publishers import sync_publishers
 from app.services.release_import import import_releases
 

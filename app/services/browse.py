@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
+from app.domain.gap_row import GapRow
+from app.domain.vocabulary import Stage
 from app.models import Model, Publisher, Runtime, SourceState, SupportEvent, SupportKey
-from app.services.gaps import GapFilters, GapRow, query_gaps
+from app.services.gaps.query import GapFilters, query_gaps
 from app.services.runtime_catalog import VENDOR_BRANCH_PREFIXES, has_source_for
-from app.sources.runtimes.catalog import CATALOG, HARDWARE, STAGES
+from app.sources.runtimes.catalog import CATALOG, HARDWARE
 
 MODEL_SORTS = {
     "-release_at": (Model.release_at.desc(), Model.id.desc()),
@@ -158,7 +160,7 @@ def get_model(session: Session, repo_id: str, *, now: datetime) -> ModelDetail |
     model, org = found
     ladders: dict[tuple[str | None, str | None, str | None], Ladder] = {}
     if model.release_at is not None and not model.is_derivative:
-        for stage in STAGES:
+        for stage in Stage:
             rows = query_gaps(
                 session, GapFilters(stage=stage, repo_id=repo_id, rows=("runtime", "vendor", "sku")), now=now
             )
@@ -236,7 +238,7 @@ def list_runtimes(session: Session) -> list[RuntimeInfo]:
                 vendors=list(spec.vendors),
                 hardware=list(spec.hardware),
                 signals=[s.name for s in spec.signals],
-                stages=[stage for stage in STAGES if has_source_for(spec, stage)],
+                stages=[stage for stage in Stage if has_source_for(spec, stage)],
                 last_checked_at=state.last_checked_at if state else None,
                 last_success_at=state.last_success_at if state else None,
                 last_error=state.last_error if state else None,

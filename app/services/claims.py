@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.upsert import insert_ignoring_conflicts
+from app.domain.vocabulary import Stage
 from app.models import ApiToken, Model, SupportClaim
-from app.sources.runtimes.catalog import CATALOG, HARDWARE, STAGES, VENDORS
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDORS
 
 
 class ClaimError(ValueError):
@@ -47,7 +48,7 @@ def add_claim(
         raise ClaimError(f"unknown runtime {claim.runtime!r}")
     if claim.vendor is not None and claim.vendor not in VENDORS:
         raise ClaimError(f"unknown vendor {claim.vendor!r}; known: {', '.join(VENDORS)}")
-    if claim.stage not in STAGES:
+    if claim.stage not in Stage:
         raise ClaimError(f"unknown stage {claim.stage!r}")
     if claim.sku is not None and claim.sku not in HARDWARE:
         raise ClaimError(f"unknown sku {claim.sku!r}")

@@ -32,7 +32,7 @@ from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.webhook_delivery import WebhookDelivery
 from app.services import source_state
-from app.services.gaps import refresh_gaps
+from app.services.gaps.refresh import refresh_gaps
 from app.services.publishers import sync_publishers, watched_orgs
 from app.services.releases import (
     CREATED_AT_ESTIMATE,

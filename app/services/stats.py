@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from app.services.gaps import DAY_ZERO, LATER, PENDING, PRE_EXISTING, PRE_RELEASE
+from app.domain.vocabulary import GapStatus
 
 
 class GapLike(Protocol):
@@ -138,31 +138,35 @@ def family_rows(rows: Iterable[Row]) -> list[Row]:
 
 def _family_order(row: GapLike) -> tuple[datetime, bool, float, str]:
     # Earliest public member first; among members released together, the earliest supported one.
-    return (row.release_at, row.status == PENDING, row.gap_hours, row.repo_id)
+    return (row.release_at, row.status == GapStatus.PENDING, row.gap_hours, row.repo_id)
 
 
 def counted_rows(rows: Iterable[Row]) -> list[Row]:
     """The rows launch-gap statistics count: new-key releases, pre-existing support excluded."""
-    return [r for r in rows if r.key_is_new and r.status != PRE_EXISTING]
+    return [r for r in rows if r.key_is_new and r.status != GapStatus.PRE_EXISTING]
 
 
 def survival_curve(rows: Iterable[GapLike]) -> list[SurvivalPoint]:
     """Kaplan–Meier time to support over the counted family rows, pending censored at their elapsed time.
 
     Pre-release support is an event at time 0: the curve starts at the release."""
-    return kaplan_meier((max(r.gap_hours, 0.0), r.status != PENDING) for r in counted_rows(family_rows(rows)))
+    return kaplan_meier(
+        (max(r.gap_hours, 0.0), r.status != GapStatus.PENDING) for r in counted_rows(family_rows(rows))
+    )
 
 
 def summarise(group: str, rows: Sequence[GapLike]) -> GapStats:
     """Statistics for one group's rows (already one per family) over new-key families only; pre-existing
     and not-new-key rows are counted apart."""
-    pre_existing = sum(1 for r in rows if r.status == PRE_EXISTING)
-    not_new_key = sum(1 for r in rows if not r.key_is_new and r.status != PRE_EXISTING)
+    pre_existing = sum(1 for r in rows if r.status == GapStatus.PRE_EXISTING)
+    not_new_key = sum(1 for r in rows if not r.key_is_new and r.status != GapStatus.PRE_EXISTING)
     counted = counted_rows(rows)
-    resolved = [r.gap_hours for r in counted if r.status in (PRE_RELEASE, DAY_ZERO, LATER)]
-    pending = sum(1 for r in counted if r.status == PENDING)
+    resolved = [
+        r.gap_hours for r in counted if r.status in (GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER)
+    ]
+    pending = sum(1 for r in counted if r.status == GapStatus.PENDING)
     n = len(counted)
-    curve = kaplan_meier((max(r.gap_hours, 0.0), r.status != PENDING) for r in counted)
+    curve = kaplan_meier((max(r.gap_hours, 0.0), r.status != GapStatus.PENDING) for r in counted)
     return GapStats(
         group=group,
         count=n,
@@ -173,8 +177,14 @@ def summarise(group: str, rows: Sequence[GapLike]) -> GapStats:
         median_hours=quantile(resolved, 0.5),
         p90_hours=quantile(resolved, 0.9),
         km_median_hours=km_median(curve),
-        day0_rate=round(sum(1 for r in counted if r.status in (PRE_RELEASE, DAY_ZERO)) / n, 4) if n else None,
-        pre_release_rate=round(sum(1 for r in counted if r.status == PRE_RELEASE) / n, 4) if n else None,
+        day0_rate=round(
+            sum(1 for r in counted if r.status in (GapStatus.PRE_RELEASE, GapStatus.DAY_0)) / n, 4
+        )
+        if n
+        else None,
+        pre_release_rate=round(sum(1 for r in counted if r.status == GapStatus.PRE_RELEASE) / n, 4)
+        if n
+        else None,
     )
 
 

@@ -12,13 +12,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.api.deps import NowDep, SessionDep
-from app.schemas.gaps import Stage
+from app.domain.gap_row import GapRow
+from app.domain.vocabulary import GapStatus, Stage
 from app.services.browse import EventFilters, get_model, list_events, list_runtimes
-from app.services.gaps import PENDING, STATUSES, GapFilters, GapRow, query_gaps
+from app.services.gaps.query import GapFilters, query_gaps
 from app.services.runtime_catalog import has_source_for
 from app.services.source_state import list_health
 from app.services.stats import group_stats, survival_curve
-from app.sources.runtimes.catalog import CATALOG, STAGES, VENDORS
+from app.sources.runtimes.catalog import CATALOG, VENDORS
 
 router = APIRouter(include_in_schema=False)
 RELEASES_PER_PAGE = 50
@@ -81,7 +82,7 @@ def dashboard(
     request: Request,
     session: SessionDep,
     now: NowDep,
-    stage: Annotated[Stage, Query()] = "merged",
+    stage: Annotated[Stage, Query()] = Stage.MERGED,
     view: Annotated[Literal["runtimes", "vendors"], Query()] = "runtimes",
     publisher: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
@@ -100,7 +101,9 @@ def dashboard(
     matrix = OrderedDict(list(full_matrix.items())[first : first + RELEASES_PER_PAGE])
     names = sorted({getattr(r, column) for r in shown})
     # Columns with the most supported releases first, so the table reads left to right by coverage.
-    coverage = {n: sum(1 for r in shown if getattr(r, column) == n and r.status != PENDING) for n in names}
+    coverage = {
+        n: sum(1 for r in shown if getattr(r, column) == n and r.status != GapStatus.PENDING) for n in names
+    }
     columns = sorted(names, key=lambda n: (-coverage[n], n))
     leaderboard = sorted(
         group_stats(vendor_rows, by="vendor"),
@@ -113,8 +116,8 @@ def dashboard(
         {
             "stage": stage,
             "view": view,
-            "stages": STAGES,
-            "statuses": STATUSES,
+            "stages": list(Stage),
+            "statuses": list(GapStatus),
             "matrix": matrix,
             "releases": {r.repo_id: r for r in shown},
             "columns": columns,
@@ -146,7 +149,7 @@ def release_page(request: Request, session: SessionDep, now: NowDep, repo_id: st
             "model": detail.model,
             # Vendor views first: operators choosing hardware read those; runtime rows are the evidence.
             "ladders": sorted(detail.ladders, key=lambda ladder: ladder.runtime is not None),
-            "stages": STAGES,
+            "stages": list(Stage),
             "vendor_names": VENDORS,
         },
     )
@@ -169,7 +172,7 @@ def runtime_page(request: Request, session: SessionDep, name: str) -> HTMLRespon
             "info": info,
             "events": events,
             "total": total,
-            "stages": [s for s in STAGES if has_source_for(spec, s)],
+            "stages": [s for s in Stage if has_source_for(spec, s)],
             "vendor_names": VENDORS,
         },
     )

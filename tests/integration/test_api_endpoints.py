@@ -22,7 +22,7 @@ from app.schemas.gaps import GapOut
 from app.schemas.models import ModelDetailOut, ModelOut
 from app.schemas.runtimes import RuntimeOut
 from app.schemas.stats import StatsOut, SurvivalOut
-from app.services.gaps import refresh_gaps
+from app.services.gaps.refresh import refresh_gaps
 from app.services.tokens import create_token, revoke_token
 
 NOW = datetime(2025, 10, 1, tzinfo=UTC)

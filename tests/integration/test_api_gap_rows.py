@@ -12,7 +12,8 @@ from app.api.deps import get_now, get_session
 from app.main import create_app
 from app.models import GapRecord, Model, Publisher, Runtime, SupportEvent, SupportKey
 from app.services.catalog import sync_catalog
-from app.services.gaps import GapFilters, query_gaps, refresh_gaps
+from app.services.gaps.query import GapFilters, query_gaps
+from app.services.gaps.refresh import refresh_gaps
 
 RELEASE = datetime(2025, 9, 1, 12, tzinfo=UTC)
 NOW = datetime(2025, 10, 1, tzinfo=UTC)

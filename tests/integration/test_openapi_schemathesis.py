@@ -17,7 +17,7 @@ from app.config import Settings
 from app.db.migrate import upgrade
 from app.main import create_app
 from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
-from app.services.gaps import refresh_gaps
+from app.services.gaps.refresh import refresh_gaps
 
 NOW = datetime(2025, 10, 1, tzinfo=UTC)
 # schemathesis loads the schema through the ASGI app at collection time, which runs the app's lifespan:

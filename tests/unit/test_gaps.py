@@ -6,17 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.services.gaps import (
-    DAY_ZERO,
-    LATER,
-    PENDING,
-    PRE_EXISTING,
-    PRE_RELEASE,
-    KeyNovelty,
-    Release,
-    SupportPoint,
-    classify_gap,
-    compute_gaps,
+from app.domain.vocabulary import GapStatus
+from app.services.gaps.decide import KeyNovelty, Release, SupportPoint, classify_gap, compute_gaps
+
+DAY_ZERO, LATER, PENDING, PRE_EXISTING, PRE_RELEASE = (
+    GapStatus.DAY_0,
+    GapStatus.LATER,
+    GapStatus.PENDING,
+    GapStatus.PRE_EXISTING,
+    GapStatus.PRE_RELEASE,
 )
 
 RELEASE = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)

@@ -47,7 +47,7 @@ def test_release_keys_offer_every_kind() -> None:
 
 
 def test_name_overrides_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from app.services.gaps import NAME_OVERRIDES, load_name_overrides
+    from app.services.gaps.load import NAME_OVERRIDES, load_name_overrides
 
     path = tmp_path / "overrides.csv"
     path.write_text("repo_id,docs_name\nacme/Odd-Name-v2,Acme Two\nacme/Never,\n")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.services.gaps import GapRow
+from app.domain.gap_row import GapRow
 from app.services.stats import (
     family_rows,
     group_stats,

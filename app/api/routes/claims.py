@@ -11,11 +11,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
-from app.api.routes.gaps import VendorSlug, check_runtime, check_sku
+from app.api.routes.gaps import check_runtime, check_sku
+from app.domain.vocabulary import Stage, Vendor
 from app.models import ApiToken, SupportClaim
 from app.schemas.claims import ClaimIn, ClaimOut
 from app.schemas.common import Page
-from app.schemas.gaps import Stage
 from app.services.claims import ClaimError, ClaimFilters, ClaimInput, add_claim, list_claims
 from app.services.tokens import authenticate
 
@@ -104,7 +104,7 @@ def get_claims(
     session: SessionDep,
     repo_id: Annotated[str | None, Query(description="The model's repo id.")] = None,
     runtime: Annotated[str | None, Query(description="Catalog runtime name, e.g. `vllm-ascend`.")] = None,
-    vendor: Annotated[VendorSlug | None, Query(description="Vendor the claim is about.")] = None,
+    vendor: Annotated[Vendor | None, Query(description="Vendor the claim is about.")] = None,
     stage: Annotated[Stage | None, Query(description="Claimed support stage.")] = None,
     sku: Annotated[str | None, Query(description="Hardware SKU, e.g. `910C`.")] = None,
     since: Annotated[datetime | None, Query(description="Claimed support at or after (ISO-8601).")] = None,

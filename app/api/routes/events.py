@@ -11,10 +11,10 @@ from fastapi.responses import Response
 from app.api.deps import SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, wants_csv
 from app.api.pagination import decode_cursor, encode_cursor
-from app.api.routes.gaps import VendorSlug, check_runtime
+from app.api.routes.gaps import check_runtime
+from app.domain.vocabulary import Stage, Vendor
 from app.schemas.common import Page
 from app.schemas.events import EventOut
-from app.schemas.gaps import Stage
 from app.services.browse import EventFilters, list_events
 
 router = APIRouter(tags=["events"])
@@ -39,7 +39,7 @@ def events(
     request: Request,
     session: SessionDep,
     runtime: Annotated[str | None, Query(description="Catalog runtime name.")] = None,
-    vendor: Annotated[VendorSlug | None, Query(description="Events that count for this vendor view.")] = None,
+    vendor: Annotated[Vendor | None, Query(description="Events that count for this vendor view.")] = None,
     stage: Annotated[Stage | None, Query()] = None,
     provenance: Annotated[Literal["git", "docs"] | None, Query()] = None,
     since: Annotated[datetime | None, Query(description="Support time at or after (ISO-8601).")] = None,

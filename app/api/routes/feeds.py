@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from app.api.deps import SessionDep
 from app.api.routes.events import event_filters
-from app.api.routes.gaps import VendorSlug
+from app.domain.vocabulary import Vendor
 from app.services.browse import EventRow, list_events
 
 router = APIRouter(tags=["feeds"])
@@ -59,7 +59,7 @@ def events_feed(
     request: Request,
     session: SessionDep,
     runtime: Annotated[str | None, Query(description="Catalog runtime name.")] = None,
-    vendor: Annotated[VendorSlug | None, Query(description="Vendor view.")] = None,
+    vendor: Annotated[Vendor | None, Query(description="Vendor view.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
     rows, _ = list_events(session, event_filters(runtime, vendor, None, None, None), offset=0, limit=limit)

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, query_page_or_csv
+from app.domain.vocabulary import GapStatus, RowKind, Stage, Vendor
 from app.schemas.common import Page
-from app.schemas.gaps import GapOut, GapStatus, Stage
-from app.services.gaps import GapFilters, count_gaps, query_gaps
+from app.schemas.gaps import GapOut
+from app.services.gaps.query import GapFilters, count_gaps, query_gaps
 from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDORS
 
 router = APIRouter(tags=["gaps"])
-
-VendorSlug = Literal["nvidia", "amd", "huawei", "intel", "apple", "local"]
-RowKind = Literal["runtime", "vendor", "sku"]
 
 
 def check_runtime(runtime: str | None) -> None:
@@ -52,13 +50,13 @@ def gap_filters(
     if rows:
         kinds = tuple(dict.fromkeys(rows))
     elif sku is not None:
-        kinds = ("sku",)
+        kinds = (RowKind.SKU,)
     elif vendor is not None and runtime is None:
-        kinds = ("vendor", "sku")
+        kinds = (RowKind.VENDOR, RowKind.SKU)
     elif runtime is not None:
-        kinds = ("runtime", "sku")
+        kinds = (RowKind.RUNTIME, RowKind.SKU)
     else:
-        kinds = ("runtime", "vendor", "sku")
+        kinds = tuple(RowKind)
     return GapFilters(
         stage=stage,
         runtime=runtime,
@@ -83,11 +81,11 @@ def list_gaps(
     session: SessionDep,
     now: NowDep,
     runtime: Annotated[str | None, Query(description="Catalog runtime name, e.g. `vllm`.")] = None,
-    vendor: Annotated[VendorSlug | None, Query(description="Vendor view.")] = None,
+    vendor: Annotated[Vendor | None, Query(description="Vendor view.")] = None,
     sku: Annotated[
         str | None, Query(description="Hardware SKU (per-SKU sources only), e.g. `MI300X`.")
     ] = None,
-    stage: Annotated[Stage, Query(description="Support stage.")] = "merged",
+    stage: Annotated[Stage, Query(description="Support stage.")] = Stage.MERGED,
     status: Annotated[GapStatus | None, Query(description="Only gaps with this status.")] = None,
     publisher: Annotated[str | None, Query(description="Publisher's Hub org.")] = None,
     since: Annotated[datetime | None, Query(description="Releases at or after this time (ISO-8601).")] = None,

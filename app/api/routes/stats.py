@@ -11,11 +11,11 @@ from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
-from app.api.routes.gaps import VendorSlug, gap_filters
+from app.api.routes.gaps import gap_filters
+from app.domain.vocabulary import Stage, Vendor
 from app.schemas.common import Page
-from app.schemas.gaps import Stage
 from app.schemas.stats import StatsOut, SurvivalOut, SurvivalPointOut
-from app.services.gaps import gap_facts
+from app.services.gaps.query import gap_facts
 from app.services.stats import group_stats, survival_curve
 
 router = APIRouter(tags=["stats"])
@@ -28,7 +28,7 @@ PerQuarter = Annotated[bool, Query(description="One row per group and release qu
 class StatsParams:
     """The query parameters both statistics lists take (declared once, used by both routes)."""
 
-    stage: Annotated[Stage, Query()] = "merged"
+    stage: Annotated[Stage, Query()] = Stage.MERGED
     since: SinceQuery = None
     until: UntilQuery = None
     publisher: Annotated[str | None, Query()] = None
@@ -99,9 +99,9 @@ def runtime_stats(
 def survival(
     session: SessionDep,
     now: NowDep,
-    vendor: Annotated[VendorSlug | None, Query()] = None,
+    vendor: Annotated[Vendor | None, Query()] = None,
     runtime: Annotated[str | None, Query()] = None,
-    stage: Annotated[Stage, Query()] = "merged",
+    stage: Annotated[Stage, Query()] = Stage.MERGED,
     since: SinceQuery = None,
     until: UntilQuery = None,
 ) -> SurvivalOut:

@@ -11,37 +11,29 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from app.domain.vocabulary import KeyKind, Stage, Vendor
 from app.sources.runtimes.extractors import Extractor
 
-KEY_KINDS = ("architecture", "model_type", "gguf_architecture", "model_name", "repo_id")
-STAGES = ("branch", "merged", "released", "documented", "verified")
+# Display names per vendor slug (the slugs and names are declared once, in the vocabulary).
+VENDORS: dict[str, str] = {vendor: vendor.label for vendor in Vendor}
 
-VENDORS: dict[str, str] = {
-    "nvidia": "NVIDIA",
-    "amd": "AMD",
-    "huawei": "Huawei Ascend",
-    "intel": "Intel",
-    "apple": "Apple",
-    "local": "Local / CPU",
-}
-
-HARDWARE: dict[str, str] = {
+HARDWARE: dict[str, Vendor] = {
     # vLLM Recipes' SKUs
-    "H100": "nvidia",
-    "H200": "nvidia",
-    "B200": "nvidia",
-    "B300": "nvidia",
-    "GB200": "nvidia",
-    "GB300": "nvidia",
-    "MI300X": "amd",
-    "MI325X": "amd",
-    "MI355X": "amd",
+    "H100": Vendor.NVIDIA,
+    "H200": Vendor.NVIDIA,
+    "B200": Vendor.NVIDIA,
+    "B300": Vendor.NVIDIA,
+    "GB200": Vendor.NVIDIA,
+    "GB300": Vendor.NVIDIA,
+    "MI300X": Vendor.AMD,
+    "MI325X": Vendor.AMD,
+    "MI355X": Vendor.AMD,
     # Ascend parts vllm-ascend targets
-    "910B": "huawei",
-    "910C": "huawei",
-    "Gaudi": "intel",
-    "Apple Silicon": "apple",
-    "CPU": "local",
+    "910B": Vendor.HUAWEI,
+    "910C": Vendor.HUAWEI,
+    "Gaudi": Vendor.INTEL,
+    "Apple Silicon": Vendor.APPLE,
+    "CPU": Vendor.LOCAL,
 }
 
 
@@ -109,9 +101,9 @@ class Signal:
     """One kind of evidence a runtime gives (code registry, docs table, recipes …) with its eras."""
 
     name: str
-    key_kind: str
+    key_kind: KeyKind
     eras: tuple[Era, ...]
-    stage: str = "merged"
+    stage: Stage = Stage.MERGED
     """``merged`` for code (also judged for ``released``/``branch``), ``documented`` or ``verified``."""
     provenance: str = "git"
     exclude_keys: tuple[str, ...] = ()
@@ -120,9 +112,9 @@ class Signal:
     """Normalize ``qwen2-5-vl`` to the Hub's ``qwen2_5_vl`` (projects that once wrote model types dashed)."""
 
     def __post_init__(self) -> None:
-        if self.key_kind not in KEY_KINDS:
+        if self.key_kind not in set(KeyKind):
             raise ValueError(f"signal {self.name}: unknown key kind {self.key_kind!r}")
-        if self.stage not in ("merged", "documented", "verified"):
+        if self.stage not in (Stage.MERGED, Stage.DOCUMENTED, Stage.VERIFIED):
             raise ValueError(f"signal {self.name}: a walked signal's stage is merged, documented or verified")
 
     @cached_property
@@ -167,7 +159,7 @@ class RuntimeSpec:
     display_name: str
     repo_url: str
     default_branch: str
-    vendors: tuple[str, ...]
+    vendors: tuple[Vendor, ...]
     hardware: tuple[str, ...]
     signals: tuple[Signal, ...]
     releases: ReleaseRules | None = field(default_factory=ReleaseRules)
@@ -175,7 +167,7 @@ class RuntimeSpec:
     notes: str = ""
 
     def __post_init__(self) -> None:
-        unknown = [v for v in self.vendors if v not in VENDORS]
+        unknown = [v for v in self.vendors if v not in set(Vendor)]
         if unknown:
             raise ValueError(f"{self.name}: unknown vendors {unknown}")
         names = [s.name for s in self.signals]
@@ -209,7 +201,7 @@ _VLLM_DICTS = _py(
 )
 _VLLM_SIGNAL = Signal(
     name="registry",
-    key_kind="architecture",
+    key_kind=KeyKind.ARCHITECTURE,
     eras=(
         Era(("cacheflow/model_executor/model_loader.py",), _VLLM_DICTS, period="2023-05"),
         Era(("vllm/model_executor/model_loader.py",), _VLLM_DICTS, period="2023-06..2023-12"),
@@ -228,7 +220,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="vLLM",
         repo_url="https://github.com/vllm-project/vllm",
         default_branch="main",
-        vendors=("nvidia",),
+        vendors=(Vendor.NVIDIA,),
         hardware=("H100", "H200", "B200"),
         signals=(_VLLM_SIGNAL,),
         # Upstream version tags only: forks that carry upstream's tags add their own (v0.6.1.post1+rocm,
@@ -241,7 +233,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="ROCm vLLM fork",
         repo_url="https://github.com/ROCm/vllm",
         default_branch="main",
-        vendors=("amd",),
+        vendors=(Vendor.AMD,),
         hardware=("MI300X", "MI325X", "MI355X"),
         signals=(_VLLM_SIGNAL,),
         releases=ReleaseRules(tag_pattern=r"(\+rocm|_rocm)"),
@@ -252,12 +244,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="SGLang",
         repo_url="https://github.com/sgl-project/sglang",
         default_branch="main",
-        vendors=("nvidia",),
+        vendors=(Vendor.NVIDIA,),
         hardware=("H100", "H200", "B200"),
         signals=(
             Signal(
                 name="entry_class",
-                key_kind="architecture",
+                key_kind=KeyKind.ARCHITECTURE,
                 eras=(
                     Era(
                         ("python/sglang/srt/models/**/*.py",),
@@ -288,12 +280,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="TensorRT-LLM",
         repo_url="https://github.com/NVIDIA/TensorRT-LLM",
         default_branch="main",
-        vendors=("nvidia",),
+        vendors=(Vendor.NVIDIA,),
         hardware=("H100", "H200", "B200", "B300", "GB200", "GB300"),
         signals=(
             Signal(
                 name="pytorch_backend",
-                key_kind="architecture",
+                key_kind=KeyKind.ARCHITECTURE,
                 eras=(
                     Era(
                         ("tensorrt_llm/_torch/models/*.py",),
@@ -308,7 +300,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
             ),
             Signal(
                 name="engine",
-                key_kind="architecture",
+                key_kind=KeyKind.ARCHITECTURE,
                 eras=(Era(("tensorrt_llm/models/__init__.py",), _py("dict_keys", r"^MODEL_MAP\s*=\s*\{")),),
             ),
         ),
@@ -320,12 +312,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="llama.cpp",
         repo_url="https://github.com/ggml-org/llama.cpp",
         default_branch="master",
-        vendors=("local",),
+        vendors=(Vendor.LOCAL,),
         hardware=("CPU", "Apple Silicon"),
         signals=(
             Signal(
                 name="converter",
-                key_kind="architecture",
+                key_kind=KeyKind.ARCHITECTURE,
                 eras=(
                     Era(
                         ("convert-*-hf-to-gguf.py",),
@@ -356,7 +348,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
             ),
             Signal(
                 name="runtime_arch",
-                key_kind="gguf_architecture",
+                key_kind=KeyKind.GGUF_ARCHITECTURE,
                 eras=(
                     Era(
                         ("llama.cpp", "src/llama.cpp", "src/llama-arch.cpp"),
@@ -378,12 +370,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="Ollama",
         repo_url="https://github.com/ollama/ollama",
         default_branch="main",
-        vendors=("local",),
+        vendors=(Vendor.LOCAL,),
         hardware=("CPU", "Apple Silicon"),
         signals=(
             Signal(
                 name="convert",
-                key_kind="architecture",
+                key_kind=KeyKind.ARCHITECTURE,
                 eras=(
                     Era(
                         ("convert/*.go",),
@@ -405,7 +397,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
             ),
             Signal(
                 name="model_engine",
-                key_kind="gguf_architecture",
+                key_kind=KeyKind.GGUF_ARCHITECTURE,
                 eras=(
                     Era(
                         ("model/**/*.go",),
@@ -432,7 +424,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
         signals=(
             Signal(
                 name="modeling_auto",
-                key_kind="architecture",
+                key_kind=KeyKind.ARCHITECTURE,
                 eras=(
                     Era(
                         ("src/transformers/models/auto/modeling_auto.py",),
@@ -442,7 +434,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
             ),
             Signal(
                 name="config_auto",
-                key_kind="model_type",
+                key_kind=KeyKind.MODEL_TYPE,
                 eras=(
                     Era(
                         ("src/transformers/models/auto/configuration_auto.py",),
@@ -473,12 +465,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="MLX-LM",
         repo_url="https://github.com/ml-explore/mlx-lm",
         default_branch="main",
-        vendors=("apple",),
+        vendors=(Vendor.APPLE,),
         hardware=("Apple Silicon",),
         signals=(
             Signal(
                 name="models",
-                key_kind="model_type",
+                key_kind=KeyKind.MODEL_TYPE,
                 eras=(
                     Era(("mlx_lm/models/*.py",), Extractor("path", r"^mlx_lm/models/(\w+)\.py$")),
                     Era(
@@ -503,12 +495,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="MLX-VLM",
         repo_url="https://github.com/Blaizzy/mlx-vlm",
         default_branch="main",
-        vendors=("apple",),
+        vendors=(Vendor.APPLE,),
         hardware=("Apple Silicon",),
         signals=(
             Signal(
                 name="models",
-                key_kind="model_type",
+                key_kind=KeyKind.MODEL_TYPE,
                 eras=(
                     Era(
                         ("mlx_vlm/models/*/__init__.py",),
@@ -526,12 +518,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="vLLM Ascend",
         repo_url="https://github.com/vllm-project/vllm-ascend",
         default_branch="main",
-        vendors=("huawei",),
+        vendors=(Vendor.HUAWEI,),
         hardware=("910B", "910C"),
         signals=(
             Signal(
                 name="overrides",
-                key_kind="architecture",
+                key_kind=KeyKind.ARCHITECTURE,
                 eras=(
                     Era(
                         ("vllm_ascend/**/*.py",),
@@ -543,8 +535,8 @@ CATALOG_LIST: list[RuntimeSpec] = [
             ),
             Signal(
                 name="docs_table",
-                key_kind="model_name",
-                stage="documented",
+                key_kind=KeyKind.MODEL_NAME,
+                stage=Stage.DOCUMENTED,
                 provenance="docs",
                 eras=(
                     Era(
@@ -559,8 +551,8 @@ CATALOG_LIST: list[RuntimeSpec] = [
             ),
             Signal(
                 name="tutorials",
-                key_kind="model_name",
-                stage="documented",
+                key_kind=KeyKind.MODEL_NAME,
+                stage=Stage.DOCUMENTED,
                 provenance="docs",
                 eras=(
                     Era(
@@ -583,12 +575,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="vLLM MindSpore",
         repo_url="https://github.com/mindspore-ai/vllm-mindspore",
         default_branch="master",
-        vendors=("huawei",),
+        vendors=(Vendor.HUAWEI,),
         hardware=("910B",),
         signals=(
             Signal(
                 name="registry",
-                key_kind="architecture",
+                key_kind=KeyKind.ARCHITECTURE,
                 eras=(Era(("vllm_mindspore/model_executor/models/registry.py",), _VLLM_DICTS),),
             ),
         ),
@@ -599,12 +591,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="xLLM",
         repo_url="https://github.com/jd-opensource/xllm",
         default_branch="main",
-        vendors=("huawei",),
+        vendors=(Vendor.HUAWEI,),
         hardware=("910B", "910C"),
         signals=(
             Signal(
                 name="register_macros",
-                key_kind="model_type",
+                key_kind=KeyKind.MODEL_TYPE,
                 eras=(
                     Era(
                         ("xllm/**/*.h", "xllm/**/*.cpp"),
@@ -639,12 +631,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="LMDeploy",
         repo_url="https://github.com/InternLM/lmdeploy",
         default_branch="main",
-        vendors=("nvidia",),
+        vendors=(Vendor.NVIDIA,),
         hardware=("H100", "910B"),
         signals=(
             Signal(
                 name="pytorch_engine",
-                key_kind="architecture",
+                key_kind=KeyKind.ARCHITECTURE,
                 eras=(
                     Era(
                         ("lmdeploy/pytorch/supported_models.py",),
@@ -658,7 +650,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
             ),
             Signal(
                 name="turbomind",
-                key_kind="architecture",
+                key_kind=KeyKind.ARCHITECTURE,
                 eras=(
                     Era(
                         ("lmdeploy/turbomind/supported_models.py",),
@@ -674,12 +666,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="Text Generation Inference",
         repo_url="https://github.com/huggingface/text-generation-inference",
         default_branch="main",
-        vendors=("nvidia",),
+        vendors=(Vendor.NVIDIA,),
         hardware=("H100", "MI300X", "Gaudi"),
         signals=(
             Signal(
                 name="models_init",
-                key_kind="model_type",
+                key_kind=KeyKind.MODEL_TYPE,
                 eras=(
                     Era(
                         ("server/text_generation_server/models/__init__.py",),
@@ -704,7 +696,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
         signals=(
             Signal(
                 name="builder",
-                key_kind="architecture",
+                key_kind=KeyKind.ARCHITECTURE,
                 eras=(
                     Era(
                         ("src/python/py/models/builder.py", "src/python/py/models/builders/*.py"),
@@ -720,12 +712,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="Optimum Intel",
         repo_url="https://github.com/huggingface/optimum-intel",
         default_branch="main",
-        vendors=("intel",),
+        vendors=(Vendor.INTEL,),
         hardware=("CPU",),
         signals=(
             Signal(
                 name="openvino_configs",
-                key_kind="model_type",
+                key_kind=KeyKind.MODEL_TYPE,
                 dashes_to_underscores=True,  # until 2025-07 (#1329) it registered "qwen2-5-vl" style names
                 eras=(
                     Era(
@@ -747,13 +739,13 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="OpenVINO GenAI",
         repo_url="https://github.com/openvinotoolkit/openvino.genai",
         default_branch="master",
-        vendors=("intel",),
+        vendors=(Vendor.INTEL,),
         hardware=("CPU",),
         signals=(
             Signal(
                 name="supported_models",
-                key_kind="architecture",
-                stage="documented",
+                key_kind=KeyKind.ARCHITECTURE,
+                stage=Stage.DOCUMENTED,
                 provenance="docs",
                 eras=(
                     Era(
@@ -779,12 +771,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="KTransformers",
         repo_url="https://github.com/kvcache-ai/ktransformers",
         default_branch="main",
-        vendors=("nvidia",),
+        vendors=(Vendor.NVIDIA,),
         hardware=("H100", "CPU"),
         signals=(
             Signal(
                 name="legacy",
-                key_kind="architecture",
+                key_kind=KeyKind.ARCHITECTURE,
                 eras=(
                     Era(("ktransformers/**/*.py",), _py("dict_keys", r"^\s*custom_models\s*=\s*\{")),
                     Era(
@@ -795,7 +787,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
             ),
             Signal(
                 name="kt_kernel",
-                key_kind="model_name",
+                key_kind=KeyKind.MODEL_NAME,
                 eras=(
                     Era(
                         ("kt-kernel/python/cli/utils/model_registry.py",),
@@ -805,7 +797,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
             ),
             Signal(
                 name="kt_kernel_repos",
-                key_kind="repo_id",
+                key_kind=KeyKind.REPO_ID,
                 eras=(
                     Era(
                         ("kt-kernel/python/cli/utils/model_registry.py",),
@@ -821,12 +813,12 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="LightLLM",
         repo_url="https://github.com/ModelTC/lightllm",
         default_branch="main",
-        vendors=("nvidia",),
+        vendors=(Vendor.NVIDIA,),
         hardware=("H100", "H200"),
         signals=(
             Signal(
                 name="model_type",
-                key_kind="model_type",
+                key_kind=KeyKind.MODEL_TYPE,
                 eras=(
                     Era(
                         ("lightllm/server/**/*.py",),
@@ -843,13 +835,13 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="vLLM Recipes",
         repo_url="https://github.com/vllm-project/recipes",
         default_branch="main",
-        vendors=("nvidia", "amd"),
+        vendors=(Vendor.NVIDIA, Vendor.AMD),
         hardware=("H100", "H200", "B200", "GB200", "B300", "GB300", "MI300X", "MI325X", "MI355X"),
         signals=(
             Signal(
                 name="hardware",
-                key_kind="repo_id",
-                stage="verified",
+                key_kind=KeyKind.REPO_ID,
+                stage=Stage.VERIFIED,
                 provenance="docs",
                 eras=(
                     Era(

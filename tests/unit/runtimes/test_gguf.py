@@ -60,7 +60,7 @@ def test_scanning_llama_cpp_stores_the_mapping_and_releases_offer_the_gguf_key(
     from datetime import UTC, datetime
 
     from app.models import KeyMapping, Model
-    from app.services.gaps import load_releases
+    from app.services.gaps.load import load_releases
     from app.services.support import scan_runtime
     from app.sources.runtimes.catalog import CATALOG
 

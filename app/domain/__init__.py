@@ -1,0 +1,1 @@
+"""What every layer shares: the vocabulary (``vocabulary.py``) and the shapes declared once (``gap_row.py``)."""

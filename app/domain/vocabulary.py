@@ -1,0 +1,88 @@
+"""LaunchGap's vocabulary, declared once: stages, gap statuses, key kinds, vendors, row kinds.
+
+Every other module names these values through the enums (never as string literals), so adding a vendor or a
+stage is an edit here, and the catalog, the services, the API schemas and the routes follow. The meanings
+are in docs/concepts.md. ``StrEnum`` members are ``str``: they compare, hash and serialise as their values,
+so rows read back from the database as plain strings match them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """How far a runtime's support has gone, from work in progress to hardware verification."""
+
+    BRANCH = "branch"
+    MERGED = "merged"
+    RELEASED = "released"
+    DOCUMENTED = "documented"
+    VERIFIED = "verified"
+
+
+class GapStatus(StrEnum):
+    """Where support landed relative to the model's release (docs/concepts.md, "Statuses")."""
+
+    PRE_EXISTING = "pre-existing"
+    PRE_RELEASE = "pre-release"
+    DAY_0 = "day-0"
+    LATER = "later"
+    PENDING = "pending"
+
+
+class KeyKind(StrEnum):
+    """What a runtime registers a model by, and what a model offers to be matched on."""
+
+    ARCHITECTURE = "architecture"
+    MODEL_TYPE = "model_type"
+    GGUF_ARCHITECTURE = "gguf_architecture"
+    MODEL_NAME = "model_name"
+    REPO_ID = "repo_id"
+
+
+class Vendor(StrEnum):
+    """A hardware vendor's view (its slug); ``label`` is how pages show it."""
+
+    NVIDIA = "nvidia"
+    AMD = "amd"
+    HUAWEI = "huawei"
+    INTEL = "intel"
+    APPLE = "apple"
+    LOCAL = "local"
+
+    @property
+    def label(self) -> str:
+        return _VENDOR_LABELS[self]
+
+
+_VENDOR_LABELS: dict[Vendor, str] = {
+    Vendor.NVIDIA: "NVIDIA",
+    Vendor.AMD: "AMD",
+    Vendor.HUAWEI: "Huawei Ascend",
+    Vendor.INTEL: "Intel",
+    Vendor.APPLE: "Apple",
+    Vendor.LOCAL: "Local / CPU",
+}
+
+
+class RowKind(StrEnum):
+    """What one gap row is about: a runtime, a vendor view, or one hardware SKU of a runtime."""
+
+    RUNTIME = "runtime"
+    VENDOR = "vendor"
+    SKU = "sku"
+
+
+class ReleasePrecision(StrEnum):
+    """How precisely a model's release time is known."""
+
+    SECOND = "second"
+    DAY = "day"
+
+
+class Confidence(StrEnum):
+    """How sure a gap's status is (low: a day-precision release cannot order events within that day)."""
+
+    HIGH = "high"
+    LOW = "low"

@@ -1,0 +1,160 @@
+"""Reading materialised gap rows: the filters the API and the pages offer, applied in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import String, and_, case, false, func, or_, select, type_coerce
+from sqlalchemy.orm import Session
+
+from app.domain.gap_row import GapRow
+from app.domain.vocabulary import GapStatus, RowKind, Stage
+from app.models import GapRecord
+from app.services.gaps.decide import hours
+from app.services.gaps.record import READ_COLUMNS, TABLE, from_record, utc
+from app.services.runtime_catalog import vendor_runtimes
+
+
+@dataclass(frozen=True)
+class GapFilters:
+    """What ``/api/v1/gaps`` and the pages can ask for. ``rows`` picks runtime, vendor and/or SKU rows."""
+
+    stage: str = Stage.MERGED
+    runtime: str | None = None
+    vendor: str | None = None
+    sku: str | None = None
+    status: str | None = None
+    publisher: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    rows: tuple[str, ...] = (RowKind.RUNTIME,)
+    repo_id: str | None = None
+
+
+_KIND_ORDER = case({RowKind.RUNTIME: 0, RowKind.VENDOR: 1}, value=TABLE.row_kind, else_=2)
+
+
+def _where(filters: GapFilters) -> list:  # type: ignore[type-arg]
+    """The SQL conditions for ``filters``, with the same meaning per row kind as the pages have always had:
+    a runtime filter keeps the vendor views that runtime counts for; a vendor filter keeps that vendor's
+    runtimes, its view and its SKUs; a SKU filter narrows the SKU rows."""
+    vendors = vendor_runtimes(filters.stage)
+    per_kind = []
+    if RowKind.RUNTIME in filters.rows:
+        cond = [TABLE.row_kind == RowKind.RUNTIME]
+        if filters.runtime is not None:
+            cond.append(TABLE.runtime == filters.runtime)
+        if filters.vendor is not None:
+            cond.append(TABLE.runtime.in_(vendors.get(filters.vendor, ())))
+        per_kind.append(and_(*cond))
+    if RowKind.VENDOR in filters.rows:
+        cond = [TABLE.row_kind == RowKind.VENDOR]
+        if filters.runtime is not None:
+            cond.append(TABLE.vendor.in_([v for v, rs in vendors.items() if filters.runtime in rs]))
+        if filters.vendor is not None:
+            cond.append(TABLE.vendor == filters.vendor)
+        per_kind.append(and_(*cond))
+    if RowKind.SKU in filters.rows:
+        cond = [TABLE.row_kind == RowKind.SKU]
+        if filters.runtime is not None:
+            cond.append(TABLE.runtime == filters.runtime)
+        if filters.sku is not None:
+            cond.append(TABLE.sku == filters.sku)
+        elif filters.vendor is not None:
+            cond.append(TABLE.vendor == filters.vendor)
+        per_kind.append(and_(*cond))
+    where = [TABLE.stage == filters.stage, or_(*per_kind) if per_kind else false()]
+    # Vendor and SKU rows carry the vendor; runtime and SKU rows the runtime. When every requested kind
+    # shares the equality, say it once at the top so the (stage, vendor|runtime, release_at) index is used.
+    if filters.vendor is not None and filters.sku is None and RowKind.RUNTIME not in filters.rows:
+        where.append(TABLE.vendor == filters.vendor)
+    if filters.runtime is not None and RowKind.VENDOR not in filters.rows:
+        where.append(TABLE.runtime == filters.runtime)
+    if filters.status is not None:
+        where.append(TABLE.status == filters.status)
+    if filters.publisher is not None:
+        where.append(TABLE.publisher == filters.publisher)
+    if filters.repo_id is not None:
+        where.append(TABLE.repo_id == filters.repo_id)
+    if filters.since is not None:
+        where.append(TABLE.release_at >= filters.since)
+    if filters.until is not None:
+        where.append(TABLE.release_at < filters.until)
+    return where
+
+
+def query_gaps(
+    session: Session, filters: GapFilters, *, now: datetime, limit: int | None = None, offset: int = 0
+) -> list[GapRow]:
+    """Materialised gap rows matching ``filters``, newest release first, in one query (a page of them with
+    ``limit``/``offset``). Pending rows get the time elapsed until ``now``."""
+    statement = (
+        select(*READ_COLUMNS)
+        .where(*_where(filters))
+        .order_by(TABLE.release_at.desc(), TABLE.repo_id, _KIND_ORDER, TABLE.runtime, TABLE.vendor, TABLE.sku)
+        .offset(offset)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [from_record(row, now) for row in session.execute(statement).all()]
+
+
+class GapFact(NamedTuple):
+    """The part of a gap row statistics read (a plain tuple: tens of thousands are read per request)."""
+
+    runtime: str | None
+    vendor: str | None
+    sku: str | None
+    stage: str
+    family: str
+    repo_id: str
+    release_at: datetime
+    status: str
+    gap_hours: float
+    key_is_new: bool
+
+
+def gap_facts(session: Session, filters: GapFilters, *, now: datetime) -> list[GapFact]:
+    """``query_gaps`` reduced to what statistics need, in one query and without building full rows: the
+    statistics endpoints read every vendor or runtime row of a stage on each request."""
+    statement = select(
+        TABLE.runtime,
+        TABLE.vendor,
+        TABLE.sku,
+        TABLE.stage,
+        TABLE.family,
+        TABLE.repo_id,
+        type_coerce(TABLE.release_at, String),
+        TABLE.status,
+        TABLE.gap_hours,
+        TABLE.key_is_new,
+    ).where(*_where(filters))
+    facts = []
+    for runtime, vendor, sku, stage, family, repo_id, release, status, gap, new in session.execute(
+        statement
+    ).all():
+        release_at = utc(release)
+        if status == GapStatus.PENDING:
+            gap = hours(now - release_at)
+        facts.append(
+            GapFact(
+                runtime or None,
+                vendor or None,
+                sku or None,
+                stage,
+                family,
+                repo_id,
+                release_at,
+                status,
+                gap,
+                new,
+            )
+        )
+    return facts
+
+
+def count_gaps(session: Session, filters: GapFilters) -> int:
+    """How many materialised rows match ``filters`` (one query)."""
+    return session.scalar(select(func.count()).select_from(GapRecord).where(*_where(filters))) or 0
