@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from app.db.migrate import upgrade
 from app.db.session import create_db_engine, session_factory
-from app.services.hub_watch import poll_publishers
+from app.services.hub.poll import poll_publishers
 from app.sources.hub.budget import RequestBudget
 from app.sources.hub.client import HubClient
 from tests.fakes.fake_hub import FakeHub

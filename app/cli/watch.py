@@ -31,7 +31,7 @@ def register(cli: typer.Typer) -> None:
         """Poll the watched Hugging Face publishers (the endpoint comes from the settings / HF_ENDPOINT)."""
         from app.db.session import create_db_engine, session_factory, session_scope
         from app.services.gaps.refresh import refresh_gaps
-        from app.services.hub_watch import poll_publishers
+        from app.services.hub.poll import poll_publishers
         from app.services.publishers import sync_publishers
         from app.sources.hub.client import HubClient
 

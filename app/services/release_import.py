@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models.model import Model
 from app.services.csv_files import read_csv
-from app.services.hub_watch import publisher_for, refresh_release_facts
+from app.services.hub.apply import publisher_for, refresh_release_facts
 from app.services.releases import (
     IMPORTED,
     ReleaseDateError,

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.source_state import SourceState
-from app.services import hub_watch
-from app.services.hub_watch import poll_publishers
+from app.services.hub import apply as hub_apply
+from app.services.hub.poll import poll_publishers
 from app.services.releases import CREATED_AT_ESTIMATE, OBSERVED
 from app.sources.hub import HubClient
 from app.sources.hub.budget import RequestBudget
@@ -394,7 +394,7 @@ def test_repo_moved_in_from_another_watched_org_is_matched_by_hub_id(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Tiny IN lists: the rows outside the org are found across several chunked queries.
-    monkeypatch.setattr(hub_watch, "_IN_CHUNK", 1)
+    monkeypatch.setattr(hub_apply, "_IN_CHUNK", 1)
     poll_publishers(factory, client, ["acme", "beta"], NOW)
     moved = models(session)["beta/Beta-7B"]
     moved_id, release = moved.id, moved.release_at
@@ -454,7 +454,7 @@ def test_imported_rows_of_a_large_org_are_matched_across_chunks(
     client: HubClient,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(hub_watch, "_IN_CHUNK", 2)
+    monkeypatch.setattr(hub_apply, "_IN_CHUNK", 2)
     for i in range(5):
         hub.add_model("gamma", f"G-{i}", architectures=["GForCausalLM"], model_type="g", created_at=OLD)
     for i in (0, 4):  # imported before any poll, without hub_id or publisher

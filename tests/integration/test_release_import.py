@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.model import Model
-from app.services.hub_watch import poll_publishers
+from app.services.hub.poll import poll_publishers
 from app.services.publishers import sync_publishers
 from app.services.release_import import ReleaseFileError, import_releases
 from app.sources.hub import HubClient

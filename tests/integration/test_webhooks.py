@@ -22,7 +22,7 @@ from app.models.gap import GapRecord
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.webhook_delivery import WebhookDelivery
-from app.services.hub_watch import poll_publishers
+from app.services.hub.poll import poll_publishers
 from app.services.publishers import sync_publishers
 from app.sources.hub import HubClient
 from tests.fakes.fake_hub import FakeHub

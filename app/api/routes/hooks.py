@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.deps import NowDep, SessionDep, SettingsDep
 from app.config import Settings
-from app.services.hub_watch import process_webhook_delivery, record_webhook_delivery
+from app.services.hub.webhooks import process_webhook_delivery, record_webhook_delivery
 from app.sources.hub.client import HubClient
 from app.sources.hub.webhook import HubWebhookPayload, secret_matches
 

@@ -1,0 +1,154 @@
+"""Hub webhooks: record each delivery once, then bring the model it is about up to date (for latency; the
+next poll cycle catches up on anything a webhook misses)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.session import session_scope
+from app.models.model import Model
+from app.models.publisher import Publisher
+from app.models.webhook_delivery import WebhookDelivery
+from app.services import source_state
+from app.services.gaps.refresh import refresh_gaps
+from app.services.hub.apply import apply_hub_model, mark_gone, publisher_for, refresh_release_facts
+from app.sources.hub import HubClient, HubError, HubRepoNotFound
+from app.sources.hub.types import InvalidName, check_repo_id
+from app.sources.hub.webhook import HubWebhookPayload
+
+log = logging.getLogger(__name__)
+
+KIND = source_state.HUB_PUBLISHER
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    """What the webhook endpoint answers: a new delivery to process, or a duplicate already recorded."""
+
+    delivery_id: int
+    duplicate: bool
+
+
+def record_webhook_delivery(session: Session, payload: HubWebhookPayload, now: datetime) -> DeliveryReceipt:
+    """Store the delivery once (idempotent on its dedupe key, even under concurrent deliveries)."""
+    key = payload.dedupe_key()
+    row = {
+        "dedupe_key": key,
+        "received_at": now,
+        "scope": payload.event.scope[:64],
+        "action": payload.event.action[:32],
+        "repo_hub_id": (payload.repo.id or None),
+        "repo_name": payload.repo.name[:300],
+    }
+    # RETURNING tells a fresh insert from a skipped one on both dialects (psycopg's rowcount does not).
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(WebhookDelivery.__table__)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(WebhookDelivery.__table__.c.id)
+    )
+    inserted = session.execute(statement).scalar_one_or_none()
+    delivery_id = session.execute(
+        select(WebhookDelivery.id).where(WebhookDelivery.dedupe_key == key)
+    ).scalar_one()
+    return DeliveryReceipt(delivery_id, duplicate=inserted is None)
+
+
+def process_webhook_delivery(
+    session_factory: sessionmaker[Session], client: HubClient, delivery_id: int, payload: HubWebhookPayload
+) -> str:
+    """Refresh the model a delivery is about and note the outcome on the delivery. Never raises.
+
+    Turned public (created public, or ``repo.config`` private→public): the release time is observed at the
+    delivery's receipt time. Deleted or private again: the model is marked gone. Moved: followed.
+    Anything else: the model is refreshed with ``model_info``. Only watched publishers' models are stored.
+    """
+    with session_scope(session_factory) as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        if delivery is None:
+            return "unknown delivery"
+        received_at = delivery.received_at
+    try:
+        outcome = _process(session_factory, client, payload, received_at)
+    except (HubError, InvalidName) as exc:
+        outcome = f"error: {exc}"
+        log.error("Hub webhook for %s failed: %s (the next poll cycle will catch up)", payload.repo.name, exc)
+    with session_scope(session_factory) as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        if delivery is not None:
+            delivery.outcome = outcome[:2000]
+            delivery.processed_at = received_at
+        if outcome.startswith(("refreshed", "gone")):
+            # Webhooks are for latency: bring this model's gap rows up to date now, not at the next poll.
+            changed = _model_of(session, payload)
+            if changed is not None:
+                refresh_gaps(session, models=[changed.id])
+    return outcome
+
+
+def _model_of(session: Session, payload: HubWebhookPayload) -> Model | None:
+    if payload.repo.id:
+        row = session.execute(select(Model).where(Model.hub_id == payload.repo.id)).scalar_one_or_none()
+        if row is not None:
+            return row
+    name = payload.moved_to.name if payload.event.action == "move" and payload.moved_to else payload.repo.name
+    return session.execute(select(Model).where(Model.repo_id == name)).scalar_one_or_none()
+
+
+def _process(
+    session_factory: sessionmaker[Session],
+    client: HubClient,
+    payload: HubWebhookPayload,
+    received_at: datetime,
+) -> str:
+    if payload.repo.type != "model":
+        return f"ignored: {payload.repo.type} repo"
+    scope = payload.base_scope
+    if not scope.startswith("repo"):
+        return f"ignored: scope {payload.event.scope}"
+    name = payload.moved_to.name if payload.event.action == "move" and payload.moved_to else payload.repo.name
+    check_repo_id(name)
+
+    with session_scope(session_factory) as session:
+        row = None
+        if payload.repo.id:
+            row = session.execute(select(Model).where(Model.hub_id == payload.repo.id)).scalar_one_or_none()
+        watched = _watched_publisher(session, name.split("/", 1)[0])
+        if row is None and watched is None:
+            return f"ignored: {name.split('/', 1)[0]} is not a watched publisher"
+        if (scope == "repo" and payload.event.action == "delete") or payload.turned_private:
+            if row is None:
+                return "ignored: unknown repo"
+            why = "deleted (webhook)" if payload.event.action == "delete" else "made private (webhook)"
+            return "gone" if mark_gone(session, row, received_at, why) else "already gone"
+
+    try:
+        hub = client.model_info(name)
+    except HubRepoNotFound:
+        return "not public (model_info: not found)"
+    with session_scope(session_factory) as session:
+        publisher = _watched_publisher(session, hub.org) or publisher_for(session, hub.org)
+        state = source_state.get_state(session, KIND, hub.org)
+        already_watched = bool((state.cursor or {}).get("complete_listing_at"))
+        outcome = apply_hub_model(
+            session,
+            hub,
+            publisher,
+            received_at,
+            seen_turning_public=payload.turned_public or already_watched,
+            seen_at=received_at if payload.turned_public else None,
+        )
+        refresh_release_facts(session)
+    return f"refreshed ({outcome})"
+
+
+def _watched_publisher(session: Session, org: str) -> Publisher | None:
+    publisher = session.execute(select(Publisher).where(Publisher.hub_org == org)).scalar_one_or_none()
+    return publisher if publisher is not None and publisher.watched else None
