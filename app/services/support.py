@@ -27,7 +27,8 @@ from app.services.source_state import RUNTIME_REPO, get_state, record_failure, r
 from app.sources.git.repo import GitError, GitRepo, is_url, open_repository
 from app.sources.runtimes.catalog import RuntimeSpec
 from app.sources.runtimes.facts import VerifiedFact, load_facts
-from app.sources.runtimes.scanner import ScanError, ScanEvent, Scanner, ScanOutcome
+from app.sources.runtimes.scan_events import ScanError, ScanEvent, ScanOutcome
+from app.sources.runtimes.scanner import Scanner
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,119 @@
+"""What a scan produces (typed support events and the outcome of one scan), and what the stage modules
+(``runtime_releases.py``, ``branches.py``) need from the scanner that walks the history."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from app.sources.git.repo import GitRepo
+from app.sources.runtimes.catalog import RuntimeSpec, Signal
+from app.sources.runtimes.extractors import Fact
+
+
+class ScanError(RuntimeError):
+    """A scan could not complete: bad repository, unknown ref, corrupt object, or a useless rule."""
+
+
+@dataclass(frozen=True)
+class ScanEvent:
+    """One dated piece of evidence, shaped like a ``SupportEvent`` row (``''`` where not applicable)."""
+
+    runtime: str
+    key: str
+    key_kind: str
+    stage: str
+    event: str
+    at: datetime
+    author_at: datetime | None
+    commit: str
+    tag: str
+    branch: str
+    sku: str
+    signal: str
+    provenance: str
+    confidence: str
+    pr_number: int | None
+    is_prerelease: bool | None
+    evidence_url: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat().replace("+00:00", "Z") if value else None
+
+        return {
+            "runtime": self.runtime,
+            "key": self.key,
+            "key_kind": self.key_kind,
+            "stage": self.stage,
+            "event": self.event,
+            "at": iso(self.at),
+            "author_at": iso(self.author_at),
+            "commit": self.commit or None,
+            "tag": self.tag or None,
+            "branch": self.branch or None,
+            "sku": self.sku or None,
+            "signal": self.signal,
+            "provenance": self.provenance,
+            "confidence": self.confidence,
+            "pr_number": self.pr_number,
+            "is_prerelease": self.is_prerelease,
+            "retracted": False,
+            "evidence_url": self.evidence_url,
+        }
+
+
+@dataclass
+class ScanOutcome:
+    events: list[ScanEvent]
+    cursor: dict[str, Any]
+    head: str
+    rewritten_refs: dict[str, set[str]] = field(default_factory=dict)
+    """Refs whose history was rewritten since the last scan → the commits still on them (for retraction)."""
+    vanished_tags: dict[str, str | None] = field(default_factory=dict)
+    """Tags deleted (→ None) or moved (→ their new commit) since the last scan: their old ``released``
+    events are retracted, and the new target's events are judged afresh."""
+    commits_walked: int = 0
+    versions_read: int = 0
+    facts_by_signal: dict[str, int] = field(default_factory=dict)
+    empty_signals: list[str] = field(default_factory=list)
+    """Signals that matched nothing over a whole history (a rule that may be stale)."""
+
+
+def evidence_base(repo_url: str | None) -> str | None:
+    """``https://host/owner/name`` for a web-hosted repository, else None (local paths have no URL)."""
+    if not repo_url or not repo_url.startswith(("https://", "http://")):
+        return None
+    return re.sub(r"\.git$", "", repo_url.rstrip("/"))
+
+
+FactSnapshots = dict[str, list[tuple[int, frozenset[Fact]]]]
+"""Per signal, the fact sets after each walked commit that changed them: (position in the walk, facts)."""
+
+
+class HistoryScanner(Protocol):
+    """The scanner as the stage modules use it: one runtime's rules over one repository."""
+
+    spec: RuntimeSpec
+    repo: GitRepo
+    base_url: str | None
+    progress: Callable[[str], None]
+
+    def walk(
+        self,
+        head: str,
+        signals: Sequence[Signal],
+        *,
+        since: str | None,
+        ref_name: str,
+        stage_override: str | None = None,
+        only_added: bool = False,
+        version_rule: tuple[str, str] | None = None,
+    ) -> tuple[list[ScanEvent], FactSnapshots, list[tuple[str, str]], int]: ...
+
+    def facts_at(
+        self, commits: Sequence[str], signals: Sequence[Signal]
+    ) -> dict[str, dict[str, frozenset[Fact]]]: ...
