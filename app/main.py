@@ -15,7 +15,7 @@ from app import __version__
 from app.api.errors import install_error_handlers
 from app.api.routes import claims, events, feeds, gaps, health, hooks, models, runtimes, stats
 from app.config import Settings, get_settings
-from app.db.session import create_db_engine, session_factory
+from app.db.session import open_database
 from app.services.bootstrap import bootstrap_reference_data
 from app.services.watchers import WatcherLoop
 from app.web import views
@@ -31,28 +31,29 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_db_engine(settings.database_url)
-        app.state.settings = settings
-        app.state.engine = engine
-        app.state.session_factory = session_factory(engine)
-        bootstrap_reference_data(app.state.session_factory, settings)
-        stop = asyncio.Event()
-        task: asyncio.Task[None] | None = None
-        if start_watchers:
-            loop = WatcherLoop(settings, app.state.session_factory)
-            task = asyncio.create_task(loop.run(stop), name="launchgap-watchers")
-        try:
-            yield
-        finally:
-            stop.set()
-            if task is not None:
-                # Cycles check `stop` between sources. A step still running after the grace period (a long
-                # scan, a Hub retry) is left to its daemon thread and dies with the process; it is redone later.
-                try:
-                    await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_SECONDS)
-                except (TimeoutError, asyncio.CancelledError):
-                    logger.warning("watchers still busy after %ss; exiting anyway", SHUTDOWN_GRACE_SECONDS)
-            engine.dispose()
+        with open_database(settings.database_url) as factory:
+            app.state.settings = settings
+            app.state.session_factory = factory
+            bootstrap_reference_data(factory, settings)
+            stop = asyncio.Event()
+            task: asyncio.Task[None] | None = None
+            if start_watchers:
+                loop = WatcherLoop(settings, factory)
+                task = asyncio.create_task(loop.run(stop), name="launchgap-watchers")
+            try:
+                yield
+            finally:
+                stop.set()
+                if task is not None:
+                    # Cycles check `stop` between sources. A step still running after the grace period (a long
+                    # scan, a Hub retry) is left to its daemon thread and dies with the process; it is redone
+                    # later.
+                    try:
+                        await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_SECONDS)
+                    except (TimeoutError, asyncio.CancelledError):
+                        logger.warning(
+                            "watchers still busy after %ss; exiting anyway", SHUTDOWN_GRACE_SECONDS
+                        )
 
     app = FastAPI(
         title="LaunchGap",

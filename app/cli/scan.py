@@ -104,44 +104,35 @@ def _print_json(specs: list[RuntimeSpec], data_dir: Path, repo: str | None, ref:
 
 
 def _store(specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None) -> None:
-    from app.db.session import create_db_engine, session_factory
+    from app.db.session import open_database
     from app.services.catalog import sync_catalog
-    from app.services.gaps.refresh import refresh_gaps
-    from app.services.support import ScanError, scan_runtime
+    from app.services.jobs import scan_then_refresh
+    from app.services.support import ScanError
 
-    engine = create_db_engine(settings.database_url)
-    factory = session_factory(engine)
     failures = 0
-    try:
-        with factory() as session:
-            sync_catalog(session)
-            session.commit()
-            for spec in specs:
-                try:
-                    summary = scan_runtime(
-                        session, spec, data_dir=settings.data_dir, repo=repo or settings.runtime_repos.get(spec.name),
-                        ref=ref,
-                        now=datetime.now(UTC), progress=_progress,
-                    )  # fmt: skip
-                except ScanError as exc:
-                    session.commit()  # keeps the failure noted on the runtime's source state, nothing else
-                    failures += 1
-                    typer.echo(f"\nerror: {exc}", err=True)
-                    continue
-                refresh_gaps(session, runtimes=[spec.name])
-                session.commit()
-                keys = ", ".join(f"{k}={v}" for k, v in summary.keys_by_signal.items()) or "-"
-                typer.echo(
-                    f"\n{spec.name}: head {summary.head[:12]} on {summary.ref}: {summary.commits_walked} commits, "
-                    f"{summary.versions_read} file versions, {summary.events_found} events "
-                    f"({summary.events_inserted} new, {summary.retracted} retracted), keys {keys}, "
-                    f"{summary.seconds:.1f}s"
-                )
-                for name in summary.empty_signals:
-                    typer.echo(
-                        f"warning: {spec.name} signal {name!r} matched nothing in this history", err=True
-                    )
-    finally:
-        engine.dispose()
+    with open_database(settings.database_url) as factory, factory() as session:
+        sync_catalog(session)
+        session.commit()
+        for spec in specs:
+            try:
+                summary = scan_then_refresh(
+                    session, spec, data_dir=settings.data_dir, repo=repo or settings.runtime_repos.get(spec.name),
+                    ref=ref,
+                    now=datetime.now(UTC), progress=_progress,
+                )  # fmt: skip
+            except ScanError as exc:
+                # The failure is noted on the runtime's source state, nothing else.
+                failures += 1
+                typer.echo(f"\nerror: {exc}", err=True)
+                continue
+            keys = ", ".join(f"{k}={v}" for k, v in summary.keys_by_signal.items()) or "-"
+            typer.echo(
+                f"\n{spec.name}: head {summary.head[:12]} on {summary.ref}: {summary.commits_walked} commits, "
+                f"{summary.versions_read} file versions, {summary.events_found} events "
+                f"({summary.events_inserted} new, {summary.retracted} retracted), keys {keys}, "
+                f"{summary.seconds:.1f}s"
+            )
+            for name in summary.empty_signals:
+                typer.echo(f"warning: {spec.name} signal {name!r} matched nothing in this history", err=True)
     if failures:
         raise typer.Exit(1)

@@ -10,7 +10,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.db.session import create_db_engine, session_factory, session_scope
+from app.db.session import open_database, session_scope
 from app.services import tokens
 
 
@@ -19,12 +19,9 @@ def register(cli: typer.Typer) -> None:
 
     @contextmanager
     def _session() -> Iterator[Session]:
-        engine = create_db_engine(get_settings().database_url)
-        try:
-            with session_scope(session_factory(engine)) as session:
-                yield session
-        finally:
-            engine.dispose()  # a command is one unit of work: leave no pooled connection behind
+        # A command is one unit of work: leave no pooled connection behind.
+        with open_database(get_settings().database_url) as factory, session_scope(factory) as session:
+            yield session
 
     @group.command("create")
     def create(name: str = typer.Argument(..., help="Who or what the token is for.")) -> None:

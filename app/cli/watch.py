@@ -19,9 +19,7 @@ def register(cli: typer.Typer) -> None:
     def watch_all(ctx: typer.Context) -> None:
         """Without a sub-command: run every watcher in a loop until interrupted."""
         if ctx.invoked_subcommand is None:
-            from app.services.watchers import run_forever
-
-            run_forever(get_settings())
+            _run_forever()
 
     @watch.command("hub")
     def watch_hub(
@@ -29,28 +27,19 @@ def register(cli: typer.Typer) -> None:
         org: list[str] = typer.Option(None, "--org", help="Poll only this org (repeatable)."),
     ) -> None:
         """Poll the watched Hugging Face publishers (the endpoint comes from the settings / HF_ENDPOINT)."""
-        from app.db.session import create_db_engine, session_factory, session_scope
-        from app.services.gaps.refresh import refresh_gaps
-        from app.services.hub.poll import poll_publishers
+        from app.db.session import open_database, session_scope
+        from app.services.jobs import poll_then_refresh
         from app.services.publishers import sync_publishers
-        from app.sources.hub.client import HubClient
 
         if not once:
-            from app.services.watchers import run_forever
-
-            run_forever(get_settings())
+            _run_forever()
             return
         settings = get_settings()
-        engine = create_db_engine(settings.database_url)
-        factory = session_factory(engine)
-        with session_scope(factory) as session:
-            watched = sync_publishers(session, settings.publishers_file)
-        orgs = list(org) if org else (settings.hub_orgs or watched)
-        with HubClient.from_settings(settings) as client:
-            report = poll_publishers(factory, client, orgs, datetime.now(UTC))
-        with session_scope(factory) as session:
-            refresh_gaps(session)
-        engine.dispose()
+        with open_database(settings.database_url) as factory:
+            with session_scope(factory) as session:
+                watched = sync_publishers(session, settings.publishers_file)
+            orgs = list(org) if org else (settings.hub_orgs or watched)
+            report = poll_then_refresh(factory, settings, orgs, datetime.now(UTC))
         for problem in report.problems:
             typer.echo(f"error: {problem}", err=True)
         for r in report.results:
@@ -72,23 +61,19 @@ def register(cli: typer.Typer) -> None:
         file: Path = typer.Argument(..., help="CSV in the format of data/releases.csv"),
     ) -> None:
         """Import dated release facts (idempotent); conflicts with the Hub are flagged, not overwritten."""
-        from app.db.session import create_db_engine, session_factory, session_scope
-        from app.services.gaps.refresh import refresh_gaps
+        from app.db.session import open_database, session_scope
+        from app.services.jobs import import_then_refresh
         from app.services.publishers import sync_publishers
-        from app.services.release_import import ReleaseFileError, import_releases
+        from app.services.release_import import ReleaseFileError
 
         settings = get_settings()
-        engine = create_db_engine(settings.database_url)
         try:
-            with session_scope(session_factory(engine)) as session:
+            with open_database(settings.database_url) as factory, session_scope(factory) as session:
                 sync_publishers(session, settings.publishers_file)
-                report = import_releases(session, file)
-                refresh_gaps(session)
+                report = import_then_refresh(session, file)
         except ReleaseFileError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
-        finally:
-            engine.dispose()
         typer.echo(
             f"{report.rows} fact(s): {report.created} model(s) created, {report.updated} updated, "
             f"{report.unchanged} unchanged, {len(report.conflicts)} conflict(s)"
@@ -98,3 +83,26 @@ def register(cli: typer.Typer) -> None:
 
     cli.add_typer(watch, name="watch")
     cli.add_typer(importer, name="import")
+
+
+def _run_forever() -> None:
+    """Run every watcher in the foreground until SIGINT or SIGTERM."""
+    import asyncio
+    import signal
+
+    from app.db.session import open_database
+    from app.services.bootstrap import bootstrap_reference_data
+    from app.services.watchers import WatcherLoop
+
+    settings = get_settings()
+    with open_database(settings.database_url) as factory:
+        bootstrap_reference_data(factory, settings)
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await WatcherLoop(settings, factory).run(stop)
+
+        asyncio.run(main())

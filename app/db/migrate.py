@@ -52,15 +52,11 @@ def pending_revisions(database_url: str) -> list[str]:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    from app.db.session import create_db_engine
+    from app.db.session import open_database
 
     script = ScriptDirectory.from_config(alembic_config(database_url))
-    engine = create_db_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
-    finally:
-        engine.dispose()
+    with open_database(database_url) as factory, factory() as session:
+        current = set(MigrationContext.configure(session.connection()).get_current_heads())
     heads = set(script.get_heads())
     if current == heads:
         return []

@@ -50,6 +50,17 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
+def open_database(url: str) -> Iterator[sessionmaker[Session]]:
+    """The one place a process opens its database: an engine for ``url`` while the block runs, disposed
+    (its pooled connections closed) when it ends, however it ends."""
+    engine = create_db_engine(url)
+    try:
+        yield session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A unit of work: commit on success, roll back on any error."""
     session = factory()

@@ -7,13 +7,16 @@ advisory locks or SELECT … FOR UPDATE are needed and SQLite behaves the same.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.db.session import session_scope
 from app.db.upsert import insert_ignoring_conflicts
 from app.models.source_state import SourceState
 
@@ -67,6 +70,23 @@ def release_lease(session: Session, kind: str, name: str, owner: str) -> None:
         .execution_options(synchronize_session=False)
     )
     session.commit()
+
+
+@contextmanager
+def lease(
+    factory: sessionmaker[Session], kind: str, name: str, owner: str, now: datetime, ttl: timedelta
+) -> Iterator[bool]:
+    """Hold the lease on a source while the block runs: yields whether it was won (False: another live
+    owner holds it, and the block should leave the source alone); a won lease is given back at the end,
+    however the block ends. Acquiring and releasing commit in transactions of their own."""
+    with session_scope(factory) as session:
+        won = try_acquire_lease(session, kind, name, owner, now, ttl)
+    try:
+        yield won
+    finally:
+        if won:
+            with session_scope(factory) as session:
+                release_lease(session, kind, name, owner)
 
 
 def record_success(

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import socket
 import threading
 from collections.abc import Callable
@@ -20,12 +19,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.session import create_db_engine, session_factory, session_scope
+from app.db.session import session_scope
 from app.services import source_state
-from app.services.gaps.refresh import refresh_gaps
-from app.services.hub.poll import poll_publishers
-from app.services.support import ScanError, scan_runtime
-from app.sources.hub.client import HubClient
+from app.services.jobs import poll_then_refresh, scan_then_refresh
+from app.services.support import ScanError
 from app.sources.runtimes.catalog import CATALOG, RuntimeSpec
 
 logger = logging.getLogger(__name__)
@@ -62,19 +59,15 @@ class WatcherLoop:
 
     def hub_cycle(self) -> None:
         """One Hub polling cycle over every watched publisher (errors are recorded per publisher)."""
-        with HubClient.from_settings(self.settings) as client:
-            poll_publishers(
-                self.factory,
-                client,
-                None,
-                self.clock(),
-                owner=self.owner,
-                interval=timedelta(seconds=self.settings.watch_interval_seconds),
-                retry_after_error=timedelta(seconds=self.settings.retry_after_error_seconds),
-            )
-        # Whole-table diff: it also picks up models a webhook changed since the last cycle.
-        with session_scope(self.factory) as session:
-            refresh_gaps(session)
+        poll_then_refresh(
+            self.factory,
+            self.settings,
+            None,
+            self.clock(),
+            owner=self.owner,
+            interval=timedelta(seconds=self.settings.watch_interval_seconds),
+            retry_after_error=timedelta(seconds=self.settings.retry_after_error_seconds),
+        )
 
     def runtime_cycle(self) -> None:
         """Scan every runtime that is due and whose lease this process wins (until asked to stop)."""
@@ -89,28 +82,28 @@ class WatcherLoop:
             state = source_state.get_state(session, source_state.RUNTIME_REPO, spec.name)
             if state.next_check_at is not None and state.next_check_at > now:
                 return
-            if not source_state.try_acquire_lease(
-                session, source_state.RUNTIME_REPO, spec.name, self.owner, now, RUNTIME_LEASE
-            ):
-                return
+        with source_state.lease(
+            self.factory, source_state.RUNTIME_REPO, spec.name, self.owner, now, RUNTIME_LEASE
+        ) as won:
+            if won:
+                self._scan(spec, now)
+
+    def _scan(self, spec: RuntimeSpec, now: datetime) -> None:
         try:
             with session_scope(self.factory) as session:
-                try:
-                    # scan_runtime writes the SourceState itself (success with the next check, or the failure
-                    # with its retry time, outside its rolled-back savepoint); committing keeps either.
-                    scan_runtime(
-                        session,
-                        spec,
-                        data_dir=self.settings.data_dir,
-                        repo=self.settings.runtime_repos.get(spec.name),
-                        now=now,
-                        interval=timedelta(seconds=self.settings.watch_interval_seconds),
-                        retry_after=timedelta(seconds=self.settings.retry_after_error_seconds),
-                    )
-                except ScanError as exc:
-                    logger.warning("scan of %s failed: %s", spec.name, exc)
-                    return
-                refresh_gaps(session, runtimes=[spec.name])
+                # The scan writes the SourceState itself (success with the next check, or the failure with
+                # its retry time, outside its rolled-back savepoint), and the workflow commits either.
+                scan_then_refresh(
+                    session,
+                    spec,
+                    data_dir=self.settings.data_dir,
+                    repo=self.settings.runtime_repos.get(spec.name),
+                    now=now,
+                    interval=timedelta(seconds=self.settings.watch_interval_seconds),
+                    retry_after=timedelta(seconds=self.settings.retry_after_error_seconds),
+                )
+        except ScanError as exc:
+            logger.warning("scan of %s failed: %s", spec.name, exc)
         except Exception as exc:  # e.g. a database error: one broken runtime must not stop the others
             logger.exception("scan of %s failed", spec.name)
             with session_scope(self.factory) as session:
@@ -119,9 +112,6 @@ class WatcherLoop:
                 source_state.record_failure(
                     session, state, self.clock(), f"{type(exc).__name__}: {exc}", retry
                 )
-        finally:
-            with session_scope(self.factory) as session:
-                source_state.release_lease(session, source_state.RUNTIME_REPO, spec.name, self.owner)
 
     async def _repeat(self, name: str, work: Callable[[], None], stop: asyncio.Event, period: float) -> None:
         while not stop.is_set():
@@ -178,24 +168,3 @@ async def run_in_daemon_thread(work: Callable[[], None], name: str) -> None:
 
     threading.Thread(target=target, name=name, daemon=True).start()
     await finished
-
-
-def run_forever(settings: Settings) -> None:
-    """Run every watcher in the foreground until SIGINT or SIGTERM (`launchgap watch`)."""
-    from app.services.bootstrap import bootstrap_reference_data
-
-    engine = create_db_engine(settings.database_url)
-    factory = session_factory(engine)
-    bootstrap_reference_data(factory, settings)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await WatcherLoop(settings, factory).run(stop)
-
-    try:
-        asyncio.run(main())
-    finally:
-        engine.dispose()

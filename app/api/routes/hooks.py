@@ -7,25 +7,16 @@ import logging
 
 from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Request, Response, status
 from pydantic import ValidationError
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.deps import NowDep, SessionDep, SettingsDep
-from app.config import Settings
-from app.services.hub.webhooks import process_webhook_delivery, record_webhook_delivery
-from app.sources.hub.client import HubClient
+from app.services.hub.webhooks import record_webhook_delivery
+from app.services.jobs import process_webhook
 from app.sources.hub.webhook import HubWebhookPayload, secret_matches
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["hooks"])
 
 MAX_PAYLOAD_BYTES = 1_000_000
-
-
-def _process_in_background(
-    session_factory: sessionmaker[Session], settings: Settings, delivery_id: int, payload: HubWebhookPayload
-) -> None:
-    with HubClient.from_settings(settings) as client:
-        process_webhook_delivery(session_factory, client, delivery_id, payload)
 
 
 @router.post("/hooks/huggingface", status_code=status.HTTP_202_ACCEPTED)
@@ -56,7 +47,7 @@ async def huggingface_webhook(
         response.status_code = status.HTTP_200_OK
         return {"status": "duplicate", "delivery": receipt.delivery_id}
     background.add_task(
-        _process_in_background,
+        process_webhook,
         request.app.state.session_factory,
         request.app.state.settings,
         receipt.delivery_id,

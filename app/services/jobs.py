@@ -1,0 +1,99 @@
+"""The workflows every entry point runs, written once: each brings the gap rows up to date after the data
+it changed, so the CLI, the watcher loop and the webhook endpoint cannot drift apart.
+
+- scan → refresh gaps → commit (``scan_then_refresh``);
+- poll → refresh gaps (``poll_then_refresh``);
+- import → refresh gaps (``import_then_refresh``);
+- a webhook delivery → refresh the model and its gaps (``process_webhook``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db.session import session_scope
+from app.services.gaps.refresh import refresh_gaps
+from app.services.hub.poll import CycleReport, poll_publishers
+from app.services.hub.webhooks import process_webhook_delivery
+from app.services.release_import import ImportReport, import_releases
+from app.services.support import ScanError, ScanSummary, scan_runtime
+from app.sources.hub.client import HubClient
+from app.sources.hub.webhook import HubWebhookPayload
+from app.sources.runtimes.catalog import RuntimeSpec
+
+
+def scan_then_refresh(
+    session: Session,
+    spec: RuntimeSpec,
+    *,
+    data_dir: Path,
+    repo: str | None,
+    now: datetime,
+    ref: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    interval: timedelta = timedelta(minutes=15),
+    retry_after: timedelta = timedelta(minutes=5),
+) -> ScanSummary:
+    """Scan one runtime, bring its gap rows up to date and commit both together.
+
+    On ``ScanError`` the failure noted on the runtime's source state (and nothing of the scan) is committed,
+    and the error is raised again for the caller to report.
+    """
+    try:
+        summary = scan_runtime(
+            session,
+            spec,
+            data_dir=data_dir,
+            repo=repo,
+            ref=ref,
+            now=now,
+            progress=progress,
+            interval=interval,
+            retry_after=retry_after,
+        )
+    except ScanError:
+        session.commit()
+        raise
+    refresh_gaps(session, runtimes=[spec.name])
+    session.commit()
+    return summary
+
+
+def poll_then_refresh(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    orgs: Sequence[str] | None,
+    now: datetime,
+    **options: Any,
+) -> CycleReport:
+    """One Hub polling cycle over ``orgs`` (None: every watched publisher), then the gap rows.
+
+    ``options`` go to ``poll_publishers`` (lease owner, interval, retry delay). The refresh diffs the whole
+    table: it also picks up models a webhook changed since the last cycle.
+    """
+    with HubClient.from_settings(settings) as client:
+        report = poll_publishers(factory, client, orgs, now, **options)
+    with session_scope(factory) as session:
+        refresh_gaps(session)
+    return report
+
+
+def import_then_refresh(session: Session, path: Path) -> ImportReport:
+    """Import the release facts in ``path`` (idempotent), then the gap rows; the caller commits."""
+    report = import_releases(session, path)
+    refresh_gaps(session)
+    return report
+
+
+def process_webhook(
+    factory: sessionmaker[Session], settings: Settings, delivery_id: int, payload: HubWebhookPayload
+) -> str:
+    """Process a recorded webhook delivery with a Hub client of its own (the model's gap rows included)."""
+    with HubClient.from_settings(settings) as client:
+        return process_webhook_delivery(factory, client, delivery_id, payload)
