@@ -68,7 +68,3 @@ class Model(Base):
         Index("ix_models_model_type", "model_type"),
         Index("ix_models_family", "family"),
     )
-
-    @property
-    def primary_architecture(self) -> str | None:
-        return self.architectures[0] if self.architectures else None

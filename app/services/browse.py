@@ -363,10 +363,6 @@ def list_events(
     return [_event_row(*row) for row in session.execute(ordered)], total
 
 
-def known_runtime(name: str) -> bool:
-    return name in CATALOG
-
-
 __all__: Sequence[str] = [
     "EventFilters",
     "ModelFilters",

@@ -5,7 +5,6 @@ Nothing here touches the database or the clock: callers pass plain values and ``
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,8 +18,6 @@ SOURCE_RANK = {OBSERVED: 0, IMPORTED: 1, CREATED_AT_ESTIMATE: 2}
 
 FAMILY_WINDOW = timedelta(days=3)
 """Sibling repos (Base / Instruct / FP8 …) of one architecture released within this span form one family."""
-
-_QUANT_NAME = re.compile(r"(?i)(?:^|[-_.])(gguf|awq|gptq|exl2|mlx|bnb|4bit|8bit|int4|int8|nf4)(?:$|[-_.])")
 
 
 # -- classification ---------------------------------------------------------------------------------------
@@ -61,12 +58,6 @@ def classify(
     if library_name == "peft" or tag_set & {"lora", "adapter", "peft"}:
         return Classification(True, "adapter", "adapter (peft/LoRA) without lineage")
     return Classification(False, "original", "no base_model lineage")
-
-
-def looks_quantized(repo_id: str) -> bool:
-    """A name like ``…-GGUF`` / ``…-AWQ``: used only to explain, never alone to call a model a derivative
-    (publishers ship their own quantisations)."""
-    return bool(_QUANT_NAME.search(repo_id.split("/", 1)[-1]))
 
 
 # -- release time -----------------------------------------------------------------------------------------

@@ -60,11 +60,6 @@ def vendor_runtimes(stage: str | None = None) -> dict[str, tuple[str, ...]]:
     return {slug: tuple(sorted(names)) for slug, names in result.items()}
 
 
-def runtime_vendors() -> dict[str, tuple[str, ...]]:
-    """Per runtime, the vendor slugs it counts for."""
-    return {name: spec.vendors for name, spec in CATALOG.items()}
-
-
 def per_sku_runtimes(stage: str) -> dict[str, tuple[str, ...]]:
     """Runtimes whose source is per hardware SKU (a ``verified`` signal), with their SKUs."""
     if stage != "verified":

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.db.upsert import insert_ignoring_conflicts
 from app.domain.vocabulary import KeyKind, RowKind, Stage
 from app.models import GapRecord
 from app.services.gaps.decide import Release, compute_gaps
@@ -74,25 +74,6 @@ def _model_scope(session: Session, known: Sequence[Release], model_ids: set[int]
 def _chunks(values: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:  # type: ignore[type-arg]
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def _insert_new(session: Session, rows: Sequence[dict[str, object]]) -> int:
-    """Insert ``rows`` as one executemany, skipping rows a concurrent refresh inserted first; returns how
-    many were inserted (on PostgreSQL, where SQLAlchemy reports no executemany row count, how many were
-    sent).
-
-    No RETURNING: with it the statement becomes one huge multi-VALUES text per thousand rows, which psycopg
-    re-parses every time (39 s for 142,000 rows, against a few seconds as a plain executemany).
-    """
-    if not rows:
-        return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(GapRecord.__table__).on_conflict_do_nothing(
-        index_elements=["model_id", "stage", "row_kind", "runtime", "vendor", "sku"]
-    )
-    count: int = session.execute(statement, list(rows)).rowcount  # type: ignore[attr-defined]
-    return count if count >= 0 else len(rows)
 
 
 def refresh_gaps(
@@ -201,5 +182,11 @@ def refresh_gaps(
         session.execute(delete(GapRecord).where(GapRecord.id.in_(chunk)))
     if updates:
         session.execute(update(GapRecord), updates)
-    inserted = _insert_new(session, inserts)
+    inserted = insert_ignoring_conflicts(
+        session,
+        GapRecord.__table__,  # type: ignore[arg-type]
+        inserts,
+        ["model_id", "stage", "row_kind", "runtime", "vendor", "sku"],
+        bulk=True,
+    )
     return RefreshReport(computed=len(target), inserted=inserted, updated=len(updates), deleted=len(deletes))

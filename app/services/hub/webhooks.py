@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.session import session_scope
+from app.db.upsert import insert_ignoring_conflicts
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.webhook_delivery import WebhookDelivery
@@ -46,19 +46,16 @@ def record_webhook_delivery(session: Session, payload: HubWebhookPayload, now: d
         "repo_hub_id": (payload.repo.id or None),
         "repo_name": payload.repo.name[:300],
     }
-    # RETURNING tells a fresh insert from a skipped one on both dialects (psycopg's rowcount does not).
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(WebhookDelivery.__table__)
-        .values(row)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(WebhookDelivery.__table__.c.id)
+    inserted = insert_ignoring_conflicts(
+        session,
+        WebhookDelivery.__table__,  # type: ignore[arg-type]
+        [row],
+        ["dedupe_key"],
     )
-    inserted = session.execute(statement).scalar_one_or_none()
     delivery_id = session.execute(
         select(WebhookDelivery.id).where(WebhookDelivery.dedupe_key == key)
     ).scalar_one()
-    return DeliveryReceipt(delivery_id, duplicate=inserted is None)
+    return DeliveryReceipt(delivery_id, duplicate=not inserted)
 
 
 def process_webhook_delivery(

@@ -117,10 +117,6 @@ class GitRepo:
         out = self.run("cat-file", "-t", sha, check=False).strip()
         return out == "commit"
 
-    def merge_base(self, a: str, b: str) -> str | None:
-        out = self.run("merge-base", a, b, check=False).strip()
-        return out or None
-
     def first_parent_shas(self, head: str) -> list[str]:
         return self.run("rev-list", "--first-parent", head).split()
 

@@ -105,10 +105,6 @@ class HubModel:
         return self.repo_id.split("/", 1)[1]
 
     @property
-    def primary_architecture(self) -> str | None:
-        return self.architectures[0] if self.architectures else None
-
-    @property
     def base_model_ids(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(repo for _, repo in self.base_models))
 
