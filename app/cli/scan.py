@@ -75,7 +75,8 @@ def register(cli: typer.Typer) -> None:
             mark = ("ok  " if check.ok else "FAIL") if check.checked else "skip"
             fact = check.fact
             stage = fact.stage if fact.event == "added" else f"{fact.stage}-{fact.event}"
-            typer.echo(f"{mark} {stage:<16} {fact.key:<40} {fact.commit[:12]} {check.message}")
+            key = f"{fact.key} @{fact.sku}" if fact.sku else fact.key
+            typer.echo(f"{mark} {stage:<16} {key:<40} {fact.commit[:12]} {check.message}")
         checked = [c for c in checks if c.checked]
         failed = sum(not c.ok for c in checked)
         skipped = len(checks) - len(checked)

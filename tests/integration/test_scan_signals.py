@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -51,19 +51,68 @@ def test_transformers_next_dev_bump_implies_the_release(tmp_path: Path) -> None:
     }
 
 
-def test_recipes_verified_date_per_sku(tmp_path: Path) -> None:
+def _recipe(model_id: str, hardware: dict[str, str], *, variant_model: str = "") -> str:
+    """A recipe file as vllm-project/recipes writes it (2026-04-20 onwards): ``meta.hardware`` nested and
+    lower case, the model in ``model.model_id``, variants and a free-text guide after it."""
+    rows = "".join(f"    {sku}: {status}\n" for sku, status in hardware.items())
+    variant = f'    model_id: "{variant_model}"\n' if variant_model else ""
+    return (
+        f'meta:\n  title: "{model_id.split("/")[-1]}"\n  date_added: 2026-04-24\n  hardware:\n{rows}'
+        f'model:\n  model_id: "{model_id}"\n  min_vllm_version: "0.20.0"\n  architecture: moe\n'
+        f"variants:\n  default:\n{variant}    precision: fp8\n"
+        "guide: |\n  ## Overview\n  Verified on h100: see below.\n"
+    )
+
+
+def test_recipes_verified_date_per_sku_in_the_real_shape(tmp_path: Path) -> None:
     repo = RepoBuilder(tmp_path / "recipes")
-    path = "models/deepseek-ai/DeepSeek-V4.yaml"
-    repo.commit({path: "meta:\n  date_added: 2026-04-24\nhardware:\n  H200: verified\n  MI355X: unsupported\n"},
-                at="2026-04-24T00:00:00Z")  # fmt: skip
-    repo.commit({path: "meta:\n  date_added: 2026-04-24\nhardware:\n  H200: verified\n  MI355X: verified\n"},
-                at="2026-06-10T00:00:00Z")  # fmt: skip
+    # the Markdown era: free-form guides, no per-SKU status (the catalog declares where coverage starts)
+    repo.commit({"DeepSeek/DeepSeek-V3_2.md": "# DeepSeek-V3.2 Usage Guide\nRuns on H200 and MI355X.\n"},
+                at="2025-12-01T00:00:00Z")  # fmt: skip
+    repo.commit({"DeepSeek/DeepSeek-V3_2.md": None,
+                 "models/deepseek-ai/DeepSeek-V3.2.yaml": _recipe("deepseek-ai/DeepSeek-V3.2", {"h200": "verified"})},
+                at="2026-04-20T05:02:43Z", message="Refactor recipes into YAML schema (#336)")  # fmt: skip
+    pro, flash = "models/deepseek-ai/DeepSeek-V4-Pro.yaml", "models/deepseek-ai/DeepSeek-V4-Flash.yaml"
+    repo.commit({
+        pro: _recipe("deepseek-ai/DeepSeek-V4-Pro", {"h200": "verified", "mi325x": "unsupported", "mi355x": "unsupported"}),
+        flash: _recipe("deepseek-ai/DeepSeek-V4-Flash", {"h200": "verified", "mi325x": "unsupported", "mi355x": "unsupported"},
+                       variant_model="deepseek-ai/DeepSeek-V4-Flash-0731"),
+    }, at="2026-04-24T03:32:31Z", message="DeepSeek V4 (#370)")  # fmt: skip
+    repo.commit({
+        pro: _recipe("deepseek-ai/DeepSeek-V4-Pro", {"h200": "verified", "mi325x": "unsupported", "mi355x": "verified"}),
+        flash: _recipe("deepseek-ai/DeepSeek-V4-Flash", {"h200": "verified", "mi325x": "unsupported", "mi355x": "verified"},
+                       variant_model="deepseek-ai/DeepSeek-V4-Flash-0731"),
+    }, at="2026-06-10T07:15:24Z", message="[ROCm] V4 on MI355x (#433)")  # fmt: skip
+    repo.commit({flash: _recipe("deepseek-ai/DeepSeek-V4-Flash",
+                                {"h200": "verified", "mi325x": "verified", "mi355x": "verified", "xeon6": "verified"},
+                                variant_model="deepseek-ai/DeepSeek-V4-Flash-0731")},
+                at="2026-07-21T07:01:49Z", message="Verify DeepSeek-V4-Flash on MI325X (#646)")  # fmt: skip
+    # a file renamed with its model unchanged is no event; a verification dropped is a removal
+    repo.commit(move={"models/deepseek-ai/DeepSeek-V3.2.yaml": "models/deepseek-ai/DeepSeek-V3_2.yaml"},
+                at="2026-07-25T00:00:00Z")  # fmt: skip
+    repo.commit({pro: _recipe("deepseek-ai/DeepSeek-V4-Pro", {"h200": "verified", "mi355x": "unsupported"})},
+                at="2026-08-01T00:00:00Z", message="Pro: MI355X regressed (#700)")  # fmt: skip
     events = collect_events(get_runtime("vllm-recipes"), data_dir=tmp_path / "data", repo=str(repo.path))
-    got = [(e.key, e.sku, e.stage, e.event, e.at.date().isoformat(), e.provenance) for e in events]
-    assert got == [
-        ("deepseek-ai/DeepSeek-V4", "H200", "verified", "added", "2026-04-24", "docs"),
-        ("deepseek-ai/DeepSeek-V4", "MI355X", "verified", "added", "2026-06-10", "docs"),
-    ]
+    got = [(e.key, e.sku, e.event, e.at.date().isoformat(), e.pr_number) for e in events]
+    assert sorted(got) == sorted([
+        ("deepseek-ai/DeepSeek-V3.2", "H200", "added", "2026-04-20", 336),
+        ("deepseek-ai/DeepSeek-V4-Pro", "H200", "added", "2026-04-24", 370),
+        ("deepseek-ai/DeepSeek-V4-Flash", "H200", "added", "2026-04-24", 370),
+        ("deepseek-ai/DeepSeek-V4-Pro", "MI355X", "added", "2026-06-10", 433),
+        ("deepseek-ai/DeepSeek-V4-Flash", "MI355X", "added", "2026-06-10", 433),
+        # Flash and Pro differ per SKU: only Flash was verified on MI325X
+        ("deepseek-ai/DeepSeek-V4-Flash", "MI325X", "added", "2026-07-21", 646),
+        ("deepseek-ai/DeepSeek-V4-Flash", "xeon6", "added", "2026-07-21", 646),
+        ("deepseek-ai/DeepSeek-V4-Pro", "MI355X", "removed", "2026-08-01", 700),
+    ])  # fmt: skip
+    assert {(e.stage, e.provenance, e.key_kind) for e in events} == {("verified", "docs", "repo_id")}
+
+
+def test_recipes_declare_where_their_coverage_starts() -> None:
+    signal = get_runtime("vllm-recipes").signal("hardware")
+    assert signal.coverage_start == date(2026, 4, 20)
+    # sources that cover their whole history declare nothing
+    assert get_runtime("vllm").signal("registry").coverage_start is None
 
 
 def test_tensorrt_llm_shapes_and_feature_branch(tmp_path: Path) -> None:
@@ -111,8 +160,8 @@ def test_verify_reports_each_fact(tmp_path: Path) -> None:
 
 def test_bundled_facts_file_loads() -> None:
     facts = load_facts()
-    # every runtime with a public history (not TensorRT-LLM nor vLLM Recipes, validated synthetically)
-    assert {f.runtime for f in facts} == set(CATALOG) - {"tensorrt-llm", "vllm-recipes"}
+    # every runtime with a public history (not TensorRT-LLM, validated synthetically: over 1 GB)
+    assert {f.runtime for f in facts} == set(CATALOG) - {"tensorrt-llm"}
     assert all(f.at is not None and f.at.tzinfo is not None for f in facts)
     assert all(f.repository and len(f.head) == 40 for f in facts)
     per_runtime = Counter({(f.runtime, f.key) for f in facts if f.stage in ("merged", "documented")})
@@ -160,3 +209,17 @@ def test_cli_scan_stores_and_summarizes_then_rescans_nothing(cli_env: Path) -> N
     assert "0 commits" in again.stdout and "0 events" in again.stdout
     both = CliRunner().invoke(cli, ["scan", "mlx-lm", "--all"])
     assert both.exit_code == 2
+
+
+def test_a_fact_with_an_unknown_event_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "facts.json"
+    fact = {
+        "runtime": "mlx-lm",
+        "key": "phi",
+        "stage": "merged",
+        "at": "2025-05-01T00:00:00Z",
+        "event": "moved",
+    }
+    path.write_text(json.dumps({"facts": [fact]}))
+    with pytest.raises(ValueError, match=r"fact #0 is malformed: event 'moved'"):
+        load_facts(path)

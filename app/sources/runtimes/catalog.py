@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 
 from app.domain.vocabulary import KeyKind, Stage, Vendor
@@ -110,6 +111,9 @@ class Signal:
     """Regexes (full match) of keys that are never registrations (helpers, placeholders)."""
     dashes_to_underscores: bool = False
     """Normalize ``qwen2-5-vl`` to the Hub's ``qwen2_5_vl`` (projects that once wrote model types dashed)."""
+    coverage_start: date | None = None
+    """The first day this source can say anything (a catalog that began mid-way): for models released
+    before it, no event is not evidence of no support. None: the source covers its whole history."""
 
     def __post_init__(self) -> None:
         if self.key_kind not in set(KeyKind):
@@ -846,16 +850,18 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 eras=(
                     Era(
                         ("models/*/*.yaml",),
-                        Extractor(
-                            "yaml_hardware", lang="text", path_pattern=r"^models/([^/]+)/([^/]+)\.yaml$"
-                        ),
+                        Extractor("yaml_hardware", lang="text", skus=tuple(HARDWARE)),
                         period="2026-04-20..",
                     ),
                 ),
+                # Before #336 (2026-04-20) recipes were free-form Markdown guides with no per-SKU status:
+                # nothing to read, so earlier cells are "before coverage", not "not verified".
+                coverage_start=date(2026, 4, 20),
             ),
         ),
         releases=None,
-        notes="Each SKU counts for its own vendor only (see HARDWARE).",
+        notes="Each SKU counts for its own vendor only (see HARDWARE); SKUs the catalog lacks (xeon6, a100, "
+        "trillium …) are recorded as the recipes spell them and count for no vendor.",
     ),
 ]
 

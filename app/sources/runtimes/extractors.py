@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import yaml
+
 Fact = tuple[str, str]
 
 KINDS = (
@@ -26,7 +28,7 @@ KINDS = (
     "pairs",  # ("a", "b") tuples inside a mapping named by pattern; ``arg`` picks the element
     "path",  # the key is read from the file path (pattern groups); content is never read
     "markdown_table",  # first cell of table rows whose cells carry a status marker (pattern)
-    "yaml_hardware",  # (repo id from path, SKU) for every ``hardware: {sku: verified}`` entry
+    "yaml_hardware",  # (``model.model_id``, SKU) for every ``meta.hardware: {sku: verified}`` entry
 )
 LANGS = ("python", "c", "markdown", "text")
 
@@ -49,8 +51,9 @@ class Extractor:
     reject_values: tuple[str, ...] = ()
     """dict_keys: entries whose value starts with one of these (``False``) are not registrations."""
     strip_defines: bool = False
-    path_pattern: str = ""
-    """yaml_hardware: regex on the path whose groups form the repo id."""
+    skus: tuple[str, ...] = ()
+    """yaml_hardware: the catalog's SKU spellings; a source's ``h200`` or ``Mi355x`` is recorded as the
+    catalog's ``H200`` / ``MI355X`` (SKUs the catalog lacks keep the source's spelling)."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -68,7 +71,7 @@ class Extractor:
         if self.kind == "path":
             return _path_facts(self.pattern, path)
         if self.kind == "yaml_hardware":
-            return _yaml_hardware(self.path_pattern, path, data.decode("utf-8", errors="replace"))
+            return _yaml_hardware(self.skus, data)
         needle = self.needle.encode()
         if needle and needle not in data:
             return frozenset()
@@ -369,37 +372,58 @@ def _path_facts(pattern: str, path: str) -> frozenset[Fact]:
     return frozenset({(key, "")}) if key else frozenset()
 
 
-_YAML_ENTRY = re.compile(r"^\s+([\w.\-]+)\s*:\s*['\"]?(\w+)['\"]?\s*(?:#.*)?$")
-_YAML_INLINE = re.compile(r"^hardware\s*:\s*\{([^}]*)\}", re.MULTILINE)
+@dataclass(frozen=True)
+class Recipe:
+    """What one vLLM Recipes file says (``models/<org>/<name>.yaml``, 2026-04-20 onwards)."""
+
+    model_id: str
+    hardware: dict[str, str]
+    """SKU as the file spells it → status (``verified``, ``unsupported``, ``supported``)."""
+    min_vllm_version: str = ""
+    """The oldest vLLM release the recipe supports (kept for the runtime-version view; not an event)."""
 
 
-def _yaml_hardware(path_pattern: str, path: str, text: str) -> frozenset[Fact]:
-    match = re.search(path_pattern, path)
-    if not match:
+def read_recipe(data: bytes) -> Recipe | None:
+    """The recipe in one YAML file version, or None when it is not valid YAML or names no model.
+
+    The real files nest the verification map under ``meta:`` (``meta.hardware.h200: verified``) and name
+    the model in ``model.model_id``; a per-precision variant may point at another checkpoint, but the map
+    is the recipe's, so only ``model.model_id`` is credited."""
+    try:
+        doc = yaml.load(data, Loader=_YAML_LOADER)
+    except yaml.YAMLError:
+        return None  # one broken version in history: no facts from it, rather than a failed scan
+    if not isinstance(doc, dict):
+        return None
+    model = doc.get("model")
+    meta = doc.get("meta")
+    model_id = model.get("model_id") if isinstance(model, dict) else None
+    if not isinstance(model_id, str) or not model_id.strip():
+        return None
+    hardware = meta.get("hardware") if isinstance(meta, dict) else None
+    statuses = {
+        str(sku).strip(): str(status).strip().lower()
+        for sku, status in (hardware.items() if isinstance(hardware, dict) else ())
+        if status is not None
+    }
+    min_version = model.get("min_vllm_version")
+    return Recipe(model_id.strip(), statuses, str(min_version) if min_version is not None else "")
+
+
+# libyaml when PyYAML was built with it: ~10x faster on the few thousand versions a history holds
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml_hardware(skus: tuple[str, ...], data: bytes) -> frozenset[Fact]:
+    recipe = read_recipe(data)
+    if recipe is None:
         return frozenset()
-    repo_id = "/".join(g for g in match.groups() if g)
-    facts: set[Fact] = set()
-    inline = _YAML_INLINE.search(text)
-    if inline:
-        for item in inline.group(1).split(","):
-            sku, _, status = item.partition(":")
-            if status.strip().strip("'\"") == "verified":
-                facts.add((repo_id, sku.strip().strip("'\"")))
-        return frozenset(facts)
-    in_block = False
-    for line in text.splitlines():
-        if re.match(r"^hardware\s*:\s*(?:#.*)?$", line):
-            in_block = True
-            continue
-        if in_block:
-            if line.strip() == "" or line.lstrip().startswith("#"):
-                continue
-            if not line[0].isspace():
-                break
-            entry = _YAML_ENTRY.match(line)
-            if entry and entry.group(2) == "verified":
-                facts.add((repo_id, entry.group(1)))
-    return frozenset(facts)
+    canonical = {sku.lower(): sku for sku in skus}
+    return frozenset(
+        (recipe.model_id, canonical.get(sku.lower(), sku))
+        for sku, status in recipe.hardware.items()
+        if status == "verified"
+    )
 
 
 _KIND_FUNCS: dict[str, Callable[[Extractor, str], list[str]]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.sources.runtimes.catalog import CATALOG, Era, UnknownRuntimeError, get_runtime
-from app.sources.runtimes.extractors import Extractor, _chunks
+from app.sources.runtimes.extractors import Extractor, _chunks, read_recipe
 
 
 def keys(rule: Extractor, text: str, path: str = "x.py") -> set[str]:
@@ -126,12 +126,71 @@ def test_markdown_table_status_rows_and_paths() -> None:
     assert keys(tutorials, "", "docs/source/tutorials/models/DeepSeek-V3.md") == {"DeepSeek-V3"}
 
 
-def test_recipes_hardware_verified_per_sku() -> None:
+# The real shape (vllm-project/recipes, models/<org>/<name>.yaml since 2026-04-20): the verification map
+# is nested under ``meta:``, SKUs are lower case, the model is ``model.model_id``, and a variant may name
+# another checkpoint.
+RECIPE_V4_FLASH = """\
+meta:
+  title: "DeepSeek-V4-Flash"
+  date_added: 2026-04-24
+  hardware:
+    h200: verified
+    mi300x: unsupported
+    mi325x: verified   # since July
+    Mi355X: "verified"
+    xeon6: verified
+    b300:
+model:
+  model_id: "deepseek-ai/DeepSeek-V4-Flash"
+  min_vllm_version: "0.20.0"
+variants:
+  default:
+    model_id: "deepseek-ai/DeepSeek-V4-Flash-0731"
+    precision: fp8
+guide: |
+  ## Hardware
+  hardware:
+    h100: verified
+"""
+
+
+def test_recipes_hardware_verified_per_sku_in_the_real_shape() -> None:
     rule = get_runtime("vllm-recipes").signal("hardware").eras[0].extractor
-    text = "meta:\n  date_added: 2026-04-20\nhardware:\n  H200: verified\n  MI300X: unsupported\n  MI355X: verified  # since May\nmin_vllm_version: 0.20\n"
-    assert rule.extract("models/deepseek-ai/DeepSeek-V4.yaml", text.encode()) == frozenset(
-        {("deepseek-ai/DeepSeek-V4", "H200"), ("deepseek-ai/DeepSeek-V4", "MI355X")}
+    facts = rule.extract("models/deepseek-ai/DeepSeek-V4-Flash.yaml", RECIPE_V4_FLASH.encode())
+    # catalog spellings for the catalog's SKUs, the source's for the others; the guide's text is not data
+    assert facts == frozenset(
+        {
+            ("deepseek-ai/DeepSeek-V4-Flash", "H200"),
+            ("deepseek-ai/DeepSeek-V4-Flash", "MI325X"),
+            ("deepseek-ai/DeepSeek-V4-Flash", "MI355X"),
+            ("deepseek-ai/DeepSeek-V4-Flash", "xeon6"),
+        }
     )
+
+
+def test_recipe_model_comes_from_the_file_not_its_path_and_keeps_min_vllm_version() -> None:
+    text = 'meta:\n  hardware:\n    h100: verified\nmodel:\n  model_id: "google/gemma-4-31B-it"\n'
+    rule = get_runtime("vllm-recipes").signal("hardware").eras[0].extractor
+    assert rule.extract("models/Google/gemma-4-31B-it.yaml", text.encode()) == {
+        ("google/gemma-4-31B-it", "H100")
+    }
+    recipe = read_recipe(RECIPE_V4_FLASH.encode())
+    assert recipe is not None and recipe.min_vllm_version == "0.20.0"
+    assert recipe.hardware["mi300x"] == "unsupported"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "meta:\n  hardware:\n    h200: verified\n",  # no model
+        "meta:\n  hardware: [h200\nmodel:\n  model_id: x/y\n",  # not YAML
+        "- just\n- a list\n",
+        "",
+    ],
+)
+def test_recipe_without_a_model_or_not_yaml_gives_nothing(text: str) -> None:
+    rule = get_runtime("vllm-recipes").signal("hardware").eras[0].extractor
+    assert rule.extract("models/a/b.yaml", text.encode()) == frozenset()
 
 
 def test_catalog_has_every_runtime_and_unknown_is_clear() -> None:
