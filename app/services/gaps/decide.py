@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from app.domain.gap_row import GapRow
 from app.domain.vocabulary import Confidence, GapStatus, ReleasePrecision
+from app.services.matching import support_keys
 from app.services.runtime_catalog import event_vendors, sku_vendor
 
 EARLY_ACCESS_WINDOW = timedelta(days=90)
@@ -145,12 +146,14 @@ class SupportIndex:
     def add(
         self, runtime: str, stage: str, kind: str, key: str, sku: str, branch: str, point: SupportPoint
     ) -> None:
-        base = (runtime, stage, kind, key)
-        _keep_earliest(self.runtime, base, point)
-        for vendor in event_vendors(runtime, sku, branch):
-            _keep_earliest(self.vendor, (*base, vendor), point)
-        if sku:
-            _keep_earliest(self.sku, (*base, sku), point)
+        # a docs name is indexed under each model it lists, normalised: spellings of one model meet here
+        for indexed in support_keys(kind, key):
+            base = (runtime, stage, kind, indexed)
+            _keep_earliest(self.runtime, base, point)
+            for vendor in event_vendors(runtime, sku, branch):
+                _keep_earliest(self.vendor, (*base, vendor), point)
+            if sku:
+                _keep_earliest(self.sku, (*base, sku), point)
 
 
 def _keep_earliest(index: dict, key: tuple, point: SupportPoint) -> None:  # type: ignore[type-arg]
@@ -171,7 +174,9 @@ def _cell(
 ) -> Cell:
     kind = next((k for k in kinds if release.keys.get(k)), None)
     key = release.keys.get(kind) if kind else None
-    point = lookup(kind, key) if kind and key else None
+    # looked up the way SupportIndex.add indexes it (a docs name by its normalised form)
+    indexed = support_keys(kind, key) if kind and key else ()
+    point = lookup(kind, indexed[0]) if indexed else None
     # A release offering none of the runtime's key kinds has no key at all, so nothing can make it new.
     key_is_new = bool(kind and key) and novelty.is_new(release, kind, key)  # type: ignore[arg-type]
     decision = classify_gap(
@@ -237,10 +242,11 @@ def compute_gaps(
 
     ``runtime_key_kinds`` lists, per runtime, the key kinds it registers in order of preference: a runtime
     matches a release on the first kind the release offers. ``support`` maps (runtime, stage, key kind, key)
-    to the earliest registration (or is a ``SupportIndex`` with vendor and SKU views). ``known_models``
-    (default: the releases) decides whether a key is new. ``vendor_runtimes`` (vendor → runtimes that
-    count for it) adds one row per vendor view: the earliest among its runtimes, each decided on its own
-    key. ``sku_runtimes`` (runtime → SKUs) adds per-SKU rows for runtimes whose source is per SKU.
+    to the earliest registration (a docs name keyed as ``matching.support_keys`` gives it), or is a
+    ``SupportIndex`` with vendor and SKU views. ``known_models`` (default: the releases) decides whether a
+    key is new. ``vendor_runtimes`` (vendor → runtimes that count for it) adds one row per vendor view: the
+    earliest among its runtimes, each decided on its own key. ``sku_runtimes`` (runtime → SKUs) adds per-SKU
+    rows for runtimes whose source is per SKU.
     """
     index = support if isinstance(support, SupportIndex) else SupportIndex(runtime=dict(support))
     novelty = KeyNovelty(known_models if known_models is not None else releases)

@@ -68,7 +68,7 @@ def load_releases(session: Session) -> tuple[list[Release], list[Release]]:
     known: list[Release] = []
     originals: list[Release] = []
     for model_id, repo_id, org, release_at, precision, architectures, model_type, derivative, family in rows:
-        keys, _ambiguous = release_keys(
+        keys = release_keys(
             repo_id=repo_id,
             architecture=architectures[0] if architectures else None,
             model_type=model_type,

@@ -572,7 +572,9 @@ CATALOG_LIST: list[RuntimeSpec] = [
             ),
         ),
         releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+\.\d+"),
-        branch_patterns=("releases/*",),
+        # Release lines were ``vX.Y.Z-dev`` branches (v0.7.3-dev … v0.11.0-dev) before ``releases/vX.Y.Z``;
+        # Qwen3 landed on v0.7.3-dev before main.
+        branch_patterns=("releases/*", "v*-dev"),
     ),
     RuntimeSpec(
         name="vllm-mindspore",

@@ -182,6 +182,20 @@ def test_recipe_model_comes_from_the_file_not_its_path_and_keeps_min_vllm_versio
 @pytest.mark.parametrize(
     "text",
     [
+        # model first, a comment in column 0 inside meta, a document marker
+        '---\nmodel:\n  model_id: "a/b"\nmeta:\n  title: b\n# verified in May\n  hardware:\n    h200: verified\n',
+        # an alias into another block: read from the whole document
+        'defaults: &hw\n  h200: verified\nmeta:\n  hardware: *hw\nmodel:\n  model_id: "a/b"\n',
+    ],
+)
+def test_recipe_blocks_are_found_wherever_they_sit(text: str) -> None:
+    rule = get_runtime("vllm-recipes").signal("hardware").eras[0].extractor
+    assert rule.extract("models/a/b.yaml", text.encode()) == frozenset({("a/b", "H200")})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "meta:\n  hardware:\n    h200: verified\n",  # no model
         "meta:\n  hardware: [h200\nmodel:\n  model_id: x/y\n",  # not YAML
         "- just\n- a list\n",
