@@ -7,8 +7,10 @@ versions are fetched in batches only when the scanner reads them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -326,32 +328,20 @@ class BlobReader:
 
 
 def open_repository(source: str, data_dir: Path, name: str, *, update: bool = True) -> GitRepo:
-    """A readable repository for ``source``.
+    """A readable repository for ``source``, always one LaunchGap owns.
 
-    A local path is read in place (a work tree's ``.git`` or a bare dir). A URL is kept as a bare partial
-    clone under ``data_dir/mirrors/<name>.git``, cloned once and fetched (with pruning, so force-pushes
-    show) on later calls.
+    A URL is kept as a bare partial clone under ``data_dir/mirrors/<name>.git``, cloned once and fetched
+    (with pruning, so force-pushes show) on later calls. A local path is never read in place: its config is
+    someone else's (``remote.*.uploadpack``, ``core.fsmonitor``, hooks …) and git runs what a config names.
+    It is copied to ``data_dir/local-copies/`` and synced at every call (see ``_owned_copy``).
     """
     if not is_url(source):
-        path = Path(source).expanduser()
-        if not path.exists():
-            raise GitError(f"repository {source!r} does not exist")
-        proc = subprocess.run(
-            ["git", "-C", str(path), "rev-parse", "--absolute-git-dir"],
-            capture_output=True,
-            env=_env(),
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise GitError(f"{source!r} is not a git repository: {proc.stderr.decode().strip()}")
-        return GitRepo(Path(proc.stdout.decode().strip()))
+        return _owned_copy(source, data_dir, name, update=update)
     mirror = Path(data_dir) / "mirrors" / f"{name}.git"
     if not (mirror / "HEAD").exists():
         mirror.parent.mkdir(parents=True, exist_ok=True)
         tmp = mirror.with_suffix(".partial")
         if tmp.exists():
-            import shutil
-
             shutil.rmtree(tmp)
         proc = subprocess.run(
             ["git", "clone", "--bare", "--filter=blob:none", "--quiet", source, str(tmp)],
@@ -371,3 +361,64 @@ def open_repository(source: str, data_dir: Path, name: str, *, update: bool = Tr
     if update:
         repo.run("fetch", "--quiet", "--prune", "--force", "origin")
     return repo
+
+
+def _owned_copy(source: str, data_dir: Path, name: str, *, update: bool) -> GitRepo:
+    """A bare copy of the repository at ``source`` with a config LaunchGap wrote, synced from the path.
+
+    The first copy is a local clone (objects copied or hard-linked, nothing of the source's config kept);
+    each later call fetches from the path so moved or rewritten refs are followed. Fetching runs
+    ``git-upload-pack`` as *our* config names it, and upload-pack neither runs hooks nor lazily fetches
+    (git ≥ 2.39.4), so nothing the source's config names is ever executed. A path that is itself a partial
+    clone cannot hand over the file versions it lacks: reading one is a GitError (missing object), never a
+    fetch through the source's promisor remote.
+    """
+    path = Path(source).expanduser().resolve()
+    if not path.exists():
+        raise GitError(f"repository {source!r} does not exist")
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
+    copy = Path(data_dir) / "local-copies" / f"{_safe_name(name)}-{digest}.git"
+    if not (copy / "HEAD").exists():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        tmp = copy.with_suffix(".partial")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        proc = subprocess.run(
+            ["git", "clone", "--bare", "--local", "--quiet", "--", str(path), str(tmp)],
+            capture_output=True,
+            env=_env(),
+            check=False,
+        )
+        if proc.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise GitError(
+                f"{source!r} is not a git repository (or cannot be copied): "
+                f"{proc.stderr.decode(errors='replace').strip()}"
+            )
+        repo = GitRepo(tmp)
+        repo.run("config", "remote.origin.fetch", "+refs/heads/*:refs/heads/*")
+        repo.run("config", "--add", "remote.origin.fetch", "+refs/tags/*:refs/tags/*")
+        tmp.rename(copy)
+        return GitRepo(copy)
+    repo = GitRepo(copy)
+    if update:
+        repo.run("fetch", "--quiet", "--prune", "--force", "origin")
+        _follow_source_head(repo)
+    return repo
+
+
+def _follow_source_head(repo: GitRepo) -> None:
+    """Point the copy's HEAD where the source's HEAD points now (its default branch can change)."""
+    out = repo.run("ls-remote", "--symref", "origin", "HEAD", check=False)
+    for line in out.splitlines():
+        target, _, what = line.partition("\t")
+        if what == "HEAD" and target.startswith("ref: refs/heads/"):
+            repo.run("symbolic-ref", "HEAD", target.removeprefix("ref: "))
+            return
+        if what == "HEAD" and re.fullmatch(r"[0-9a-f]{40,64}", target):
+            repo.run("update-ref", "--no-deref", "HEAD", target)  # the source's HEAD is detached
+            return
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name) or "repo"
