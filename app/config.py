@@ -87,6 +87,16 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("hub_webhook_secret")
+    @classmethod
+    def _secret_not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty secret would switch webhooks on and accept an empty header: anyone could post.
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError(
+                "LAUNCHGAP_HUB_WEBHOOK_SECRET is empty: set a real secret, or unset it to disable webhooks"
+            )
+        return value
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

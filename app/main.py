@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api.errors import install_error_handlers
+from app.api.middleware import BodySizeLimit, SecurityHeaders
 from app.api.routes import claims, events, feeds, gaps, health, hooks, models, runtimes, stats
 from app.config import Settings, get_settings
 from app.db.session import open_database
@@ -60,8 +61,16 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
         version=__version__,
         description="Time from an open-weights model release to support in each inference runtime and hardware vendor.",
         lifespan=lifespan,
+        # /docs and /redoc are served by app/web/views.py from vendored assets (offline, strict CSP).
+        docs_url=None,
+        redoc_url=None,
     )
+    # Each middleware added wraps the ones before it. The body cap goes innermost, right around the routes:
+    # its 413 raised from `receive` must not cross the @app.middleware("http") wrapper (a task group that
+    # would turn it into an exception group); security headers go outermost, on every answer.
+    app.add_middleware(BodySizeLimit, limits={"/hooks/huggingface": hooks.MAX_PAYLOAD_BYTES})
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     app.include_router(gaps.router, prefix="/api/v1")
     app.include_router(models.router, prefix="/api/v1")
@@ -72,5 +81,6 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
     app.include_router(feeds.router)
     app.include_router(hooks.router)
     app.include_router(views.router)
+    claims.add_body_schemas(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -30,7 +30,15 @@ def wants_csv(request: Request, format: str | None) -> bool:
     return "text/csv" in request.headers.get("accept", "")
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
+    if isinstance(value, str) and not isinstance(value, Enum):
+        # Text from outside (claim notes, model names) is neutralised with a leading apostrophe; numbers
+        # are not text here, so a negative gap stays a number.
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, datetime):

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
 
 from app.domain.vocabulary import Stage
+from app.schemas.common import Text, UtcTime
+
+URL_MAX_LENGTH = 1000  # the support_claims.url column
+
+
+def _fits_column(url: HttpUrl) -> HttpUrl:
+    # Checked after normalisation (the stored form can be longer than what was sent, e.g. a trailing "/").
+    if len(str(url)) > URL_MAX_LENGTH:
+        raise ValueError(f"URL longer than {URL_MAX_LENGTH} characters")
+    return url
 
 
 class ClaimIn(BaseModel):
@@ -31,14 +41,16 @@ class ClaimIn(BaseModel):
         },
     )
 
-    repo_id: str = Field(min_length=3, max_length=300)
-    runtime: str | None = None
+    repo_id: Text = Field(min_length=3, max_length=300)
+    runtime: Text | None = None
     vendor: Literal["nvidia", "amd", "huawei", "intel", "apple", "local"] | None = None
     stage: Stage
-    sku: str | None = None
-    at: AwareDatetime
-    url: HttpUrl
-    note: str | None = Field(default=None, max_length=2000)
+    sku: Text | None = None
+    at: UtcTime
+    url: Annotated[HttpUrl, AfterValidator(_fits_column)] = Field(
+        description=f"Where the support is claimed (at most {URL_MAX_LENGTH} characters)."
+    )
+    note: Text | None = Field(default=None, max_length=2000)
     confidence: Literal["low", "medium", "high"] = "medium"
 
 

@@ -23,7 +23,15 @@ from app.sources.runtimes.catalog import CATALOG, VENDORS
 
 router = APIRouter(include_in_schema=False)
 RELEASES_PER_PAGE = 50
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _root(request: Request) -> dict[str, str]:
+    # Pages link their assets by path under the app's root path (set by the server, never by a client):
+    # a URL built from the request's Host header could point a cached page's scripts at another host.
+    return {"root": request.scope.get("root_path", "").rstrip("/")}
+
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates", context_processors=[_root])
 
 
 def _format_gap(hours: float | None) -> str:
@@ -176,3 +184,15 @@ def runtime_page(request: Request, session: SessionDep, name: str) -> HTMLRespon
             "vendor_names": VENDORS,
         },
     )
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def swagger_ui(request: Request) -> HTMLResponse:
+    """Swagger UI for the API, from LaunchGap's own copy of its assets (works offline, no inline script)."""
+    return templates.TemplateResponse(request, "api_swagger.html", {"openapi_url": request.app.openapi_url})
+
+
+@router.get("/redoc", response_class=HTMLResponse)
+def redoc(request: Request) -> HTMLResponse:
+    """ReDoc for the API, from LaunchGap's own copy of its bundle."""
+    return templates.TemplateResponse(request, "api_redoc.html", {"openapi_url": request.app.openapi_url})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
 
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
@@ -15,7 +16,7 @@ from app.api.routes.gaps import check_runtime, check_sku
 from app.domain.vocabulary import Stage, Vendor
 from app.models import ApiToken, SupportClaim
 from app.schemas.claims import ClaimIn, ClaimOut
-from app.schemas.common import Page
+from app.schemas.common import Page, UtcTime
 from app.services.claims import ClaimError, ClaimFilters, ClaimInput, add_claim, list_claims
 from app.services.tokens import authenticate
 
@@ -35,6 +36,41 @@ def require_token(
     if token is None:
         raise HTTPException(401, "invalid or revoked API token")
     return token
+
+
+async def read_claim(request: Request, _token: Annotated[ApiToken, Depends(require_token)]) -> ClaimIn:
+    """The claim in the body, read only once the token is known good (FastAPI reads a declared body before
+    any dependency runs, so the body is not a declared parameter: an anonymous post is refused unread)."""
+    body = await request.body()
+    try:
+        return ClaimIn.model_validate_json(body)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+        ) from exc
+
+
+# The body is read by ``read_claim``, so the OpenAPI document is told about it here and in
+# ``add_body_schemas`` (FastAPI only lists the schemas of declared parameters).
+CLAIM_BODY_OPENAPI = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClaimIn"}}},
+    }
+}
+
+
+def add_body_schemas(app: FastAPI) -> None:
+    """Put ``ClaimIn`` into the app's OpenAPI components, where ``CLAIM_BODY_OPENAPI`` points."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("ClaimIn", ClaimIn.model_json_schema(ref_template="#/components/schemas/{model}"))
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _out(claim: SupportClaim, repo_id: str, created: bool = False) -> ClaimOut:
@@ -61,12 +97,17 @@ def _out(claim: SupportClaim, repo_id: str, created: bool = False) -> ClaimOut:
     status_code=201,
     responses={
         200: {"description": "The same claim was already recorded.", "model": ClaimOut},
-        401: {"description": "Missing, wrong or revoked token."},
+        401: {"description": "Missing, wrong or revoked token (the body is not read)."},
+        413: {"description": "Body over the size cap."},
         422: {"description": "Unknown model, runtime, vendor, stage or SKU."},
     },
+    openapi_extra=CLAIM_BODY_OPENAPI,
 )
 def post_claim(
-    body: ClaimIn, session: SessionDep, now: NowDep, token: Annotated[ApiToken, Depends(require_token)]
+    body: Annotated[ClaimIn, Depends(read_claim)],
+    session: SessionDep,
+    now: NowDep,
+    token: Annotated[ApiToken, Depends(require_token)],
 ) -> Response:
     try:
         claim, created = add_claim(
@@ -107,8 +148,8 @@ def get_claims(
     vendor: Annotated[Vendor | None, Query(description="Vendor the claim is about.")] = None,
     stage: Annotated[Stage | None, Query(description="Claimed support stage.")] = None,
     sku: Annotated[str | None, Query(description="Hardware SKU, e.g. `910C`.")] = None,
-    since: Annotated[datetime | None, Query(description="Claimed support at or after (ISO-8601).")] = None,
-    until: Annotated[datetime | None, Query(description="Claimed support before (ISO-8601).")] = None,
+    since: Annotated[UtcTime | None, Query(description="Claimed support at or after (ISO-8601).")] = None,
+    until: Annotated[UtcTime | None, Query(description="Claimed support before (ISO-8601).")] = None,
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
     format: FormatQuery = None,

@@ -13,7 +13,7 @@ from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, 
 from app.api.pagination import decode_cursor, encode_cursor
 from app.api.routes.gaps import check_runtime
 from app.domain.vocabulary import Stage, Vendor
-from app.schemas.common import Page
+from app.schemas.common import Page, UtcTime
 from app.schemas.events import EventOut
 from app.services.browse import EventFilters, list_events
 
@@ -42,7 +42,7 @@ def events(
     vendor: Annotated[Vendor | None, Query(description="Events that count for this vendor view.")] = None,
     stage: Annotated[Stage | None, Query()] = None,
     provenance: Annotated[Literal["git", "docs"] | None, Query()] = None,
-    since: Annotated[datetime | None, Query(description="Support time at or after (ISO-8601).")] = None,
+    since: Annotated[UtcTime | None, Query(description="Support time at or after (ISO-8601).")] = None,
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
     format: FormatQuery = None,

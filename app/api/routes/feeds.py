@@ -15,6 +15,7 @@ from app.domain.vocabulary import Vendor
 from app.services.browse import EventRow, list_events
 
 router = APIRouter(tags=["feeds"])
+FEED_ID = "urn:launchgap:feed"
 ATOM = "http://www.w3.org/2005/Atom"
 
 
@@ -22,11 +23,11 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _entry(feed: ET.Element, event: EventRow, base: str) -> None:
+def _entry(feed: ET.Element, event: EventRow) -> None:
     entry = ET.SubElement(feed, "entry")
     verb = "supports" if event.event == "added" else "dropped"
     ET.SubElement(entry, "title").text = f"{event.runtime} {verb} {event.key} ({event.stage})"
-    ET.SubElement(entry, "id").text = f"{base}/api/v1/events#{event.id}"
+    ET.SubElement(entry, "id").text = f"{FEED_ID}:event:{event.id}"
     ET.SubElement(entry, "updated").text = _iso(event.recorded_at)
     ET.SubElement(entry, "published").text = _iso(event.at)
     if event.evidence_url:
@@ -63,18 +64,20 @@ def events_feed(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
     rows, _ = list_events(session, event_filters(runtime, vendor, None, None, None), offset=0, limit=limit)
-    base = str(request.base_url).rstrip("/")
     feed = ET.Element("feed", xmlns=ATOM)
     ET.SubElement(feed, "title").text = "LaunchGap support events" + "".join(
         f" · {label}" for label in (vendor, runtime) if label
     )
-    ET.SubElement(feed, "id").text = str(request.url)
-    ET.SubElement(feed, "link", href=str(request.url), rel="self")
+    # Ids and links never come from the Host header (anyone can send one): ids are fixed names, the self
+    # link is relative to wherever the feed was fetched from.
+    query = request.url.query
+    ET.SubElement(feed, "id").text = f"{FEED_ID}:events" + (f"?{query}" if query else "")
+    ET.SubElement(feed, "link", href=request.url.path + (f"?{query}" if query else ""), rel="self")
     updated = max((r.recorded_at for r in rows), default=datetime(1970, 1, 1, tzinfo=UTC))
     ET.SubElement(feed, "updated").text = _iso(updated)
     author = ET.SubElement(feed, "author")
     ET.SubElement(author, "name").text = "LaunchGap"
     for event in rows:
-        _entry(feed, event, base)
+        _entry(feed, event)
     body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
     return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body, media_type="application/atom+xml")

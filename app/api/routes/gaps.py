@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, query_page_or_csv
 from app.domain.vocabulary import GapStatus, RowKind, Stage, Vendor
-from app.schemas.common import Page
+from app.schemas.common import Page, UtcTime
 from app.schemas.gaps import GapOut
 from app.services.gaps.query import GapFilters, count_gaps, query_gaps
 from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDORS
@@ -88,8 +88,8 @@ def list_gaps(
     stage: Annotated[Stage, Query(description="Support stage.")] = Stage.MERGED,
     status: Annotated[GapStatus | None, Query(description="Only gaps with this status.")] = None,
     publisher: Annotated[str | None, Query(description="Publisher's Hub org.")] = None,
-    since: Annotated[datetime | None, Query(description="Releases at or after this time (ISO-8601).")] = None,
-    until: Annotated[datetime | None, Query(description="Releases before this time (ISO-8601).")] = None,
+    since: Annotated[UtcTime | None, Query(description="Releases at or after this time (ISO-8601).")] = None,
+    until: Annotated[UtcTime | None, Query(description="Releases before this time (ISO-8601).")] = None,
     rows: Annotated[
         list[RowKind] | None,
         Query(description="Row kinds; by default what the filters imply (all three without filters)."),

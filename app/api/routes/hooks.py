@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from app.api.deps import NowDep, SessionDep, SettingsDep
 from app.services.hub.webhooks import record_webhook_delivery
 from app.services.jobs import process_webhook
-from app.sources.hub.webhook import HubWebhookPayload, secret_matches
+from app.sources.hub.webhook import MAX_PAYLOAD_DEPTH, HubWebhookPayload, payload_depth, secret_matches
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["hooks"])
@@ -61,6 +61,12 @@ def _parse(body: bytes) -> HubWebhookPayload:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"webhook body is not JSON: {exc}") from exc
+    except RecursionError as exc:  # nesting deeper than Python's json parser recurses
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "webhook body nests too deeply") from exc
+    if payload_depth(data) > MAX_PAYLOAD_DEPTH:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, f"webhook body nests deeper than {MAX_PAYLOAD_DEPTH} levels"
+        )
     try:
         return HubWebhookPayload.model_validate(data)
     except ValidationError as exc:

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, wants_csv
 from app.api.pagination import decode_cursor, encode_cursor
-from app.schemas.common import Page
+from app.schemas.common import Page, UtcTime
 from app.schemas.models import ClaimSummary, LadderOut, ModelDetailOut, ModelOut
 from app.services.browse import ModelFilters, all_models, get_model, list_models
 from app.services.claims import list_claims
@@ -35,8 +35,8 @@ def models(
     request: Request,
     session: SessionDep,
     publisher: Annotated[str | None, Query(description="Publisher's Hub org.")] = None,
-    since: Annotated[datetime | None, Query(description="Released at or after (ISO-8601).")] = None,
-    until: Annotated[datetime | None, Query(description="Released before (ISO-8601).")] = None,
+    since: Annotated[UtcTime | None, Query(description="Released at or after (ISO-8601).")] = None,
+    until: Annotated[UtcTime | None, Query(description="Released before (ISO-8601).")] = None,
     new_architecture: Annotated[bool | None, Query(description="Only (or never) new architectures.")] = None,
     derivatives: Annotated[bool, Query(description="Include fine-tunes, quantisations and merges.")] = True,
     search: Annotated[str | None, Query(max_length=200, description="Substring of the repo id.")] = None,

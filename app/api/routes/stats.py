@@ -13,14 +13,14 @@ from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
 from app.api.routes.gaps import gap_filters
 from app.domain.vocabulary import Stage, Vendor
-from app.schemas.common import Page
+from app.schemas.common import Page, UtcTime
 from app.schemas.stats import StatsOut, SurvivalOut, SurvivalPointOut
 from app.services.gaps.query import gap_facts
 from app.services.stats import group_stats, survival_curve
 
 router = APIRouter(tags=["stats"])
-SinceQuery = Annotated[datetime | None, Query(description="Releases at or after (ISO-8601).")]
-UntilQuery = Annotated[datetime | None, Query(description="Releases before (ISO-8601).")]
+SinceQuery = Annotated[UtcTime | None, Query(description="Releases at or after (ISO-8601).")]
+UntilQuery = Annotated[UtcTime | None, Query(description="Releases before (ISO-8601).")]
 PerQuarter = Annotated[bool, Query(description="One row per group and release quarter (the trend).")]
 
 

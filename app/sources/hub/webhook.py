@@ -10,9 +10,35 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _no_nul(value: str) -> str:
+    # Repo names are stored in text columns, and PostgreSQL refuses NUL: a clear 400, not a 500 later.
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
+HubText = Annotated[str, AfterValidator(_no_nul)]
+
+# Hub payloads are a few levels deep; anything far deeper is hostile, and json/pydantic recurse per level.
+MAX_PAYLOAD_DEPTH = 32
+
+
+def payload_depth(value: Any) -> int:
+    """How deeply ``value`` (parsed JSON) nests lists and objects, counted without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 class _Lenient(BaseModel):
@@ -26,14 +52,14 @@ class WebhookEvent(_Lenient):
 
 class WebhookRepo(_Lenient):
     type: str = "model"
-    name: str
-    id: str | None = None
+    name: HubText
+    id: HubText | None = None
     private: bool | None = None
     head_sha: str | None = Field(default=None, alias="headSha")
 
 
 class WebhookMovedTo(_Lenient):
-    name: str
+    name: HubText
 
 
 class WebhookInfo(_Lenient):

@@ -1,3 +1,8 @@
+// Filter menus apply on change (the page's Content-Security-Policy forbids inline handlers such as onchange).
+document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+  select.addEventListener("change", () => select.form.submit());
+});
+
 // Draws the time-to-support curves from the JSON the page embeds (no request leaves the page).
 (function () {
   const data = document.getElementById("survival-data");
