@@ -32,10 +32,21 @@ _register_all()
 
 def main() -> None:
     """Console-script entry point."""
+    from pydantic import ValidationError
+
     from app.config import get_settings
 
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        # A bad setting (an empty webhook secret, a malformed JSON list) stops every command with one line
+        # per problem instead of a traceback.
+        for error in exc.errors(include_url=False):
+            name = "LAUNCHGAP_" + "_".join(str(part) for part in error["loc"][:1]).upper()
+            print(f"error: {name}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
     logging.basicConfig(
-        level=get_settings().log_level.upper(),
+        level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

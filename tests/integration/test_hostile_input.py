@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -210,3 +213,22 @@ def test_deeply_nested_webhook_json_is_400(api: TestClient, depth: int) -> None:
     response = post(api, nested.encode())
     assert response.status_code == 400
     assert "nests" in response.json()["detail"]
+
+
+def test_serve_refuses_to_start_with_an_empty_webhook_secret(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "LAUNCHGAP_HUB_WEBHOOK_SECRET": "",
+        "LAUNCHGAP_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "serve"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "LAUNCHGAP_HUB_WEBHOOK_SECRET" in done.stderr and "empty" in done.stderr
+    assert "Traceback" not in done.stderr
