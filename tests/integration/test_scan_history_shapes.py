@@ -91,3 +91,38 @@ def test_sglang_fork_suffixed_tags_are_not_releases(tmp_path: Path) -> None:
         ("Qwen3ForCausalLM", "v0.5.0", False),
         ("GptOssForCausalLM", "v0.5.0", False),
     }
+
+
+def test_mlx_lm_version_files_of_every_era_and_llama4_text(tmp_path: Path) -> None:
+    # ml-explore/mlx-lm: the version was setup.py's `version="0.0.1"` (2024-01-12), then `__version__` in
+    # mlx_lm/__init__.py (2024-02-21), mlx_lm/version.py (2024-02-27) and mlx_lm/_version.py (2024-09-03, #969).
+    repo = RepoBuilder(tmp_path / "mlx-lm")
+    setup = 'setup(\n    name="mlx-lm",\n    version="{}",\n)\n'
+    repo.commit({"setup.py": setup.format("0.0.1"), "mlx_lm/__init__.py": "from .utils import load\n",
+                 "mlx_lm/models/llama.py": "class Model: ...\n"}, at="2024-01-12T18:25:56Z")  # fmt: skip
+    repo.commit({"mlx_lm/models/phi2.py": "class Model: ...\n"}, at="2024-01-13T00:00:00Z")
+    repo.commit({"setup.py": setup.format("0.0.2")}, at="2024-01-15T19:51:21Z")
+    repo.commit({"setup.py": 'setup(\n    name="mlx-lm",\n    version=mlx_lm.__version__,\n)\n',
+                 "mlx_lm/__init__.py": 'from .utils import load\n\n__version__ = "0.0.13"\n'},
+                at="2024-02-21T17:40:36Z")  # fmt: skip
+    repo.commit({"mlx_lm/__init__.py": "from .utils import load\nfrom .version import __version__\n",
+                 "mlx_lm/version.py": '__version__ = "0.0.14"\n'}, at="2024-02-27T16:47:56Z")  # fmt: skip
+    repo.commit({"mlx_lm/models/gemma2.py": "class Model: ...\n"}, at="2024-06-28T00:00:00Z")
+    repo.commit({"mlx_lm/version.py": '__version__ = "0.15.2"\n'}, at="2024-07-01T00:00:00Z")
+    repo.commit({"mlx_lm/version.py": None, "mlx_lm/_version.py": '__version__ = "0.18.1"\n',
+                 "setup.py": 'from _version import __version__\nsetup(\n    version=__version__,\n)\n'},
+                at="2024-09-03T20:16:21Z")  # fmt: skip
+    # a text-only Llama 4 model type (checkpoints with model_type "llama4_text"), next to a helper module
+    repo.commit({"mlx_lm/models/llama4_text.py": "class Model: ...\n", "mlx_lm/models/rope_utils.py": "x = 1\n"},
+                at="2025-09-16T21:48:22Z")  # fmt: skip
+    repo.commit({"mlx_lm/_version.py": '__version__ = "0.28.0"\n'}, at="2025-09-17T00:00:00Z")
+    events = _events("mlx-lm", repo, tmp_path)
+    released = {(e.key, e.tag, e.at.date().isoformat()) for e in events if e.stage == "released"}
+    assert released == {
+        ("llama", "version:0.0.1", "2024-01-12"),
+        ("phi2", "version:0.0.2", "2024-01-15"),
+        ("gemma2", "version:0.15.2", "2024-07-01"),
+        ("llama4_text", "version:0.28.0", "2025-09-17"),
+    }
+    assert ("rope_utils", "added", "2025-09-16") not in _dated(events, "merged")
+    assert ("llama4_text", "added", "2025-09-16") in _dated(events, "merged")

@@ -147,6 +147,15 @@ class ReleaseRules:
     version_mode: str = "release"
     """``release``: the first commit with a new version is the release; ``next_dev``: main moving from
     ``X.dev0`` to the next dev version implies X was released then (transformers)."""
+    earlier_version_files: tuple[tuple[str, str], ...] = ()
+    """(path, pattern) of files that held the version before ``version_file``, newest first."""
+
+    @property
+    def version_files(self) -> tuple[tuple[str, str], ...]:
+        """Every (path, pattern) that held the version, newest first (empty without version bumps)."""
+        if not self.version_file:
+            return ()
+        return ((self.version_file, self.version_pattern), *self.earlier_version_files)
 
     def is_release_tag(self, name: str) -> bool:
         return bool(re.search(self.tag_pattern, name))
@@ -484,7 +493,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 ),
                 exclude_keys=(
                     r"__init__|base|cache|switch_layers|rope_utils|activations|bitlinear_layers|ssm|gated_delta"
-                    r"|pipeline|mla|su_rope|llama4_text|.*_utils|.*_layers|.*_kernels?|provider",
+                    r"|pipeline|mla|su_rope|layers|.*_utils|.*_layers|.*_kernels?|provider",
                 ),
             ),
         ),
@@ -492,6 +501,13 @@ CATALOG_LIST: list[RuntimeSpec] = [
             tag_pattern=r"^v\d+\.\d+\.\d+",
             version_file="mlx_lm/_version.py",
             version_pattern=r'^__version__\s*=\s*"([^"]+)"',
+            # before 2024-09-03 (#969) the version lived in version.py, for a week of 2024-02 in
+            # __init__.py, and at first (2024-01-12) in setup.py itself
+            earlier_version_files=(
+                ("mlx_lm/version.py", r'^__version__\s*=\s*"([^"]+)"'),
+                ("mlx_lm/__init__.py", r'^__version__\s*=\s*"([^"]+)"'),
+                ("setup.py", r'^\s*version\s*=\s*"([^"]+)"'),
+            ),
         ),
     ),
     RuntimeSpec(

@@ -186,17 +186,19 @@ class Scanner:
         ref_name: str,
         stage_override: str | None = None,
         only_added: bool = False,
-        version_rule: tuple[str, str] | None = None,
+        version_files: Sequence[tuple[str, str]] = (),
     ) -> tuple[list[ScanEvent], FactSnapshots, list[tuple[str, str]], int]:
-        """Walk ``since..head`` first-parent; events, fact snapshots per signal, version changes, count."""
+        """Walk ``since..head`` first-parent; events, fact snapshots per signal, version changes, count.
+
+        ``version_files``: (path, pattern) of every file that held the version, newest first; a change of
+        any of them whose text matches its pattern with a new version is a version bump."""
         trackers = self._init_trackers(signals, since)
-        version_path = version_rule[0] if version_rule else None
-        version_re = re.compile(version_rule[1], re.MULTILINE) if version_rule else None
+        version_res = {path: re.compile(pattern, re.MULTILINE) for path, pattern in version_files}
         current_version: str | None = None
-        if version_path and since:
-            current_version = self._version_at(since, version_path, version_re)
+        if version_res and since:
+            current_version = self._version_at(since, version_res)
         versions: list[tuple[str, str]] = []
-        globs = sorted({g for s in signals for g in s.globs} | ({version_path} if version_path else set()))
+        globs = sorted({g for s in signals for g in s.globs} | set(version_res))
         commits = list(self.repo.walk(head, globs, since=since))
         order = {c.sha: i for i, c in enumerate(commits)}
         snapshots: FactSnapshots = {t.signal.name: [(-1, t.facts())] for t in trackers}
@@ -215,7 +217,7 @@ class Scanner:
                 ch.new_blob
                 for c in batch
                 for ch in c.changes
-                if ch.path == version_path and ch.new_blob != ZERO_OID
+                if ch.path in version_res and ch.new_blob != ZERO_OID
             ]
             version_texts = self.repo.reader().read_many(version_blobs) if version_blobs else {}
             for commit in batch:
@@ -240,26 +242,30 @@ class Scanner:
                             events.append(
                                 self._event(tracker.signal, fact, stage, "removed", commit, ref_name)
                             )
-                if version_re is not None:
-                    for change in commit.changes:
-                        if change.path == version_path and change.new_blob != ZERO_OID:
-                            match = version_re.search(version_texts[change.new_blob].decode(errors="replace"))
-                            if match and match.group(1) != current_version:
-                                current_version = match.group(1)
-                                versions.append((commit.sha, current_version))
+                for change in commit.changes:
+                    version_re = version_res.get(change.path)
+                    if version_re is not None and change.new_blob != ZERO_OID:
+                        # a file that no longer holds the version (``version=pkg.__version__``) says nothing
+                        match = version_re.search(version_texts[change.new_blob].decode(errors="replace"))
+                        if match and match.group(1) != current_version:
+                            current_version = match.group(1)
+                            versions.append((commit.sha, current_version))
             self.progress(
                 f"{self.spec.name} {ref_name}: {min(start + _BATCH, len(commits))}/{len(commits)} commits"
             )
         self._last_commits = commits
         return events, snapshots, versions, len(commits)
 
-    def _version_at(self, commit: str, path: str, pattern: re.Pattern[str] | None) -> str | None:
-        files = self.repo.list_tree(commit, [path])
-        if path not in files or pattern is None:
-            return None
-        text = self.repo.reader().read_many([files[path]])[files[path]].decode(errors="replace")
-        match = pattern.search(text)
-        return match.group(1) if match else None
+    def _version_at(self, commit: str, version_res: dict[str, re.Pattern[str]]) -> str | None:
+        """The version at ``commit``: from the newest version file present there that states one."""
+        files = self.repo.list_tree(commit, list(version_res))
+        for path, pattern in version_res.items():
+            if path in files:
+                text = self.repo.reader().read_many([files[path]])[files[path]].decode(errors="replace")
+                match = pattern.search(text)
+                if match:
+                    return match.group(1)
+        return None
 
     def _event(
         self, signal: Signal, fact: Fact, stage: str, kind: str, commit: Commit, branch: str
@@ -318,9 +324,12 @@ class Scanner:
             since = None
             rejudge = True  # version bumps may have vanished with the old line: every release is judged again
         rules = self.spec.releases
-        version_rule = (rules.version_file, rules.version_pattern) if rules and rules.version_file else None
         events, snapshots, versions, walked = self.walk(
-            head, self.spec.signals, since=since, ref_name=ref_name, version_rule=version_rule
+            head,
+            self.spec.signals,
+            since=since,
+            ref_name=ref_name,
+            version_files=rules.version_files if rules else (),
         )
         outcome.events.extend(events)
         outcome.commits_walked += walked
