@@ -126,3 +126,55 @@ def test_mlx_lm_version_files_of_every_era_and_llama4_text(tmp_path: Path) -> No
     }
     assert ("rope_utils", "added", "2025-09-16") not in _dated(events, "merged")
     assert ("llama4_text", "added", "2025-09-16") in _dated(events, "merged")
+
+
+def test_lmdeploy_first_turbomind_table_and_tags_without_v(tmp_path: Path) -> None:
+    # InternLM/lmdeploy: TurboMind's table was `_SUPPORTED_ARCHS` from 2024-03-04 (#1211) until 2024-04-09
+    # (#1406); some release tags have no "v" (0.6.5, 0.14.0a1); and a branch named like a tag (v0.14.0)
+    # makes git's short ref name of the tag "tags/v0.14.0".
+    turbomind = "lmdeploy/turbomind/supported_models.py"
+    module_map = "lmdeploy/pytorch/models/module_map.py"
+    repo = RepoBuilder(tmp_path / "lmdeploy")
+    repo.commit({turbomind: "_SUPPORTED_ARCHS = dict(\n    # qwen-7b\n    QWenLMHeadModel=True,\n"
+                            "    # Qwen1.5\n    Qwen2ForCausalLM=False)\n"}, at="2024-03-04T06:56:37Z")  # fmt: skip
+    repo.tag("v0.2.5", at="2024-03-05T08:38:51Z", annotated=True)
+    repo.commit({turbomind: "SUPPORTED_ARCHS = dict(\n    QWenLMHeadModel='qwen',\n    Qwen2ForCausalLM='qwen2',\n)\n",
+                 module_map: "MODULE_MAP.update({\n    'LlavaLlamaForCausalLM': f'{LMDEPLOY}.llava.L',\n})\n"},
+                at="2024-04-09T05:56:27Z")  # fmt: skip
+    repo.tag("v0.4.0", at="2024-04-23T11:17:54Z", annotated=True)
+    repo.commit({module_map: "MODULE_MAP.update({\n    'InternVLChatModel': f'{LMDEPLOY}.internvl.I',\n})\n"},
+                at="2024-12-13T11:05:24Z")  # fmt: skip
+    repo.tag("0.6.5")  # lightweight, dated by its commit
+    repo.commit({module_map: "MODULE_MAP.update({\n    'InternVLChatModel': f'{LMDEPLOY}.internvl.I',\n"
+                             "    'Qwen3OmniMoeForConditionalGeneration': f'{LMDEPLOY}.qwen3_omni.Q',\n})\n"},
+                at="2026-06-02T07:51:27Z")  # fmt: skip
+    repo.tag("0.14.0a2")
+    repo.commit(
+        {turbomind: "SUPPORTED_ARCHS = dict(\n    Qwen2ForCausalLM='qwen2',\n)\n"}, at="2026-06-22T00:00:00Z"
+    )
+    repo.branch("v0.14.0").commit({"README.md": "release branch\n"}, at="2026-06-23T00:00:00Z").checkout(
+        "main"
+    )
+    repo.tag("v0.14.0", at="2026-06-24T04:34:07Z", annotated=True)
+    events = _events("lmdeploy", repo, tmp_path)
+    merged = {(e.key, e.event, e.at.date().isoformat()) for e in events if e.stage == "merged"}
+    assert ("QWenLMHeadModel", "added", "2024-03-04") in merged
+    assert (
+        "Qwen2ForCausalLM",
+        "added",
+        "2024-04-09",
+    ) in merged  # False in the first table: not supported yet
+    released = {(e.key, e.event, e.tag, e.is_prerelease) for e in events if e.stage == "released"}
+    assert released == {
+        ("QWenLMHeadModel", "added", "v0.2.5", False),
+        ("Qwen2ForCausalLM", "added", "v0.4.0", False),
+        ("LlavaLlamaForCausalLM", "added", "v0.4.0", False),
+        ("InternVLChatModel", "added", "0.6.5", False),
+        ("LlavaLlamaForCausalLM", "removed", "0.6.5", False),
+        ("InternVLChatModel", "added", "0.14.0a2", True),  # the first pre-release of each key
+        ("QWenLMHeadModel", "added", "0.14.0a2", True),
+        ("Qwen2ForCausalLM", "added", "0.14.0a2", True),
+        ("Qwen3OmniMoeForConditionalGeneration", "added", "0.14.0a2", True),
+        ("Qwen3OmniMoeForConditionalGeneration", "added", "v0.14.0", False),
+        ("QWenLMHeadModel", "removed", "v0.14.0", False),
+    }

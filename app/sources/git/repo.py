@@ -203,7 +203,9 @@ class GitRepo:
 
     def tags(self) -> list[TagRef]:
         """Every tag with its peeled commit and date (tagger date if annotated, else commit date)."""
-        fmt = "%(refname:short)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(taggerdate:unix)%00%(committerdate:unix)%00%(*objecttype)"
+        # lstrip=2, not :short: a branch of the same name (lmdeploy has branch and tag v0.14.0) makes
+        # :short disambiguate the tag as "tags/v0.14.0", which no release pattern matches.
+        fmt = "%(refname:lstrip=2)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(taggerdate:unix)%00%(committerdate:unix)%00%(*objecttype)"
         out = self.run("for-each-ref", "refs/tags", f"--format={fmt}")
         tags: list[TagRef] = []
         lightweight: list[tuple[str, str]] = []
@@ -221,7 +223,7 @@ class GitRepo:
 
     def branches(self) -> dict[str, str]:
         """``{branch name: head commit}`` for local branches (a mirror keeps the remote's as local)."""
-        out = self.run("for-each-ref", "refs/heads", "--format=%(refname:short)%00%(objectname)")
+        out = self.run("for-each-ref", "refs/heads", "--format=%(refname:lstrip=2)%00%(objectname)")
         return dict(line.split("\x00") for line in out.splitlines() if line)
 
     def commit_times(self, sha: str) -> tuple[datetime, datetime, str]:

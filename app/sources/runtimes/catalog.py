@@ -676,12 +676,14 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 eras=(
                     Era(
                         ("lmdeploy/turbomind/supported_models.py",),
-                        _py("dict_keys", r"^SUPPORTED_ARCHS\s*=\s*dict\(", reject_values=("False",)),
+                        # named _SUPPORTED_ARCHS in its first weeks (2024-03-04..2024-04-09, #1211..#1406)
+                        _py("dict_keys", r"^_?SUPPORTED_ARCHS\s*=\s*dict\(", reject_values=("False",)),
                     ),
                 ),
             ),
         ),
-        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+"),
+        # Some release tags lack the "v" (0.6.5, 0.14.0a1, 0.14.0a2); aN / rcN are pre-releases.
+        releases=ReleaseRules(tag_pattern=r"^v?\d+\.\d+\.\d+(?:\.post\d+|(?:a|b|rc)\d+)?$"),
     ),
     RuntimeSpec(
         name="tgi",
