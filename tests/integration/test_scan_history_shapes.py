@@ -178,3 +178,35 @@ def test_lmdeploy_first_turbomind_table_and_tags_without_v(tmp_path: Path) -> No
         ("Qwen3OmniMoeForConditionalGeneration", "added", "v0.14.0", False),
         ("QWenLMHeadModel", "removed", "v0.14.0", False),
     }
+
+
+def test_optimum_intel_only_names_renamed_by_original_model_types_are_underscored(tmp_path: Path) -> None:
+    # huggingface/optimum-intel: "qwen2-5-vl" (2025-02-28) became "qwen2_5_vl" in "Original model types"
+    # (#1329, 2025-07-10); "xlm-roberta" and "deberta-v2" are the Hub's own dashed model types (2026-01, #1458)
+    # and "flux-transformer" is one of Optimum's sub-models: those stay as written.
+    configs = "optimum/exporters/openvino/model_configs.py"
+
+    def register(*names: str) -> str:
+        return "".join(
+            f'@register_in_tasks_manager(\n    "{n}", *["feature-extraction"], library_name="transformers"\n)\n'
+            f"class C{i}(OnnxConfig):\n    pass\n\n\n"
+            for i, n in enumerate(names)
+        )
+
+    repo = RepoBuilder(tmp_path / "optimum-intel")
+    repo.commit({configs: register("llama", "qwen2-5-vl", "flux-transformer")}, at="2025-02-28T09:02:48Z")
+    repo.tag("v1.23.0", at="2025-05-15T08:16:12Z", annotated=True)
+    repo.commit({configs: register("llama", "qwen2_5_vl", "flux-transformer")}, at="2025-07-10T16:14:11Z")
+    repo.commit({configs: register("llama", "qwen2_5_vl", "flux-transformer", "xlm-roberta", "deberta-v2")},
+                at="2026-01-23T09:22:55Z")  # fmt: skip
+    repo.tag("v2.0.0", at="2026-06-10T08:06:22Z", annotated=True)
+    events = _events("optimum-intel", repo, tmp_path)
+    assert _dated(events, "merged") == {
+        ("llama", "added", "2025-02-28"),
+        ("qwen2_5_vl", "added", "2025-02-28"),  # the rename is no event
+        ("flux-transformer", "added", "2025-02-28"),
+        ("xlm-roberta", "added", "2026-01-23"),
+        ("deberta-v2", "added", "2026-01-23"),
+    }
+    released = {(e.key, e.tag) for e in events if e.stage == "released"}
+    assert ("qwen2_5_vl", "v1.23.0") in released and ("xlm-roberta", "v2.0.0") in released

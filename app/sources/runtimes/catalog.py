@@ -109,8 +109,10 @@ class Signal:
     provenance: str = "git"
     exclude_keys: tuple[str, ...] = ()
     """Regexes (full match) of keys that are never registrations (helpers, placeholders)."""
-    dashes_to_underscores: bool = False
-    """Normalize ``qwen2-5-vl`` to the Hub's ``qwen2_5_vl`` (projects that once wrote model types dashed)."""
+    renamed_keys: tuple[tuple[str, str], ...] = ()
+    """(old, new) names a project renamed: the old spelling counts as the new key, so a rename is no
+    event and the earlier registrations date the key. Only names the project itself renamed: a blanket
+    rewrite would corrupt real dashed keys (the Hub's ``xlm-roberta``, ``deberta-v2``)."""
     coverage_start: date | None = None
     """The first day this source can say anything (a catalog that began mid-way): for models released
     before it, no event is not evidence of no support. None: the source covers its whole history."""
@@ -132,8 +134,12 @@ class Signal:
     def keeps(self, key: str) -> bool:
         return not (self._excluded and self._excluded.fullmatch(key))
 
+    @cached_property
+    def _renames(self) -> dict[str, str]:
+        return dict(self.renamed_keys)
+
     def normalize(self, key: str) -> str:
-        return key.replace("-", "_") if self.dashes_to_underscores else key
+        return self._renames.get(key, key)
 
 
 @dataclass(frozen=True)
@@ -226,6 +232,20 @@ _VLLM_SIGNAL = Signal(
 )
 
 _HF_ARCH_KEY = r"[A-Z]\w*"
+
+# optimum-intel registered these dashed until "Original model types" (#1329, 2025-07-10) renamed them to
+# the Hub's model types (and its CLIP sub-models to match). Every other dashed name stays as written:
+# real Hub model types (xlm-roberta, deberta-v2, sew-d, data2vec-text) and Optimum's own sub-models
+# (flux-transformer, t5-encoder) are not underscored names.
+_OPTIMUM_INTEL_ORIGINAL_MODEL_TYPES: tuple[tuple[str, str], ...] = tuple(
+    (name, name.replace("-", "_"))
+    for name in (
+        "clip-text-model", "clip-vision-model", "deepseek-v2", "deepseek-v3", "gemma3-text", "got-ocr2",
+        "gpt-bigcode", "gpt-neo", "gpt-neox", "gpt-neox-japanese", "internvl-chat", "llama4-text", "llava-next",
+        "llava-next-video", "m2m-100", "phi3-v", "phi4-multimodal", "qwen2-5-vl", "qwen2-moe", "qwen2-vl",
+        "qwen3-moe",
+    )
+)  # fmt: skip
 
 CATALOG_LIST: list[RuntimeSpec] = [
     RuntimeSpec(
@@ -742,7 +762,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
             Signal(
                 name="openvino_configs",
                 key_kind=KeyKind.MODEL_TYPE,
-                dashes_to_underscores=True,  # until 2025-07 (#1329) it registered "qwen2-5-vl" style names
+                renamed_keys=_OPTIMUM_INTEL_ORIGINAL_MODEL_TYPES,
                 eras=(
                     Era(
                         ("optimum/exporters/openvino/model_configs.py",),
