@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import typer
 
@@ -33,6 +32,9 @@ def register(cli: typer.Typer) -> None:
             None, "--repo", help="Local path or URL to scan instead of the default remote."
         ),
         ref: str = typer.Option(None, "--ref", help="Head to walk instead of the default branch."),
+        upstream: str = typer.Option(
+            None, "--upstream", help="The repository --repo is a copy of (URL): evidence links point there."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the events as JSON and store nothing."),
     ) -> None:
         """Scan runtime histories for support events (stored idempotently, incrementally)."""
@@ -40,8 +42,12 @@ def register(cli: typer.Typer) -> None:
 
         if all_runtimes == (runtime is not None):
             raise typer.BadParameter("give one RUNTIME or --all")
-        if all_runtimes and (repo or ref):
-            raise typer.BadParameter("--repo and --ref apply to one runtime, not --all")
+        if all_runtimes and (repo or ref or upstream):
+            raise typer.BadParameter("--repo, --ref and --upstream apply to one runtime, not --all")
+        if upstream and not repo:
+            raise typer.BadParameter("--upstream names what --repo is a copy of: give --repo too")
+        if upstream and not upstream.startswith(("https://", "http://")):
+            raise typer.BadParameter(f"--upstream must be a web URL (https://…), not {upstream!r}")
         settings = get_settings()
         try:
             specs = list(CATALOG.values()) if all_runtimes else [get_runtime(runtime)]
@@ -49,9 +55,9 @@ def register(cli: typer.Typer) -> None:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         if as_json:
-            _print_json(specs, settings.data_dir, repo, ref)
+            _print_json(specs, settings, repo, ref, upstream)
             return
-        _store(specs, settings, repo, ref)
+        _store(specs, settings, repo, ref, upstream)
 
     @catalog.command("verify")
     def verify(
@@ -90,21 +96,37 @@ def register(cli: typer.Typer) -> None:
     cli.add_typer(catalog, name="catalog")
 
 
-def _print_json(specs: list[RuntimeSpec], data_dir: Path, repo: str | None, ref: str | None) -> None:
+def _source(
+    spec: RuntimeSpec, settings: Settings, repo: str | None, upstream: str | None
+) -> tuple[str | None, str | None]:
+    """``--repo`` (a copy of ``--upstream`` when given), else the configured copy or the catalog's URL."""
+    from app.services.support import declared_source
+
+    if repo:
+        return repo, upstream
+    return declared_source(spec, settings.runtime_repos)
+
+
+def _print_json(
+    specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None, upstream: str | None
+) -> None:
     from app.services.support import ScanError, collect_events
 
     out = []
     for spec in specs:
-        source = repo or get_settings().runtime_repos.get(spec.name)
+        source, declared = _source(spec, settings, repo, upstream)
         try:
-            out.extend(e.as_json() for e in collect_events(spec, data_dir=data_dir, repo=source, ref=ref))
+            events = collect_events(spec, data_dir=settings.data_dir, repo=source, ref=ref, upstream=declared)
         except ScanError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
+        out.extend(e.as_json() for e in events)
     typer.echo(json.dumps(out, indent=1))
 
 
-def _store(specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None) -> None:
+def _store(
+    specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None, upstream: str | None
+) -> None:
     from app.db.session import open_database
     from app.services.catalog import sync_catalog
     from app.services.jobs import scan_then_refresh
@@ -115,10 +137,10 @@ def _store(specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: 
         sync_catalog(session)
         session.commit()
         for spec in specs:
+            source, declared = _source(spec, settings, repo, upstream)
             try:
                 summary = scan_then_refresh(
-                    session, spec, data_dir=settings.data_dir, repo=repo or settings.runtime_repos.get(spec.name),
-                    ref=ref,
+                    session, spec, data_dir=settings.data_dir, repo=source, upstream=declared, ref=ref,
                     now=datetime.now(UTC), progress=_progress,
                 )  # fmt: skip
             except ScanError as exc:

@@ -35,12 +35,14 @@ def scan_then_refresh(
     data_dir: Path,
     repo: str | None,
     now: datetime,
+    upstream: str | None = None,
     ref: str | None = None,
     progress: Callable[[str], None] | None = None,
     interval: timedelta = timedelta(minutes=15),
     retry_after: timedelta = timedelta(minutes=5),
 ) -> ScanSummary:
-    """Scan one runtime, bring its gap rows up to date and commit both together.
+    """Scan one runtime (``repo``: a copy of ``upstream``, which evidence links name), bring its gap rows up
+    to date and commit both together.
 
     On ``ScanError`` the failure noted on the runtime's source state (and nothing of the scan) is committed,
     and the error is raised again for the caller to report.
@@ -51,6 +53,7 @@ def scan_then_refresh(
             spec,
             data_dir=data_dir,
             repo=repo,
+            upstream=upstream,
             ref=ref,
             now=now,
             progress=progress,

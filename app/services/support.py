@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,7 +33,8 @@ from app.sources.runtimes.scanner import Scanner
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "FactCheck", "ScanError", "ScanSummary", "collect_events", "gguf_mapping", "scan_runtime", "store_events",
+    "FactCheck", "ScanError", "ScanSummary", "collect_events", "declared_source", "gguf_mapping", "scan_runtime",
+    "store_events",
     "verify_facts",
 ]  # fmt: skip
 
@@ -62,11 +63,22 @@ def _source_key(repo: str | None) -> str:
     return "default" if repo is None else f"repo:{repo}"
 
 
-def _open(spec: RuntimeSpec, data_dir: Path, repo: str | None) -> tuple[GitRepo, str | None]:
+def _open(
+    spec: RuntimeSpec, data_dir: Path, repo: str | None, upstream: str | None = None
+) -> tuple[GitRepo, str | None]:
     source = repo or spec.repo_url
     git = open_repository(source, data_dir, spec.name)
-    evidence = source if is_url(source) else None
+    # A declared copy (a snapshot source, LAUNCHGAP_RUNTIME_REPOS, ``scan --upstream``) shares its commits
+    # and tags with its upstream, so evidence links point there; a URL with no upstream declared is its own.
+    evidence = upstream or (source if is_url(source) else None)
     return git, evidence
+
+
+def declared_source(spec: RuntimeSpec, runtime_repos: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """Where to read ``spec`` from and which upstream its evidence links name: a configured copy
+    (``LAUNCHGAP_RUNTIME_REPOS``) is a copy of the catalog's repository; otherwise the catalog's URL."""
+    repo = runtime_repos.get(spec.name)
+    return (repo, spec.repo_url) if repo else (None, None)
 
 
 def _run_scan(
@@ -77,9 +89,10 @@ def _run_scan(
     ref: str | None,
     cursor: dict[str, Any] | None,
     progress: Callable[[str], None] | None,
+    upstream: str | None = None,
 ) -> tuple[ScanOutcome, dict[str, str] | None]:
     try:
-        git, evidence = _open(spec, data_dir, repo)
+        git, evidence = _open(spec, data_dir, repo, upstream)
         with git:
             outcome = Scanner(spec, git, evidence_url=evidence, progress=progress).scan(
                 ref=ref, cursor=cursor
@@ -149,9 +162,12 @@ def collect_events(
     repo: str | None = None,
     ref: str | None = None,
     progress: Callable[[str], None] | None = None,
+    upstream: str | None = None,
 ) -> list[ScanEvent]:
     """A full scan that stores nothing (``launchgap scan --json``): every event, oldest first."""
-    outcome, _mapping = _run_scan(spec, data_dir=data_dir, repo=repo, ref=ref, cursor=None, progress=progress)
+    outcome, _mapping = _run_scan(
+        spec, data_dir=data_dir, repo=repo, ref=ref, cursor=None, progress=progress, upstream=upstream
+    )
     return sorted(outcome.events, key=lambda e: (e.at, e.stage, e.key))
 
 
@@ -292,8 +308,13 @@ def scan_runtime(
     progress: Callable[[str], None] | None = None,
     interval: timedelta = timedelta(minutes=15),
     retry_after: timedelta = timedelta(minutes=5),
+    upstream: str | None = None,
+    stages: Collection[str] | None = None,
 ) -> ScanSummary:
     """Mirror/update ``spec``'s repository (or ``repo``), scan what is new since the last scan, store it.
+
+    ``upstream``: the repository ``repo`` is a copy of (evidence links name it). ``stages``: keep only
+    events of these stages (a fork carries upstream's tags but its own branches and merge dates).
 
     Events are inserted idempotently; events whose commits vanished after a force-push are marked
     retracted. On any failure nothing of this scan is kept (a savepoint is rolled back), the failure is
@@ -307,8 +328,11 @@ def scan_runtime(
         with session.begin_nested():
             runtime_id = _runtime_id(session, spec.name)
             outcome, gguf = _run_scan(
-                spec, data_dir=data_dir, repo=repo, ref=ref, cursor=cursors.get(source_key), progress=progress
-            )
+                spec, data_dir=data_dir, repo=repo, ref=ref, cursor=cursors.get(source_key), progress=progress,
+                upstream=upstream,
+            )  # fmt: skip
+            if stages is not None:
+                outcome.events = [e for e in outcome.events if e.stage in stages]
             inserted = store_events(session, runtime_id, outcome.events, now)
             if gguf and outcome.head:
                 store_key_mapping(session, spec.name, gguf, commit=outcome.head, now=now)

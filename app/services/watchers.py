@@ -22,7 +22,7 @@ from app.config import Settings
 from app.db.session import session_scope
 from app.services import source_state
 from app.services.jobs import poll_then_refresh, scan_then_refresh
-from app.services.support import ScanError
+from app.services.support import ScanError, declared_source
 from app.sources.runtimes.catalog import CATALOG, RuntimeSpec
 
 logger = logging.getLogger(__name__)
@@ -93,11 +93,13 @@ class WatcherLoop:
             with session_scope(self.factory) as session:
                 # The scan writes the SourceState itself (success with the next check, or the failure with
                 # its retry time, outside its rolled-back savepoint), and the workflow commits either.
+                repo, upstream = declared_source(spec, self.settings.runtime_repos)
                 scan_then_refresh(
                     session,
                     spec,
                     data_dir=self.settings.data_dir,
-                    repo=self.settings.runtime_repos.get(spec.name),
+                    repo=repo,
+                    upstream=upstream,
                     now=now,
                     interval=timedelta(seconds=self.settings.watch_interval_seconds),
                     retry_after=timedelta(seconds=self.settings.retry_after_error_seconds),

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from app.sources.git.repo import ZERO_OID, Commit, GitError, GitRepo
 from app.sources.runtimes.branches import scan_branches
@@ -236,7 +237,14 @@ class Scanner:
                     snapshots[tracker.signal.name].append((order[commit.sha], after))
                     stage = stage_override or tracker.signal.stage
                     for fact in sorted(after - before):
-                        events.append(self._event(tracker.signal, fact, stage, "added", commit, ref_name))
+                        path = (
+                            self._path_of(tracker, fact, commit)
+                            if tracker.signal.provenance == "docs"
+                            else None
+                        )
+                        events.append(
+                            self._event(tracker.signal, fact, stage, "added", commit, ref_name, path=path)
+                        )
                     if not only_added:
                         for fact in sorted(before - after):
                             events.append(
@@ -267,9 +275,33 @@ class Scanner:
                     return match.group(1)
         return None
 
+    @staticmethod
+    def _path_of(tracker: _Tracker, fact: Fact, commit: Commit) -> str | None:
+        """The file this commit changed that now states ``fact`` (a docs line's page), if one does."""
+        for change in commit.changes:
+            if fact in tracker.path_facts.get(change.path, ()):
+                return change.path
+        return None
+
     def _event(
-        self, signal: Signal, fact: Fact, stage: str, kind: str, commit: Commit, branch: str
+        self,
+        signal: Signal,
+        fact: Fact,
+        stage: str,
+        kind: str,
+        commit: Commit,
+        branch: str,
+        *,
+        path: str | None = None,
     ) -> ScanEvent:
+        # A docs line links to the page as it stood at that commit; code links to the commit itself.
+        url = None
+        if self.base_url:
+            url = (
+                f"{self.base_url}/blob/{commit.sha}/{quote(path)}"
+                if path
+                else f"{self.base_url}/commit/{commit.sha}"
+            )
         return ScanEvent(
             runtime=self.spec.name,
             key=fact[0],
@@ -287,7 +319,7 @@ class Scanner:
             confidence="high",
             pr_number=commit.pr_number,
             is_prerelease=None,
-            evidence_url=f"{self.base_url}/commit/{commit.sha}" if self.base_url else None,
+            evidence_url=url,
         )
 
     # -- the whole scan -----------------------------------------------------------------------------
