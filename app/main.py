@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -35,7 +36,7 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
         with open_database(settings.database_url) as factory:
             app.state.settings = settings
             app.state.session_factory = factory
-            bootstrap_reference_data(factory, settings)
+            bootstrap_reference_data(factory, settings, now=datetime.now(UTC))
             stop = asyncio.Event()
             task: asyncio.Task[None] | None = None
             if start_watchers:

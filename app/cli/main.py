@@ -18,11 +18,12 @@ cli = typer.Typer(
 
 
 def _register_all() -> None:
-    from app.cli import scan, tokens, watch
+    from app.cli import scan, snapshot, tokens, watch
 
     serve.register(cli)
     db.register(cli)
     scan.register(cli)
+    snapshot.register(cli)
     watch.register(cli)
     tokens.register(cli)
 

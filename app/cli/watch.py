@@ -96,7 +96,7 @@ def _run_forever() -> None:
 
     settings = get_settings()
     with open_database(settings.database_url) as factory:
-        bootstrap_reference_data(factory, settings)
+        bootstrap_reference_data(factory, settings, now=datetime.now(UTC))
 
         async def main() -> None:
             stop = asyncio.Event()

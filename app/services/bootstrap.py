@@ -1,8 +1,9 @@
 """Reference data every process needs before it serves or watches: the runtime catalog, the publishers and,
-unless disabled, the bundled release facts."""
+unless disabled, the bundled release facts and (on a database with no runtime evidence) the bundled snapshot."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,17 +14,26 @@ from app.services.catalog import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
 from app.services.publishers import sync_publishers
 from app.services.release_import import import_releases
+from app.services.snapshot.build import BUNDLED_SNAPSHOT
+from app.services.snapshot.seed import seed_snapshot
 
 BUNDLED_RELEASE_FACTS = Path(__file__).resolve().parents[1] / "data" / "releases.csv"
 
 
-def bootstrap_reference_data(factory: sessionmaker[Session], settings: Settings) -> None:
+def bootstrap_reference_data(
+    factory: sessionmaker[Session], settings: Settings, *, now: datetime, snapshot: Path = BUNDLED_SNAPSHOT
+) -> None:
     """Idempotently sync catalog runtimes, vendors, hardware, release facts and watched publishers into the
-    database, then bring the materialised gap rows up to date."""
+    database, seed an empty one with the bundled snapshot, then bring the materialised gap rows up to date.
+
+    ``LAUNCHGAP_SEED_RELEASE_FACTS=false`` turns all seeding off (facts and snapshot). It all happens in one
+    transaction, before the server listens: a first start serves the snapshot's data from its first request.
+    """
     with session_scope(factory) as session:
         sync_catalog(session)
         if settings.seed_release_facts:
             import_releases(session, BUNDLED_RELEASE_FACTS)
+            seed_snapshot(session, snapshot, now=now)
         # After the import, so the publishers file alone decides who is watched (importing may create publishers).
         sync_publishers(session, settings.publishers_file)
         # The gap table must reflect what is in the database now (facts imported, catalog changed) even when

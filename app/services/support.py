@@ -53,6 +53,8 @@ class ScanSummary:
     retracted: int
     commits_walked: int
     versions_read: int
+    head_at: datetime | None = None
+    """Committer time of ``head`` (a local copy's cutoff)."""
     keys_by_signal: dict[str, int] = field(default_factory=dict)
     empty_signals: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -90,7 +92,7 @@ def _run_scan(
     cursor: dict[str, Any] | None,
     progress: Callable[[str], None] | None,
     upstream: str | None = None,
-) -> tuple[ScanOutcome, dict[str, str] | None]:
+) -> tuple[ScanOutcome, dict[str, str] | None, datetime | None]:
     try:
         git, evidence = _open(spec, data_dir, repo, upstream)
         with git:
@@ -98,7 +100,8 @@ def _run_scan(
                 ref=ref, cursor=cursor
             )
             mapping = _read_gguf_mapping(spec, git, outcome.head)
-            return outcome, mapping
+            head_at = git.commit_times(outcome.head)[0] if outcome.head else None
+            return outcome, mapping, head_at
     except GitError as exc:
         raise ScanError(f"{spec.name}: {exc}") from exc
 
@@ -165,7 +168,7 @@ def collect_events(
     upstream: str | None = None,
 ) -> list[ScanEvent]:
     """A full scan that stores nothing (``launchgap scan --json``): every event, oldest first."""
-    outcome, _mapping = _run_scan(
+    outcome, _mapping, _head_at = _run_scan(
         spec, data_dir=data_dir, repo=repo, ref=ref, cursor=None, progress=progress, upstream=upstream
     )
     return sorted(outcome.events, key=lambda e: (e.at, e.stage, e.key))
@@ -179,7 +182,7 @@ def _runtime_id(session: Session, name: str) -> int:
     return runtime_id
 
 
-def _key_ids(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+def support_key_ids(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
     rows = [{"key_kind": kind, "key": key} for kind, key in sorted(pairs)]
     for start in range(0, len(rows), _CHUNK):
         insert_ignoring_conflicts(
@@ -205,7 +208,7 @@ def store_events(session: Session, runtime_id: int, events: Sequence[ScanEvent],
     """Insert events, ignoring ones already stored (same identity); returns how many were new."""
     if not events:
         return 0
-    key_ids = _key_ids(session, {(e.key_kind, e.key) for e in events})
+    key_ids = support_key_ids(session, {(e.key_kind, e.key) for e in events})
     rows = [
         {
             "runtime_id": runtime_id,
@@ -327,7 +330,7 @@ def scan_runtime(
     try:
         with session.begin_nested():
             runtime_id = _runtime_id(session, spec.name)
-            outcome, gguf = _run_scan(
+            outcome, gguf, head_at = _run_scan(
                 spec, data_dir=data_dir, repo=repo, ref=ref, cursor=cursors.get(source_key), progress=progress,
                 upstream=upstream,
             )  # fmt: skip
@@ -357,6 +360,7 @@ def scan_runtime(
         retracted=retracted,
         commits_walked=outcome.commits_walked,
         versions_read=outcome.versions_read,
+        head_at=head_at,
         keys_by_signal=outcome.facts_by_signal,
         empty_signals=outcome.empty_signals,
         seconds=time.perf_counter() - started,

@@ -45,7 +45,7 @@ def test_hub_cycle_then_scan_refresh_the_rows(
     engine = create_db_engine(fresh_database_url)
     factory = session_factory(engine)
     try:
-        bootstrap_reference_data(factory, settings)
+        bootstrap_reference_data(factory, settings, now=NOW)
         loop = WatcherLoop(settings, factory, clock=lambda: NOW, owner="test")
 
         loop.hub_cycle()

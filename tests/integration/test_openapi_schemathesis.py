@@ -24,7 +24,7 @@ NOW = datetime(2025, 10, 1, tzinfo=UTC)
 # give it its own migrated database. Each test then binds the app to the rolled-back `session`.
 _LIFESPAN_DB = f"sqlite:///{Path(tempfile.mkdtemp(prefix='launchgap-openapi-')) / 'lifespan.db'}"
 upgrade(_LIFESPAN_DB)
-app = create_app(Settings(database_url=_LIFESPAN_DB), start_watchers=False)
+app = create_app(Settings(database_url=_LIFESPAN_DB, seed_release_facts=False), start_watchers=False)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

@@ -34,6 +34,7 @@ def test_server_starts_and_reports_unreachable_sources(tmp_path: Path) -> None:
         "LAUNCHGAP_PORT": str(port),
         "LAUNCHGAP_HUB_TIMEOUT_SECONDS": "2",
         "GIT_TERMINAL_PROMPT": "0",
+        "LAUNCHGAP_SEED_RELEASE_FACTS": "false",  # this test is about failing sources, not the seed data
     }
     env.pop("HF_ENDPOINT", None)
     process = subprocess.Popen(

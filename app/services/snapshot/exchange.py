@@ -1,0 +1,301 @@
+"""A database to a snapshot and back: export everything the evidence side knows; import it additively.
+
+Import never overwrites: events are inserted on their identity (those already stored, live or imported,
+stay as they are), a runtime's key mapping is taken only when the database has none for it, and a release
+time only fills a model that has none (or only the Hub's ``createdAt`` estimate). The caller commits once,
+so an import is one transaction: all of it or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.upsert import insert_ignoring_conflicts
+from app.models.key_mapping import KeyMapping
+from app.models.model import Model
+from app.models.runtime import Runtime
+from app.models.source_state import SourceState
+from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
+from app.services.catalog import sync_catalog
+from app.services.hub_watch import publisher_for, refresh_release_facts
+from app.services.releases import CREATED_AT_ESTIMATE, IMPORTED, OBSERVED
+from app.services.snapshot.format import (
+    EventRow,
+    KeyMappingRow,
+    ReleaseRow,
+    Snapshot,
+    SnapshotError,
+    SourceRow,
+    content_digest,
+)
+from app.services.source_state import RUNTIME_REPO
+from app.services.support import support_key_ids
+
+SNAPSHOT_STATE = "snapshot"
+"""``SourceState.kind`` of the record an import leaves (name: the file's digest; cursor: cutoff, counts)."""
+
+_CHUNK = 500
+
+
+# -- export -------------------------------------------------------------------------------------------
+
+
+def _sources_from_cursors(session: Session) -> list[SourceRow]:
+    # A database scanned live knows each source's walked heads from its scan cursors, not their dates.
+    out: list[SourceRow] = []
+    for state in session.scalars(select(SourceState).where(SourceState.kind == RUNTIME_REPO)):
+        for source_key, cursor in sorted((state.cursor or {}).items()):
+            refs = (cursor or {}).get("refs", {}) if isinstance(cursor, dict) else {}
+            copy = "catalog" if source_key == "default" else source_key.removeprefix("repo:")
+            for ref, walked in sorted(refs.items()):
+                if isinstance(walked, dict) and walked.get("head"):
+                    out.append(SourceRow(state.name, copy, None, ref, walked["head"], None))
+    return out
+
+
+def export_snapshot(session: Session, *, sources: Sequence[SourceRow] | None = None) -> Snapshot:
+    """Everything the database knows from runtime sources, plus its release facts, as a ``Snapshot``.
+
+    ``sources`` describes the copies read (a build knows them); without it they come from the scan cursors.
+    Claims (``support_claims``) and createdAt estimates are not evidence and are left out.
+    """
+    snapshot = Snapshot(sources=list(sources) if sources is not None else _sources_from_cursors(session))
+    query = (
+        select(SupportEvent, Runtime.name, SupportKey.key_kind, SupportKey.key)
+        .join(Runtime, Runtime.id == SupportEvent.runtime_id)
+        .join(SupportKey, SupportKey.id == SupportEvent.support_key_id)
+    )
+    for event, runtime, key_kind, key in session.execute(query):
+        snapshot.events.append(
+            EventRow(
+                runtime=runtime,
+                key_kind=key_kind,
+                key=key,
+                stage=event.stage,
+                event=event.event,
+                at=event.at,
+                author_at=event.author_at,
+                commit=event.commit,
+                tag=event.tag,
+                branch=event.branch,
+                sku=event.sku,
+                signal=event.signal,
+                pr_number=event.pr_number,
+                is_prerelease=event.is_prerelease,
+                evidence_url=event.evidence_url,
+                provenance=event.provenance,
+                confidence=event.confidence,
+                retracted_at=event.retracted_at,
+            )
+        )
+    for mapping in session.scalars(select(KeyMapping)):
+        snapshot.key_mappings.append(
+            KeyMappingRow(
+                mapping.source,
+                mapping.from_kind,
+                mapping.from_key,
+                mapping.to_kind,
+                mapping.to_key,
+                mapping.commit,
+            )
+        )
+    models = select(Model).where(
+        Model.release_at.is_not(None),
+        Model.release_at_source.in_((OBSERVED, IMPORTED)),
+        Model.is_derivative.is_(False),
+        Model.visibility == "public",
+    )
+    for model in session.scalars(models):
+        assert model.release_at is not None and model.release_at_source is not None
+        snapshot.releases.append(
+            ReleaseRow(
+                repo_id=model.repo_id,
+                architectures=tuple(model.architectures or ()),
+                model_type=model.model_type,
+                release_at=model.release_at,
+                precision=model.release_at_precision or "second",
+                source=model.release_at_source,
+                detail=model.release_source_detail,
+                confidence=model.release_confidence,
+                created_at=model.created_at,
+            )
+        )
+    return snapshot
+
+
+# -- import -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotImport:
+    """What an import did: ``*_new`` rows written, the rest were already there (or kept as they were)."""
+
+    digest: str
+    cutoff: datetime | None
+    events_new: int
+    events_present: int
+    key_mappings_new: int
+    key_mappings_kept: int
+    releases_created: int
+    releases_filled: int
+    releases_kept: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.events_new or self.key_mappings_new or self.releases_created or self.releases_filled)
+
+
+def _runtime_ids(session: Session, snapshot: Snapshot) -> dict[str, int]:
+    sync_catalog(session)
+    ids = {name: runtime_id for name, runtime_id in session.execute(select(Runtime.name, Runtime.id))}
+    unknown = sorted({e.runtime for e in snapshot.events} - ids.keys())
+    if unknown:
+        raise SnapshotError(
+            f"the snapshot has events of runtimes this catalog does not know: {', '.join(unknown)} "
+            "(built by another LaunchGap version?)"
+        )
+    return ids
+
+
+def _import_events(session: Session, snapshot: Snapshot, runtime_ids: dict[str, int], now: datetime) -> int:
+    key_ids = support_key_ids(session, {(e.key_kind, e.key) for e in snapshot.events})
+    rows = [
+        {
+            "runtime_id": runtime_ids[e.runtime],
+            "support_key_id": key_ids[(e.key_kind, e.key)],
+            "stage": e.stage,
+            "event": e.event,
+            "at": e.at,
+            "author_at": e.author_at,
+            "commit": e.commit,
+            "tag": e.tag,
+            "branch": e.branch,
+            "sku": e.sku,
+            "signal": e.signal,
+            "pr_number": e.pr_number,
+            "is_prerelease": e.is_prerelease,
+            "evidence_url": e.evidence_url,
+            "provenance": e.provenance,
+            "confidence": e.confidence,
+            "retracted_at": e.retracted_at,
+            "recorded_at": now,
+        }
+        for e in snapshot.events
+    ]
+    inserted = 0
+    for start in range(0, len(rows), _CHUNK):
+        inserted += insert_ignoring_conflicts(
+            session,
+            SupportEvent.__table__,  # type: ignore[arg-type]
+            rows[start : start + _CHUNK],
+            EVENT_IDENTITY,
+        )
+    return inserted
+
+
+def _import_key_mappings(session: Session, snapshot: Snapshot, now: datetime) -> tuple[int, int]:
+    # A source's mapping is replaced as a whole by each live scan; mixing in rows of another head would
+    # leave stale translations, so a source that already has a mapping keeps it untouched.
+    present = set(session.scalars(select(KeyMapping.source).distinct()))
+    new = [m for m in snapshot.key_mappings if m.source not in present]
+    rows = [
+        {
+            "source": m.source,
+            "from_kind": m.from_kind,
+            "from_key": m.from_key,
+            "to_kind": m.to_kind,
+            "to_key": m.to_key,
+            "commit": m.commit,
+            "recorded_at": now,
+        }
+        for m in new
+    ]
+    inserted = 0
+    for start in range(0, len(rows), _CHUNK):
+        inserted += insert_ignoring_conflicts(
+            session,
+            KeyMapping.__table__,  # type: ignore[arg-type]
+            rows[start : start + _CHUNK],
+            ["source", "from_kind", "from_key", "to_kind"],
+        )
+    return inserted, len(snapshot.key_mappings) - inserted
+
+
+def _import_releases(session: Session, snapshot: Snapshot) -> tuple[int, int, int]:
+    by_repo = {
+        m.repo_id: m
+        for m in session.scalars(
+            select(Model).where(Model.repo_id.in_([r.repo_id for r in snapshot.releases]))
+        )
+    }
+    created = filled = kept = 0
+    for fact in snapshot.releases:
+        # Another instance's observation is, here, a fact from elsewhere: it ranks as an import.
+        source = IMPORTED if fact.source == OBSERVED else fact.source
+        model = by_repo.get(fact.repo_id)
+        if model is None:
+            model = Model(
+                repo_id=fact.repo_id, architectures=list(fact.architectures), model_type=fact.model_type,
+                created_at=fact.created_at, base_models=[], tags=[], hub_extra={}, visibility="public",
+            )  # fmt: skip
+            model.publisher_id = publisher_for(session, fact.repo_id.split("/", 1)[0]).id
+            session.add(model)
+            created += 1
+        elif model.release_at is None or model.release_at_source in (None, CREATED_AT_ESTIMATE):
+            filled += 1
+        else:
+            kept += 1  # observed live or imported by the operator: never overwritten
+            continue
+        model.release_at, model.release_at_source = fact.release_at, source
+        model.release_at_precision = fact.precision
+        model.release_source_detail, model.release_confidence = fact.detail, fact.confidence
+    session.flush()
+    return created, filled, kept
+
+
+def import_snapshot(session: Session, snapshot: Snapshot, *, now: datetime) -> SnapshotImport:
+    """Add ``snapshot`` to the database without overwriting anything; idempotent. The caller refreshes the
+    gap rows (``refresh_gaps``) and commits, so evidence and rows land together.
+
+    Raises ``SnapshotError`` (before writing any evidence) when the snapshot names runtimes the catalog lacks.
+    """
+    runtime_ids = _runtime_ids(session, snapshot)
+    events_new = _import_events(session, snapshot, runtime_ids, now)
+    mappings_new, mappings_kept = _import_key_mappings(session, snapshot, now)
+    created, filled, kept = _import_releases(session, snapshot)
+    if created or filled:
+        refresh_release_facts(session)
+    digest = content_digest(snapshot)
+    cutoff = snapshot.cutoff
+    record = {
+        "kind": SNAPSHOT_STATE, "name": digest[:16], "last_checked_at": now, "last_success_at": now,
+        "consecutive_errors": 0,
+        "cursor": {
+            "cutoff": cutoff.isoformat() if cutoff else None, "counts": snapshot.counts(),
+            "sources": [[s.runtime, s.copy, s.head] for s in snapshot.sources],
+        },
+    }  # fmt: skip
+    # The first import of this content is recorded; importing it again leaves the record as it was.
+    insert_ignoring_conflicts(session, SourceState.__table__, [record], ["kind", "name"])  # type: ignore[arg-type]
+    report = SnapshotImport(
+        digest=digest,
+        cutoff=cutoff,
+        events_new=events_new,
+        events_present=len(snapshot.events) - events_new,
+        key_mappings_new=mappings_new,
+        key_mappings_kept=mappings_kept,
+        releases_created=created,
+        releases_filled=filled,
+        releases_kept=kept,
+    )
+    return report
+
+
+def has_support_events(session: Session) -> bool:
+    """Whether any support evidence is stored (seeding imports the bundled snapshot only when none is)."""
+    return session.scalar(select(SupportEvent.id).limit(1)) is not None
