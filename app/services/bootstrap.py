@@ -21,19 +21,25 @@ BUNDLED_RELEASE_FACTS = Path(__file__).resolve().parents[1] / "data" / "releases
 
 
 def bootstrap_reference_data(
-    factory: sessionmaker[Session], settings: Settings, *, now: datetime, snapshot: Path = BUNDLED_SNAPSHOT
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    now: datetime,
+    snapshot: Path | None = BUNDLED_SNAPSHOT,
 ) -> None:
     """Idempotently sync catalog runtimes, vendors, hardware, release facts and watched publishers into the
     database, seed an empty one with the bundled snapshot, then bring the materialised gap rows up to date.
 
     ``LAUNCHGAP_SEED_RELEASE_FACTS=false`` turns all seeding off (facts and snapshot). It all happens in one
     transaction, before the server listens: a first start serves the snapshot's data from its first request.
+    ``snapshot=None`` seeds the release facts only.
     """
     with session_scope(factory) as session:
         sync_catalog(session)
         if settings.seed_release_facts:
             import_releases(session, BUNDLED_RELEASE_FACTS)
-            seed_snapshot(session, snapshot, now=now)
+            if snapshot is not None:
+                seed_snapshot(session, snapshot, now=now)
         # After the import, so the publishers file alone decides who is watched (importing may create publishers).
         sync_publishers(session, settings.publishers_file)
         # The gap table must reflect what is in the database now (facts imported, catalog changed) even when

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -11,6 +12,8 @@ from app.db.session import create_db_engine, session_factory
 from app.models import GapRecord, Model, Publisher, Runtime
 from app.services.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
 from app.sources.runtimes.catalog import CATALOG
+
+NOW = datetime(2026, 11, 30, tzinfo=UTC)
 
 
 def test_bootstrap_twice_changes_nothing_the_second_time(fresh_database_url: str) -> None:
@@ -30,12 +33,12 @@ def test_bootstrap_twice_changes_nothing_the_second_time(fresh_database_url: str
             )
 
     try:
-        bootstrap_reference_data(factory, settings)
+        bootstrap_reference_data(factory, settings, now=NOW)
         first = counts()
         assert first[0] == len(CATALOG)
         assert first[2] == len({row["hf_repo_id"] for row in facts})
         assert first[3] > 0  # gap rows materialised for the imported releases, with no watcher running
-        bootstrap_reference_data(factory, settings)
+        bootstrap_reference_data(factory, settings, now=NOW)
         assert counts() == first
         with factory() as session:
             v3 = session.execute(select(Model).where(Model.repo_id == "deepseek-ai/DeepSeek-V3")).scalar_one()
@@ -49,7 +52,9 @@ def test_seeding_can_be_turned_off(fresh_database_url: str) -> None:
     engine = create_db_engine(fresh_database_url)
     factory = session_factory(engine)
     try:
-        bootstrap_reference_data(factory, Settings(database_url=fresh_database_url, seed_release_facts=False))
+        bootstrap_reference_data(
+            factory, Settings(database_url=fresh_database_url, seed_release_facts=False), now=NOW
+        )
         with factory() as session:
             assert session.scalar(select(func.count()).select_from(Model)) == 0
     finally:
@@ -62,8 +67,12 @@ def test_publishers_file_alone_decides_who_is_watched(fresh_database_url: str, t
     engine = create_db_engine(fresh_database_url)
     factory = session_factory(engine)
     try:
+        # the bundled snapshot adds no publisher: this test leaves it out (the suite imports it once per database)
         bootstrap_reference_data(
-            factory, Settings(database_url=fresh_database_url, publishers_file=publishers)
+            factory,
+            Settings(database_url=fresh_database_url, publishers_file=publishers),
+            now=NOW,
+            snapshot=None,
         )
         with factory() as session:
             watched = session.scalars(select(Publisher.hub_org).where(Publisher.watched.is_(True))).all()
