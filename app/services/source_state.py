@@ -22,6 +22,8 @@ from app.models.source_state import SourceState
 
 HUB_PUBLISHER = "hub_publisher"
 RUNTIME_REPO = "runtime_repo"
+IMPORTED_SNAPSHOT = "snapshot"
+"""Not a polled source: the record an imported snapshot leaves (its cutoff and copies), never failing."""
 
 
 def get_state(session: Session, kind: str, name: str) -> SourceState:
@@ -136,7 +138,11 @@ class SourceHealth:
 
 def list_health(session: Session) -> list[SourceHealth]:
     """Every known source's health, failing ones first."""
-    rows = session.execute(select(SourceState).order_by(SourceState.kind, SourceState.name)).scalars()
+    rows = session.execute(
+        select(SourceState)
+        .where(SourceState.kind != IMPORTED_SNAPSHOT)
+        .order_by(SourceState.kind, SourceState.name)
+    ).scalars()
     health = [
         SourceHealth(
             kind=s.kind,

@@ -17,6 +17,7 @@ from app.domain.vocabulary import GapStatus, Stage
 from app.services.browse import EventFilters, get_model, list_events, list_runtimes
 from app.services.gaps.query import GapFilters, query_gaps
 from app.services.runtime_catalog import has_source_for
+from app.services.snapshot.exchange import imported_snapshots
 from app.services.source_state import list_health
 from app.services.stats import group_stats, survival_curve
 from app.sources.runtimes.catalog import CATALOG, VENDORS
@@ -59,9 +60,13 @@ templates.env.filters["percent"] = _percent
 
 
 def _page(request: Request, session: SessionDep, name: str, context: dict[str, object]) -> HTMLResponse:
-    """Render a page with what every page shows: the failing sources banner."""
+    """Render a page with what every page shows: the failing sources banner, the snapshot's cutoff."""
     sources = list_health(session)
-    context |= {"failing_sources": [s for s in sources if not s.ok], "source_count": len(sources)}
+    context |= {
+        "failing_sources": [s for s in sources if not s.ok],
+        "source_count": len(sources),
+        "snapshots": imported_snapshots(session),
+    }
     return templates.TemplateResponse(request, name, context)
 
 

@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.config import Settings
 from app.db.session import create_db_engine, session_factory
+from app.main import create_app
 from app.models import GapRecord, KeyMapping, Model, Runtime, SourceState, SupportEvent
 from app.services.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
 from app.services.catalog import sync_catalog
@@ -23,7 +25,7 @@ from app.services.release_import import read_release_facts
 from app.services.snapshot import Snapshot, SnapshotError, read_snapshot, write_snapshot
 from app.services.snapshot.build import CopySpec, build_snapshot, read_sources
 from app.services.snapshot.exchange import SNAPSHOT_STATE, export_snapshot, import_snapshot
-from app.services.snapshot.format import EventRow, KeyMappingRow, ReleaseRow, encode
+from app.services.snapshot.format import EventRow, KeyMappingRow, ReleaseRow, SourceRow, encode
 from app.services.support import scan_runtime, store_events, store_key_mapping
 from app.sources.runtimes.catalog import CATALOG, get_runtime
 from app.sources.runtimes.scanner import ScanEvent
@@ -183,7 +185,11 @@ def _hand_snapshot() -> Snapshot:
         at=datetime(2024, 12, 27, 6, 23, 29, tzinfo=UTC), evidence_url=f"{VLLM_URL}/releases/tag/v0.6.6.post1",
     )  # fmt: skip
     day = datetime(2024, 12, 26, tzinfo=UTC)
+    copy = SourceRow(
+        "vllm", "mirror/vllm", VLLM_URL, "main", "ab" * 20, datetime(2026, 8, 22, 20, 52, tzinfo=UTC)
+    )
     return Snapshot(
+        sources=[copy],
         events=[event, released],
         key_mappings=[
             KeyMappingRow(
@@ -343,6 +349,15 @@ def test_first_start_seeds_an_empty_database_only(fresh_database_url: str, tmp_p
                 )
             ).scalar_one()
             assert (cell.tag, cell.evidence_url) == ("v0.6.6.post1", f"{VLLM_URL}/releases/tag/v0.6.6.post1")
+        # pages say how old the evidence is, per runtime too
+        with TestClient(create_app(off, start_watchers=False)) as client:
+            assert "Runtime evidence as of 2026-08-22 20:52 UTC from the" in client.get("/").text
+            page = client.get("/runtimes/vllm").text
+            assert (
+                "as of 2026-08-22 20:52 UTC: copy <code>mirror/vllm</code> at <code>abababababab</code>"
+                in page
+            )
+            assert "From the snapshot" not in client.get("/runtimes/sglang").text
         # a database with evidence of its own is never seeded again, even with another snapshot
         other = tmp_path / "other.jsonl.gz"
         snapshot = _hand_snapshot()

@@ -33,11 +33,11 @@ from app.services.snapshot.format import (
     SourceRow,
     content_digest,
 )
-from app.services.source_state import RUNTIME_REPO
+from app.services.source_state import IMPORTED_SNAPSHOT, RUNTIME_REPO
 from app.services.support import support_key_ids
 
-SNAPSHOT_STATE = "snapshot"
-"""``SourceState.kind`` of the record an import leaves (name: the file's digest; cursor: cutoff, counts)."""
+# The record an import leaves in source_states: name = the content's digest; cursor = cutoff, counts, copies.
+SNAPSHOT_STATE = IMPORTED_SNAPSHOT
 
 _CHUNK = 500
 
@@ -277,7 +277,10 @@ def import_snapshot(session: Session, snapshot: Snapshot, *, now: datetime) -> S
         "consecutive_errors": 0,
         "cursor": {
             "cutoff": cutoff.isoformat() if cutoff else None, "counts": snapshot.counts(),
-            "sources": [[s.runtime, s.copy, s.head] for s in snapshot.sources],
+            "sources": [
+                [s.runtime, s.copy, s.head, s.head_at.isoformat() if s.head_at else None]
+                for s in sorted(snapshot.sources, key=lambda s: s.identity())
+            ],
         },
     }  # fmt: skip
     # The first import of this content is recorded; importing it again leaves the record as it was.
@@ -294,6 +297,44 @@ def import_snapshot(session: Session, snapshot: Snapshot, *, now: datetime) -> S
         releases_kept=kept,
     )
     return report
+
+
+@dataclass(frozen=True)
+class SnapshotCopy:
+    """One copy an imported snapshot was read from: its runtime's evidence is as of ``head_at``."""
+
+    runtime: str
+    copy: str
+    head: str
+    head_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ImportedSnapshot:
+    """A snapshot imported into this database (what the dashboard says "as of")."""
+
+    name: str
+    cutoff: datetime | None
+    imported_at: datetime | None
+    copies: tuple[SnapshotCopy, ...]
+
+
+def imported_snapshots(session: Session) -> list[ImportedSnapshot]:
+    """Snapshots imported into this database, newest cutoff first."""
+    out: list[ImportedSnapshot] = []
+    for state in session.scalars(select(SourceState).where(SourceState.kind == SNAPSHOT_STATE)):
+        cursor = state.cursor or {}
+        cutoff = cursor.get("cutoff")
+        copies = tuple(
+            SnapshotCopy(runtime, copy, head, datetime.fromisoformat(at) if at else None)
+            for runtime, copy, head, at in cursor.get("sources", [])
+        )
+        out.append(
+            ImportedSnapshot(
+                state.name, datetime.fromisoformat(cutoff) if cutoff else None, state.last_success_at, copies
+            )
+        )
+    return sorted(out, key=lambda s: (s.cutoff is not None, s.cutoff), reverse=True)
 
 
 def has_support_events(session: Session) -> bool:
