@@ -43,7 +43,7 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """Add FILE's evidence and facts to the database in one transaction; nothing stored is overwritten."""
         from app.db.session import create_db_engine, session_factory, session_scope
-        from app.services.gaps import refresh_gaps
+        from app.services.gaps.refresh import refresh_gaps
         from app.services.snapshot import SnapshotError, read_snapshot
         from app.services.snapshot.exchange import import_snapshot
 

@@ -20,12 +20,13 @@ from pathlib import Path
 
 from app.db.migrate import upgrade
 from app.db.session import create_db_engine, session_factory, session_scope
+from app.domain.vocabulary import Stage
 from app.services.catalog import sync_catalog
 from app.services.release_import import import_releases
 from app.services.snapshot.exchange import export_snapshot
 from app.services.snapshot.format import Snapshot, SnapshotError, SourceRow
 from app.services.support import scan_runtime
-from app.sources.runtimes.catalog import STAGES, RuntimeSpec, UnknownRuntimeError, get_runtime
+from app.sources.runtimes.catalog import RuntimeSpec, UnknownRuntimeError, get_runtime
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SOURCES_FILE = DATA_DIR / "snapshot_sources.json"
@@ -65,7 +66,7 @@ def read_sources(path: Path = SOURCES_FILE) -> list[CopySpec]:
                 why=entry.get("why", ""),
             )
             get_runtime(copy.runtime)
-            bad = [s for s in copy.stages if s not in STAGES]
+            bad = [s for s in copy.stages if s not in tuple(Stage)]
             if bad:
                 raise ValueError(f"unknown stages {bad}")
             if not re.fullmatch(r"[\w.-]+/[\w.-]+", copy.copy):

@@ -24,10 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.sources.runtimes.catalog import KEY_KINDS, STAGES
+from app.domain.vocabulary import KeyKind, ReleasePrecision, Stage
 
 FORMAT_NAME = "launchgap-snapshot"
 FORMAT_VERSION = 1
+STAGES = tuple(Stage)
+KEY_KINDS = tuple(KeyKind)
 EVENT_KINDS = ("added", "removed")
 PROVENANCES = ("git", "docs")
 CONFIDENCES = ("high", "medium", "low")
@@ -211,7 +213,7 @@ _CHECKS: dict[type, dict[str, Callable[[object], Any]]] = {
     },
     ReleaseRow: {
         "repo_id": _text, "architectures": _texts, "model_type": _optional(_text), "release_at": _required_time,
-        "precision": _one_of(("second", "day")), "source": _text, "detail": _optional(_text),
+        "precision": _one_of(tuple(ReleasePrecision)), "source": _text, "detail": _optional(_text),
         "confidence": _optional(_one_of(CONFIDENCES)), "created_at": _parse_time,
     },
     KeyMappingRow: {
