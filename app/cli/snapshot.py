@@ -23,16 +23,12 @@ def register(cli: typer.Typer) -> None:
     @group.command("export")
     def export(file: Path = typer.Argument(..., help="Where to write the snapshot (.jsonl.gz).")) -> None:
         """Write every support event, key mapping, coverage record and release fact of the database to FILE."""
-        from app.db.session import create_db_engine, session_factory
+        from app.db.session import open_database
         from app.services.snapshot import write_snapshot
         from app.services.snapshot.exchange import export_snapshot
 
-        engine = create_db_engine(get_settings().database_url)
-        try:
-            with session_factory(engine)() as session:
-                snapshot = export_snapshot(session)
-        finally:
-            engine.dispose()
+        with open_database(get_settings().database_url) as factory, factory() as session:
+            snapshot = export_snapshot(session)
         size = write_snapshot(file, snapshot)
         counts = ", ".join(f"{n} {k}" for k, n in snapshot.counts().items())
         typer.echo(f"wrote {file} ({size / 1e6:.1f} MB): {counts}")
@@ -42,27 +38,17 @@ def register(cli: typer.Typer) -> None:
         file: Path = typer.Argument(..., help="A snapshot written by `snapshot export` or `build`."),
     ) -> None:
         """Add FILE's evidence and facts to the database in one transaction; nothing stored is overwritten."""
-        from app.db.session import create_db_engine, session_factory, session_scope
-        from app.services.gaps.refresh import refresh_gaps
+        from app.db.session import open_database, session_scope
+        from app.services.jobs import import_snapshot_then_refresh
         from app.services.snapshot import SnapshotError, read_snapshot
-        from app.services.snapshot.exchange import import_snapshot
 
         try:
             snapshot = read_snapshot(file)
+            with open_database(get_settings().database_url) as factory, session_scope(factory) as session:
+                report = import_snapshot_then_refresh(session, snapshot, now=datetime.now(UTC))
         except SnapshotError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-        engine = create_db_engine(get_settings().database_url)
-        try:
-            with session_scope(session_factory(engine)) as session:
-                report = import_snapshot(session, snapshot, now=datetime.now(UTC))
-                if report.changed:
-                    refresh_gaps(session)
-        except SnapshotError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-        finally:
-            engine.dispose()
         cutoff = report.cutoff.date().isoformat() if report.cutoff else "unknown"
         typer.echo(
             f"imported {file} (as of {cutoff}): {report.events_new} new events "

@@ -3,7 +3,7 @@ it changed, so the CLI, the watcher loop and the webhook endpoint cannot drift a
 
 - scan → refresh gaps → commit (``scan_then_refresh``);
 - poll → refresh gaps (``poll_then_refresh``);
-- import → refresh gaps (``import_then_refresh``);
+- import → refresh gaps (``import_then_refresh``, ``import_snapshot_then_refresh``);
 - a webhook delivery → refresh the model and its gaps (``process_webhook``).
 """
 
@@ -22,6 +22,8 @@ from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.poll import CycleReport, poll_publishers
 from app.services.hub.webhooks import process_webhook_delivery
 from app.services.release_import import ImportReport, import_releases
+from app.services.snapshot.exchange import SnapshotImport, import_snapshot
+from app.services.snapshot.format import Snapshot
 from app.services.support import ScanError, ScanSummary, scan_runtime
 from app.sources.hub.client import HubClient
 from app.sources.hub.webhook import HubWebhookPayload
@@ -91,6 +93,15 @@ def import_then_refresh(session: Session, path: Path) -> ImportReport:
     """Import the release facts in ``path`` (idempotent), then the gap rows; the caller commits."""
     report = import_releases(session, path)
     refresh_gaps(session)
+    return report
+
+
+def import_snapshot_then_refresh(session: Session, snapshot: Snapshot, *, now: datetime) -> SnapshotImport:
+    """Add a snapshot's evidence and facts (never overwriting), then the gap rows; the caller commits, so the
+    import is one transaction."""
+    report = import_snapshot(session, snapshot, now=now)
+    if report.changed:
+        refresh_gaps(session)
     return report
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.db.migrate import upgrade
-from app.db.session import create_db_engine, session_factory, session_scope
+from app.db.session import open_database, session_scope
 from app.domain.vocabulary import Stage
 from app.services.catalog import sync_catalog
 from app.services.release_import import import_releases
@@ -118,10 +118,8 @@ def build_snapshot(
     work_dir.mkdir(parents=True)
     url = f"sqlite:///{work_dir / 'build.db'}"
     upgrade(url)
-    engine = create_db_engine(url)
-    factory = session_factory(engine)
     sources: list[SourceRow] = []
-    try:
+    with open_database(url) as factory:
         with session_scope(factory) as session:
             sync_catalog(session)
             import_releases(session, RELEASE_FACTS)
@@ -151,5 +149,3 @@ def build_snapshot(
             )
         with session_scope(factory) as session:
             return export_snapshot(session, sources=sources)
-    finally:
-        engine.dispose()
