@@ -22,7 +22,7 @@ from app.models.runtime import Runtime
 from app.models.source_state import SourceState
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
 from app.services.catalog import sync_catalog
-from app.services.hub_watch import publisher_for, refresh_release_facts
+from app.services.hub.apply import publisher_for, refresh_release_facts
 from app.services.releases import CREATED_AT_ESTIMATE, IMPORTED, OBSERVED
 from app.services.snapshot.format import (
     EventRow,
