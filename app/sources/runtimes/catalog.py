@@ -171,6 +171,27 @@ class ReleaseRules:
 
 
 @dataclass(frozen=True)
+class Expected:
+    """An audit finding that is known and explained (``launchgap catalog audit``).
+
+    ``finding`` is a regex matched in full against finding ids such as ``silence:registry:2:1a2b3c4d5e6f``,
+    ``flap:models:qwen3:…``, ``drop:…``, ``moved:…``, ``era_unseen:…``, ``tag_unmatched:v0.4.3_rocm``,
+    ``tag_not_release:…``, ``tag_before_version:…``, ``version_silence:…`` (see ``audit.py``).
+    """
+
+    finding: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        re.compile(self.finding)
+        if not self.reason.strip() or "\n" in self.reason:
+            raise ValueError(f"expected finding {self.finding!r}: the reason is one non-empty line")
+
+    def explains(self, finding_id: str) -> bool:
+        return re.fullmatch(self.finding, finding_id) is not None
+
+
+@dataclass(frozen=True)
 class RuntimeSpec:
     """A catalog runtime: where its history lives, what it registers, whom it counts for."""
 
@@ -184,6 +205,8 @@ class RuntimeSpec:
     releases: ReleaseRules | None = field(default_factory=ReleaseRules)
     branch_patterns: tuple[str, ...] = ()
     notes: str = ""
+    audit_expected: tuple[Expected, ...] = ()
+    """Audit findings that are not drift, each with its one-line reason (the rest fail the audit)."""
 
     def __post_init__(self) -> None:
         unknown = [v for v in self.vendors if v not in set(Vendor)]
@@ -192,6 +215,10 @@ class RuntimeSpec:
         names = [s.name for s in self.signals]
         if len(set(names)) != len(names):
             raise ValueError(f"{self.name}: duplicate signal names")
+
+    def explain(self, finding_id: str) -> str | None:
+        """The declared reason for an audit finding, None when it is unexplained."""
+        return next((e.reason for e in self.audit_expected if e.explains(finding_id)), None)
 
     def signal(self, name: str) -> Signal:
         for signal in self.signals:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from app.sources.git.repo import ZERO_OID, Commit, GitError, GitRepo
+from app.sources.runtimes.audit import AuditRecorder
 from app.sources.runtimes.branches import scan_branches
 from app.sources.runtimes.catalog import Era, RuntimeSpec, Signal
 from app.sources.runtimes.extractors import Fact
@@ -75,8 +76,11 @@ class Scanner:
         *,
         evidence_url: str | None = None,
         progress: Callable[[str], None] | None = None,
+        audit: AuditRecorder | None = None,
     ) -> None:
         self.spec = spec
+        self.audit = audit
+        """Follows the default branch's walk (never branches) for ``launchgap catalog audit``."""
         self.repo = repo
         self.base_url = evidence_base(evidence_url)
         self.progress = progress or (lambda _msg: None)
@@ -194,6 +198,17 @@ class Scanner:
         ``version_files``: (path, pattern) of every file that held the version, newest first; a change of
         any of them whose text matches its pattern with a new version is a version bump."""
         trackers = self._init_trackers(signals, since)
+        recorder = self.audit if stage_override is None else None
+        by_name = {t.signal.name: t for t in trackers}
+
+        def by_name_keys(name: str) -> set[str]:
+            return {k for k, _ in by_name[name].facts()}
+
+        if recorder is not None:
+            recorder.begin(
+                since,
+                lambda: [(t.signal.name, p, bool(f)) for t in trackers for p, f in t.path_facts.items()],
+            )
         version_res = {path: re.compile(pattern, re.MULTILINE) for path, pattern in version_files}
         current_version: str | None = None
         if version_res and since:
@@ -222,16 +237,25 @@ class Scanner:
             ]
             version_texts = self.repo.reader().read_many(version_blobs) if version_blobs else {}
             for commit in batch:
+                touched_signals: list[tuple[str, frozenset[Fact], frozenset[Fact]]] = []
                 for tracker in trackers:
                     before = tracker.facts()
                     touched = False
                     for change in commit.changes:
                         if tracker.eras_for(change.path):
-                            self._apply(tracker, change.path, change.new_blob)
+                            if recorder is None:
+                                self._apply(tracker, change.path, change.new_blob)
+                            else:
+                                old = self._path_state(tracker, change.path)
+                                self._apply(tracker, change.path, change.new_blob)
+                                new = self._path_state(tracker, change.path)
+                                recorder.path(tracker.signal.name, change.path, old, new)
                             touched = True
                     if not touched:
                         continue
                     after = tracker.facts()
+                    if recorder is not None:
+                        touched_signals.append((tracker.signal.name, before, after))
                     if after == before:
                         continue
                     snapshots[tracker.signal.name].append((order[commit.sha], after))
@@ -250,11 +274,15 @@ class Scanner:
                             events.append(
                                 self._event(tracker.signal, fact, stage, "removed", commit, ref_name)
                             )
+                if recorder is not None and touched_signals:
+                    recorder.commit(commit, touched_signals, by_name_keys)
                 for change in commit.changes:
                     version_re = version_res.get(change.path)
                     if version_re is not None and change.new_blob != ZERO_OID:
                         # a file that no longer holds the version (``version=pkg.__version__``) says nothing
                         match = version_re.search(version_texts[change.new_blob].decode(errors="replace"))
+                        if recorder is not None:
+                            recorder.version(commit, change.path, match.group(1) if match else None)
                         if match and match.group(1) != current_version:
                             current_version = match.group(1)
                             versions.append((commit.sha, current_version))
@@ -262,6 +290,10 @@ class Scanner:
                 f"{self.spec.name} {ref_name}: {min(start + _BATCH, len(commits))}/{len(commits)} commits"
             )
         self._last_commits = commits
+        if recorder is not None:
+            recorder.keys_at_head(
+                lambda: [(t.signal.name, p, f) for t in trackers for p, f in t.path_facts.items()]
+            )
         return events, snapshots, versions, len(commits)
 
     def _version_at(self, commit: str, version_res: dict[str, re.Pattern[str]]) -> str | None:
@@ -282,6 +314,11 @@ class Scanner:
             if fact in tracker.path_facts.get(change.path, ()):
                 return change.path
         return None
+
+    @staticmethod
+    def _path_state(tracker: _Tracker, path: str) -> tuple[bool, bool]:
+        """(the file exists, it yields a key) for the audit."""
+        return path in tracker.path_blob, bool(tracker.path_facts.get(path))
 
     def _event(
         self,
@@ -348,6 +385,7 @@ class Scanner:
                 self, outcome, cursor, snapshots=None, walked=[], line=[], versions=[], rejudge=False
             )
             scan_branches(self, outcome, head, ref_name, cursor)
+            self._finish_audit(head, [])
             outcome.versions_read = self.versions_read
             return outcome
         rejudge = False
@@ -389,5 +427,12 @@ class Scanner:
             rejudge=rejudge,
         )
         scan_branches(self, outcome, head, ref_name, cursor)
+        self._finish_audit(head, line)
         outcome.versions_read = self.versions_read
         return outcome
+
+    def _finish_audit(self, head: str, line: list[str]) -> None:
+        if self.audit is None:
+            return
+        committed, _authored, _subject = self.repo.commit_times(head)
+        self.audit.finish(head=head, head_at=committed, line=line, tags=self.repo.tags())
