@@ -1,4 +1,5 @@
-"""``launchgap scan RUNTIME|--all`` and ``launchgap catalog verify``: parse, call the support service, print."""
+"""``launchgap scan RUNTIME|--all``, ``launchgap catalog verify`` and ``catalog audit``: parse, call the
+services, print."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 import typer
 
 from app.config import Settings, get_settings
+from app.sources.runtimes.audit import AuditReport
 from app.sources.runtimes.catalog import RuntimeSpec
 
 
@@ -93,7 +95,64 @@ def register(cli: typer.Typer) -> None:
         if failed or not checked:
             raise typer.Exit(1)
 
+    @catalog.command("audit")
+    def audit(
+        runtime: str = typer.Argument(..., help="Catalog name."),
+        repo: str = typer.Option(None, "--repo", help="Local path or URL (default: the catalog's remote)."),
+        ref: str = typer.Option(None, "--ref", help="Head to walk instead of the default branch."),
+        as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    ) -> None:
+        """Audit RUNTIME's rules on a real history: era spans, silences, flaps, drops, moved files, tags.
+
+        Exit 1 when a finding has no reason declared in the catalog (``audit_expected``), 2 on bad input.
+        """
+        from app.services.audit import audit_runtime
+        from app.services.support import ScanError
+        from app.sources.runtimes.catalog import UnknownRuntimeError, get_runtime
+
+        try:
+            spec = get_runtime(runtime)
+            report = audit_runtime(
+                spec, repo=repo or get_settings().runtime_repos.get(spec.name), ref=ref,
+                data_dir=get_settings().data_dir, progress=_progress,
+            )  # fmt: skip
+        except (UnknownRuntimeError, ScanError) as exc:
+            typer.echo(f"\nerror: {exc}", err=True)
+            raise typer.Exit(2) from None
+        if as_json:
+            typer.echo(
+                json.dumps({**report.as_json(max_findings=100_000), "seconds": report.seconds}, indent=1)
+            )
+        else:
+            _print_audit(report)
+        if report.unexplained:
+            raise typer.Exit(1)
+
     cli.add_typer(catalog, name="catalog")
+
+
+def _print_audit(report: AuditReport) -> None:
+    typer.echo(
+        f"\n{report.runtime}: head {report.head[:12]} ({report.head_at[:10]}), {report.commits_walked} commits "
+        f"walked in {report.seconds:.1f}s"
+        + (" (resumed: spans start at the first audited scan)" if report.partial else "")
+    )
+    for era in report.eras:
+        spans = "; ".join(f"{(s[1] or '?')[:10]}..{(s[3] or 'head')[:10]}" for s in era.spans) or "never"
+        silent = sum(s[4] for s in era.silences)
+        typer.echo(
+            f"  {era.signal} era {era.era} ({', '.join(era.globs)}): {spans}; first key "
+            f"{era.first_key[1][:10] if era.first_key else '-'}; {era.keys_at_head} keys at head; "
+            f"{len(era.silences)} silence(s), {silent} silent commit(s)"
+        )
+    for finding in sorted(report.findings, key=lambda f: (f.reason is not None, f.id)):
+        mark = "expected" if finding.reason else "FINDING "
+        typer.echo(
+            f"{mark} {finding.id}: {finding.summary}" + (f" — {finding.reason}" if finding.reason else "")
+        )
+    for pattern in report.expected_unused:
+        typer.echo(f"note: declared expectation {pattern!r} matched nothing in this history")
+    typer.echo(f"{len(report.findings)} finding(s), {len(report.unexplained)} unexplained")
 
 
 def _source(
@@ -155,6 +214,12 @@ def _store(
                 f"({summary.events_inserted} new, {summary.retracted} retracted), keys {keys}, "
                 f"{summary.seconds:.1f}s"
             )
+            if summary.audit_unexplained:
+                typer.echo(
+                    f"warning: {spec.name} audit: {len(summary.audit_unexplained)} unexplained finding(s) "
+                    f"({', '.join(summary.audit_unexplained[:5])}); see `launchgap catalog audit {spec.name}`",
+                    err=True,
+                )
             for name in summary.empty_signals:
                 typer.echo(f"warning: {spec.name} signal {name!r} matched nothing in this history", err=True)
     if failures:

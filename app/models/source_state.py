@@ -33,3 +33,5 @@ class SourceState(Base):
     consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    audit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """A runtime's last catalog audit (``AuditReport.as_json``): findings with reasons, era spans."""

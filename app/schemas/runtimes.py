@@ -31,6 +31,8 @@ class RuntimeOut(BaseModel):
                     "healthy": True,
                     "support_keys": 84,
                     "notes": "",
+                    "audit_findings": 12,
+                    "audit_unexplained": 0,
                 }
             ]
         }
@@ -51,3 +53,9 @@ class RuntimeOut(BaseModel):
     healthy: bool
     support_keys: int = Field(description="Distinct keys with at least one support event.")
     notes: str
+    audit_findings: int | None = Field(
+        None, description="Findings of the last scan's catalog audit (None: not audited yet)."
+    )
+    audit_unexplained: int | None = Field(
+        None, description="Of those, findings without a reason declared in the catalog (possible rule drift)."
+    )

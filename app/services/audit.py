@@ -13,11 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.sources.git.repo import GitError, is_url, open_repository
-from app.sources.runtimes.audit import AuditRecorder, AuditReport
+from app.sources.runtimes.audit import AuditLimits, AuditRecorder, AuditReport
 from app.sources.runtimes.catalog import RuntimeSpec
 from app.sources.runtimes.scanner import ScanError, Scanner
 
-__all__ = ["AuditReport", "audit_runtime"]
+__all__ = ["AuditLimits", "AuditReport", "audit_runtime"]
 
 
 def audit_runtime(
@@ -27,6 +27,7 @@ def audit_runtime(
     data_dir: Path,
     ref: str | None = None,
     progress: Callable[[str], None] | None = None,
+    limits: AuditLimits | None = None,
 ) -> AuditReport:
     """A full scan of ``repo`` (or the catalog's remote) with the audit attached; stores nothing."""
     source = repo or spec.repo_url
@@ -34,7 +35,7 @@ def audit_runtime(
     try:
         git = open_repository(source, data_dir, spec.name)
         with git:
-            recorder = AuditRecorder(spec)
+            recorder = AuditRecorder(spec, limits=limits)
             scanner = Scanner(
                 spec, git, evidence_url=source if is_url(source) else None, progress=progress, audit=recorder
             )

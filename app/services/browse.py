@@ -211,6 +211,10 @@ class RuntimeInfo:
     healthy: bool
     support_keys: int
     notes: str
+    audit: dict[str, Any] | None = None
+    """The last scan's catalog audit (``AuditReport.as_json``), None before the first audited scan."""
+    audit_findings: int | None = None
+    audit_unexplained: int | None = None
 
 
 def list_runtimes(session: Session) -> list[RuntimeInfo]:
@@ -246,6 +250,9 @@ def list_runtimes(session: Session) -> list[RuntimeInfo]:
                 healthy=bool(state and state.last_success_at and not state.consecutive_errors),
                 support_keys=int(counts.get(name, 0)),
                 notes=spec.notes,
+                audit=state.audit if state else None,
+                audit_findings=state.audit.get("findings_total") if state and state.audit else None,
+                audit_unexplained=state.audit.get("unexplained") if state and state.audit else None,
             )
         )
     return result

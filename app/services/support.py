@@ -7,6 +7,7 @@ SourceState cursor (kind ``runtime_repo``, one per runtime) that makes the next 
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -25,6 +26,7 @@ from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
 from app.services.catalog import sync_catalog
 from app.services.source_state import RUNTIME_REPO, get_state, record_failure, record_success
 from app.sources.git.repo import GitError, GitRepo, is_url, open_repository
+from app.sources.runtimes.audit import AuditRecorder
 from app.sources.runtimes.catalog import RuntimeSpec
 from app.sources.runtimes.facts import VerifiedFact, load_facts
 from app.sources.runtimes.scan_events import ScanError, ScanEvent, ScanOutcome
@@ -39,6 +41,8 @@ __all__ = [
 ]  # fmt: skip
 
 _CHUNK = 500
+AUDIT_CURSOR_KEY = "audit"
+"""Where a source's scan cursor keeps the audit's resumable state."""
 
 
 @dataclass
@@ -58,6 +62,9 @@ class ScanSummary:
     keys_by_signal: dict[str, int] = field(default_factory=dict)
     empty_signals: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    audit_findings: int = 0
+    audit_unexplained: list[str] = field(default_factory=list)
+    """Ids of the catalog audit's findings without a declared reason (see app/services/audit.py)."""
 
 
 def _source_key(repo: str | None) -> str:
@@ -92,11 +99,12 @@ def _run_scan(
     cursor: dict[str, Any] | None,
     progress: Callable[[str], None] | None,
     upstream: str | None = None,
+    audit: AuditRecorder | None = None,
 ) -> tuple[ScanOutcome, dict[str, str] | None, datetime | None]:
     try:
         git, evidence = _open(spec, data_dir, repo, upstream)
         with git:
-            outcome = Scanner(spec, git, evidence_url=evidence, progress=progress).scan(
+            outcome = Scanner(spec, git, evidence_url=evidence, progress=progress, audit=audit).scan(
                 ref=ref, cursor=cursor
             )
             mapping = _read_gguf_mapping(spec, git, outcome.head)
@@ -327,12 +335,15 @@ def scan_runtime(
     state = get_state(session, RUNTIME_REPO, spec.name)
     cursors: dict[str, Any] = dict(state.cursor or {})
     source_key = _source_key(repo)
+    previous: dict[str, Any] = cursors.get(source_key) or {}
+    # The audit rides on this scan's walk and resumes from where the last scan left it.
+    recorder = AuditRecorder(spec, copy.deepcopy(previous.get(AUDIT_CURSOR_KEY)))
     try:
         with session.begin_nested():
             runtime_id = _runtime_id(session, spec.name)
             outcome, gguf, head_at = _run_scan(
-                spec, data_dir=data_dir, repo=repo, ref=ref, cursor=cursors.get(source_key), progress=progress,
-                upstream=upstream,
+                spec, data_dir=data_dir, repo=repo, ref=ref, cursor=previous or None, progress=progress,
+                upstream=upstream, audit=recorder,
             )  # fmt: skip
             if stages is not None:
                 outcome.events = [e for e in outcome.events if e.stage in stages]
@@ -348,7 +359,9 @@ def scan_runtime(
         record_failure(session, state, now, f"{spec.name}: {type(exc).__name__}: {exc}", now + retry_after)
         session.flush()
         raise ScanError(f"{spec.name}: {type(exc).__name__}: {exc}") from exc
-    cursors[source_key] = outcome.cursor
+    report = recorder.report(commits_walked=outcome.commits_walked)
+    cursors[source_key] = {**outcome.cursor, AUDIT_CURSOR_KEY: recorder.state}
+    state.audit = {**report.as_json(), "audited_at": now.isoformat(), "source": source_key}
     record_success(session, state, now, now + interval, cursor=cursors)
     session.flush()
     return ScanSummary(
@@ -364,6 +377,8 @@ def scan_runtime(
         keys_by_signal=outcome.facts_by_signal,
         empty_signals=outcome.empty_signals,
         seconds=time.perf_counter() - started,
+        audit_findings=len(report.findings),
+        audit_unexplained=[f.id for f in report.unexplained],
     )
 
 

@@ -33,15 +33,24 @@ from app.sources.runtimes.catalog import RuntimeSpec
 from app.sources.runtimes.extractors import Fact
 
 STATE_VERSION = 1
-FLAP_WINDOW = 3
-"""A key removed and re-added within this many commits touching its signal's files is flapping."""
-SILENCE_MIN_COMMITS = 3
-"""A closed silence shorter than this (commits touching the signal) is a file being filled in, not drift."""
-DROP_SHARE = 1 / 3
-DROP_MIN_KEYS = 3
-MOVED_MIN_COMMITS = 300
-MOVED_MIN_DAYS = 120
 MAX_EXAMPLES = 8
+
+
+@dataclass(frozen=True)
+class AuditLimits:
+    """Where a change becomes a finding (the defaults were tuned on the catalog's real histories)."""
+
+    flap_window: int = 3
+    """A key removed and re-added within this many commits touching its signal's files is flapping."""
+    silence_min_commits: int = 3
+    """A closed silence shorter than this (commits touching the signal) is a file being filled in."""
+    drop_share: float = 1 / 3
+    drop_min_keys: int = 3
+    moved_min_commits: int = 300
+    """First-parent commits on the line since the signal's files last changed …"""
+    moved_min_days: int = 120
+    """… and days since, before the signal counts as moved."""
+
 
 # Release-shaped names: v1.2, 1.2.3rc1, v0.6.1.post1, release-1.2, and llama.cpp-style build numbers.
 RELEASE_LIKE = re.compile(
@@ -151,8 +160,11 @@ def _fresh_state() -> dict[str, Any]:
 class AuditRecorder:
     """Follows one scanner walk (the default branch's) and keeps what the audit needs, in JSON-able state."""
 
-    def __init__(self, spec: RuntimeSpec, state: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, spec: RuntimeSpec, state: dict[str, Any] | None = None, limits: AuditLimits | None = None
+    ) -> None:
         self.spec = spec
+        self.limits = limits or AuditLimits()
         self.state = state if state and state.get("version") == STATE_VERSION else _fresh_state()
         self._era_cache: dict[tuple[str, str], tuple[int, ...]] = {}
         self._tags: list[TagRef] | None = None
@@ -225,20 +237,21 @@ class AuditRecorder:
                 state["removed"][key] = [state["touches"], sha, at]
             for key in sorted(after_keys - before_keys):
                 removed = state["removed"].pop(key, None)
-                if removed and state["touches"] - removed[0] <= FLAP_WINDOW:
+                if removed and state["touches"] - removed[0] <= self.limits.flap_window:
                     self._find(
                         f"flap:{name}:{key}@{short(removed[1])}", "flap", name,
                         f"{key} vanished at {short(removed[1])} ({removed[2][:10]}) and was back "
                         f"{state['touches'] - removed[0]} commit(s) later at {short(sha)} ({at[:10]})",
                         removed[1], removed[2],
                     )  # fmt: skip
-            if len(before_keys) >= DROP_MIN_KEYS and len(lost) > len(before_keys) * DROP_SHARE:
+            share = self.limits.drop_share
+            if len(before_keys) >= self.limits.drop_min_keys and len(lost) > len(before_keys) * share:
                 elsewhere: set[str] = set()
                 for other in signals:
                     if other != name:
                         elsewhere |= keys_of(other)
                 net = sorted(lost - elsewhere)
-                if len(net) > len(before_keys) * DROP_SHARE:
+                if len(net) > len(before_keys) * share:
                     self._find(
                         f"drop:{name}:{short(sha)}", "drop", name,
                         f"{len(net)} of {len(before_keys)} keys vanished at {short(sha)} ({at[:10]}), e.g. "
@@ -246,7 +259,7 @@ class AuditRecorder:
                         sha, at,
                     )  # fmt: skip
             if len(state["removed"]) > 500:
-                limit = state["touches"] - FLAP_WINDOW
+                limit = state["touches"] - self.limits.flap_window
                 state["removed"] = {k: v for k, v in state["removed"].items() if v[0] >= limit}
             self._settle(name, sha, at)
         self.state["head"] = sha
@@ -270,7 +283,7 @@ class AuditRecorder:
             elif open_silence is not None:
                 era["silence"] = None
                 era["silences"].append([open_silence[0], open_silence[1], sha, at, open_silence[2]])
-                if open_silence[2] >= SILENCE_MIN_COMMITS:
+                if open_silence[2] >= self.limits.silence_min_commits:
                     self._silence_finding(name, index, open_silence, f"until {short(sha)} ({at[:10]})")
 
     def _silence_finding(self, name: str, index: int, silence: list[Any], until: str) -> None:
@@ -380,7 +393,7 @@ class AuditRecorder:
             if last is not None and pos is not None and head_at:
                 after = self.state["line_commits"] - 1 - pos
                 days = (datetime.fromisoformat(head_at) - datetime.fromisoformat(last[1])).days
-                if after >= MOVED_MIN_COMMITS and days >= MOVED_MIN_DAYS:
+                if after >= self.limits.moved_min_commits and days >= self.limits.moved_min_days:
                     found[f"moved:{signal.name}"] = {
                         "kind": "moved", "signal": signal.name, "commit": last[0], "at": last[1],
                         "summary": f"files last changed at {short(last[0])} ({last[1][:10]}); {after} commits "
