@@ -72,3 +72,56 @@ def test_bad_sources_are_clear_errors(tmp_path: Path) -> None:
         open_repository(str(tmp_path / "plain"), tmp_path, "x")
     with pytest.raises(GitError, match="cannot clone"):
         open_repository((tmp_path / "nowhere").as_uri(), tmp_path / "data", "x")
+
+
+def test_a_scan_of_a_partial_mirror_fetches_only_the_signal_files_blobs(tmp_path: Path) -> None:
+    """A multi-GB repository stays a partial clone: the scan fetches the blobs of the files its rules read
+    (and of the version file), never the rest of the tree or history."""
+    from app.sources.runtimes.catalog import get_runtime
+    from app.sources.runtimes.scanner import Scanner
+
+    upstream = RepoBuilder(tmp_path / "up").allow_filter()
+    weights = "x" * 200_000
+    upstream.commit(
+        {
+            "mlx_lm/models/llama.py": "class Model: ...\n",
+            "mlx_lm/utils.py": 'MODEL_REMAPPING = {"mistral": "llama"}\n',
+            "mlx_lm/_version.py": '__version__ = "0.1.0"\n',
+            "assets/weights.bin": weights,
+            "README.md": "readme\n",
+        }
+    ).tag("v0.1.0")
+    upstream.commit({"mlx_lm/utils.py": 'MODEL_REMAPPING = {"mistral": "llama", "m2": "llama"}\n',
+                     "assets/weights.bin": weights + "y", "docs/big.md": "z" * 100_000})  # fmt: skip
+    mirror = open_repository(upstream.url, tmp_path / "data", "mlx-lm")
+    signal_blobs = {
+        line.split()[3]
+        for line in upstream.git(
+            "log", "--all", "--raw", "--no-abbrev", "--format=", "--", "mlx_lm"
+        ).splitlines()
+        if line.startswith(":")
+    } - {"0" * 40}
+    other_blobs = {
+        line.split()[3]
+        for line in upstream.git("log", "--all", "--raw", "--no-abbrev", "--format=", "--", "assets", "docs", "README.md").splitlines()
+    }  # fmt: skip
+    with mirror:
+        outcome = Scanner(get_runtime("mlx-lm"), mirror).scan()
+    assert outcome.events
+    present = set(
+        subprocess.run(
+            ["git", "--git-dir", str(mirror.git_dir), "cat-file", "--batch-all-objects", "--batch-check=%(objectname)"],
+            capture_output=True, text=True, check=True,
+        ).stdout.split()
+    )  # fmt: skip
+    # every version of the model files, the remapping and the version file was read …
+    assert {b for b in signal_blobs if b in present} == signal_blobs - _path_only(upstream)
+    # … and not one byte of anything else
+    assert not other_blobs & present
+    assert mirror.promisor_remote() == "origin"
+
+
+def _path_only(upstream: RepoBuilder) -> set[str]:
+    """Blobs of files whose keys come from their path (mlx_lm/models/*.py): never read at all."""
+    out = upstream.git("log", "--all", "--raw", "--no-abbrev", "--format=", "--", "mlx_lm/models")
+    return {line.split()[3] for line in out.splitlines() if line.startswith(":")}

@@ -235,6 +235,8 @@ class Scanner:
                 for ch in c.changes
                 if ch.path in version_res and ch.new_blob != ZERO_OID
             ]
+            if version_blobs:
+                self.repo.prefetch(version_blobs)  # one request, not one lazy fetch per version
             version_texts = self.repo.reader().read_many(version_blobs) if version_blobs else {}
             for commit in batch:
                 touched_signals: list[tuple[str, frozenset[Fact], frozenset[Fact]]] = []
