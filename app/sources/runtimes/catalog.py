@@ -361,7 +361,36 @@ CATALOG_LIST: list[RuntimeSpec] = [
             Signal(
                 name="engine",
                 key_kind=KeyKind.ARCHITECTURE,
-                eras=(Era(("tensorrt_llm/models/__init__.py",), _py("dict_keys", r"^MODEL_MAP\s*=\s*\{")),),
+                eras=(
+                    Era(
+                        ("tensorrt_llm/models/__init__.py",),
+                        # Gemma's keys are constants imported from tensorrt_llm/models/gemma/config.py.
+                        _py(
+                            "dict_keys",
+                            r"^MODEL_MAP\s*=\s*\{",
+                            constants=(
+                                ("GEMMA_ARCHITECTURE", "GemmaForCausalLM"),
+                                ("GEMMA2_ARCHITECTURE", "Gemma2ForCausalLM"),
+                                ("GEMMA3_ARCHITECTURE", "Gemma3ForCausalLM"),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            Signal(
+                name="supported_models",
+                key_kind=KeyKind.ARCHITECTURE,
+                stage=Stage.DOCUMENTED,
+                provenance="docs",
+                eras=(
+                    Era(
+                        ("docs/source/models/supported-models.md", "docs/source/reference/support-matrix.md"),
+                        # a table row whose first cell is a backticked architecture (`LlavaLlamaModel (VILA)`
+                        # too, not `Qwen/Qwen-Image`); the support matrix's older bullet list of model names
+                        # yields nothing
+                        Extractor("regex", r"^\|\s*`([A-Z][A-Za-z0-9_]*)(?:\s[^`|/]*)?`", lang="markdown"),
+                    ),
+                ),
             ),
         ),
         releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+"),

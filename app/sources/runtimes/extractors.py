@@ -54,6 +54,9 @@ class Extractor:
     skus: tuple[str, ...] = ()
     """yaml_hardware: the catalog's SKU spellings; a source's ``h200`` or ``Mi355x`` is recorded as the
     catalog's ``H200`` / ``MI355X`` (SKUs the catalog lacks keep the source's spelling)."""
+    constants: tuple[tuple[str, str], ...] = ()
+    """dict_keys: names of string constants defined elsewhere that appear as keys (``GEMMA_ARCHITECTURE:``
+    in TensorRT-LLM's MODEL_MAP, defined in another module), with their values."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -259,6 +262,9 @@ def _top_level_items(body: str) -> list[str]:
     return [item.strip() for item in items if item.strip()]
 
 
+_CONSTANT_KEY = re.compile(r"([A-Z_][A-Z0-9_]*)(?=\s*:)")
+
+
 def _dict_keys(rule: Extractor, text: str) -> list[str]:
     out: list[str] = []
     for match in re.finditer(rule.pattern, text, re.MULTILINE):
@@ -274,10 +280,13 @@ def _dict_keys(rule: Extractor, text: str) -> list[str]:
                 name, sep, value = item.partition("=")
                 key = name.strip()
             else:
-                string = _STRING.match(item)
+                string = _STRING.match(item) or _CONSTANT_KEY.match(item)
                 if not string:
                     continue  # ``**OTHER`` spreads and computed keys
-                key = string.group(1) if string.group(1) is not None else string.group(2)
+                if string.re is _CONSTANT_KEY:
+                    key = dict(rule.constants).get(string.group(1), "")
+                else:
+                    key = string.group(1) if string.group(1) is not None else string.group(2)
                 rest = item[string.end() :].lstrip()
                 if not rest.startswith(":"):
                     continue

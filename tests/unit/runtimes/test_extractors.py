@@ -348,3 +348,63 @@ def test_python_closing_bracket_at_column_0_ends_the_statement_above() -> None:
     ]
     rule = get_runtime("sglang").signal("entry_class").eras[0].extractor
     assert keys(rule, text.decode()) == {"LlamaForCausalLM"}
+
+
+def test_tensorrt_llm_engine_map_with_constant_keys() -> None:
+    """TensorRT-LLM's MODEL_MAP (checked on real versions, docs/runtimes.md) keys Gemma by constants
+    imported from another module; an unknown constant is still skipped, not guessed."""
+    rule = get_runtime("tensorrt-llm").signal("engine").eras[0].extractor
+    text = (
+        "from .gemma.config import GEMMA2_ARCHITECTURE, GEMMA_ARCHITECTURE\n"
+        "MODEL_MAP = {\n"
+        "    'LlamaForCausalLM': LLaMAForCausalLM,\n"
+        "    GEMMA_ARCHITECTURE: GemmaForCausalLM,\n"
+        "    GEMMA2_ARCHITECTURE: GemmaForCausalLM,\n"
+        "    SOMETHING_ELSE: Other,\n"
+        "    'MllamaForConditionalGeneration':\n"
+        "    MLLaMAForCausalLM,  # For mllama load by Auto\n"
+        "}\n"
+    )
+    assert keys(rule, text, "tensorrt_llm/models/__init__.py") == {
+        "LlamaForCausalLM", "GemmaForCausalLM", "Gemma2ForCausalLM", "MllamaForConditionalGeneration",
+    }  # fmt: skip
+
+
+def test_tensorrt_llm_pytorch_backend_decorators_and_arch_index() -> None:
+    signal = get_runtime("tensorrt-llm").signal("pytorch_backend")
+    decorated = (
+        "from .modeling_utils import register_auto_model\n\n\n"
+        '@register_vision_encoder(VisionModel)\n@register_auto_model("Qwen3VLMoeForConditionalGeneration")\n'
+        '@register_input_processor(Processor, model_type="qwen3_vl_moe")\nclass Model(Base):\n    pass\n'
+    )
+    path = "tensorrt_llm/_torch/models/modeling_qwen3vl_moe.py"
+    assert keys(signal.eras[0].extractor, decorated, path) == {"Qwen3VLMoeForConditionalGeneration"}
+    index = (
+        '"""Index. Mirrors the ``@register_auto_model("<arch>")`` decorators."""\n'
+        'MODEL_ARCH_TO_MODULE = {\n    "LlamaForCausalLM": "modeling_llama",\n'
+        '    "NemotronH_Nano_VL_V2": "modeling_nemotron_nano",\n}\n'
+        'MODEL_CLASS_TO_MODULE = {\n    "VilaModel": "modeling_vila",\n}\n'
+    )
+    path = "tensorrt_llm/_torch/models/_arch_index.py"
+    found = set()
+    for era in signal.eras:
+        if era.matches(path):
+            found |= {k for k in keys(era.extractor, index, path) if signal.keeps(k)}
+    assert found == {"LlamaForCausalLM", "NemotronH_Nano_VL_V2"}
+
+
+def test_tensorrt_llm_supported_models_table() -> None:
+    """The docs' architecture column: footnotes and a parenthesised alias are not part of the key; model
+    ids (`Qwen/Qwen-Image`), model names and bullet lists are not architectures."""
+    rule = get_runtime("tensorrt-llm").signal("supported_models").eras[0].extractor
+    text = (
+        "| Architecture | Model | HuggingFace Example |\n| --- | --- | --- |\n"
+        "| `DeepseekV3ForCausalLM`              | DeepSeek-V3, Kimi-K2 | `deepseek-ai/DeepSeek-V3` |\n"
+        "| `Gemma3nForConditionalGeneration` [^7]| Gemma 3n | `google/gemma-3n-E2B-it` |\n"
+        "| `LlavaLlamaModel (VILA)`             | Yes | L + I + V |\n"
+        "| `Qwen/Qwen-Image` | Text-to-Image |\n| **FLUX.1** | Yes |\n"
+        "- [Mixtral](https://github.com/NVIDIA/TensorRT-LLM/tree/main/examples/models/core/mixtral)\n"
+    )
+    assert keys(rule, text, "docs/source/models/supported-models.md") == {
+        "DeepseekV3ForCausalLM", "Gemma3nForConditionalGeneration", "LlavaLlamaModel",
+    }  # fmt: skip
