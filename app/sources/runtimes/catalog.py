@@ -8,7 +8,7 @@ new glob, and since the scanner nets out additions and removals per commit, the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 
@@ -638,6 +638,8 @@ CATALOG_LIST: list[RuntimeSpec] = [
                     Era(
                         (
                             "docs/usage/supported_models.md",
+                            # 2025-02-13..18 (#55 → #59): the table's first home under docs/source/
+                            "docs/source/features/supported_models.md",
                             "docs/source/user_guide/supported_models.md",
                             "docs/source/user_guide/support_matrix/supported_models.md",
                         ),
@@ -961,6 +963,110 @@ CATALOG_LIST: list[RuntimeSpec] = [
     ),
 ]
 
+# Audit findings that are history, not drift (``launchgap catalog audit``), each with its one-line reason,
+# checked on the copies named in docs/runtimes.md. Commits are abbreviated to 12 characters; an era's
+# index is its position in the signal's ``eras``.
+_VLLM_EXPECTED = (
+    Expected(
+        r"flap:registry:YiForCausalLM@5c976a7e1a1b",
+        "#2637 refactored the llama family without Yi and was reverted the same day (#2851)",
+    ),
+    Expected(
+        r"silence:registry:1:518369d78c1e",
+        "model_loader.py stayed a loader after the registry moved to models/__init__.py (2023-12-13)",
+    ),
+    Expected(
+        r"silence:registry:2:.*",
+        "models/__init__.py exported model classes before (2023-06..12) and after (2024-10..) it held the registry",
+    ),
+)
+AUDIT_EXPECTED: dict[str, tuple[Expected, ...]] = {
+    "vllm": (
+        *_VLLM_EXPECTED,
+        Expected(
+            r"tag_unmatched:(?:\d+\.\d+\.\d+|\d{4}\.\d{2}\.\d{2}(?:-pre)?)",
+            "a fork's own tags (opendatahub-io's 0.x.0 and date tags): upstream tags every release vX.Y.Z",
+        ),
+    ),
+    "rocm-vllm": (
+        *_VLLM_EXPECTED,
+        Expected(
+            r"tag_not_release:v[\d.]+(?:post\d+)?(?:\+rocm|_rocm)",
+            "ROCm/vllm's releases are upstream versions suffixed +rocm or _rocm",
+        ),
+        Expected(
+            r"tag_unmatched:v\d+\.\d+\.\d+(?:rc\d+)?",
+            "upstream vLLM's tags carried by the fork: they count for vllm",
+        ),
+    ),
+    "llama.cpp": (
+        Expected(
+            r"silence:runtime_arch:0:f5a77a629bd0",
+            "llama.cpp predates LLM_ARCH_NAMES (#2717, 2023-08-23): until then LLaMA was its only architecture",
+        ),
+    ),
+    "ollama": (
+        Expected(
+            r"silence:convert:0:2c017ca44170",
+            "convert/ began as a plain converter; its Architectures[0] switch came with #3250",
+        ),
+        Expected(
+            r"silence:convert:1:76912c062aaa",
+            "x/ (the MLX engine) existed before its first base.Register (2026-02-13)",
+        ),
+        Expected(
+            r"drop:model_engine:9db4bdbad6a4",
+            "#16031 removed the Go model engine: GGUF models run on llama-server (llama.cpp pinned in LLAMA_CPP_VERSION)",
+        ),
+        Expected(
+            r"silence:model_engine:0:7b22ac968356",
+            "model/ keeps only parsers and renderers since the Go engine left (#16031, #17007)",
+        ),
+    ),
+    "sglang": (
+        Expected(
+            r"silence:entry_class:0:22085081bb24",
+            "models/ existed before EntryClass (dynamic model loading, #101, 2024-01-25)",
+        ),
+        Expected(
+            r"version_silence:64edeb798f7e",
+            "a one-day switch to a dynamic version, undone by #4731 (2025-03-24)",
+        ),
+        Expected(
+            r"version_silence:9c4eb4609985",
+            "setuptools-scm since #15985 (2025-12-29): the version comes from git tags",
+        ),
+    ),
+    "transformers": (
+        Expected(
+            r"silence:config_auto:0:868e3c73911e",
+            "since #45018 (2026-04-16) configuration_auto.py imports CONFIG_MAPPING_NAMES from auto_mappings.py (eras 1-2)",
+        ),
+    ),
+    "mlx-lm": (Expected(r"silence:models:1:560de608ea21", "utils.py predates MODEL_REMAPPING (2024-02-12)"),),
+    "ktransformers": (
+        Expected(
+            r"drop:legacy:57d14d22bc9f", "#1581 moved the legacy package to archive/ to refocus on kt-kernel"
+        ),
+    ),
+    "lightllm": (
+        Expected(
+            r"silence:model_type:1:360eb453a81e",
+            "models/ existed long before @ModelRegistry (2025-05-07); until then the server compared model_type (era 0)",
+        ),
+    ),
+    "vllm-ascend": (
+        Expected(
+            r"silence:overrides:0:d5e7756028bd",
+            "vllm_ascend/ existed before its first ModelRegistry.register_model (2025-03-07)",
+        ),
+        Expected(
+            r"(?:drop|silence):overrides(?::0)?:835b4c8f1dd6",
+            "#4814 dropped torchair and its model overrides: models come from upstream vLLM until DeepseekV4 (#9270)",
+        ),
+    ),
+}
+CATALOG_LIST = [replace(spec, audit_expected=AUDIT_EXPECTED.get(spec.name, ())) for spec in CATALOG_LIST]
 CATALOG: dict[str, RuntimeSpec] = {spec.name: spec for spec in CATALOG_LIST}
 
 

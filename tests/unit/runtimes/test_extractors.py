@@ -408,3 +408,27 @@ def test_tensorrt_llm_supported_models_table() -> None:
     assert keys(rule, text, "docs/source/models/supported-models.md") == {
         "DeepseekV3ForCausalLM", "Gemma3nForConditionalGeneration", "LlavaLlamaModel",
     }  # fmt: skip
+
+
+def test_vllm_ascend_docs_table_in_every_home_it_had() -> None:
+    """The audit found the table missing for five days: #55 moved it to docs/source/features/ (a drop of every
+    documented key, back when #59 moved it on), a path no era listed."""
+    era = get_runtime("vllm-ascend").signal("docs_table").eras[0]
+    for path in (
+        "docs/usage/supported_models.md",
+        "docs/source/features/supported_models.md",
+        "docs/source/user_guide/supported_models.md",
+        "docs/source/user_guide/support_matrix/supported_models.md",
+    ):
+        assert era.matches(path), path
+
+
+def test_declared_audit_expectations_name_catalog_runtimes() -> None:
+    from app.sources.runtimes.catalog import AUDIT_EXPECTED
+
+    assert set(AUDIT_EXPECTED) <= set(CATALOG)
+    for name, expected in AUDIT_EXPECTED.items():
+        assert CATALOG[name].audit_expected == expected
+        assert all(e.reason and "\n" not in e.reason for e in expected)
+    assert CATALOG["ollama"].explain("drop:model_engine:9db4bdbad6a4")
+    assert CATALOG["ollama"].explain("drop:model_engine:000000000000") is None
