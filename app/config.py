@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     """Python logging level for the service."""
 
+    page_cache_seconds: float = Field(default=5.0, ge=0)
+    """Seconds the dashboard's main page is served from its last rendering; 0 renders every request."""
+
     @field_validator("hub_endpoint")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

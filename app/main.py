@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -17,14 +18,19 @@ from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, SecurityHeaders
 from app.api.routes import claims, events, feeds, gaps, health, hooks, models, runtimes, stats
 from app.config import Settings, get_settings
-from app.db.session import open_database
+from app.db.session import open_database, read_only_factory
 from app.services.bootstrap import bootstrap_reference_data
 from app.services.watchers import WatcherLoop
 from app.web import views
+from app.web.page_cache import PageCache
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 SHUTDOWN_GRACE_SECONDS = 10
+REQUEST_THREADS = 8
+"""Worker threads serving sync routes. Route work is CPU-bound Python, so more threads add no throughput
+on a few cores; they only queue for the GIL, and the event loop (``/healthz``, accepting connections) then
+waits behind all of them: with anyio's default of 40, ``/healthz`` took up to 2 s under load."""
 
 
 def create_app(settings: Settings | None = None, *, start_watchers: bool = True) -> FastAPI:
@@ -33,9 +39,11 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         with open_database(settings.database_url) as factory:
             app.state.settings = settings
             app.state.session_factory = factory
+            app.state.read_session_factory = read_only_factory(factory)
             bootstrap_reference_data(factory, settings, now=datetime.now(UTC))
             stop = asyncio.Event()
             task: asyncio.Task[None] | None = None
@@ -66,6 +74,7 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
         docs_url=None,
         redoc_url=None,
     )
+    app.state.page_cache = PageCache(settings.page_cache_seconds)
     # Each middleware added wraps the ones before it. The body cap goes innermost, right around the routes:
     # its 413 raised from `receive` must not cross the @app.middleware("http") wrapper (a task group that
     # would turn it into an exception group); security headers go outermost, on every answer.

@@ -1,4 +1,12 @@
-"""Engine and session factory. SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+"""Engine and session factory. SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+SQLite write transactions begin with ``BEGIN IMMEDIATE``: a transaction that starts as a plain (deferred)
+``BEGIN``, reads, then writes while another process has written since its read snapshot fails at once with
+"database is locked" — the busy timeout cannot help, as waiting would not make its snapshot current. Taking
+the write lock up front makes a second writer wait (up to the busy timeout) instead. Sessions that only read
+(API and dashboard GETs) say so with :data:`READ_ONLY` and keep the deferred ``BEGIN``, so readers never wait
+for writers (WAL).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +14,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+READ_ONLY = "launchgap_read_only"
+"""Execution option marking an engine or connection whose transactions never write (plain ``BEGIN``)."""
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+POOL_SIZE = 10
+POOL_MAX_OVERFLOW = 20
+"""More connections than the server's worker threads (``app.main.REQUEST_THREADS``) plus the watchers, so
+a burst of requests waits for a thread, never for a pooled connection (QueuePool timeouts)."""
 
 
 def _prepare_sqlite_file(url: str) -> None:
@@ -21,14 +38,18 @@ def create_db_engine(url: str, **kwargs: object) -> Engine:
     """Create an engine for ``url``; for SQLite, create the file's directory and set the pragmas."""
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        if make_url(url).database not in (None, "", ":memory:"):
+            kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_MAX_OVERFLOW} | kwargs
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **kwargs
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
             cursor.close()
             # pysqlite begins transactions lazily and its own way, which breaks SAVEPOINTs (and so rolled-back
             # nested units of work). Take over: no implicit transactions, SQLAlchemy emits BEGIN itself.
@@ -36,17 +57,21 @@ def create_db_engine(url: str, **kwargs: object) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN")
+            read_only = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):
         # SQLAlchemy 2.1 picks psycopg 3 for a bare postgresql:// URL; say so explicitly anyway.
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_MAX_OVERFLOW} | kwargs
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``read_only`` ones never write (on SQLite: no write lock taken up front)."""
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 @contextmanager
@@ -58,6 +83,12 @@ def open_database(url: str) -> Iterator[sessionmaker[Session]]:
         yield session_factory(engine)
     finally:
         engine.dispose()
+
+
+def read_only_factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions like ``factory``'s that never write (on SQLite: no write lock taken up front)."""
+    engine: Engine = factory.kw["bind"]
+    return session_factory(engine, read_only=True)
 
 
 @contextmanager
@@ -72,3 +103,16 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def refresh_planner_statistics(session: Session) -> None:
+    """On SQLite, sample the tables' index statistics (``ANALYZE``, bounded by ``analysis_limit``).
+
+    Without statistics SQLite's planner guesses, and for a release's gap rows it guessed the (stage,
+    release_at) index over (repo_id, stage): a 30 ms scan instead of a 0.2 ms lookup. PostgreSQL keeps its
+    own statistics (autovacuum). Cheap (a few ms); called after the gap rows are (re)built.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    session.execute(text("PRAGMA analysis_limit=1000"))
+    session.execute(text("ANALYZE"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.session import session_scope
+from app.db.session import refresh_planner_statistics, session_scope
 from app.services.catalog import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
 from app.services.publishers import sync_publishers
@@ -45,3 +45,4 @@ def bootstrap_reference_data(
         # The gap table must reflect what is in the database now (facts imported, catalog changed) even when
         # no watcher runs; the refresh writes only differences, so a restart with nothing new costs a diff.
         refresh_gaps(session)
+        refresh_planner_statistics(session)

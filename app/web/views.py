@@ -21,6 +21,7 @@ from app.services.snapshot.exchange import imported_snapshots
 from app.services.source_state import list_health
 from app.services.stats import group_stats, survival_curve
 from app.sources.runtimes.catalog import CATALOG, VENDORS
+from app.web.page_cache import PageCache
 
 router = APIRouter(include_in_schema=False)
 RELEASES_PER_PAGE = 50
@@ -101,7 +102,23 @@ def dashboard(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     """Leaderboard and time-to-support chart per vendor, then the release × runtime (or vendor) matrix."""
-    publisher = publisher or None
+    cache: PageCache = request.app.state.page_cache
+    body = cache.get_or_render(
+        str(request.query_params),
+        lambda: _render_dashboard(request, session, now, stage, view, publisher or None, page).body,
+    )
+    return HTMLResponse(body)
+
+
+def _render_dashboard(
+    request: Request,
+    session: SessionDep,
+    now: datetime,
+    stage: str,
+    view: str,
+    publisher: str | None,
+    page: int,
+) -> HTMLResponse:
     filters = GapFilters(stage=stage, publisher=publisher, rows=("runtime", "vendor"))
     rows = query_gaps(session, filters, now=now)
     runtime_rows = [r for r in rows if r.runtime is not None]

@@ -1,0 +1,245 @@
+"""Load benchmark: the real server under 50 concurrent connections (prints figures; not part of the test run).
+
+Builds a synthetic history (``benchmarks.api_gaps.build``) on a fresh SQLite file and, when a PostgreSQL
+server is named, on a scratch PostgreSQL database; starts ``launchgap serve --no-watch`` on a free loopback
+port and drives it with ``wrk`` (Debian's package): 50 connections, DURATION seconds each on
+``/api/v1/gaps?stage=merged&limit=50``, ``/`` and one release page, while a single connection polls
+``/healthz`` the whole time. For comparison, datasette serves the same SQLite file and the same query
+(``gap_rows.json?stage=merged&_size=50``) under the same load.
+
+Goals (2 cores): zero errors, no request over 2 s, ``/healthz`` p99 < 100 ms under load, ``/`` ≥ 100 req/s,
+``/api/v1/gaps`` at least as fast as datasette.
+
+    .venv/bin/python -m benchmarks.load [--duration 15] [--connections 50] [--models 6000] [--releases 1500]
+        [--events 60000] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--no-sqlite]
+        [--no-datasette]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.db.migrate import upgrade
+from app.db.session import create_db_engine, session_factory, session_scope
+from app.models import Model
+from app.services.gaps.refresh import refresh_gaps
+from benchmarks.api_gaps import build
+from benchmarks.hub_cycle import postgres_url
+from tests.support.server import free_port, wait_until_up
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Figures:
+    label: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    requests: int
+
+    def line(self) -> str:
+        return (
+            f"{self.label:<44} {self.requests_per_second:8.1f} req/s  p50 {self.p50_ms:7.1f} ms  "
+            f"p99 {self.p99_ms:7.1f} ms  max {self.max_ms:7.1f} ms  errors {self.errors} / {self.requests}"
+        )
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if not match:
+        raise ValueError(f"unreadable wrk duration {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_wrk(label: str, output: str) -> Figures:
+    """Read wrk's ``--latency`` report: throughput, percentiles, max, and every kind of error."""
+    latency = re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", output, re.MULTILINE)
+    p50 = re.search(r"^\s+50%\s+(\S+)\s*$", output, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)\s*$", output, re.MULTILINE)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    if not (latency and p50 and p99 and rps and total):
+        raise RuntimeError(f"unexpected wrk output:\n{output}")
+    errors = 0
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non_2xx:
+        errors += int(non_2xx.group(1))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return Figures(
+        label,
+        float(rps.group(1)),
+        _ms(p50.group(1)),
+        _ms(p99.group(1)),
+        _ms(latency.group(1)),
+        errors,
+        int(total.group(1)),
+    )
+
+
+def wrk(url: str, label: str, *, connections: int, duration: int) -> Figures:
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return parse_wrk(label, output)
+
+
+@contextmanager
+def background_wrk(url: str, label: str, duration: int) -> Iterator[list[Figures]]:
+    """One connection on ``url`` for the whole load run (``/healthz`` while the server is busy)."""
+    process = subprocess.Popen(
+        ["wrk", "-t1", "-c1", f"-d{duration}s", "--timeout", "10s", "--latency", url],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    result: list[Figures] = []
+    try:
+        yield result
+    finally:
+        output, _ = process.communicate()
+        result.append(parse_wrk(label, output))
+
+
+@contextmanager
+def server(command: list[str], url: str, env: dict[str, str]) -> Iterator[None]:
+    process = subprocess.Popen(
+        command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        wait_until_up(url, timeout=60)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def prepare(url: str, *, models: int, releases: int, events: int) -> str:
+    """Migrate and fill the database; returns one release's repo id (for the release page)."""
+    upgrade(url)
+    engine = create_db_engine(url)
+    factory = session_factory(engine)
+    started = time.perf_counter()
+    with session_scope(factory) as session:
+        build(session, models=models, releases=releases, events=events)
+        refresh_gaps(session)
+    with session_scope(factory) as session:
+        repo_id = session.scalars(select(Model.repo_id).where(Model.family.is_not(None)).limit(1)).one()
+    engine.dispose()
+    print(
+        f"  built {models} models, {releases} releases, {events} events in {time.perf_counter() - started:.0f} s"
+    )
+    return repo_id
+
+
+def run_launchgap(label: str, url: str, repo_id: str, args: argparse.Namespace) -> list[Figures]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = os.environ | {
+        "LAUNCHGAP_DATABASE_URL": url,
+        "LAUNCHGAP_SEED_RELEASE_FACTS": "false",
+        "LAUNCHGAP_LOG_LEVEL": "WARNING",
+        "LAUNCHGAP_DATA_DIR": tempfile.mkdtemp(prefix="launchgap-load-"),
+    }
+    command = [sys.executable, "-m", "app", "serve", "--no-watch", "--port", str(port)]
+    figures: list[Figures] = []
+    with server(command, f"{base}/healthz", env):
+        targets = [
+            ("/api/v1/gaps?stage=merged&limit=50", "gaps"),
+            ("/", "dashboard /"),
+            (f"/releases/{repo_id}", "release page"),
+        ]
+        for path, name in targets:
+            with background_wrk(
+                f"{base}/healthz", f"{label}: /healthz during {name}", args.duration
+            ) as health:
+                figures.append(
+                    wrk(base + path, f"{label}: {name}", connections=args.connections, duration=args.duration)
+                )
+            figures.extend(health)
+    return figures
+
+
+def run_datasette(path: Path, args: argparse.Namespace) -> list[Figures]:
+    datasette = shutil.which("datasette") or str(Path(sys.executable).parent / "datasette")
+    if not Path(datasette).exists():
+        print("  datasette is not installed (pip install datasette): comparison skipped")
+        return []
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    name = path.stem
+    command = [datasette, "serve", str(path), "--port", str(port), "--setting", "sql_time_limit_ms", "5000"]
+    with server(command, f"{base}/-/versions.json", dict(os.environ)):
+        return [
+            wrk(
+                f"{base}/{name}/gap_rows.json?stage=merged&_size=50",
+                "datasette: gap_rows.json",
+                connections=args.connections,
+                duration=args.duration,
+            )
+        ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--models", type=int, default=6000)
+    parser.add_argument("--releases", type=int, default=1500)
+    parser.add_argument("--events", type=int, default=60_000)
+    parser.add_argument("--postgres", default=os.environ.get("LAUNCHGAP_TEST_POSTGRES_URL"))
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--no-datasette", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed (Debian package wrk)")
+
+    results: list[Figures] = []
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "launchgap.db"
+            url = f"sqlite:///{path}"
+            print("SQLite")
+            repo_id = prepare(url, models=args.models, releases=args.releases, events=args.events)
+            results += run_launchgap("sqlite", url, repo_id, args)
+            if not args.no_datasette:
+                results += run_datasette(path, args)
+    if args.postgres:
+        with postgres_url(args.postgres) as url:
+            print("PostgreSQL")
+            repo_id = prepare(url, models=args.models, releases=args.releases, events=args.events)
+            results += run_launchgap("postgresql", url, repo_id, args)
+    print(f"\n{args.connections} connections, {args.duration} s each (healthz: 1 connection alongside)")
+    for figures in results:
+        print(figures.line())
+
+
+if __name__ == "__main__":
+    main()

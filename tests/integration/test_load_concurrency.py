@@ -1,0 +1,163 @@
+"""Under load and beside other writers: SQLite writers wait instead of failing, the server keeps its
+liveness answer off the database, and a request's connection goes back to the pool before its response."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
+
+from app.config import Settings
+from app.db.migrate import upgrade
+from app.db.session import create_db_engine, session_factory, session_scope
+from app.main import create_app
+from app.models.model import Model
+from app.models.publisher import Publisher
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HOLD_SECONDS = 1.5
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'launchgap.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def other_writer(sqlite_url: str) -> Iterator[subprocess.Popen[str]]:
+    """Another process inside a write transaction (an import, a scan) for HOLD_SECONDS, then committing."""
+    path = sqlite_url.removeprefix("sqlite:///")
+    script = textwrap.dedent(
+        f"""
+        import sqlite3, sys, time
+        connection = sqlite3.connect({path!r}, isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute(
+            "INSERT INTO publishers (hub_org, name, country, confidence, watched) "
+            "VALUES ('other-lab', 'Other Lab', 'US', 'high', 1)"
+        )
+        print("holding", flush=True)
+        time.sleep({HOLD_SECONDS})
+        connection.execute("COMMIT")
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "holding"
+    try:
+        yield process
+    finally:
+        process.wait(timeout=30)
+        process.stdout.close()
+    assert process.returncode == 0
+
+
+def test_a_read_then_write_transaction_waits_for_another_process_instead_of_failing(
+    sqlite_url: str, other_writer: subprocess.Popen[str]
+) -> None:
+    # A plain deferred BEGIN that reads first would fail at once with "database is locked" when it tries to
+    # write (its read snapshot is stale after the other commit; the busy timeout cannot help).
+    engine = create_db_engine(sqlite_url)
+    try:
+        with session_scope(session_factory(engine)) as session:
+            session.execute(select(func.count()).select_from(Publisher)).scalar_one()
+            session.add(Publisher(hub_org="our-lab", name="Our Lab", country="FR", confidence="high"))
+        with session_scope(session_factory(engine)) as session:
+            orgs = set(session.scalars(select(Publisher.hub_org)))
+        assert {"other-lab", "our-lab"} <= orgs
+    finally:
+        engine.dispose()
+
+
+def test_import_releases_beside_another_writer_succeeds(
+    sqlite_url: str, other_writer: subprocess.Popen[str], tmp_path: Path
+) -> None:
+    facts = tmp_path / "releases.csv"
+    facts.write_text(
+        "hf_repo_id,org,architecture,model_type,public_release_date,createdAt,source,confidence,notes\n"
+        "acme/Acme-1,acme,AcmeForCausalLM,acme,2025-03-01,,https://example.org/acme,high,\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "import", "releases", str(facts)],
+        cwd=REPO_ROOT,
+        env={"LAUNCHGAP_DATABASE_URL": sqlite_url, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    engine = create_db_engine(sqlite_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM models WHERE repo_id = 'acme/Acme-1'")) == 1
+    finally:
+        engine.dispose()
+
+
+def test_read_only_sessions_do_not_wait_for_a_writer(
+    sqlite_url: str, other_writer: subprocess.Popen[str]
+) -> None:
+    engine = create_db_engine(sqlite_url)
+    try:
+        with session_factory(engine, read_only=True)() as session:
+            # Answers from the last committed state while the other process still holds its write lock.
+            assert session.execute(select(func.count()).select_from(Model)).scalar_one() == 0
+        assert other_writer.poll() is None, "the read waited for the writer to finish"
+    finally:
+        engine.dispose()
+
+
+def _app(url: str, tmp_path: Path) -> TestClient:
+    settings = Settings(database_url=url, seed_release_facts=False, data_dir=tmp_path / "data")
+    return TestClient(create_app(settings, start_watchers=False))
+
+
+def test_healthz_answers_without_the_database_and_readyz_checks_it(sqlite_url: str, tmp_path: Path) -> None:
+    with _app(sqlite_url, tmp_path) as client:
+        assert client.get("/readyz").status_code == 200
+        # The database goes away (here: every session now points at a server that refuses connections).
+        dead = create_db_engine(
+            "postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1}
+        )
+        client.app.state.session_factory = session_factory(dead)  # type: ignore[attr-defined]
+        client.app.state.read_session_factory = session_factory(dead, read_only=True)  # type: ignore[attr-defined]
+        assert client.get("/healthz").json()["status"] == "ok"
+        assert client.head("/healthz").status_code == 200
+        assert client.get("/readyz").status_code >= 500
+        dead.dispose()
+
+
+def test_a_request_returns_its_connection_before_the_response_is_sent(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    checked_out_at_response_start: list[int] = []
+    settings = Settings(database_url=sqlite_url, seed_release_facts=False, data_dir=tmp_path / "d")
+    app = create_app(settings, start_watchers=False)
+
+    class RecordPoolAtResponseStart:
+        def __init__(self, inner):  # type: ignore[no-untyped-def]
+            self.inner = inner
+
+        async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+            async def recording_send(message):  # type: ignore[no-untyped-def]
+                if message["type"] == "http.response.start" and scope["path"] == "/api/v1/gaps":
+                    checked_out_at_response_start.append(
+                        app.state.session_factory.kw["bind"].pool.checkedout()
+                    )
+                await send(message)
+
+            await self.inner(scope, receive, recording_send)
+
+    app.add_middleware(RecordPoolAtResponseStart)
+    with TestClient(app) as client:
+        assert client.get("/api/v1/gaps").status_code == 200
+    # The route's session was closed (connection back in the pool) before the response went out.
+    assert checked_out_at_response_start == [0]
