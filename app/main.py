@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
                         logger.warning(
                             "watchers still busy after %ss; exiting anyway", SHUTDOWN_GRACE_SECONDS
                         )
+                    loop.release_leases()
 
     app = FastAPI(
         title="LaunchGap",

@@ -61,16 +61,14 @@ def register(cli: typer.Typer) -> None:
         file: Path = typer.Argument(..., help="CSV in the format of data/releases.csv"),
     ) -> None:
         """Import dated release facts (idempotent); conflicts with the Hub are flagged, not overwritten."""
-        from app.db.session import open_database, session_scope
-        from app.services.jobs import import_then_refresh
-        from app.services.publishers import sync_publishers
+        from app.db.session import open_database
+        from app.services.jobs import import_file
         from app.services.release_import import ReleaseFileError
 
         settings = get_settings()
         try:
-            with open_database(settings.database_url) as factory, session_scope(factory) as session:
-                sync_publishers(session, settings.publishers_file)
-                report = import_then_refresh(session, file)
+            with open_database(settings.database_url) as factory:
+                report = import_file(factory, settings, file)
         except ReleaseFileError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc

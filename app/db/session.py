@@ -10,13 +10,19 @@ for writers (WAL).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 READ_ONLY = "launchgap_read_only"
 """Execution option marking an engine or connection whose transactions never write (plain ``BEGIN``)."""
@@ -103,6 +109,23 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def run_in_transaction(
+    factory: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = 3
+) -> T:
+    """Run ``work`` in a unit of work of its own (committed on success). When a concurrent writer wins a
+    race on a unique key first (two processes creating the same publisher, model or release row), the
+    IntegrityError rolls the unit back and it runs again, now seeing the other's row and updating it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(factory) as session:
+                return work(session)
+        except IntegrityError as exc:
+            if attempt == attempts:
+                raise
+            log.info("concurrent write on a unique key (%s); running the unit of work again", exc.orig)
+    raise AssertionError("unreachable")
 
 
 def refresh_planner_statistics(session: Session) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.session import refresh_planner_statistics, session_scope
+from app.db.session import refresh_planner_statistics, run_in_transaction
 from app.services.catalog import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
 from app.services.publishers import sync_publishers
@@ -34,7 +34,8 @@ def bootstrap_reference_data(
     transaction, before the server listens: a first start serves the snapshot's data from its first request.
     ``snapshot=None`` seeds the release facts only.
     """
-    with session_scope(factory) as session:
+
+    def bootstrap(session: Session) -> None:
         sync_catalog(session)
         if settings.seed_release_facts:
             import_releases(session, BUNDLED_RELEASE_FACTS)
@@ -46,3 +47,7 @@ def bootstrap_reference_data(
         # no watcher runs; the refresh writes only differences, so a restart with nothing new costs a diff.
         refresh_gaps(session)
         refresh_planner_statistics(session)
+
+    # Several processes starting at once on one database race to create the same rows: the loser runs
+    # the bootstrap again and finds them.
+    run_in_transaction(factory, bootstrap)

@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.session import session_scope
+from app.db.session import run_in_transaction, session_scope
 from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.poll import CycleReport, poll_publishers
 from app.services.hub.webhooks import process_webhook_delivery
+from app.services.publishers import sync_publishers
 from app.services.release_import import ImportReport, import_releases
 from app.services.snapshot.exchange import SnapshotImport, import_snapshot
 from app.services.snapshot.format import Snapshot
@@ -87,6 +88,17 @@ def poll_then_refresh(
     with session_scope(factory) as session:
         refresh_gaps(session)
     return report
+
+
+def import_file(factory: sessionmaker[Session], settings: Settings, path: Path) -> ImportReport:
+    """``launchgap import releases``: sync the publishers, import ``path`` and refresh the gaps in one
+    transaction, run again if a concurrent import created the same rows first."""
+
+    def work(session: Session) -> ImportReport:
+        sync_publishers(session, settings.publishers_file)
+        return import_then_refresh(session, path)
+
+    return run_in_transaction(factory, work)
 
 
 def import_then_refresh(session: Session, path: Path) -> ImportReport:

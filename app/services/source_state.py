@@ -3,10 +3,21 @@
 Several processes sharing one PostgreSQL must never work on the same source at once. A lease is won by a
 single conditional UPDATE (free, expired, or already ours), which is atomic on both databases, so no
 advisory locks or SELECT … FOR UPDATE are needed and SQLite behaves the same.
+
+Leases are short (``LEASE_TTL``) and renewed by a background thread while their holder works, so a process
+killed with ``kill -9`` blocks its sources for at most a minute, not for the length of the longest scan; the
+owner id is random per process (a restarted process with a reused pid is a new owner), and a process gives
+all its leases back when it shuts down.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.session import session_scope
@@ -24,6 +36,21 @@ HUB_PUBLISHER = "hub_publisher"
 RUNTIME_REPO = "runtime_repo"
 IMPORTED_SNAPSHOT = "snapshot"
 """Not a polled source: the record an imported snapshot leaves (its cutoff and copies), never failing."""
+LEASE_TTL = timedelta(seconds=60)
+"""How long a lease outlives its last renewal: the longest a dead process keeps others off a source."""
+RENEWALS_PER_TTL = 3
+
+log = logging.getLogger(__name__)
+_owner: tuple[int, str] | None = None
+
+
+def process_owner() -> str:
+    """This process's lease owner id: host, pid and a random part, drawn once per process (and again in
+    a forked child), so two processes — or a restarted one that got the same pid — never share an id."""
+    global _owner
+    if _owner is None or _owner[0] != os.getpid():
+        _owner = (os.getpid(), f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}")
+    return _owner[1]
 
 
 def get_state(session: Session, kind: str, name: str) -> SourceState:
@@ -74,21 +101,84 @@ def release_lease(session: Session, kind: str, name: str, owner: str) -> None:
     session.commit()
 
 
+def release_all_leases(session: Session, owner: str) -> int:
+    """Give back every lease ``owner`` holds (a process shutting down); returns how many. Commits."""
+    result = session.execute(
+        update(SourceState)
+        .where(SourceState.lease_owner == owner)
+        .values(lease_owner=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+
+def renew_lease(session: Session, kind: str, name: str, owner: str, expires_at: datetime) -> bool:
+    """Extend our lease to ``expires_at``; False if it is no longer ours. Commits."""
+    result = session.execute(
+        update(SourceState)
+        .where(SourceState.kind == kind, SourceState.name == name, SourceState.lease_owner == owner)
+        .values(lease_expires_at=expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+class _Renewer(threading.Thread):
+    """Renews a held lease every ``ttl / RENEWALS_PER_TTL`` until stopped. Times follow the caller's
+    ``now`` plus the time elapsed since (so an injected clock in tests stays consistent)."""
+
+    def __init__(
+        self, factory: sessionmaker[Session], kind: str, name: str, owner: str, now: datetime, ttl: timedelta
+    ) -> None:
+        super().__init__(name=f"lease-{kind}-{name}", daemon=True)
+        self.factory, self.kind, self.source, self.owner = factory, kind, name, owner
+        self.now, self.ttl = now, ttl
+        self.started_at = time.monotonic()
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.ttl.total_seconds() / RENEWALS_PER_TTL):
+            elapsed = timedelta(seconds=time.monotonic() - self.started_at)
+            try:
+                with session_scope(self.factory) as session:
+                    if not renew_lease(
+                        session, self.kind, self.source, self.owner, self.now + elapsed + self.ttl
+                    ):
+                        log.warning("lease on %s %s was lost while working", self.kind, self.source)
+                        return
+            except SQLAlchemyError as exc:  # a busy database: try again at the next tick
+                log.warning("could not renew the lease on %s %s: %s", self.kind, self.source, exc)
+
+
 @contextmanager
 def lease(
-    factory: sessionmaker[Session], kind: str, name: str, owner: str, now: datetime, ttl: timedelta
+    factory: sessionmaker[Session],
+    kind: str,
+    name: str,
+    owner: str,
+    now: datetime,
+    ttl: timedelta = LEASE_TTL,
 ) -> Iterator[bool]:
     """Hold the lease on a source while the block runs: yields whether it was won (False: another live
-    owner holds it, and the block should leave the source alone); a won lease is given back at the end,
-    however the block ends. Acquiring and releasing commit in transactions of their own."""
+    owner holds it, and the block should leave the source alone). A won lease is renewed in the background
+    while the block runs and given back at the end, however the block ends. Acquiring, renewing and
+    releasing commit in transactions of their own."""
     with session_scope(factory) as session:
         won = try_acquire_lease(session, kind, name, owner, now, ttl)
+    if not won:
+        yield False
+        return
+    renewer = _Renewer(factory, kind, name, owner, now, ttl)
+    renewer.start()
     try:
-        yield won
+        yield True
     finally:
-        if won:
-            with session_scope(factory) as session:
-                release_lease(session, kind, name, owner)
+        renewer.stopped.set()
+        renewer.join()
+        with session_scope(factory) as session:
+            release_lease(session, kind, name, owner)
 
 
 def record_success(

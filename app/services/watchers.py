@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,9 +24,6 @@ from app.services.support import ScanError, declared_source
 from app.sources.runtimes.catalog import CATALOG, RuntimeSpec
 
 logger = logging.getLogger(__name__)
-
-# A scan of a big repository can take minutes; the lease outlives it so no other process starts the same one.
-RUNTIME_LEASE = timedelta(minutes=30)
 
 
 def utcnow() -> datetime:
@@ -49,7 +44,7 @@ class WatcherLoop:
         self.settings = settings
         self.factory = factory
         self.clock = clock
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self.owner = owner or source_state.process_owner()
         self.stopping = threading.Event()
         """Set when the loop is asked to stop: cycles check it between sources."""
 
@@ -65,6 +60,7 @@ class WatcherLoop:
             None,
             self.clock(),
             owner=self.owner,
+            only_due=True,
             interval=timedelta(seconds=self.settings.watch_interval_seconds),
             retry_after_error=timedelta(seconds=self.settings.retry_after_error_seconds),
         )
@@ -82,9 +78,7 @@ class WatcherLoop:
             state = source_state.get_state(session, source_state.RUNTIME_REPO, spec.name)
             if state.next_check_at is not None and state.next_check_at > now:
                 return
-        with source_state.lease(
-            self.factory, source_state.RUNTIME_REPO, spec.name, self.owner, now, RUNTIME_LEASE
-        ) as won:
+        with source_state.lease(self.factory, source_state.RUNTIME_REPO, spec.name, self.owner, now) as won:
             if won:
                 self._scan(spec, now)
 
@@ -134,11 +128,26 @@ class WatcherLoop:
             self.stopping.set()
 
         relay = asyncio.create_task(relay_stop())
-        await asyncio.gather(
-            self._repeat("hub", self.hub_cycle, stop, self.settings.watch_interval_seconds),
-            self._repeat("runtimes", self.runtime_cycle, stop, period),
-        )
-        relay.cancel()
+        try:
+            await asyncio.gather(
+                self._repeat("hub", self.hub_cycle, stop, self.settings.watch_interval_seconds),
+                self._repeat("runtimes", self.runtime_cycle, stop, period),
+            )
+        finally:
+            relay.cancel()
+            self.release_leases()
+
+    def release_leases(self) -> None:
+        """Give back every lease this process holds (at shutdown), so other processes need not wait for
+        them to expire. Idempotent."""
+        try:
+            with session_scope(self.factory) as session:
+                released = source_state.release_all_leases(session, self.owner)
+        except Exception:  # shutting down: the leases expire by themselves within LEASE_TTL anyway
+            logger.exception("could not release this process's leases")
+            return
+        if released:
+            logger.info("released %d lease(s) held by %s", released, self.owner)
 
 
 async def run_in_daemon_thread(work: Callable[[], None], name: str) -> None:

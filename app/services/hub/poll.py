@@ -14,8 +14,6 @@ No transaction is open while waiting on the network.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -51,19 +49,13 @@ log = logging.getLogger(__name__)
 KIND = source_state.HUB_PUBLISHER
 DEFAULT_INTERVAL = timedelta(minutes=15)
 DEFAULT_RETRY = timedelta(minutes=5)
-LEASE_TTL = timedelta(minutes=10)
-
-
-def default_owner() -> str:
-    """A lease owner name unique to this process."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
 class OrgResult:
     """What one cycle did for one publisher. ``status``: ok, partial, rate_limited, not_found, error,
-    skipped (another worker holds its lease) or deferred (the cycle stopped first: a rate limit, or the Hub
-    could not be reached)."""
+    skipped (another worker holds its lease), not-due (polled recently, by this process or another) or
+    deferred (the cycle stopped first: a rate limit, or the Hub could not be reached)."""
 
     org: str
     status: str
@@ -119,16 +111,21 @@ def poll_publishers(
     now: datetime,
     *,
     owner: str | None = None,
+    only_due: bool = False,
     interval: timedelta = DEFAULT_INTERVAL,
     retry_after_error: timedelta = DEFAULT_RETRY,
 ) -> CycleReport:
     """Run one cycle over ``orgs`` (default: every watched publisher) and report what happened.
 
+    ``only_due`` (the watchers): an org whose next check is still ahead is left alone (``not-due``). That is
+    checked after winning its lease, so when several processes watch one database, an org just polled by
+    one is not polled again by the next: together they send what one process would.
+
     Never raises on Hub errors: each org's outcome is in the report and in its SourceState. A rate limit
     (ours or the Hub's) or an unreachable Hub ends the cycle; the orgs not reached are ``deferred`` and polled
     next time.
     """
-    owner = owner or default_owner()
+    owner = owner or source_state.process_owner()
     requests_before = client.requests_sent
     problems: list[str] = []
     with session_scope(session_factory) as session:
@@ -151,16 +148,14 @@ def poll_publishers(
         if stopped_by is not None:
             results.append(OrgResult(org, "deferred", error=stopped_by))
             continue
-        with session_scope(session_factory) as session:
-            won = source_state.try_acquire_lease(session, KIND, org, owner, now, LEASE_TTL)
-        if not won:
-            results.append(OrgResult(org, "skipped", error="another worker holds the lease"))
-            continue
-        try:
+        with source_state.lease(session_factory, KIND, org, owner, now) as won:
+            if not won:
+                results.append(OrgResult(org, "skipped", error="another worker holds the lease"))
+                continue
+            if only_due and not _is_due(session_factory, org, now):
+                results.append(OrgResult(org, "not-due"))
+                continue
             result, changed = _poll_org(session_factory, client, org, now, interval, retry_after_error)
-        finally:
-            with session_scope(session_factory) as session:
-                source_state.release_lease(session, KIND, org, owner)
         results.append(result)
         any_change = any_change or changed
         rate_limited = result.rate_limited
@@ -180,6 +175,12 @@ def poll_publishers(
         rate_limited=rate_limited,
         problems=tuple(problems),
     )
+
+
+def _is_due(session_factory: sessionmaker[Session], org: str, now: datetime) -> bool:
+    with session_scope(session_factory) as session:
+        state = source_state.get_state(session, KIND, org)
+        return state.next_check_at is None or state.next_check_at <= now
 
 
 def _poll_org(

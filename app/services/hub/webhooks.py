@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.session import session_scope
@@ -72,11 +73,7 @@ def process_webhook_delivery(
         if delivery is None:
             return "unknown delivery"
         received_at = delivery.received_at
-    try:
-        outcome = _process(session_factory, client, payload, received_at)
-    except (HubError, InvalidName) as exc:
-        outcome = f"error: {exc}"
-        log.error("Hub webhook for %s failed: %s (the next poll cycle will catch up)", payload.repo.name, exc)
+    outcome = _process_with_retry(session_factory, client, payload, received_at)
     with session_scope(session_factory) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
         if delivery is not None:
@@ -88,6 +85,37 @@ def process_webhook_delivery(
             if changed is not None:
                 refresh_gaps(session, models=[changed.id])
     return outcome
+
+
+CONFLICT_ATTEMPTS = 3
+
+
+def _process_with_retry(
+    session_factory: sessionmaker[Session],
+    client: HubClient,
+    payload: HubWebhookPayload,
+    received_at: datetime,
+) -> str:
+    """``_process``, run again when another process stored the same new model first (two deliveries for
+    one repo handled at once): the second run finds the row and updates it. Whatever happens, an outcome
+    comes back, so no delivery is left without one."""
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            return _process(session_factory, client, payload, received_at)
+        except IntegrityError as exc:
+            if attempt == CONFLICT_ATTEMPTS:
+                log.error("Hub webhook for %s kept conflicting: %s", payload.repo.name, exc.orig)
+                return f"error: concurrent update kept conflicting ({type(exc.orig).__name__})"
+            log.info("Hub webhook for %s raced another writer; processing it again", payload.repo.name)
+        except (HubError, InvalidName) as exc:
+            log.error(
+                "Hub webhook for %s failed: %s (the next poll cycle will catch up)", payload.repo.name, exc
+            )
+            return f"error: {exc}"
+        except Exception as exc:  # recorded on the delivery rather than lost in a background task
+            log.exception("Hub webhook for %s failed", payload.repo.name)
+            return f"error: {type(exc).__name__}: {exc}"
+    raise AssertionError("unreachable")
 
 
 def _model_of(session: Session, payload: HubWebhookPayload) -> Model | None:
