@@ -1,7 +1,7 @@
 """Index gap rows by (stage, release_at) and (repo_id, stage): pages and release pages without full scans.
 
 Revision ID: 5b1f0c2d7a9e
-Revises: 0ca2e85ca338
+Revises: 689e8e2d2370
 Create Date: 2026-11-30 17:45:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "5b1f0c2d7a9e"
-down_revision: str | None = "0ca2e85ca338"
+down_revision: str | None = "689e8e2d2370"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
