@@ -210,3 +210,58 @@ def test_optimum_intel_only_names_renamed_by_original_model_types_are_underscore
     }
     released = {(e.key, e.tag) for e in events if e.stage == "released"}
     assert ("qwen2_5_vl", "v1.23.0") in released and ("xlm-roberta", "v2.0.0") in released
+
+
+def test_transformers_class_tuple_mappings_before_august_2021(tmp_path: Path) -> None:
+    # huggingface/transformers: from 2020-01-13 the auto mappings held classes, `(BertConfig, BertModel)` and
+    # `("xlm-roberta", XLMRobertaConfig,)`, in src/transformers/modeling_auto.py (typed for a few hours);
+    # the reorganisation (#8580, 2020-11-16) moved them to models/auto/; #13023 (2021-08-06) made them strings.
+    old_model, old_config = "src/transformers/modeling_auto.py", "src/transformers/configuration_auto.py"
+    model, config = (
+        "src/transformers/models/auto/modeling_auto.py",
+        "src/transformers/models/auto/configuration_auto.py",
+    )
+    classes = "(T5Config, T5Model),\n        (XLMRobertaConfig, XLMRobertaModel),\n"
+    types = '("t5", T5Config,),\n        ("xlm-roberta", XLMRobertaConfig,),\n'
+    repo = RepoBuilder(tmp_path / "transformers")
+    repo.commit({"setup.py": 'setup(\n    version="2.3.0",\n)\n'}, at="2019-12-20T21:22:20Z")
+    repo.commit({old_config: f"CONFIG_MAPPING = OrderedDict(\n    [\n        {types}    ]\n)\n",
+                 old_model: "MODEL_MAPPING: OrderedDict[Type[PretrainedConfig], Type[PreTrainedModel]] = OrderedDict(\n"
+                            f"    [\n        {classes}    ]\n)\n"}, at="2020-01-13T20:05:20Z")  # fmt: skip
+    repo.commit(
+        {"setup.py": 'setup(\n    version="2.4.0",\n)\n'},
+        at="2020-01-31T14:40:32Z",
+        message="Release: v2.4.0",
+    )
+    funnel = "        (FunnelConfig, (FunnelModel, FunnelBaseModel)),\n"
+    repo.commit({old_model: None, old_config: None,
+                 config: f"CONFIG_MAPPING = OrderedDict(\n    [\n        {types}    ]\n)\n",
+                 model: f"MODEL_MAPPING = OrderedDict(\n    [\n        {classes}{funnel}    ]\n)\n"},
+                at="2020-11-17T02:43:42Z")  # fmt: skip
+    repo.commit({"setup.py": 'setup(\n    version="4.0.0-rc-1",\n)\n'}, at="2020-11-19T17:18:57Z")
+    repo.commit({"setup.py": 'setup(\n    version="4.1.0.dev0",\n)\n'}, at="2020-11-30T18:54:52Z")
+    names = '("t5", "T5Model"),\n        ("xlm-roberta", "XLMRobertaModel"),\n        ("funnel", ("FunnelModel", "FunnelBaseModel")),\n'
+    repo.commit({config: 'CONFIG_MAPPING_NAMES = OrderedDict(\n    [\n        ("t5", "T5Config"),\n        ("xlm-roberta", "XLMRobertaConfig"),\n    ]\n)\n',
+                 model: f"MODEL_MAPPING_NAMES = OrderedDict(\n    [\n        {names}    ]\n)\n"
+                        "MODEL_MAPPING = _LazyAutoMapping(CONFIG_MAPPING_NAMES, MODEL_MAPPING_NAMES)\n"},
+                at="2021-08-06T11:12:30Z")  # fmt: skip
+    repo.commit({config: 'CONFIG_MAPPING_NAMES = OrderedDict(\n    [\n        ("t5", "T5Config"),\n        ("xlm-roberta", "XLMRobertaConfig"),\n'
+                         '        ("kosmos-2.5", "Kosmos2_5Config"),\n    ]\n)\n'}, at="2025-08-19T00:00:00Z")  # fmt: skip
+    events = _events("transformers", repo, tmp_path)
+    assert _dated(events, "merged") == {
+        ("T5Model", "added", "2020-01-13"),
+        ("XLMRobertaModel", "added", "2020-01-13"),
+        ("t5", "added", "2020-01-13"),
+        ("xlm-roberta", "added", "2020-01-13"),
+        ("FunnelModel", "added", "2020-11-17"),
+        ("FunnelBaseModel", "added", "2020-11-17"),
+        ("kosmos-2.5", "added", "2025-08-19"),  # no removal at either move
+    }
+    released = {(e.key, e.tag, e.is_prerelease) for e in events if e.stage == "released"}
+    assert ("T5Model", "version:2.4.0", False) in released and (
+        "xlm-roberta",
+        "version:2.4.0",
+        False,
+    ) in released
+    assert ("FunnelModel", "version:4.0.0-rc-1", True) in released
+    assert ("FunnelModel", "version:4.0.0", False) in released  # main left the rc for 4.1.0.dev0

@@ -515,9 +515,26 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 name="modeling_auto",
                 key_kind=KeyKind.ARCHITECTURE,
                 eras=(
+                    # Before #13023 (2021-08-06) the mappings held classes: (BertConfig, BertModel), and
+                    # before the reorganisation (#8580, 2020-11-16) the file was src/transformers/.
+                    Era(
+                        (
+                            "src/transformers/modeling_auto.py",
+                            "src/transformers/models/auto/modeling_auto.py",
+                        ),
+                        _py(
+                            "pairs",
+                            # typed for a few hours on 2020-01-13 (MODEL_MAPPING: OrderedDict[Type[…], …] = …)
+                            r"^MODEL\w*MAPPING\s*(?::[^=\n]*)?=\s*OrderedDict\(",
+                            arg=1,
+                            identifiers=True,
+                        ),
+                        period="2020-01..2021-08",
+                    ),
                     Era(
                         ("src/transformers/models/auto/modeling_auto.py",),
                         _py("pairs", r"^MODEL\w*MAPPING_NAMES\s*=\s*OrderedDict(?:\[[^\]\n]*\])?\(", arg=1),
+                        period="2021-08..",
                     ),
                 ),
             ),
@@ -525,6 +542,20 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 name="config_auto",
                 key_kind=KeyKind.MODEL_TYPE,
                 eras=(
+                    Era(
+                        (
+                            "src/transformers/configuration_auto.py",
+                            "src/transformers/models/auto/configuration_auto.py",
+                        ),
+                        # ("t5", T5Config,): a class, not a string, as the value
+                        _py(
+                            "pairs",
+                            r"^CONFIG_MAPPING\s*(?::[^=\n]*)?=\s*OrderedDict\(",
+                            arg=0,
+                            identifiers=True,
+                        ),
+                        period="2020-01..2021-08",
+                    ),
                     Era(
                         ("src/transformers/models/auto/configuration_auto.py",),
                         _py("pairs", r"^CONFIG_MAPPING_NAMES\s*=\s*OrderedDict(?:\[[^\]\n]*\])?\(", arg=0),

@@ -47,7 +47,8 @@ class Extractor:
     """A literal every relevant file version contains; versions without it are skipped without parsing."""
     split: bool = False
     identifiers: bool = False
-    """call_args: accept bare identifiers (C macros ``REGISTER_X(type, Class)``) as well as strings."""
+    """call_args: accept bare identifiers (C macros ``REGISTER_X(type, Class)``) as well as strings;
+    pairs: read tuples of identifiers too (transformers' ``(BertConfig, BertModel)`` before 2021-08)."""
     reject_values: tuple[str, ...] = ()
     """dict_keys: entries whose value starts with one of these (``False``) are not registrations."""
     strip_defines: bool = False
@@ -348,8 +349,39 @@ def _pairs(rule: Extractor, text: str) -> list[str]:
     out: list[str] = []
     for match in re.finditer(rule.pattern, text, re.MULTILINE):
         body, _ = _balanced(text, match.end() - 1)
+        if rule.identifiers:
+            out.extend(_tuple_elements(body, int(rule.arg)))
+            continue
         for pair in _PAIR.finditer(body):
             out.extend(_strings(pair.group(int(rule.arg) + 1)))
+    return out
+
+
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _tuple_elements(body: str, index: int) -> list[str]:
+    """Element ``index`` of each tuple in the list that ``body`` holds (``[(A, B), ("c", (D, E)),]``), read
+    bracket by bracket: strings give their text, names themselves, and a nested tuple each of its items."""
+    opener = body.find("[")
+    if opener < 0:
+        return []
+    items, _ = _balanced(body, opener)
+    out: list[str] = []
+    for item in _top_level_items(items):
+        if not item.startswith("("):
+            continue  # ``**OTHER`` spreads and computed entries
+        elements = _top_level_items(_balanced(item, 0)[0])
+        if index >= len(elements):
+            continue
+        chosen = elements[index]
+        values = _top_level_items(_balanced(chosen, 0)[0]) if chosen.startswith("(") else [chosen]
+        for value in values:
+            string = _STRING.fullmatch(value)
+            if string:
+                out.append(string.group(1) if string.group(1) is not None else string.group(2))
+            elif _NAME.fullmatch(value):
+                out.append(value)
     return out
 
 

@@ -59,6 +59,12 @@ def scan_runtime_releases(
     outcome.cursor["released"] = released_state
 
 
+def _version_base(version: str) -> str:
+    """The release a version string is about: ``4.1.0`` for ``4.1.0.dev0``, ``4.1.0dev0``, ``4.0.0-rc-1``."""
+    match = re.match(r"\d+(?:\.\d+)*", version)
+    return match.group(0).rstrip(".") if match else ""
+
+
 def _version_releases(scanner: HistoryScanner, versions: list[tuple[str, str]]) -> list[TagRef]:
     rules = scanner.spec.releases
     if rules is None or not versions:
@@ -69,12 +75,18 @@ def _version_releases(scanner: HistoryScanner, versions: list[tuple[str, str]]) 
     for sha, version in versions:
         committed, _authored, _subject = scanner.repo.commit_times(sha)
         if rules.version_mode == "next_dev":
-            # main moving off X.dev0 means X was cut: the release branch forked about here.
-            if previous and previous.endswith(".dev0"):
-                released = previous.removesuffix(".dev0")
-                if released not in seen:
-                    seen.add(released)
-                    out.append(TagRef(f"version:{released}", sha, committed, False))
+            # main moving on to the next dev version (X.dev0 → Y.dev0, or X-rc → Ydev0) means X was cut: the
+            # release branch forked about here.
+            base, previous_base = _version_base(version), _version_base(previous or "")
+            if "dev" in version and previous_base and _version_tuple(base) > _version_tuple(previous_base):
+                if previous_base not in seen:
+                    seen.add(previous_base)
+                    out.append(TagRef(f"version:{previous_base}", sha, committed, False))
+            # Until 2020-11 main itself carried each release's version ("3.5.0" at the release commit, then
+            # "4.0.0-rc-1"): a version without a dev marker is a release where it appears.
+            if "dev" not in version and version not in seen:
+                seen.add(version)
+                out.append(TagRef(f"version:{version}", sha, committed, False))
         elif version not in seen:
             seen.add(version)
             out.append(TagRef(f"version:{version}", sha, committed, False))
