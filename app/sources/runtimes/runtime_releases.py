@@ -78,10 +78,14 @@ def _version_releases(scanner: HistoryScanner, versions: list[tuple[str, str]]) 
             # main moving on to the next dev version (X.dev0 → Y.dev0, or X-rc → Ydev0) means X was cut: the
             # release branch forked about here.
             base, previous_base = _version_base(version), _version_base(previous or "")
-            if "dev" in version and previous_base and _version_tuple(base) > _version_tuple(previous_base):
-                if previous_base not in seen:
-                    seen.add(previous_base)
-                    out.append(TagRef(f"version:{previous_base}", sha, committed, False))
+            moved_on = "dev" in version and bool(previous_base)
+            if (
+                moved_on
+                and _version_tuple(base) > _version_tuple(previous_base)
+                and previous_base not in seen
+            ):
+                seen.add(previous_base)
+                out.append(TagRef(f"version:{previous_base}", sha, committed, False))
             # Until 2020-11 main itself carried each release's version ("3.5.0" at the release commit, then
             # "4.0.0-rc-1"): a version without a dev marker is a release where it appears.
             if "dev" not in version and version not in seen:
