@@ -89,7 +89,7 @@ def test_sglang_excludes_diffusion_models() -> None:
 
 
 def test_transformers_pairs_and_lmdeploy_dict_call() -> None:
-    arch = get_runtime("transformers").signal("modeling_auto").eras[0].extractor
+    arch = get_runtime("transformers").signal("modeling_auto").eras[-1].extractor
     text = 'MODEL_FOR_CAUSAL_LM_MAPPING_NAMES = OrderedDict(\n    [\n        ("llama", "LlamaForCausalLM"),\n        # ("gone", "GoneForCausalLM"),\n        ("qwen3", ("Qwen3A", "Qwen3B")),\n    ]\n)\n'
     assert keys(arch, text) == {"LlamaForCausalLM", "Qwen3A", "Qwen3B"}
     turbomind = get_runtime("lmdeploy").signal("turbomind").eras[0].extractor
@@ -432,3 +432,16 @@ def test_declared_audit_expectations_name_catalog_runtimes() -> None:
         assert all(e.reason and "\n" not in e.reason for e in expected)
     assert CATALOG["ollama"].explain("drop:model_engine:9db4bdbad6a4")
     assert CATALOG["ollama"].explain("drop:model_engine:000000000000") is None
+
+
+def test_transformers_class_tuples_of_2020() -> None:
+    # src/transformers/modeling_auto.py before #13023 (2021-08): classes, a nested tuple, a comment
+    model = get_runtime("transformers").signal("modeling_auto").eras[0].extractor
+    text = (
+        "MODEL_MAPPING = OrderedDict(\n    [\n        # Base model mapping\n        (BertConfig, BertModel),\n"
+        "        (FunnelConfig, (FunnelModel, FunnelBaseModel)),\n    ]\n)\n"
+    )
+    assert keys(model, text) == {"BertModel", "FunnelModel", "FunnelBaseModel"}
+    config = get_runtime("transformers").signal("config_auto").eras[0].extractor
+    text = 'CONFIG_MAPPING = OrderedDict(\n    [\n        ("t5", T5Config,),\n        ("kosmos-2.5", K,),\n    ]\n)\n'
+    assert keys(config, text) == {"t5", "kosmos-2.5"}
