@@ -528,6 +528,9 @@ CATALOG_LIST: list[RuntimeSpec] = [
                             r"^MODEL\w*MAPPING\s*(?::[^=\n]*)?=\s*OrderedDict\(",
                             arg=1,
                             identifiers=True,
+                            # in every (XConfig, XModel) and in no string mapping: later versions of the
+                            # file are skipped unread by this era's rule
+                            needle="Config, ",
                         ),
                         period="2020-01..2021-08",
                     ),
