@@ -2,6 +2,7 @@
 
 from app.models.api_token import ApiToken
 from app.models.claim import SupportClaim
+from app.models.coverage import SourceCoverage
 from app.models.gap import GapRecord
 from app.models.key_mapping import KeyMapping
 from app.models.model import Model
@@ -20,6 +21,7 @@ __all__ = [
     "Publisher",
     "Runtime",
     "RuntimeVendor",
+    "SourceCoverage",
     "SourceState",
     "SupportClaim",
     "SupportEvent",

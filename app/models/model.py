@@ -29,12 +29,18 @@ class Model(Base):
     """When LaunchGap first saw the repo public (webhook or poll)."""
     release_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     release_at_source: Mapped[str | None] = mapped_column(String(32))
-    """``observed``, ``imported`` or ``created_at_estimate``."""
+    """``observed``, ``imported`` (by the operator), ``bundled`` (the facts shipped with LaunchGap) or
+    ``created_at_estimate``: the best-ranked entry of ``release_times``."""
     release_at_precision: Mapped[str] = mapped_column(String(8), default="second")
     """``second`` or ``day`` (an imported date without a time)."""
     release_source_detail: Mapped[str | None] = mapped_column(Text)
     """Where an imported release time comes from (a URL or a citation)."""
     release_confidence: Mapped[str | None] = mapped_column(String(16))
+    release_times: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """Every release time a source gave, by source (``observed``, ``imported``, ``bundled``,
+    ``created_at_estimate``): ``{"at", "precision", "detail", "notes", "confidence"}``. The chosen one is
+    copied to the ``release_*`` columns (app/services/releases.py ranks them); the others stay so a
+    disagreement between sources is listed, never hidden."""
     architectures: Mapped[list[str]] = mapped_column(JSON, default=list)
     model_type: Mapped[str | None] = mapped_column(String(100))
     parameters: Mapped[int | None] = mapped_column(BigInteger)

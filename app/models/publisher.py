@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
@@ -17,3 +17,7 @@ class Publisher(Base):
     country: Mapped[str | None] = mapped_column(String(8))
     confidence: Mapped[str | None] = mapped_column(String(16))
     watched: Mapped[bool] = mapped_column(Boolean, default=True)
+    """Its original models are releases (families, new-architecture flags, gaps)."""
+    named: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Named by an operator (``watch hub --org`` or ``LAUNCHGAP_HUB_ORGS``): watched even when the
+    publishers file does not list it."""

@@ -24,10 +24,12 @@ from app.models.key_mapping import KeyMapping
 from app.models.runtime import Runtime
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
 from app.services.catalog import sync_catalog
+from app.services.coverage import record_coverage
 from app.services.source_state import RUNTIME_REPO, get_state, record_failure, record_success
 from app.sources.git.repo import GitError, GitRepo, is_url, open_repository
 from app.sources.runtimes.audit import AuditRecorder
 from app.sources.runtimes.catalog import RuntimeSpec
+from app.sources.runtimes.coverage import StageCoverage, read_coverage
 from app.sources.runtimes.facts import VerifiedFact, load_facts
 from app.sources.runtimes.scan_events import ScanError, ScanEvent, ScanOutcome
 from app.sources.runtimes.scanner import Scanner
@@ -100,7 +102,10 @@ def _run_scan(
     progress: Callable[[str], None] | None,
     upstream: str | None = None,
     audit: AuditRecorder | None = None,
-) -> tuple[ScanOutcome, dict[str, str] | None, datetime | None]:
+    fetched_at: datetime | None = None,
+) -> tuple[ScanOutcome, dict[str, str] | None, datetime | None, list[StageCoverage]]:
+    """Scan, read llama.cpp's GGUF mapping, the head's commit time and (with ``fetched_at``) what the scan
+    covered."""
     try:
         git, evidence = _open(spec, data_dir, repo, upstream)
         with git:
@@ -109,7 +114,12 @@ def _run_scan(
             )
             mapping = _read_gguf_mapping(spec, git, outcome.head)
             head_at = git.commit_times(outcome.head)[0] if outcome.head else None
-            return outcome, mapping, head_at
+            coverage = []
+            if fetched_at is not None and outcome.head:
+                coverage = read_coverage(
+                    spec, git, outcome.head, source=repo or spec.repo_url, fetched_at=fetched_at
+                )
+            return outcome, mapping, head_at, coverage
     except GitError as exc:
         raise ScanError(f"{spec.name}: {exc}") from exc
 
@@ -176,7 +186,7 @@ def collect_events(
     upstream: str | None = None,
 ) -> list[ScanEvent]:
     """A full scan that stores nothing (``launchgap scan --json``): every event, oldest first."""
-    outcome, _mapping, _head_at = _run_scan(
+    outcome, _mapping, _head_at, _coverage = _run_scan(
         spec, data_dir=data_dir, repo=repo, ref=ref, cursor=None, progress=progress, upstream=upstream
     )
     return sorted(outcome.events, key=lambda e: (e.at, e.stage, e.key))
@@ -341,13 +351,17 @@ def scan_runtime(
     try:
         with session.begin_nested():
             runtime_id = _runtime_id(session, spec.name)
-            outcome, gguf, head_at = _run_scan(
+            outcome, gguf, head_at, coverage = _run_scan(
                 spec, data_dir=data_dir, repo=repo, ref=ref, cursor=previous or None, progress=progress,
-                upstream=upstream, audit=recorder,
+                upstream=upstream, audit=recorder, fetched_at=now,
             )  # fmt: skip
             if stages is not None:
                 outcome.events = [e for e in outcome.events if e.stage in stages]
+                coverage = [c for c in coverage if c.stage in stages]
             inserted = store_events(session, runtime_id, outcome.events, now)
+            # A scan of another ref than the default branch says nothing about what the runtime ships.
+            if ref in (None, spec.default_branch):
+                record_coverage(session, spec.name, coverage, now=now)
             if gguf and outcome.head:
                 store_key_mapping(session, spec.name, gguf, commit=outcome.head, now=now)
             retracted = _retract(session, runtime_id, outcome.rewritten_refs, outcome.vanished_tags, now)

@@ -226,6 +226,17 @@ class GitRepo:
         out = self.run("for-each-ref", "refs/heads", "--format=%(refname:lstrip=2)%00%(objectname)")
         return dict(line.split("\x00") for line in out.splitlines() if line)
 
+    def newest_commit_time(self, commits: Iterable[str]) -> datetime | None:
+        """The newest committer time among ``commits`` (one git call however many), None for none."""
+        wanted = sorted(set(commits))
+        if not wanted:
+            return None
+        # --no-walk lists exactly the given commits; reading them from stdin keeps thousands of tags
+        # clear of the command-line length limit.
+        out = self.run("log", "--no-walk", "--stdin", "--format=%ct", input_text="\n".join(wanted) + "\n")
+        times = [int(line) for line in out.split() if line.strip()]
+        return datetime.fromtimestamp(max(times), UTC) if times else None
+
     def commit_times(self, sha: str) -> tuple[datetime, datetime, str]:
         out = self.run("show", "-s", "--format=%ct%x00%at%x00%s", sha).strip("\n")
         ct, at, subject = out.split("\x00", 2)

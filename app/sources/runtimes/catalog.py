@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cached_property
 
 from app.domain.vocabulary import KeyKind, Stage, Vendor
@@ -140,6 +140,12 @@ class Signal:
 
     def normalize(self, key: str) -> str:
         return self._renames.get(key, key)
+
+    @property
+    def coverage_start_at(self) -> datetime | None:
+        """``coverage_start`` as the aware UTC instant it begins."""
+        start = self.coverage_start
+        return datetime(start.year, start.month, start.day, tzinfo=UTC) if start else None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,88 @@
+"""Coverage as stored: which runtime × stage has been observed, until when, and where its source starts.
+
+Written by each successful scan (``record_coverage``), read by the gap computation (a cell whose source was
+never observed is ``unknown``), the statistics (only observed cells count) and the pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models.coverage import SourceCoverage
+from app.services.runtime_catalog import has_source_for
+from app.sources.runtimes.catalog import CATALOG, STAGES
+from app.sources.runtimes.coverage import StageCoverage, stage_coverage_start
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What is known of one runtime at one stage. Not observed: ``observed_until`` is None."""
+
+    runtime: str
+    stage: str
+    observed: bool
+    observed_until: datetime | None
+    coverage_start: datetime | None
+    copy: str | None = None
+    source: str | None = None
+    reason: str | None = None
+
+
+def record_coverage(
+    session: Session, runtime: str, stages: Sequence[StageCoverage], *, now: datetime
+) -> None:
+    """Store one scan's coverage (the caller commits, with the scan's events).
+
+    ``observed_until`` only moves forward: the events already stored stay true, so scanning an older copy
+    after a fresher one does not make the runtime known for less time. A stage once observed stays
+    observed for the same reason; a later scan that cannot see it only records why.
+    """
+    existing = {
+        row.stage: row
+        for row in session.execute(select(SourceCoverage).where(SourceCoverage.runtime == runtime)).scalars()
+    }
+    for stage in stages:
+        row = existing.get(stage.stage)
+        if row is None:
+            row = SourceCoverage(runtime=runtime, stage=stage.stage, observed=False)
+            session.add(row)
+        if stage.observed:
+            row.observed = True
+            if row.observed_until is None or (
+                stage.observed_until is not None and stage.observed_until > row.observed_until
+            ):
+                row.observed_until = stage.observed_until
+            row.reason = None
+        elif not row.observed:
+            row.reason = stage.reason
+        row.copy, row.source, row.recorded_at = stage.copy, stage.source, now
+    session.flush()
+
+
+def load_coverage(session: Session) -> dict[tuple[str, str], Coverage]:
+    """Coverage per (runtime, stage) for every catalog runtime and every stage it has a source for.
+
+    A pair never scanned is present, not observed, so callers can tell "unknown" from "missing"."""
+    stored = {(row.runtime, row.stage): row for row in session.execute(select(SourceCoverage)).scalars()}
+    result: dict[tuple[str, str], Coverage] = {}
+    for name, spec in CATALOG.items():
+        for stage in STAGES:
+            if not has_source_for(spec, stage):
+                continue
+            row = stored.get((name, stage))
+            result[(name, stage)] = Coverage(
+                runtime=name,
+                stage=stage,
+                observed=bool(row and row.observed and row.observed_until is not None),
+                observed_until=row.observed_until if row and row.observed else None,
+                coverage_start=stage_coverage_start(spec, stage),
+                copy=row.copy if row else None,
+                source=row.source if row else None,
+                reason=row.reason if row else None,
+            )
+    return result

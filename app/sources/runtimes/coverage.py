@@ -1,0 +1,101 @@
+"""What one scan of a runtime's repository observed, stage by stage, and until when (PRODUCT.md: Coverage).
+
+A repository LaunchGap fetched from its URL is known up to the fetch. A copy given as a path is known only up
+to its newest commit among the refs the scanner reads — the scanned head, the catalog's release tags and its
+branch patterns (never ``refs/pull/*``, which the scanner does not read): a copy made in March says nothing
+about April. A stage whose refs the copy lacks (no release tags for ``released``, no matching branch for
+``branch``) is not observed at all, rather than observed as "nothing happened".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.sources.git.repo import GitRepo, is_url
+from app.sources.runtimes.catalog import RuntimeSpec
+
+FETCHED = "fetched"
+LOCAL = "local"
+
+
+@dataclass(frozen=True)
+class StageCoverage:
+    """Whether ``stage`` of a runtime was observed by one scan, and until when."""
+
+    stage: str
+    observed: bool
+    observed_until: datetime | None
+    copy: str
+    """``fetched`` or ``local``."""
+    source: str
+    reason: str | None = None
+    """Why the stage is not observed."""
+
+
+def is_fetched(source: str) -> bool:
+    """A source given as a URL, which LaunchGap fetches itself; a path is a local copy (even when a later
+    version reads it through a clone of its own), known only as far as its refs go."""
+    return is_url(source)
+
+
+def scanned_stages(spec: RuntimeSpec) -> list[str]:
+    """The stages a scan of ``spec`` reads (the walked signals' stages, and released/branch for code)."""
+    stages = list(dict.fromkeys(signal.stage for signal in spec.signals))
+    if "merged" in stages:
+        if spec.releases is not None:
+            stages.append("released")
+        if spec.branch_patterns:
+            stages.append("branch")
+    return stages
+
+
+def stage_coverage_start(spec: RuntimeSpec, stage: str) -> datetime | None:
+    """When ``spec`` starts dating support at ``stage`` (start of that UTC day): None when any signal
+    feeding the stage covers its whole history, else the earliest declared start."""
+    feeding = "merged" if stage in ("released", "branch") else stage
+    starts = [signal.coverage_start_at for signal in spec.signals if signal.stage == feeding]
+    if not starts or any(start is None for start in starts):
+        return None
+    return min(start for start in starts if start is not None)
+
+
+def read_coverage(
+    spec: RuntimeSpec, git: GitRepo, head: str, *, source: str, fetched_at: datetime
+) -> list[StageCoverage]:
+    """Coverage of every stage ``spec`` scans, after a successful scan of ``head`` in ``git``.
+
+    ``fetched_at`` is when the scan fetched ``source`` (used only when LaunchGap fetched it from its URL).
+    """
+    fetched = is_fetched(source)
+    tags = (
+        [tag.commit for tag in git.tags() if spec.releases.is_release_tag(tag.name)]
+        if spec.releases is not None
+        else []
+    )
+    branches = [sha for name, sha in git.branches().items() if spec.branch_matches(name)]
+    if fetched:
+        until: datetime | None = fetched_at
+    else:
+        until = git.newest_commit_time([head, *tags, *branches])
+    copy = FETCHED if fetched else LOCAL
+    result = []
+    for stage in scanned_stages(spec):
+        reason = None
+        if not fetched and stage == "released" and not tags:
+            version_bumps = spec.releases is not None and bool(spec.releases.version_file)
+            if not version_bumps:
+                reason = "the local copy has no release tags"
+        if not fetched and stage == "branch" and not branches:
+            reason = "the local copy has no branch matching " + ", ".join(spec.branch_patterns)
+        result.append(
+            StageCoverage(
+                stage=stage,
+                observed=reason is None,
+                observed_until=until if reason is None else None,
+                copy=copy,
+                source=source,
+                reason=reason,
+            )
+        )
+    return result
