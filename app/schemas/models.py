@@ -43,7 +43,7 @@ class ModelOut(BaseModel):
     created_at: datetime | None = Field(description="The Hub's `createdAt` (repo creation).")
     first_seen_public_at: datetime | None
     release_at: datetime | None
-    release_at_source: Literal["observed", "imported", "created_at_estimate"] | None
+    release_at_source: Literal["observed", "imported", "bundled", "created_at_estimate"] | None
     release_precision: Literal["second", "day"]
     is_derivative: bool
     new_architecture: bool

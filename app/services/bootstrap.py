@@ -14,6 +14,7 @@ from app.services.catalog import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
 from app.services.publishers import sync_publishers
 from app.services.release_import import import_releases
+from app.services.releases import BUNDLED
 from app.services.snapshot.build import BUNDLED_SNAPSHOT
 from app.services.snapshot.seed import seed_snapshot
 
@@ -38,7 +39,7 @@ def bootstrap_reference_data(
     def bootstrap(session: Session) -> None:
         sync_catalog(session)
         if settings.seed_release_facts:
-            import_releases(session, BUNDLED_RELEASE_FACTS)
+            import_releases(session, BUNDLED_RELEASE_FACTS, kind=BUNDLED)
             if snapshot is not None:
                 seed_snapshot(session, snapshot, now=now)
         # After the import, so the publishers file alone decides who is watched (importing may create publishers).

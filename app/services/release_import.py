@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from app.models.model import Model
 from app.services.csv_files import read_csv
-from app.services.hub.apply import publisher_for, refresh_release_facts
+from app.services.hub.apply import publisher_for, refresh_release_facts, set_release_time
 from app.services.releases import (
+    BUNDLED,
     IMPORTED,
     ReleaseDateError,
     ReleaseTime,
-    choose_release_time,
     import_conflicts,
     parse_release_date,
 )
@@ -47,6 +47,7 @@ class ReleaseFact:
     created_at: datetime | None
     source: str
     confidence: str
+    notes: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,14 +92,21 @@ def read_release_facts(path: Path) -> list[ReleaseFact]:
             created_at=created_at,
             source=cells["source"],
             confidence=confidence,
+            notes=cells.get("notes") or None,
         )
     if errors:
         raise ReleaseFileError(f"{path}: " + "; ".join(errors))
     return list(facts.values())
 
 
-def import_releases(session: Session, path: Path) -> ImportReport:
-    """Import the facts in ``path`` (idempotent); the caller commits."""
+def import_releases(session: Session, path: Path, *, kind: str = IMPORTED) -> ImportReport:
+    """Import the facts in ``path`` (idempotent); the caller commits.
+
+    ``kind`` is ``imported`` (an operator's file: it outranks the bundled facts) or ``bundled`` (the facts
+    shipped with LaunchGap, imported at every start: they only fill gaps, and never replace an operator's
+    import or an observation however often they are imported again)."""
+    if kind not in (IMPORTED, BUNDLED):
+        raise ValueError(f"kind must be {IMPORTED!r} or {BUNDLED!r}, not {kind!r}")
     facts = read_release_facts(path)
     created = updated = unchanged = 0
     conflicts: list[str] = []
@@ -113,6 +121,7 @@ def import_releases(session: Session, path: Path) -> ImportReport:
                 base_models=[],
                 tags=[],
                 hub_extra={},
+                release_times={},
                 visibility="public",
             )
             row.publisher_id = publisher_for(session, fact.repo_id.split("/", 1)[0]).id
@@ -127,31 +136,20 @@ def import_releases(session: Session, path: Path) -> ImportReport:
             "release_at": fact.release_at.isoformat(),
             "precision": fact.precision,
         }
-        row.hub_extra = {**(row.hub_extra or {}), "imported": imported}
-        current = None
-        if row.release_at is not None and row.release_at_source is not None:
-            current = ReleaseTime(
-                row.release_at,
-                row.release_at_source,
-                row.release_at_precision or "second",
-                row.release_source_detail,
-                row.release_confidence,
-            )
-        chosen = choose_release_time(
-            current, ReleaseTime(fact.release_at, IMPORTED, fact.precision, fact.source, fact.confidence)
+        if kind == IMPORTED or "imported" not in (row.hub_extra or {}):
+            # The operator's facts are what the Hub is compared with; bundled ones only when there are none.
+            row.hub_extra = {**(row.hub_extra or {}), "imported": imported}
+        set_release_time(
+            row,
+            ReleaseTime(fact.release_at, kind, fact.precision, fact.source, fact.confidence, fact.notes),
         )
-        row.release_at, row.release_at_source, row.release_at_precision = (
-            chosen.at,
-            chosen.source,
-            chosen.precision,
-        )
-        row.release_source_detail, row.release_confidence = chosen.detail, chosen.confidence
         if row.hub_id is not None:
-            # The Hub has spoken: compare, never overwrite its facts.
+            # The Hub has spoken: compare (with the operator's facts when there are any), never overwrite.
+            compared = row.hub_extra["imported"]
             row.release_conflict = import_conflicts(
-                fact.architecture,
-                fact.model_type,
-                fact.release_at,
+                compared.get("architecture"),
+                compared.get("model_type"),
+                datetime.fromisoformat(compared["release_at"]),
                 row.architectures,
                 row.model_type,
                 row.created_at,
@@ -177,6 +175,7 @@ def _state(row: Model) -> tuple[object, ...]:
         row.release_at_precision,
         row.release_source_detail,
         row.release_confidence,
+        row.release_times,
         row.release_conflict,
         row.architectures,
         row.model_type,

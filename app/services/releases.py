@@ -6,15 +6,19 @@ Nothing here touches the database or the clock: callers pass plain values and ``
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 OBSERVED = "observed"
 IMPORTED = "imported"
+BUNDLED = "bundled"
 CREATED_AT_ESTIMATE = "created_at_estimate"
-# Lower is better: seen turning public, then a dated fact with a source, then the repo creation time.
-SOURCE_RANK = {OBSERVED: 0, IMPORTED: 1, CREATED_AT_ESTIMATE: 2}
+# Lower is better (PRODUCT.md): seen turning public by LaunchGap, then the operator's import, then the facts
+# bundled with LaunchGap (they only fill gaps), then the repo creation time.
+SOURCE_RANK = {OBSERVED: 0, IMPORTED: 1, BUNDLED: 2, CREATED_AT_ESTIMATE: 3}
+RELEASE_SOURCES = tuple(SOURCE_RANK)
 
 FAMILY_WINDOW = timedelta(days=3)
 """Sibling repos (Base / Instruct / FP8 …) of one architecture released within this span form one family."""
@@ -65,28 +69,127 @@ def classify(
 
 @dataclass(frozen=True)
 class ReleaseTime:
-    """A release time with where it comes from (``observed``/``imported``/``created_at_estimate``)."""
+    """A release time with where it comes from (one of ``RELEASE_SOURCES``)."""
 
     at: datetime
     source: str
     precision: str = "second"
     detail: str | None = None
+    """The source text: a URL or citation for a fact, how LaunchGap saw it otherwise."""
     confidence: str | None = None
+    notes: str | None = None
+    """The facts file's notes, if any."""
+
+    def as_record(self) -> dict[str, str | None]:
+        """The JSON form kept in ``Model.release_times``."""
+        return {
+            "at": self.at.isoformat(),
+            "precision": self.precision,
+            "detail": self.detail,
+            "confidence": self.confidence,
+            "notes": self.notes,
+        }
+
+    @classmethod
+    def from_record(cls, source: str, record: Mapping[str, Any]) -> ReleaseTime:
+        at = datetime.fromisoformat(str(record["at"]))
+        return cls(
+            at=at if at.tzinfo else at.replace(tzinfo=UTC),
+            source=source,
+            precision=str(record.get("precision") or "second"),
+            detail=record.get("detail"),
+            confidence=record.get("confidence"),
+            notes=record.get("notes"),
+        )
+
+
+def same_day(a: ReleaseTime, b: ReleaseTime) -> bool:
+    """Whether two times can name the same release day: a day-precision date is a day somewhere on Earth,
+    so it agrees with anything from the day before to the day after (UTC)."""
+    if a.precision == "day" or b.precision == "day":
+        return abs((a.at.date() - b.at.date()).days) <= 1
+    return abs(a.at - b.at) <= timedelta(days=1)
+
+
+def _better_within_rank(current: ReleaseTime, candidate: ReleaseTime) -> ReleaseTime:
+    if candidate.source == OBSERVED:
+        return candidate if candidate.at < current.at else current  # two sightings: the first one
+    if current.precision == "second" and candidate.precision == "day" and same_day(current, candidate):
+        return current  # a time to the second beats a date of that day, whichever came later
+    return candidate  # otherwise the newer fact replaces the older (it is the corrected one)
 
 
 def choose_release_time(current: ReleaseTime | None, candidate: ReleaseTime) -> ReleaseTime:
-    """Keep the better-sourced time. Two observations keep the earlier; a newer import replaces an
-    older one (it is the corrected fact)."""
+    """Keep the better-ranked time; within one rank, see ``_better_within_rank``."""
     if current is None:
         return candidate
     rank_current, rank_candidate = SOURCE_RANK[current.source], SOURCE_RANK[candidate.source]
-    if rank_candidate < rank_current:
-        return candidate
-    if rank_candidate > rank_current:
-        return current
-    if candidate.source == OBSERVED:
-        return candidate if candidate.at < current.at else current
-    return candidate
+    if rank_candidate != rank_current:
+        return candidate if rank_candidate < rank_current else current
+    return _better_within_rank(current, candidate)
+
+
+def record_release_time(
+    times: Mapping[str, Mapping[str, Any]], candidate: ReleaseTime
+) -> dict[str, dict[str, Any]]:
+    """``times`` (source → record) with ``candidate`` kept under its source if it wins within its rank."""
+    result = {source: dict(record) for source, record in times.items()}
+    current = result.get(candidate.source)
+    if current is None:
+        result[candidate.source] = candidate.as_record()
+    else:
+        kept = _better_within_rank(ReleaseTime.from_record(candidate.source, current), candidate)
+        result[candidate.source] = kept.as_record()
+    return result
+
+
+def seeded_release_times(
+    times: Mapping[str, Mapping[str, Any]] | None, chosen: ReleaseTime | None
+) -> dict[str, dict[str, Any]]:
+    """Every release time a model has, by source: ``times``, or for a row written before they were kept by
+    source (``times`` empty), its one chosen time."""
+    result = {source: dict(record) for source, record in (times or {}).items()}
+    if not result and chosen is not None:
+        result[chosen.source] = chosen.as_record()
+    return result
+
+
+def best_release_time(times: Mapping[str, Mapping[str, Any]]) -> ReleaseTime | None:
+    """The best-ranked release time among ``times`` (None when there is none)."""
+    known = [source for source in RELEASE_SOURCES if source in times]
+    return ReleaseTime.from_record(known[0], times[known[0]]) if known else None
+
+
+@dataclass(frozen=True)
+class ReleaseConflict:
+    """A source whose release time disagrees with the chosen one (more than the precision explains)."""
+
+    source: str
+    at: datetime
+    precision: str
+    detail: str | None
+    chosen_source: str
+    chosen_at: datetime
+
+
+def release_conflicts(times: Mapping[str, Mapping[str, Any]]) -> list[ReleaseConflict]:
+    """Sources that disagree with the chosen release time, best-ranked first.
+
+    ``createdAt`` is not a claim about the release (repos are created private days earlier), so it never
+    conflicts; any two dated claims (observed, imported, bundled) that cannot name the same day do."""
+    chosen = best_release_time(times)
+    if chosen is None:
+        return []
+    conflicts = []
+    for source in RELEASE_SOURCES:
+        if source in (chosen.source, CREATED_AT_ESTIMATE) or source not in times:
+            continue
+        other = ReleaseTime.from_record(source, times[source])
+        if not same_day(chosen, other):
+            conflicts.append(
+                ReleaseConflict(source, other.at, other.precision, other.detail, chosen.source, chosen.at)
+            )
+    return conflicts
 
 
 def poll_release_time(created_at: datetime, *, seen_turning_public: bool, now: datetime) -> ReleaseTime:
@@ -97,6 +200,11 @@ def poll_release_time(created_at: datetime, *, seen_turning_public: bool, now: d
     """
     if seen_turning_public:
         return ReleaseTime(now, OBSERVED, "second", "first seen public by the Hub poller", "high")
+    return created_at_estimate(created_at)
+
+
+def created_at_estimate(created_at: datetime) -> ReleaseTime:
+    """The Hub's ``createdAt`` as an estimate: repos are often created private days before release."""
     return ReleaseTime(created_at, CREATED_AT_ESTIMATE, "second", "Hub createdAt (repo creation time)", "low")
 
 

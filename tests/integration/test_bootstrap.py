@@ -42,7 +42,7 @@ def test_bootstrap_twice_changes_nothing_the_second_time(fresh_database_url: str
         assert counts() == first
         with factory() as session:
             v3 = session.execute(select(Model).where(Model.repo_id == "deepseek-ai/DeepSeek-V3")).scalar_one()
-            assert (v3.release_at_source, v3.release_at_precision) == ("imported", "day")
+            assert (v3.release_at_source, v3.release_at_precision) == ("bundled", "day")
             assert v3.release_at is not None and v3.release_at.isoformat() == "2024-12-26T00:00:00+00:00"
     finally:
         engine.dispose()
@@ -77,5 +77,46 @@ def test_publishers_file_alone_decides_who_is_watched(fresh_database_url: str, t
         with factory() as session:
             watched = session.scalars(select(Publisher.hub_org).where(Publisher.watched.is_(True))).all()
         assert watched == ["deepseek-ai"]
+    finally:
+        engine.dispose()
+
+
+def test_an_operator_import_survives_any_number_of_restarts(fresh_database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.services.release_import import import_releases
+    from app.services.releases import release_conflicts
+
+    engine = create_db_engine(fresh_database_url)
+    factory = session_factory(engine)
+    settings = Settings(database_url=fresh_database_url)
+    operator_file = tmp_path / "mine.csv"
+    operator_file.write_text(
+        "hf_repo_id,org,architecture,model_type,public_release_date,createdAt,source,confidence,notes\n"
+        "deepseek-ai/DeepSeek-V4-Flash,deepseek-ai,DeepseekV4ForCausalLM,deepseek_v4,2026-04-24T12:00:00Z,,"
+        "https://example.org/v4,high,seen live\n"
+    )
+
+    def flash() -> Model:
+        with factory() as session:
+            return session.execute(
+                select(Model).where(Model.repo_id == "deepseek-ai/DeepSeek-V4-Flash")
+            ).scalar_one()
+
+    try:
+        bootstrap_reference_data(factory, settings)
+        assert (flash().release_at_source, flash().release_at_precision) == ("bundled", "day")
+        with factory() as session:
+            import_releases(session, operator_file)
+            session.commit()
+        for _restart in range(3):
+            bootstrap_reference_data(factory, settings)
+            row = flash()
+            assert row.release_at is not None
+            assert row.release_at.isoformat() == "2026-04-24T12:00:00+00:00"
+            assert (row.release_at_source, row.release_at_precision) == ("imported", "second")
+            assert row.release_source_detail == "https://example.org/v4"
+            assert row.release_times["imported"]["notes"] == "seen live"
+            # the bundled day is kept beside it, and agrees (same day): no conflict
+            assert row.release_times["bundled"]["precision"] == "day"
+            assert release_conflicts(row.release_times) == []
     finally:
         engine.dispose()

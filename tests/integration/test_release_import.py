@@ -141,3 +141,62 @@ def test_imports_keep_families_and_new_architecture_flags_right(session: Session
     # Re-importing changes nothing.
     assert import_releases(session, corrected).unchanged == 2
     assert flags(session)["beta/B-1"] == ("beta/B-1", True, True)
+
+
+def test_within_a_rank_a_time_to_the_second_beats_a_day_and_a_newer_fact_replaces_an_older(
+    session: Session, tmp_path: Path
+) -> None:
+    from app.services.releases import release_conflicts
+
+    sync_publishers(session, None)
+    repo = "acme/Acme-1"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "c").mkdir()
+    import_releases(
+        session, write(tmp_path / "a", f"{repo},acme,AcmeForCausalLM,acme,2026-04-24T12:00:00Z,,src-a,high,")
+    )
+    # a later import of the same day, without a time, does not erase the time
+    import_releases(
+        session, write(tmp_path / "b", f"{repo},acme,AcmeForCausalLM,acme,2026-04-25,,src-b,high,")
+    )
+    row = get(session, repo)
+    assert (row.release_at, row.release_at_precision) == (datetime(2026, 4, 24, 12, tzinfo=UTC), "second")
+    assert row.release_source_detail == "src-a"
+    # a later import of another day is the corrected fact
+    import_releases(
+        session, write(tmp_path / "c", f"{repo},acme,AcmeForCausalLM,acme,2026-05-02,,src-c,medium,")
+    )
+    row = get(session, repo)
+    assert (row.release_at, row.release_at_precision) == (datetime(2026, 5, 2, tzinfo=UTC), "day")
+    # bundled facts only fill gaps: they never replace the operator's import, and a disagreement is listed
+    import_releases(
+        session,
+        write(tmp_path, f"{repo},acme,AcmeForCausalLM,acme,2026-04-24,,bundled-src,high,"),
+        kind="bundled",
+    )
+    row = get(session, repo)
+    assert (row.release_at_source, row.release_at) == ("imported", datetime(2026, 5, 2, tzinfo=UTC))
+    [conflict] = release_conflicts(row.release_times)
+    assert (conflict.source, conflict.at, conflict.chosen_source) == (
+        "bundled",
+        datetime(2026, 4, 24, tzinfo=UTC),
+        "imported",
+    )
+
+
+def test_a_second_precision_import_beats_a_bundled_day(session: Session, tmp_path: Path) -> None:
+    sync_publishers(session, None)
+    import_releases(session, BUNDLED, kind="bundled")
+    flash = "deepseek-ai/DeepSeek-V4-Flash"
+    assert get(session, flash).release_at_precision == "day"
+    import_releases(
+        session,
+        write(
+            tmp_path,
+            f"{flash},deepseek-ai,DeepseekV4ForCausalLM,deepseek_v4,2026-04-24T12:00:00Z,,mine,high,",
+        ),
+    )
+    import_releases(session, BUNDLED, kind="bundled")
+    row = get(session, flash)
+    assert (row.release_at, row.release_at_source) == (datetime(2026, 4, 24, 12, tzinfo=UTC), "imported")

@@ -19,13 +19,13 @@ from sqlalchemy.orm.util import identity_key
 
 from app.models.model import Model
 from app.models.publisher import Publisher
-from app.services.hub.decide import GONE, NOT_STORED, StoredModel, decide_model_update
+from app.services.hub.decide import GONE, NOT_STORED, StoredModel, decide_model_update, release_values
 from app.services.releases import (
-    IMPORTED,
     ReleaseCandidate,
     ReleaseTime,
     assign_families,
-    choose_release_time,
+    record_release_time,
+    seeded_release_times,
 )
 from app.sources.hub import HubModel
 
@@ -82,12 +82,11 @@ def _load_index(session: Session, hubs: Sequence[HubModel], publisher: Publisher
     return index
 
 
-def _set_release(row: Model, release: ReleaseTime) -> None:
-    row.release_at = release.at
-    row.release_at_source = release.source
-    row.release_at_precision = release.precision
-    row.release_source_detail = release.detail
-    row.release_confidence = release.confidence
+def set_release_time(row: Model, candidate: ReleaseTime) -> None:
+    """Keep ``candidate`` among ``row``'s release times and make the best-ranked one its release time."""
+    times = record_release_time(seeded_release_times(row.release_times, _stored(row).release), candidate)
+    for name, value in release_values(times).items():
+        setattr(row, name, value)
 
 
 def _free_repo_id(
@@ -98,10 +97,9 @@ def _free_repo_id(
     if other is None or other is keeper:
         return
     if other.hub_id is None and keeper is not None:
-        # An imported placeholder for this very repo: fold its imported facts into the Hub row.
-        if other.release_at_source == IMPORTED:
-            merged = choose_release_time(_stored(keeper).release, _stored(other).release)  # type: ignore[arg-type]
-            _set_release(keeper, merged)
+        # An imported placeholder for this very repo: fold its release times into the Hub row.
+        for source, record in seeded_release_times(other.release_times, _stored(other).release).items():
+            set_release_time(keeper, ReleaseTime.from_record(source, record))
         keeper.hub_extra = {
             **(keeper.hub_extra or {}),
             **{k: v for k, v in (other.hub_extra or {}).items() if k == "imported"},
@@ -251,7 +249,7 @@ def _new_row(hub: HubModel) -> Model:
         uses_remote_code=False,
         new_architecture=False,
         new_model_type=False,
-        **{**start, "hub_extra": {}, "architectures": [], "base_models": [], "tags": []},
+        **{**start, "hub_extra": {}, "release_times": {}, "architectures": [], "base_models": [], "tags": []},
     )
 
 

@@ -13,12 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from app.services.releases import (
-    CREATED_AT_ESTIMATE,
     ReleaseTime,
-    choose_release_time,
+    best_release_time,
     classify,
+    created_at_estimate,
     import_conflicts,
     poll_release_time,
+    record_release_time,
+    seeded_release_times,
     webhook_release_time,
 )
 from app.sources.hub import HubModel
@@ -39,6 +41,7 @@ class StoredModel:
     release_at_precision: str = "second"
     release_source_detail: str | None = None
     release_confidence: str | None = None
+    release_times: Mapping[str, Any] = field(default_factory=dict)
     architectures: list[str] = field(default_factory=list)
     model_type: str | None = None
     parameters: int | None = None
@@ -92,13 +95,17 @@ class ModelUpdate:
     """The stored model was gone (deleted or private) and the Hub lists it again."""
 
 
-def _release_values(release: ReleaseTime) -> dict[str, Any]:
+def release_values(times: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The columns for a model's release times: all of them by source, and the best-ranked one chosen."""
+    chosen = best_release_time(times)
+    assert chosen is not None, "a model's release times are never emptied"
     return {
-        "release_at": release.at,
-        "release_at_source": release.source,
-        "release_at_precision": release.precision,
-        "release_source_detail": release.detail,
-        "release_confidence": release.confidence,
+        "release_times": dict(times),
+        "release_at": chosen.at,
+        "release_at_source": chosen.source,
+        "release_at_precision": chosen.precision,
+        "release_source_detail": chosen.detail,
+        "release_confidence": chosen.confidence,
     }
 
 
@@ -147,6 +154,9 @@ def decide_model_update(
     if public_again:
         values.update(visibility=PUBLIC, gone_at=None)
 
+    # Every source's time is kept; the best-ranked one is the release time (releases.py ranks them).
+    times = seeded_release_times(current.release_times, current.release)
+    before = dict(times)
     if current.first_seen_public_at is None:
         seen = seen_at or now
         values["first_seen_public_at"] = seen
@@ -157,14 +167,18 @@ def decide_model_update(
             if seen_at is not None
             else poll_release_time(listing.created_at, seen_turning_public=seen_turning_public, now=seen)
         )
-        values.update(_release_values(choose_release_time(current.release, sighting)))
+        times = record_release_time(times, sighting)
     elif seen_at is not None and seen_at < current.first_seen_public_at:
         # A webhook processed after the poller had seen the repo: the earlier sighting wins. A sighting
         # later than the first one is the repo turning public again (after private or deleted), no release.
         values["first_seen_public_at"] = seen_at
-        values.update(_release_values(choose_release_time(current.release, webhook_release_time(seen_at))))
-    if values.get("release_at_source", current.release_at_source) == CREATED_AT_ESTIMATE:
-        values["release_at"] = listing.created_at  # createdAt can only be refined by the Hub itself
+        times = record_release_time(times, webhook_release_time(seen_at))
+    if listing.created_at is not None:
+        # Kept under its own (lowest) rank, so it is the release time only while nothing better is known;
+        # the Hub alone can refine it.
+        times = record_release_time(times, created_at_estimate(listing.created_at))
+    if times and (times != before or not current.release_times):
+        values.update(release_values(times))
 
     imported = extra.get("imported")
     if isinstance(imported, dict):
