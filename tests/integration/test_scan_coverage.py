@@ -27,7 +27,9 @@ def test_never_scanned_runtimes_are_not_observed(session: Session) -> None:
 
 
 def test_local_copy_is_known_up_to_its_newest_ref_read(session: Session, tmp_path: Path) -> None:
-    repo = vllm_history(tmp_path / "r")  # head 2024-10-01, tag v0.6.3 on 2024-10-02 (lightweight: commit time)
+    repo = vllm_history(
+        tmp_path / "r"
+    )  # head 2024-10-01, tag v0.6.3 on 2024-10-02 (lightweight: commit time)
     # a release branch (a catalog branch pattern) committed later than the head
     repo.branch("releases/v0.6.4").commit({"notes.txt": "x"}, at="2024-11-05T10:00:00Z").checkout("main")
     # a pull-request ref is never read, however new
@@ -45,7 +47,9 @@ def test_local_copy_is_known_up_to_its_newest_ref_read(session: Session, tmp_pat
 
 def test_stage_whose_refs_the_copy_lacks_is_not_observed(session: Session, tmp_path: Path) -> None:
     repo = RepoBuilder(tmp_path / "r")
-    repo.commit({"vllm/model_executor/models/registry.py": registry("LlamaForCausalLM")}, at="2025-01-02T10:00:00Z")
+    repo.commit(
+        {"vllm/model_executor/models/registry.py": registry("LlamaForCausalLM")}, at="2025-01-02T10:00:00Z"
+    )
     scan_runtime(session, VLLM, data_dir=tmp_path / "d", repo=str(repo.path), now=NOW)
     coverage = load_coverage(session)
     assert coverage[("vllm", "merged")].observed_until == datetime(2025, 1, 2, 10, tzinfo=UTC)
