@@ -21,6 +21,9 @@ _MODEL_EXAMPLE: dict[str, Any] = {
     "release_at": "2024-12-26T03:10:00Z",
     "release_at_source": "observed",
     "release_precision": "second",
+    "release_confidence": "high",
+    "release_source_text": "first seen public by the Hub poller",
+    "release_notes": None,
     "is_derivative": False,
     "new_architecture": True,
     "family": "deepseek-ai/DeepSeek-V3-Base",
@@ -43,13 +46,48 @@ class ModelOut(BaseModel):
     created_at: datetime | None = Field(description="The Hub's `createdAt` (repo creation).")
     first_seen_public_at: datetime | None
     release_at: datetime | None
-    release_at_source: Literal["observed", "imported", "bundled", "created_at_estimate"] | None
-    release_precision: Literal["second", "day"]
+    release_at_source: ReleaseSource | None = Field(
+        description="Where the release time comes from, best first: `observed` by LaunchGap (poll or webhook), "
+        "`imported` by the operator, `bundled` facts, `created_at_estimate` (repo creation)."
+    )
+    release_precision: Literal["second", "day"] = Field(
+        description="`day`: a date without a time (shown as a day; the release may be anywhere in it)."
+    )
+    release_confidence: str | None
+    release_source_text: str | None = Field(
+        description="The source's own words: a URL or citation for a fact, how LaunchGap saw it otherwise."
+    )
+    release_notes: str | None = Field(description="Notes of the facts file the release time comes from.")
     is_derivative: bool
     new_architecture: bool
     family: str | None
     visibility: Literal["public", "gone"]
     gated: str | None
+
+
+ReleaseSource = Literal["observed", "imported", "bundled", "created_at_estimate"]
+
+
+class ReleaseTimeOut(BaseModel):
+    """One source's release time (every source is kept; the best-ranked one is the release time)."""
+
+    source: ReleaseSource
+    at: datetime
+    precision: Literal["second", "day"]
+    detail: str | None = Field(description="The source text (URL, citation, or how LaunchGap saw it).")
+    confidence: str | None
+    notes: str | None
+
+
+class ReleaseConflictOut(BaseModel):
+    """A source whose release time cannot be the same day as the chosen one's: listed, never hidden."""
+
+    source: ReleaseSource
+    at: datetime
+    precision: Literal["second", "day"]
+    detail: str | None
+    chosen_source: ReleaseSource
+    chosen_at: datetime
 
 
 class RungOut(BaseModel):
@@ -132,3 +170,9 @@ class ModelDetailOut(ModelOut):
 
     ladders: list[LadderOut]
     claims: list[ClaimSummary]
+    release_times: list[ReleaseTimeOut] = Field(
+        default_factory=list, description="Every source's release time, the chosen one first."
+    )
+    release_conflicts: list[ReleaseConflictOut] = Field(
+        default_factory=list, description="Sources that disagree with the chosen release time."
+    )

@@ -17,6 +17,7 @@ from app.domain.gap_row import GapRow
 from app.domain.vocabulary import Stage
 from app.models import Model, Publisher, Runtime, SourceState, SupportEvent, SupportKey
 from app.services.gaps.query import GapFilters, query_gaps
+from app.services.releases import RELEASE_SOURCES, ReleaseConflict, ReleaseTime, release_conflicts
 from app.services.runtime_catalog import VENDOR_BRANCH_PREFIXES, has_source_for
 from app.sources.runtimes.catalog import CATALOG, HARDWARE
 
@@ -54,6 +55,10 @@ class ModelRow:
     release_at: datetime | None
     release_at_source: str | None
     release_precision: str
+    release_confidence: str | None
+    release_source_text: str | None
+    """The chosen source's own words: a URL or citation for a fact, how LaunchGap saw it otherwise."""
+    release_notes: str | None
     is_derivative: bool
     new_architecture: bool
     family: str | None
@@ -92,6 +97,9 @@ def _model_row(model: Model, org: str | None) -> ModelRow:
         release_at=model.release_at,
         release_at_source=model.release_at_source,
         release_precision=model.release_at_precision or "second",
+        release_confidence=model.release_confidence,
+        release_source_text=model.release_source_detail,
+        release_notes=(model.release_times or {}).get(model.release_at_source or "", {}).get("notes"),
         is_derivative=model.is_derivative,
         new_architecture=model.new_architecture,
         family=model.family,
@@ -146,6 +154,9 @@ class Ladder:
 class ModelDetail:
     model: ModelRow
     ladders: list[Ladder]
+    release_times: list[ReleaseTime] = field(default_factory=list)
+    """Every release time a source gave, best-ranked (the chosen one) first."""
+    release_conflicts: list[ReleaseConflict] = field(default_factory=list)
 
 
 def get_model(session: Session, repo_id: str, *, now: datetime) -> ModelDetail | None:
@@ -172,7 +183,13 @@ def get_model(session: Session, repo_id: str, *, now: datetime) -> ModelDetail |
         ladders.values(),
         key=lambda lad: (lad.runtime is None, lad.runtime or "", lad.vendor or "", lad.sku or ""),
     )
-    return ModelDetail(model=_model_row(model, org), ladders=ordered)
+    times = model.release_times or {}
+    return ModelDetail(
+        model=_model_row(model, org),
+        ladders=ordered,
+        release_times=[ReleaseTime.from_record(s, times[s]) for s in RELEASE_SOURCES if s in times],
+        release_conflicts=release_conflicts(times),
+    )
 
 
 def _rung(row: GapRow) -> Rung:

@@ -177,6 +177,8 @@ def release_page(request: Request, session: SessionDep, now: NowDep, repo_id: st
         "release.html",
         {
             "model": detail.model,
+            "release_times": detail.release_times,
+            "release_conflicts": detail.release_conflicts,
             # Vendor views first: operators choosing hardware read those; runtime rows are the evidence.
             "ladders": sorted(detail.ladders, key=lambda ladder: ladder.runtime is not None),
             "stages": list(Stage),

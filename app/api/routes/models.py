@@ -12,7 +12,14 @@ from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, wants_csv
 from app.api.pagination import decode_cursor, encode_cursor
 from app.schemas.common import Page, UtcTime
-from app.schemas.models import ClaimSummary, LadderOut, ModelDetailOut, ModelOut
+from app.schemas.models import (
+    ClaimSummary,
+    LadderOut,
+    ModelDetailOut,
+    ModelOut,
+    ReleaseConflictOut,
+    ReleaseTimeOut,
+)
 from app.services.browse import ModelFilters, all_models, get_model, list_models
 from app.services.claims import list_claims
 
@@ -99,4 +106,8 @@ def model_detail(repo_id: str, session: SessionDep, now: NowDep) -> ModelDetailO
         **base.model_dump(),
         ladders=[LadderOut.model_validate(lad, from_attributes=True) for lad in detail.ladders],
         claims=claims,
+        release_times=[ReleaseTimeOut.model_validate(t, from_attributes=True) for t in detail.release_times],
+        release_conflicts=[
+            ReleaseConflictOut.model_validate(c, from_attributes=True) for c in detail.release_conflicts
+        ],
     )
