@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     """Longest Retry-After a Hub call sleeps through; longer rate limits end the cycle until next time."""
 
     hub_orgs: list[str] | None = None
-    """Hub orgs to watch (JSON list); unset means every org in the publishers file."""
+    """Hub orgs to poll (JSON list), watched even when the publishers file does not list them; unset means
+    every watched publisher (the publishers file and orgs named before); ``[]`` polls none."""
 
     hub_webhook_secret: SecretStr | None = None
     """Secret expected in the ``X-Webhook-Secret`` header of Hub webhooks; unset disables ``/hooks/huggingface``."""
@@ -84,6 +85,13 @@ class Settings(BaseSettings):
 
     page_cache_seconds: float = Field(default=5.0, ge=0)
     """Seconds the dashboard's main page is served from its last rendering; 0 renders every request."""
+
+    @field_validator("hub_orgs")
+    @classmethod
+    def _valid_orgs(cls, value: list[str] | None) -> list[str] | None:
+        from app.sources.hub.types import check_org
+
+        return None if value is None else [check_org(org) for org in value]
 
     @field_validator("hub_endpoint")
     @classmethod

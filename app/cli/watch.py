@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 
 
 def register(cli: typer.Typer) -> None:
@@ -19,7 +19,7 @@ def register(cli: typer.Typer) -> None:
     def watch_all(ctx: typer.Context) -> None:
         """Without a sub-command: run every watcher in a loop until interrupted."""
         if ctx.invoked_subcommand is None:
-            _run_forever()
+            _run_forever(get_settings())
 
     @watch.command("hub")
     def watch_hub(
@@ -31,14 +31,18 @@ def register(cli: typer.Typer) -> None:
         from app.services.jobs import poll_then_refresh
         from app.services.publishers import sync_publishers
 
-        if not once:
-            _run_forever()
-            return
         settings = get_settings()
+        if org:
+            # Named orgs are watched (and polled) exactly as if LAUNCHGAP_HUB_ORGS listed them.
+            settings = settings.model_copy(update={"hub_orgs": list(org)})
+        if not once:
+            _run_forever(settings)
+            return
         with open_database(settings.database_url) as factory:
             with session_scope(factory) as session:
-                watched = sync_publishers(session, settings.publishers_file)
-            orgs = list(org) if org else (settings.hub_orgs or watched)
+                sync_publishers(session, settings.publishers_file, named=settings.hub_orgs or ())
+            # --org, else LAUNCHGAP_HUB_ORGS (an empty list polls nothing), else (None) every watched publisher.
+            orgs = list(org) if org else settings.hub_orgs
             report = poll_then_refresh(factory, settings, orgs, datetime.now(UTC))
         for problem in report.problems:
             typer.echo(f"error: {problem}", err=True)
@@ -83,7 +87,7 @@ def register(cli: typer.Typer) -> None:
     cli.add_typer(importer, name="import")
 
 
-def _run_forever() -> None:
+def _run_forever(settings: Settings) -> None:
     """Run every watcher in the foreground until SIGINT or SIGTERM."""
     import asyncio
     import signal
@@ -92,7 +96,6 @@ def _run_forever() -> None:
     from app.services.bootstrap import bootstrap_reference_data
     from app.services.watchers import WatcherLoop
 
-    settings = get_settings()
     with open_database(settings.database_url) as factory:
         bootstrap_reference_data(factory, settings, now=datetime.now(UTC))
 

@@ -12,6 +12,7 @@ from app.config import Settings
 from app.db.session import refresh_planner_statistics, run_in_transaction
 from app.services.catalog import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
+from app.services.hub_watch import refresh_release_facts
 from app.services.publishers import sync_publishers
 from app.services.release_import import import_releases
 from app.services.releases import BUNDLED
@@ -43,7 +44,9 @@ def bootstrap_reference_data(
             if snapshot is not None:
                 seed_snapshot(session, snapshot, now=now)
         # After the import, so the publishers file alone decides who is watched (importing may create publishers).
-        sync_publishers(session, settings.publishers_file)
+        sync_publishers(session, settings.publishers_file, named=settings.hub_orgs or ())
+        # Who is watched may have changed (the file, LAUNCHGAP_HUB_ORGS): classify releases accordingly.
+        refresh_release_facts(session)
         # The gap table must reflect what is in the database now (facts imported, catalog changed) even when
         # no watcher runs; the refresh writes only differences, so a restart with nothing new costs a diff.
         refresh_gaps(session)

@@ -95,7 +95,7 @@ def import_file(factory: sessionmaker[Session], settings: Settings, path: Path) 
     transaction, run again if a concurrent import created the same rows first."""
 
     def work(session: Session) -> ImportReport:
-        sync_publishers(session, settings.publishers_file)
+        sync_publishers(session, settings.publishers_file, named=settings.hub_orgs or ())
         return import_then_refresh(session, path)
 
     return run_in_transaction(factory, work)

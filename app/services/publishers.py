@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -59,13 +60,15 @@ def read_publishers(path: Path | None = None) -> list[PublisherRow]:
     return list(rows.values())
 
 
-def sync_publishers(session: Session, path: Path | None = None) -> list[str]:
-    """Make the Publisher rows match the file; returns the watched org names (file order).
+def sync_publishers(session: Session, path: Path | None = None, named: Sequence[str] = ()) -> list[str]:
+    """Make the Publisher rows match the file; returns the file's org names (file order).
 
-    Orgs that left the file stay in the database (their models keep their publisher) but are no longer
-    watched. The caller commits.
+    ``named`` orgs (``LAUNCHGAP_HUB_ORGS``) are watched too, as is every org an operator named before
+    (``watch hub --org``). Orgs that left the file and were never named stay in the database (their models
+    keep their publisher) but are no longer watched. The caller commits.
     """
     rows = read_publishers(path)
+    name_publishers(session, named)
     existing = {p.hub_org: p for p in session.execute(select(Publisher)).scalars()}
     for row in rows:
         publisher = existing.get(row.hub_org)
@@ -78,10 +81,31 @@ def sync_publishers(session: Session, path: Path | None = None) -> list[str]:
         publisher.watched = True
     listed = {row.hub_org for row in rows}
     for org, publisher in existing.items():
-        if org not in listed:
+        if org not in listed and not publisher.named:
             publisher.watched = False
     session.flush()
     return [row.hub_org for row in rows]
+
+
+def name_publishers(session: Session, orgs: Sequence[str]) -> bool:
+    """Watch ``orgs`` because an operator named them (created if unknown, matched case-insensitively);
+    returns whether any publisher changed (its releases then need classifying). The caller commits."""
+    if not orgs:
+        return False
+    by_lower = {p.hub_org.lower(): p for p in session.execute(select(Publisher)).scalars()}
+    changed = False
+    for org in dict.fromkeys(check_org(org) for org in orgs):
+        publisher = by_lower.get(org.lower())
+        if publisher is None:
+            publisher = Publisher(hub_org=org, name=org, watched=True, named=True)
+            session.add(publisher)
+            by_lower[org.lower()] = publisher
+            changed = True
+        elif not (publisher.watched and publisher.named):
+            publisher.watched = publisher.named = True
+            changed = True
+    session.flush()
+    return changed
 
 
 def watched_orgs(session: Session) -> list[str]:

@@ -53,11 +53,14 @@ class WatcherLoop:
         return [CATALOG[name] for name in names if name in CATALOG]
 
     def hub_cycle(self) -> None:
-        """One Hub polling cycle over every watched publisher (errors are recorded per publisher)."""
+        """One Hub polling cycle over ``LAUNCHGAP_HUB_ORGS`` when set (``[]``: none), else every watched
+        publisher (errors are recorded per publisher)."""
+        if self.settings.hub_orgs == []:
+            return
         poll_then_refresh(
             self.factory,
             self.settings,
-            None,
+            self.settings.hub_orgs,
             self.clock(),
             owner=self.owner,
             only_due=True,

@@ -32,7 +32,7 @@ from app.services.hub.apply import (
     refresh_release_facts,
 )
 from app.services.hub.decide import PUBLIC
-from app.services.publishers import sync_publishers, watched_orgs
+from app.services.publishers import name_publishers, sync_publishers, watched_orgs
 from app.sources.hub import (
     HubClient,
     HubError,
@@ -139,6 +139,9 @@ def poll_publishers(
                 except InvalidName as exc:
                     problems.append(str(exc))
                     log.error("%s", exc)
+            # An org polled by name is watched: its releases get families and new-architecture flags.
+            if name_publishers(session, org_list):
+                refresh_release_facts(session)
 
     results: list[OrgResult] = []
     rate_limited = False
