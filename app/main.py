@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
+from app.api.deps import KnownQueryOnly
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, SecurityHeaders
 from app.api.routes import claims, events, feeds, gaps, health, hooks, models, runtimes, stats
@@ -83,13 +84,10 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
-    app.include_router(gaps.router, prefix="/api/v1")
-    app.include_router(models.router, prefix="/api/v1")
-    app.include_router(runtimes.router, prefix="/api/v1")
-    app.include_router(events.router, prefix="/api/v1")
-    app.include_router(stats.router, prefix="/api/v1")
-    app.include_router(claims.router, prefix="/api/v1")
-    app.include_router(feeds.router)
+    # Every API route and the feed answer 422 on a query parameter they do not know.
+    for router in (gaps.router, models.router, runtimes.router, events.router, stats.router, claims.router):
+        app.include_router(router, prefix="/api/v1", dependencies=[KnownQueryOnly])
+    app.include_router(feeds.router, dependencies=[KnownQueryOnly])
     app.include_router(hooks.router)
     app.include_router(views.router)
     claims.add_body_schemas(app)

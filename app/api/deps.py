@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -44,3 +46,40 @@ def get_now() -> datetime:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 NowDep = Annotated[datetime, Depends(get_now)]
+
+
+_KNOWN_QUERY: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _declared_query(route: APIRoute) -> frozenset[str]:
+    """The query parameters ``route`` declares, its dependencies' included (computed once per route)."""
+    known = _KNOWN_QUERY.get(id(route))
+    if known is None:
+        known = frozenset(_query_names(route.dependant))
+        _KNOWN_QUERY[id(route)] = known
+    return known
+
+
+def known_query_only(request: Request) -> None:
+    """Refuse a query parameter the route does not declare (422), rather than silently ignoring it: a
+    mistyped ``?repo_ids=`` must not return every row as if it were an answer."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _declared_query(route)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        raise HTTPException(
+            422, f"unknown query parameter {names}; known: {', '.join(sorted(known)) or 'none'}"
+        )
+
+
+KnownQueryOnly = Depends(known_query_only)

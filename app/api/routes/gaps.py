@@ -40,6 +40,8 @@ def gap_filters(
     since: datetime | None,
     until: datetime | None,
     rows: list[str] | None,
+    repo_id: str | None = None,
+    family: str | None = None,
 ) -> GapFilters:
     """Filters from query parameters; without ``rows``, the row kinds the other filters imply."""
     check_runtime(runtime)
@@ -67,6 +69,8 @@ def gap_filters(
         since=since,
         until=until,
         rows=kinds,
+        repo_id=repo_id,
+        family=family,
     )
 
 
@@ -88,6 +92,10 @@ def list_gaps(
     stage: Annotated[Stage, Query(description="Support stage.")] = Stage.MERGED,
     status: Annotated[GapStatus | None, Query(description="Only gaps with this status.")] = None,
     publisher: Annotated[str | None, Query(description="Publisher's Hub org.")] = None,
+    repo_id: Annotated[str | None, Query(description="One release, e.g. `deepseek-ai/DeepSeek-V3`.")] = None,
+    family: Annotated[
+        str | None, Query(description="One release family (the repo id of its earliest member).")
+    ] = None,
     since: Annotated[UtcTime | None, Query(description="Releases at or after this time (ISO-8601).")] = None,
     until: Annotated[UtcTime | None, Query(description="Releases before this time (ISO-8601).")] = None,
     rows: Annotated[
@@ -108,6 +116,8 @@ def list_gaps(
         since=since,
         until=until,
         rows=list(rows) if rows else None,
+        repo_id=repo_id,
+        family=family,
     )
     return query_page_or_csv(
         request,

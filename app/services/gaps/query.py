@@ -31,6 +31,8 @@ class GapFilters:
     until: datetime | None = None
     rows: tuple[str, ...] = (RowKind.RUNTIME,)
     repo_id: str | None = None
+    family: str | None = None
+    """A release family: its key, the repo id of its earliest member."""
 
 
 _KIND_ORDER = case({RowKind.RUNTIME: 0, RowKind.VENDOR: 1}, value=TABLE.row_kind, else_=2)
@@ -78,6 +80,8 @@ def _where(filters: GapFilters) -> list:  # type: ignore[type-arg]
         where.append(TABLE.publisher == filters.publisher)
     if filters.repo_id is not None:
         where.append(TABLE.repo_id == filters.repo_id)
+    if filters.family is not None:
+        where.append(TABLE.family == filters.family)
     if filters.since is not None:
         where.append(TABLE.release_at >= filters.since)
     if filters.until is not None:
