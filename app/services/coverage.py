@@ -86,3 +86,43 @@ def load_coverage(session: Session) -> dict[tuple[str, str], Coverage]:
                 reason=row.reason if row else None,
             )
     return result
+
+
+@dataclass(frozen=True)
+class GroupCoverage:
+    """Coverage of a vendor view (or a single runtime) at one stage: which of its runtimes are observed."""
+
+    name: str
+    stage: str
+    runtimes: tuple[str, ...]
+    """Every catalog runtime with a source for the stage that counts for the group."""
+    observed: tuple[Coverage, ...]
+    """The observed ones, with their ``observed_until``."""
+
+    @property
+    def observed_until(self) -> datetime | None:
+        """Known up to the earliest of its observed runtimes (None when none is observed)."""
+        times = [c.observed_until for c in self.observed if c.observed_until is not None]
+        return min(times) if times else None
+
+
+def vendor_coverage(coverage: dict[tuple[str, str], Coverage], stage: str) -> dict[str, GroupCoverage]:
+    """Per catalog vendor, its runtimes at ``stage`` and which of them are observed."""
+    from app.services.runtime_catalog import vendor_runtimes
+
+    result = {}
+    for vendor, runtimes in vendor_runtimes(stage).items():
+        observed = tuple(
+            coverage[(r, stage)] for r in runtimes if (r, stage) in coverage and coverage[(r, stage)].observed
+        )
+        result[vendor] = GroupCoverage(vendor, stage, tuple(runtimes), observed)
+    return result
+
+
+def runtime_coverage(coverage: dict[tuple[str, str], Coverage], stage: str) -> dict[str, GroupCoverage]:
+    """Per catalog runtime with a source for ``stage``, whether it is observed."""
+    result = {}
+    for (runtime, at_stage), item in coverage.items():
+        if at_stage == stage:
+            result[runtime] = GroupCoverage(runtime, stage, (runtime,), (item,) if item.observed else ())
+    return result
