@@ -13,9 +13,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.vocabulary import Stage
 from app.models.coverage import SourceCoverage
 from app.services.runtime_catalog import has_source_for
-from app.sources.runtimes.catalog import CATALOG, STAGES
+from app.sources.runtimes.catalog import CATALOG
 from app.sources.runtimes.coverage import StageCoverage, stage_coverage_start
 
 
@@ -71,7 +72,7 @@ def load_coverage(session: Session) -> dict[tuple[str, str], Coverage]:
     stored = {(row.runtime, row.stage): row for row in session.execute(select(SourceCoverage)).scalars()}
     result: dict[tuple[str, str], Coverage] = {}
     for name, spec in CATALOG.items():
-        for stage in STAGES:
+        for stage in Stage:
             if not has_source_for(spec, stage):
                 continue
             row = stored.get((name, stage))

@@ -14,7 +14,7 @@ from app.api.deps import get_now, get_session
 from app.main import create_app
 from app.models import Model, Publisher
 from app.services.catalog import sync_catalog
-from app.services.gaps import refresh_gaps
+from app.services.gaps.refresh import refresh_gaps
 
 NOW = datetime(2025, 10, 1, tzinfo=UTC)
 

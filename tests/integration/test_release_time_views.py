@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_now, get_session
 from app.main import create_app
 from app.services.catalog import sync_catalog
-from app.services.gaps import refresh_gaps
+from app.services.gaps.refresh import refresh_gaps
 from app.services.publishers import sync_publishers
 from app.services.release_import import import_releases
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.domain.vocabulary import Stage
 from app.sources.git.repo import GitRepo, is_url
 from app.sources.runtimes.catalog import RuntimeSpec
 
@@ -39,21 +40,21 @@ def is_fetched(source: str) -> bool:
     return is_url(source)
 
 
-def scanned_stages(spec: RuntimeSpec) -> list[str]:
+def scanned_stages(spec: RuntimeSpec) -> list[Stage]:
     """The stages a scan of ``spec`` reads (the walked signals' stages, and released/branch for code)."""
     stages = list(dict.fromkeys(signal.stage for signal in spec.signals))
-    if "merged" in stages:
+    if Stage.MERGED in stages:
         if spec.releases is not None:
-            stages.append("released")
+            stages.append(Stage.RELEASED)
         if spec.branch_patterns:
-            stages.append("branch")
+            stages.append(Stage.BRANCH)
     return stages
 
 
 def stage_coverage_start(spec: RuntimeSpec, stage: str) -> datetime | None:
     """When ``spec`` starts dating support at ``stage`` (start of that UTC day): None when any signal
     feeding the stage covers its whole history, else the earliest declared start."""
-    feeding = "merged" if stage in ("released", "branch") else stage
+    feeding = Stage.MERGED if stage in (Stage.RELEASED, Stage.BRANCH) else stage
     starts = [signal.coverage_start_at for signal in spec.signals if signal.stage == feeding]
     if not starts or any(start is None for start in starts):
         return None
@@ -82,11 +83,11 @@ def read_coverage(
     result = []
     for stage in scanned_stages(spec):
         reason = None
-        if not fetched and stage == "released" and not tags:
+        if not fetched and stage == Stage.RELEASED and not tags:
             version_bumps = spec.releases is not None and bool(spec.releases.version_file)
             if not version_bumps:
                 reason = "the local copy has no release tags"
-        if not fetched and stage == "branch" and not branches:
+        if not fetched and stage == Stage.BRANCH and not branches:
             reason = "the local copy has no branch matching " + ", ".join(spec.branch_patterns)
         result.append(
             StageCoverage(
