@@ -12,7 +12,7 @@ from app.config import Settings
 from app.db.session import refresh_planner_statistics, run_in_transaction
 from app.services.catalog import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
-from app.services.hub_watch import refresh_release_facts
+from app.services.hub.apply import refresh_release_facts
 from app.services.publishers import sync_publishers
 from app.services.release_import import import_releases
 from app.services.releases import BUNDLED

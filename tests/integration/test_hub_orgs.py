@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.models.model import Model
 from app.models.publisher import Publisher
-from app.services.hub_watch import poll_publishers
+from app.services.hub.poll import poll_publishers
 from app.services.publishers import sync_publishers
 from app.services.watchers import WatcherLoop
 from app.sources.hub import HubClient
