@@ -22,8 +22,8 @@ from app.models.runtime import Runtime
 from app.models.source_state import SourceState
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
 from app.services.catalog import sync_catalog
-from app.services.hub.apply import publisher_for, refresh_release_facts
-from app.services.releases import CREATED_AT_ESTIMATE, IMPORTED, OBSERVED
+from app.services.hub.apply import publisher_for, refresh_release_facts, set_release_time
+from app.services.releases import CREATED_AT_ESTIMATE, IMPORTED, OBSERVED, ReleaseTime
 from app.services.snapshot.format import (
     EventRow,
     KeyMappingRow,
@@ -251,9 +251,10 @@ def _import_releases(session: Session, snapshot: Snapshot) -> tuple[int, int, in
         else:
             kept += 1  # observed live or imported by the operator: never overwritten
             continue
-        model.release_at, model.release_at_source = fact.release_at, source
-        model.release_at_precision = fact.precision
-        model.release_source_detail, model.release_confidence = fact.detail, fact.confidence
+        # Kept among the model's release times by source, like every other release time.
+        set_release_time(
+            model, ReleaseTime(fact.release_at, source, fact.precision, fact.detail, fact.confidence)
+        )
     session.flush()
     return created, filled, kept
 
