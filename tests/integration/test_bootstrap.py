@@ -102,13 +102,13 @@ def test_an_operator_import_survives_any_number_of_restarts(fresh_database_url: 
             ).scalar_one()
 
     try:
-        bootstrap_reference_data(factory, settings)
+        bootstrap_reference_data(factory, settings, now=NOW, snapshot=None)
         assert (flash().release_at_source, flash().release_at_precision) == ("bundled", "day")
         with factory() as session:
             import_releases(session, operator_file)
             session.commit()
         for _restart in range(3):
-            bootstrap_reference_data(factory, settings)
+            bootstrap_reference_data(factory, settings, now=NOW, snapshot=None)
             row = flash()
             assert row.release_at is not None
             assert row.release_at.isoformat() == "2026-04-24T12:00:00+00:00"
