@@ -1,7 +1,7 @@
 """Coverage per runtime and stage, every release time kept by source, publishers named by an operator.
 
 Revision ID: 26309303f0c0
-Revises: 0ca2e85ca338
+Revises: 5b1f0c2d7a9e
 Create Date: 2026-11-30 17:30:26.024960
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db.base
 
 revision: str = "26309303f0c0"
-down_revision: str | None = "0ca2e85ca338"
+down_revision: str | None = "5b1f0c2d7a9e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
