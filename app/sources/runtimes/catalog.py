@@ -787,6 +787,10 @@ CATALOG_LIST: list[RuntimeSpec] = [
                         _py("dict_keys", r"\bMODULE_MAP\.update\("),
                     ),
                 ),
+                # Until #2104 (2024-09) MODULE_MAP also rewrote modules by dotted path
+                # ('transformers.models.llama.modeling_llama.LlamaAttention'): not architectures (the audit's
+                # drop of 131 such keys at #2104).
+                exclude_keys=(r".*\..*",),
             ),
             Signal(
                 name="turbomind",
@@ -1035,7 +1039,7 @@ AUDIT_EXPECTED: dict[str, tuple[Expected, ...]] = {
             "ROCm/vllm's releases are upstream versions suffixed +rocm or _rocm",
         ),
         Expected(
-            r"tag_unmatched:v\d+\.\d+\.\d+(?:rc\d+)?",
+            r"tag_unmatched:v\d+\.\d+\.\d+(?:\.post\d+)?(?:rc\d+)?",
             "upstream vLLM's tags carried by the fork: they count for vllm",
         ),
     ),
@@ -1069,6 +1073,10 @@ AUDIT_EXPECTED: dict[str, tuple[Expected, ...]] = {
             "models/ existed before EntryClass (dynamic model loading, #101, 2024-01-25)",
         ),
         Expected(
+            r"flap:entry_class:SDAR(?:Moe)?ForCausalLM@73a7f0d04997",
+            "SDAR support was reverted (#19032) and landed again (#19044) the same day",
+        ),
+        Expected(
             r"version_silence:64edeb798f7e",
             "a one-day switch to a dynamic version, undone by #4731 (2025-03-24)",
         ),
@@ -1084,6 +1092,12 @@ AUDIT_EXPECTED: dict[str, tuple[Expected, ...]] = {
         ),
     ),
     "mlx-lm": (Expected(r"silence:models:1:560de608ea21", "utils.py predates MODEL_REMAPPING (2024-02-12)"),),
+    "lmdeploy": (
+        Expected(
+            r"flap:turbomind:MixtralForCausalLM@01ddf168d130",
+            "#4557 dropped Mixtral from TurboMind and #4623 brought it back",
+        ),
+    ),
     "ktransformers": (
         Expected(
             r"drop:legacy:57d14d22bc9f", "#1581 moved the legacy package to archive/ to refocus on kt-kernel"
@@ -1103,6 +1117,25 @@ AUDIT_EXPECTED: dict[str, tuple[Expected, ...]] = {
         Expected(
             r"(?:drop|silence):overrides(?::0)?:835b4c8f1dd6",
             "#4814 dropped torchair and its model overrides: models come from upstream vLLM until DeepseekV4 (#9270)",
+        ),
+        Expected(
+            r"drop:docs_table:c25631ec7b4c",
+            "the 0.7.3rc1 table rewrite (#285) renamed rows (Qwen 2.5 → Qwen2.5 …) and un-ticked ChatGLM and LLaVA 1.5",
+        ),
+        Expected(
+            r"flap:docs_table:LLaVA 1\.5@c25631ec7b4c", "un-ticked by #285 and ticked again on 2025-04-17"
+        ),
+        Expected(
+            r"flap:docs_table:Qwen2\.5-based@885b6aa9055e",
+            "#12416 dropped the row for Atlas inference products and #10703 added it again the next day",
+        ),
+        Expected(
+            r"drop:tutorials:e538fa6f9c4e",
+            "#4920 renamed tutorial pages after their models (multi_npu_kimi-k2-thinking.md → Kimi-K2-Thinking.md …)",
+        ),
+        Expected(
+            r"silence:tutorials:0:(?:38334f5daa51|2e5f31253056)",
+            "the first tutorials were deployment pages (single/multi-NPU, multi-node), not models",
         ),
     ),
 }

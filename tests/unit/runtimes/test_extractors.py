@@ -445,3 +445,18 @@ def test_transformers_class_tuples_of_2020() -> None:
     config = get_runtime("transformers").signal("config_auto").eras[0].extractor
     text = 'CONFIG_MAPPING = OrderedDict(\n    [\n        ("t5", T5Config,),\n        ("kosmos-2.5", K,),\n    ]\n)\n'
     assert keys(config, text) == {"t5", "kosmos-2.5"}
+
+
+def test_lmdeploy_module_paths_are_not_architectures() -> None:
+    """Found by the audit (a drop of 131 keys at #2104): the old MODULE_MAP also mapped dotted module paths."""
+    signal = get_runtime("lmdeploy").signal("pytorch_engine")
+    text = (
+        "MODULE_MAP.update({\n"
+        "    'transformers.models.llama.modeling_llama.LlamaAttention': f'{P}.llama.LlamaAttention',\n"
+        "    'modeling_llama.LlamaModel': f'{P}.llama.LlamaModel',\n"
+        "    'LlamaForCausalLM': f'{P}.llama.LlamaForCausalLM',\n"
+        "})\n"
+    )
+    era = signal.eras[1]
+    found = {k for k in keys(era.extractor, text, "lmdeploy/pytorch/models/module_map.py") if signal.keeps(k)}
+    assert found == {"LlamaForCausalLM"}
