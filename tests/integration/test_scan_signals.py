@@ -169,6 +169,48 @@ def test_bundled_facts_file_loads() -> None:
     assert min(keys_per_runtime.values()) >= 5, keys_per_runtime
 
 
+def test_every_era_and_release_rule_has_hand_checked_facts() -> None:
+    """Each era of each signal has a hand-checked first registration, each release rule (tags, version file)
+    a first release, each runtime a removal where its history has one — or the facts file says why not."""
+    from app.sources.runtimes.facts import FACTS_FILE
+
+    facts = load_facts()
+    exempt = json.loads(FACTS_FILE.read_text())["not_checkable"]
+    assert all(item["reason"].strip() for item in exempt)
+
+    def excused(runtime: str, **what: object) -> bool:
+        return any(
+            e["runtime"] == runtime
+            and (e.get("signal") == "*" or all(e.get(k) == v for k, v in what.items()))
+            for e in exempt
+        )
+
+    eras = {(f.runtime, f.signal, f.era) for f in facts if f.stage != "released" and f.event == "added"}
+    missing = [
+        (spec.name, signal.name, index)
+        for spec in CATALOG.values()
+        for signal in spec.signals
+        for index in range(len(signal.eras))
+        if (spec.name, signal.name, index) not in eras
+        and not excused(spec.name, signal=signal.name, era=index)
+    ]
+    assert not missing, missing
+    for spec in CATALOG.values():
+        released = [f.tag for f in facts if f.runtime == spec.name and f.stage == "released"]
+        if spec.releases is None or not any(s.stage == "merged" for s in spec.signals) or excused(spec.name):
+            continue
+        if not excused(spec.name, release="tag"):
+            assert any(not t.startswith("version:") for t in released), f"{spec.name}: no tag release fact"
+        if spec.releases.version_file:
+            assert any(t.startswith("version:") for t in released), (
+                f"{spec.name}: no version-file release fact"
+            )
+        if not excused(spec.name, removal=True):
+            assert any(f.runtime == spec.name and f.event == "removed" for f in facts), (
+                f"{spec.name}: no removal"
+            )
+
+
 @pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     from app.config import get_settings

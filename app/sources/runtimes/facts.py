@@ -31,6 +31,10 @@ class VerifiedFact:
     elsewhere), where the fact cannot be checked — merged dates differ between a fork and upstream."""
     event: str = "added"
     """``added`` (the key's first addition at this stage) or ``removed`` (its first removal)."""
+    signal: str = ""
+    era: int | None = None
+    """The era (index in the signal's ``eras``) whose files carried a first registration; None when not
+    recorded (releases, removals of keys several eras held)."""
 
 
 def load_facts(path: Path = FACTS_FILE) -> list[VerifiedFact]:
@@ -50,6 +54,7 @@ def load_facts(path: Path = FACTS_FILE) -> list[VerifiedFact]:
                     runtime=item["runtime"], key=item["key"], stage=item["stage"], commit=item.get("commit", ""),
                     at=at, tag=item.get("tag", ""), sku=item.get("sku", ""), note=item.get("note", ""),
                     repository=item.get("repository", ""), head=item.get("head", ""), event=event,
+                    signal=item.get("signal", ""), era=item.get("era"),
                 )
             )  # fmt: skip
         except (KeyError, ValueError, AttributeError) as exc:
