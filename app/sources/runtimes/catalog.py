@@ -1094,6 +1094,11 @@ AUDIT_EXPECTED: dict[str, tuple[Expected, ...]] = {
     "mlx-lm": (Expected(r"silence:models:1:560de608ea21", "utils.py predates MODEL_REMAPPING (2024-02-12)"),),
     "lmdeploy": (
         Expected(
+            r"silence:pytorch_engine:1:344e126d628f",
+            "until #2104 module_map.py rewrote modules by dotted path; architectures were listed in "
+            "supported_models.py (era 0) from 2024-03-04",
+        ),
+        Expected(
             r"flap:turbomind:MixtralForCausalLM@01ddf168d130",
             "#4557 dropped Mixtral from TurboMind and #4623 brought it back",
         ),
