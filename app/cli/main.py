@@ -14,6 +14,8 @@ cli = typer.Typer(
     help="LaunchGap: time from an open-weights model release to runtime and hardware support.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain click help: typer's rich help labels every flag `<bool>`, as if it took a value.
+    rich_markup_mode=None,
 )
 
 

@@ -197,13 +197,16 @@ def _store(
         session.commit()
         for spec in specs:
             source, declared = _source(spec, settings, repo, upstream)
+            configured = settings.runtime_repos.get(spec.name)
             try:
                 summary = scan_then_refresh(
                     session, spec, data_dir=settings.data_dir, repo=source, upstream=declared, ref=ref,
                     now=datetime.now(UTC), progress=_progress,
+                    # --repo naming another copy is a one-off: the server's record of its source stays.
+                    one_off=repo is not None and repo != configured,
                 )  # fmt: skip
             except ScanError as exc:
-                # The failure is noted on the runtime's source state, nothing else.
+                # Noted on the runtime's source state when the configured source failed, nothing else.
                 failures += 1
                 typer.echo(f"\nerror: {exc}", err=True)
                 continue

@@ -17,6 +17,7 @@ from app.domain.gap_row import GapRow
 from app.domain.vocabulary import Stage
 from app.models import Model, Publisher, Runtime, SourceState, SupportEvent, SupportKey
 from app.services.gaps.query import GapFilters, query_gaps
+from app.services.matching import normalise_name
 from app.services.releases import RELEASE_SOURCES, ReleaseConflict, ReleaseTime, release_conflicts
 from app.services.runtime_catalog import VENDOR_BRANCH_PREFIXES, has_source_for
 from app.sources.runtimes.catalog import CATALOG, HARDWARE
@@ -387,9 +388,29 @@ def list_events(
     return [_event_row(*row) for row in session.execute(ordered)], total
 
 
+def feed_events(session: Session, filters: EventFilters, *, limit: int) -> list[EventRow]:
+    """The newest ``limit`` events for the Atom feed, one per runtime, stage, change, SKU and *normalised*
+    key: docs pages spell one model several ways ("Cohere-Transcribe", "Cohere Transcribe") and a reader
+    wants one entry per model. The newest event of a group stands for it; spellings are looked for among the
+    newest ``FEED_WINDOW`` × ``limit`` events, so the feed never reads the whole table."""
+    rows, _ = list_events(session, filters, offset=0, limit=limit * FEED_WINDOW)
+    seen: set[tuple[str, str, str, str, str]] = set()
+    kept: list[EventRow] = []
+    for row in rows:
+        group = (row.runtime, row.stage, row.event, row.sku or "", normalise_name(row.key))
+        if group not in seen:
+            seen.add(group)
+            kept.append(row)
+    return kept[:limit]
+
+
+FEED_WINDOW = 5
+
+
 __all__: Sequence[str] = [
     "EventFilters",
     "ModelFilters",
+    "feed_events",
     "get_model",
     "list_events",
     "list_models",

@@ -43,9 +43,11 @@ def scan_then_refresh(
     progress: Callable[[str], None] | None = None,
     interval: timedelta = timedelta(minutes=15),
     retry_after: timedelta = timedelta(minutes=5),
+    one_off: bool = False,
 ) -> ScanSummary:
     """Scan one runtime (``repo``: a copy of ``upstream``, which evidence links name), bring its gap rows up
-    to date and commit both together.
+    to date and commit both together (``one_off``: see ``scan_runtime``; the configured source's health is
+    left alone).
 
     On ``ScanError`` the failure noted on the runtime's source state (and nothing of the scan) is committed,
     and the error is raised again for the caller to report.
@@ -62,6 +64,7 @@ def scan_then_refresh(
             progress=progress,
             interval=interval,
             retry_after=retry_after,
+            one_off=one_off,
         )
     except ScanError:
         session.commit()

@@ -213,6 +213,14 @@ def record_failure(
     state.consecutive_errors = (state.consecutive_errors or 0) + 1
 
 
+def record_waiting(session: Session, state: SourceState, reason: str, retry_at: datetime) -> None:
+    """Note a source the cycle could not reach this time (it stopped first: the Hub unreachable, a rate
+    limit) and when it will be tried. Not an attempt: the last check and the error count stay; the caller
+    commits."""
+    state.last_error = reason[:4000]
+    state.next_check_at = retry_at
+
+
 @dataclass(frozen=True)
 class SourceHealth:
     """What the dashboard and /api show about one source."""

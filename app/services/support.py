@@ -331,6 +331,7 @@ def scan_runtime(
     retry_after: timedelta = timedelta(minutes=5),
     upstream: str | None = None,
     stages: Collection[str] | None = None,
+    one_off: bool = False,
 ) -> ScanSummary:
     """Mirror/update ``spec``'s repository (or ``repo``), scan what is new since the last scan, store it.
 
@@ -340,6 +341,10 @@ def scan_runtime(
     Events are inserted idempotently; events whose commits vanished after a force-push are marked
     retracted. On any failure nothing of this scan is kept (a savepoint is rolled back), the failure is
     recorded on the runtime's SourceState, and ``ScanError`` is raised. The caller commits.
+
+    ``one_off``: a scan of another copy than the configured source (``launchgap scan RUNTIME --repo PATH``).
+    What it found is stored and its cursor kept (per source), but the configured source's health — status,
+    error, next check — is left alone: a typo'd path is the operator's mistake, not the server's failure.
     """
     started = time.perf_counter()
     state = get_state(session, RUNTIME_REPO, spec.name)
@@ -366,17 +371,24 @@ def scan_runtime(
                 store_key_mapping(session, spec.name, gguf, commit=outcome.head, now=now)
             retracted = _retract(session, runtime_id, outcome.rewritten_refs, outcome.vanished_tags, now)
     except ScanError as exc:
-        record_failure(session, state, now, str(exc), now + retry_after)
-        session.flush()
+        if not one_off:
+            record_failure(session, state, now, str(exc), now + retry_after)
+            session.flush()
         raise
     except Exception as exc:  # a database error: same contract, nothing partial, failure recorded
-        record_failure(session, state, now, f"{spec.name}: {type(exc).__name__}: {exc}", now + retry_after)
-        session.flush()
+        if not one_off:
+            record_failure(
+                session, state, now, f"{spec.name}: {type(exc).__name__}: {exc}", now + retry_after
+            )
+            session.flush()
         raise ScanError(f"{spec.name}: {type(exc).__name__}: {exc}") from exc
     report = recorder.report(commits_walked=outcome.commits_walked)
     cursors[source_key] = {**outcome.cursor, AUDIT_CURSOR_KEY: recorder.state}
     state.audit = {**report.as_json(), "audited_at": now.isoformat(), "source": source_key}
-    record_success(session, state, now, now + interval, cursor=cursors)
+    if one_off:
+        state.cursor = cursors
+    else:
+        record_success(session, state, now, now + interval, cursor=cursors)
     session.flush()
     return ScanSummary(
         runtime=spec.name,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.db.session import session_scope
 from app.services import source_state
+from app.services.hub.poll import CycleReport
 from app.services.jobs import poll_then_refresh, scan_then_refresh
 from app.services.support import ScanError, declared_source
 from app.sources.runtimes.catalog import CATALOG, RuntimeSpec
@@ -52,12 +53,16 @@ class WatcherLoop:
         names = self.settings.runtimes if self.settings.runtimes is not None else list(CATALOG)
         return [CATALOG[name] for name in names if name in CATALOG]
 
-    def hub_cycle(self) -> None:
+    def hub_cycle(self) -> float | None:
         """One Hub polling cycle over ``LAUNCHGAP_HUB_ORGS`` when set (``[]``: none), else every watched
-        publisher (errors are recorded per publisher)."""
+        publisher (errors are recorded per publisher).
+
+        Returns the seconds until the next cycle: the interval, or sooner when a publisher failed or waits,
+        so the retry time recorded (and shown on the dashboard) is when the loop really comes back.
+        """
         if self.settings.hub_orgs == []:
-            return
-        poll_then_refresh(
+            return None
+        report = poll_then_refresh(
             self.factory,
             self.settings,
             self.settings.hub_orgs,
@@ -67,6 +72,7 @@ class WatcherLoop:
             interval=timedelta(seconds=self.settings.watch_interval_seconds),
             retry_after_error=timedelta(seconds=self.settings.retry_after_error_seconds),
         )
+        return next_hub_wait(report, self.clock(), self.settings.watch_interval_seconds)
 
     def runtime_cycle(self) -> None:
         """Scan every runtime that is due and whose lease this process wins (until asked to stop)."""
@@ -112,14 +118,18 @@ class WatcherLoop:
                     session, state, self.clock(), f"{type(exc).__name__}: {exc}", retry
                 )
 
-    async def _repeat(self, name: str, work: Callable[[], None], stop: asyncio.Event, period: float) -> None:
+    async def _repeat(
+        self, name: str, work: Callable[[], float | None], stop: asyncio.Event, period: float
+    ) -> None:
+        """Run ``work`` until stopped, waiting ``period`` between runs, or what ``work`` returns instead."""
         while not stop.is_set():
+            wait = period
             try:
-                await run_in_daemon_thread(work, f"launchgap-{name}")
+                wait = await run_in_daemon_thread(work, f"launchgap-{name}") or period
             except Exception:
                 logger.exception("%s watcher cycle failed; retrying next period", name)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=period)
+                await asyncio.wait_for(stop.wait(), timeout=wait)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run both watchers until ``stop`` is set."""
@@ -153,7 +163,20 @@ class WatcherLoop:
             logger.info("released %d lease(s) held by %s", released, self.owner)
 
 
-async def run_in_daemon_thread(work: Callable[[], None], name: str) -> None:
+# The Hub loop never comes back sooner than this after a failure (a flapping Hub is not hammered).
+MIN_HUB_WAIT_SECONDS = 5.0
+
+
+def next_hub_wait(report: CycleReport, now: datetime, interval_seconds: float) -> float:
+    """Seconds until the next Hub cycle: the earliest retry a publisher was given, else the interval."""
+    retries = [r.retry_at for r in report.results if r.retry_at is not None]
+    if not retries:
+        return float(interval_seconds)
+    until_retry = (min(retries) - now).total_seconds()
+    return min(float(interval_seconds), max(MIN_HUB_WAIT_SECONDS, until_retry))
+
+
+async def run_in_daemon_thread(work: Callable[[], float | None], name: str) -> float | None:
     """Run blocking ``work`` in a daemon thread and await it.
 
     Unlike ``asyncio.to_thread``, a daemon thread does not hold the process at exit: on shutdown the server
@@ -161,24 +184,25 @@ async def run_in_daemon_thread(work: Callable[[], None], name: str) -> None:
     by the database, and every write is idempotent, so the next run redoes it.
     """
     loop = asyncio.get_running_loop()
-    finished: asyncio.Future[None] = loop.create_future()
+    finished: asyncio.Future[float | None] = loop.create_future()
 
-    def settle(error: BaseException | None) -> None:
+    def settle(result: float | None, error: BaseException | None) -> None:
         if finished.done():
             return
         if error is None:
-            finished.set_result(None)
+            finished.set_result(result)
         else:
             finished.set_exception(error)
 
     def target() -> None:
+        result: float | None = None
         error: BaseException | None = None
         try:
-            work()
+            result = work()
         except BaseException as exc:
             error = exc
         with contextlib.suppress(RuntimeError):  # the event loop may already be closed at shutdown
-            loop.call_soon_threadsafe(settle, error)
+            loop.call_soon_threadsafe(settle, result, error)
 
     threading.Thread(target=target, name=name, daemon=True).start()
-    await finished
+    return await finished

@@ -9,10 +9,10 @@ from xml.etree import ElementTree as ET
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.api.deps import SessionDep
+from app.api.deps import NowDep, SessionDep
 from app.api.routes.events import event_filters
 from app.domain.vocabulary import Vendor
-from app.services.browse import EventRow, list_events
+from app.services.browse import EventRow, feed_events
 
 router = APIRouter(tags=["feeds"])
 FEED_ID = "urn:launchgap:feed"
@@ -59,11 +59,12 @@ def _entry(feed: ET.Element, event: EventRow) -> None:
 def events_feed(
     request: Request,
     session: SessionDep,
+    now: NowDep,
     runtime: Annotated[str | None, Query(description="Catalog runtime name.")] = None,
     vendor: Annotated[Vendor | None, Query(description="Vendor view.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
-    rows, _ = list_events(session, event_filters(runtime, vendor, None, None, None), offset=0, limit=limit)
+    rows = feed_events(session, event_filters(runtime, vendor, None, None, None), limit=limit)
     feed = ET.Element("feed", xmlns=ATOM)
     ET.SubElement(feed, "title").text = "LaunchGap support events" + "".join(
         f" · {label}" for label in (vendor, runtime) if label
@@ -73,7 +74,8 @@ def events_feed(
     query = request.url.query
     ET.SubElement(feed, "id").text = f"{FEED_ID}:events" + (f"?{query}" if query else "")
     ET.SubElement(feed, "link", href=request.url.path + (f"?{query}" if query else ""), rel="self")
-    updated = max((r.recorded_at for r in rows), default=datetime(1970, 1, 1, tzinfo=UTC))
+    # An empty feed is up to date as of now (not 1970): nothing has been found yet.
+    updated = max((r.recorded_at for r in rows), default=now)
     ET.SubElement(feed, "updated").text = _iso(updated)
     author = ET.SubElement(feed, "author")
     ET.SubElement(author, "name").text = "LaunchGap"

@@ -147,9 +147,15 @@ def poll_publishers(
     rate_limited = False
     stopped_by: str | None = None
     any_change = False
+    stop_retry_at: datetime | None = None
     for org in org_list:
         if stopped_by is not None:
-            results.append(OrgResult(org, "deferred", error=stopped_by))
+            # Shown as waiting, with the time the loop really comes back (the stopping org's retry).
+            waiting_until = stop_retry_at or now + retry_after_error
+            with session_scope(session_factory) as session:
+                state = source_state.get_state(session, KIND, org)
+                source_state.record_waiting(session, state, stopped_by, waiting_until)
+            results.append(OrgResult(org, "deferred", error=stopped_by, retry_at=waiting_until))
             continue
         with source_state.lease(session_factory, KIND, org, owner, now) as won:
             if not won:
@@ -162,6 +168,8 @@ def poll_publishers(
         results.append(result)
         any_change = any_change or changed
         rate_limited = result.rate_limited
+        if result.rate_limited or result.unreachable:
+            stop_retry_at = result.retry_at
         if result.rate_limited:
             stopped_by = "cycle stopped by a rate limit"
         elif result.unreachable:

@@ -1,0 +1,118 @@
+"""The dashboard's failure banner: failing sources grouped into one line per kind of problem.
+
+A newcomer offline sees "Hub unreachable: 50 publishers waiting, next try 16:21" rather than fifty error
+messages; the per-source details stay available behind a toggle. The grouping is a pure function of the
+sources' health and ``now``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.services.source_state import HUB_PUBLISHER, RUNTIME_REPO, SourceHealth
+
+# What failure messages say when nothing answered at all (httpx/huggingface_hub and git wordings), and the
+# message a publisher gets when the cycle stopped before reaching it (see hub.poll.WAITING_PREFIX).
+_UNREACHABLE_WORDS = (
+    "could not be reached",
+    "unreachable",
+    "connection refused",
+    "connecterror",
+    "connect error",
+    "timed out",
+    "timeout",
+    "name or service not known",
+    "could not resolve",
+    "temporary failure in name resolution",
+    "network is unreachable",
+    "failed to connect",
+    "unable to access",
+    "cannot clone",
+    "does not exist",
+    "not a git repository",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One line of the banner and the sources behind it."""
+
+    kind: str
+    """``hub-unreachable``, ``hub-rate-limit``, ``hub-not-found``, ``hub-error``, ``repo-unreachable``,
+    ``scan-failed`` or ``other``."""
+    headline: str
+    next_try: datetime | None
+    sources: tuple[SourceHealth, ...]
+
+
+def _category(source: SourceHealth) -> str:
+    error = (source.last_error or "").lower()
+    if source.kind == HUB_PUBLISHER:
+        if "rate limit" in error:
+            return "hub-rate-limit"
+        if "does not exist on the hub" in error:
+            return "hub-not-found"
+        if any(word in error for word in _UNREACHABLE_WORDS):
+            return "hub-unreachable"
+        return "hub-error"
+    if source.kind == RUNTIME_REPO:
+        return "repo-unreachable" if any(word in error for word in _UNREACHABLE_WORDS) else "scan-failed"
+    return "other"
+
+
+def _clock(value: datetime | None, now: datetime) -> str:
+    """A short time: "16:21" today, "2026-08-22 16:21" on another day (UTC, like every time shown)."""
+    if value is None:
+        return "not scheduled"
+    return value.strftime("%H:%M" if value.date() == now.date() else "%Y-%m-%d %H:%M")
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def summarize_problems(sources: Sequence[SourceHealth], now: datetime) -> list[Problem]:
+    """One ``Problem`` per kind among the failing ``sources``, Hub first, each with its earliest retry."""
+    groups: dict[str, list[SourceHealth]] = {}
+    for source in sources:
+        if not source.ok:
+            groups.setdefault(_category(source), []).append(source)
+    problems: list[Problem] = []
+    for kind in (
+        "hub-unreachable", "hub-rate-limit", "hub-not-found", "hub-error", "repo-unreachable", "scan-failed",
+        "other",
+    ):  # fmt: skip
+        members = groups.get(kind)
+        if not members:
+            continue
+        retries = [s.next_check_at for s in members if s.next_check_at is not None]
+        next_try = min(retries) if retries else None
+        when = _clock(next_try, now)
+        count = len(members)
+        publishers = _plural(count, "publisher", "publishers")
+        if kind == "hub-unreachable":
+            headline = f"Hub unreachable: {publishers} waiting, next try {when}"
+        elif kind == "hub-rate-limit":
+            headline = f"Hub rate limit reached: {publishers} waiting, next try {when}"
+        elif kind == "hub-not-found":
+            headline = f"{publishers} not found on the Hub: next check {when}"
+        elif kind == "hub-error":
+            headline = f"Hub errors for {publishers}: next try {when}"
+        else:
+            successes = [s.last_success_at for s in members if s.last_success_at is not None]
+            as_of = (
+                f"showing data as of {min(successes).strftime('%Y-%m-%d')}"
+                if len(successes) == count
+                else "some never scanned yet"
+            )
+            what = {
+                "repo-unreachable": _plural(count, "runtime repository", "runtime repositories")
+                + " unreachable",
+                "scan-failed": _plural(count, "runtime scan", "runtime scans") + " failed",
+                "other": _plural(count, "source", "sources") + " failing",
+            }[kind]
+            headline = f"{what}: {as_of}, next try {when}"
+        problems.append(Problem(kind, headline, next_try, tuple(members)))
+    return problems
