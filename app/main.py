@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
     # its 413 raised from `receive` must not cross the @app.middleware("http") wrapper (a task group that
     # would turn it into an exception group); security headers go outermost, on every answer.
     app.add_middleware(BodySizeLimit, limits={"/hooks/huggingface": hooks.MAX_PAYLOAD_BYTES})
-    install_error_handlers(app)
+    install_error_handlers(app, html_error=views.error_page)
     app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     # Every API route and the feed answer 422 on a query parameter they do not know.

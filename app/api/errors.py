@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -18,7 +19,25 @@ def _has_nul(request: Request) -> bool:
     return "\x00" in unquote_plus(raw) or "\x00" in request.url.path
 
 
-def install_error_handlers(app: FastAPI) -> None:
+# Paths whose answers are data (JSON, CSV, Atom, the OpenAPI document, files): their errors stay JSON.
+# Everything else is a page a person opened, and gets an HTML error with the way back.
+DATA_PREFIXES = ("/api/", "/hooks/", "/feeds/", "/healthz", "/openapi.json", "/static/")
+
+HtmlErrorRenderer = Callable[[Request, int, str, list[str]], Response]
+
+
+def wants_html(request: Request) -> bool:
+    """Whether an error on this request should be a page: not a data path, and not asked for as JSON."""
+    path = request.url.path
+    if any(path == p.rstrip("/") or path.startswith(p) for p in DATA_PREFIXES):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "application/json" not in accept
+
+
+def install_error_handlers(app: FastAPI, *, html_error: HtmlErrorRenderer | None = None) -> None:
+    """JSON errors for data routes; with ``html_error``, pages for the dashboard's routes."""
+
     @app.middleware("http")
     async def refuse_nul_bytes(request: Request, call_next):  # type: ignore[no-untyped-def]
         # No text column accepts NUL (PostgreSQL raises on it): refuse it up front, the same on both databases.
@@ -30,17 +49,27 @@ def install_error_handlers(app: FastAPI) -> None:
         return await call_next(request)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if html_error is not None and wants_html(request):
+            message = (
+                exc.detail
+                if exc.status_code != 404 or exc.detail != "Not Found"
+                else (f"There is no page at {request.url.path}.")
+            )
+            return html_error(request, exc.status_code, str(message), [])
         return JSONResponse(
             {"error": {"status": exc.status_code, "message": exc.detail}}, status_code=exc.status_code
         )
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [
             {"location": ".".join(str(p) for p in error["loc"]), "message": error["msg"]}
             for error in exc.errors()
         ]
+        if html_error is not None and wants_html(request):
+            details = [f"{p['location'].removeprefix('query.')}: {p['message']}" for p in problems]
+            return html_error(request, 422, "The address has a value this page cannot use.", details)
         return JSONResponse(
             {"error": {"status": 422, "message": "invalid request parameters", "details": problems}},
             status_code=422,

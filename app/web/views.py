@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.api.deps import NowDep, SessionDep
+from app.api.deps import NowDep, SessionDep, get_now
 from app.domain.gap_row import GapRow
 from app.domain.vocabulary import GapStatus, Stage
 from app.services.browse import EventFilters, get_model, list_events, list_runtimes
 from app.services.gaps.query import GapFilters, query_gaps
 from app.services.runtime_catalog import has_source_for
 from app.services.snapshot.exchange import imported_snapshots
+from app.services.source_problems import summarize_problems
 from app.services.source_state import list_health
 from app.services.stats import group_stats, survival_curve
 from app.sources.runtimes.catalog import CATALOG, VENDORS
@@ -34,6 +35,7 @@ def _root(request: Request) -> dict[str, str]:
 
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates", context_processors=[_root])
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 def _format_gap(hours: float | None) -> str:
@@ -60,15 +62,45 @@ templates.env.filters["when"] = _when
 templates.env.filters["percent"] = _percent
 
 
-def _page(request: Request, session: SessionDep, name: str, context: dict[str, object]) -> HTMLResponse:
-    """Render a page with what every page shows: the failing sources banner, the snapshot's cutoff."""
-    sources = list_health(session)
+def _page(
+    request: Request, session: SessionDep, name: str, context: dict[str, object], *, status_code: int = 200
+) -> HTMLResponse:
+    """Render a page with what every page shows: the banner (one line per kind of failing source), the
+    snapshot's cutoff."""
     context |= {
-        "failing_sources": [s for s in sources if not s.ok],
-        "source_count": len(sources),
+        "problems": summarize_problems(list_health(session), get_now()),
         "snapshots": imported_snapshots(session),
     }
-    return templates.TemplateResponse(request, name, context)
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def error_page(
+    request: Request, status_code: int, message: str, details: list[str] | None = None
+) -> HTMLResponse:
+    """An error on an HTML route as a page (not JSON), saying what went wrong and offering the way back."""
+    titles = {404: "Not found", 405: "Not allowed", 413: "Too large", 422: "Not understood"}
+    title = titles.get(status_code, "Something went wrong" if status_code >= 500 else "Cannot show this")
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status_code": status_code, "title": title, "message": message, "details": details or []},
+        status_code=status_code,
+    )
+
+
+# The runtimes people ask about most, in that order; the matrix shows them first (others follow by name).
+MOST_ASKED_RUNTIMES = (
+    "vllm", "sglang", "tensorrt-llm", "llama.cpp", "ollama", "transformers", "mlx-lm", "vllm-ascend",
+    "lmdeploy", "tgi", "rocm-vllm", "vllm-recipes", "ktransformers", "mlx-vlm", "optimum-intel",
+    "openvino-genai", "onnxruntime-genai", "vllm-mindspore", "xllm", "lightllm",
+)  # fmt: skip
+
+
+def column_order(names: set[str], view: str) -> list[str]:
+    """Matrix columns: most-asked runtimes first (vendor views in the vocabulary's order), then by name."""
+    ranking = MOST_ASKED_RUNTIMES if view == "runtimes" else tuple(VENDORS)
+    rank = {name: i for i, name in enumerate(ranking)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
 
 def _matrix(rows: list[GapRow], column: str) -> OrderedDict[str, dict[str, GapRow]]:
@@ -129,16 +161,12 @@ def _render_dashboard(
     # The matrix pages by release (newest first) so the page stays light with thousands of releases.
     first = (page - 1) * RELEASES_PER_PAGE
     matrix = OrderedDict(list(full_matrix.items())[first : first + RELEASES_PER_PAGE])
-    names = sorted({getattr(r, column) for r in shown})
-    # Columns with the most supported releases first, so the table reads left to right by coverage.
-    coverage = {
-        n: sum(1 for r in shown if getattr(r, column) == n and r.status != GapStatus.PENDING) for n in names
-    }
-    columns = sorted(names, key=lambda n: (-coverage[n], n))
+    columns = column_order({getattr(r, column) for r in shown}, view)
     leaderboard = sorted(
         group_stats(vendor_rows, by="vendor"),
         key=lambda s: (-(s.day0_rate or 0), s.km_median_hours if s.km_median_hours is not None else 1e12),
     )
+    pages = max(1, -(-len(full_matrix) // RELEASES_PER_PAGE))
     return _page(
         request,
         session,
@@ -158,10 +186,12 @@ def _render_dashboard(
             "publisher": publisher or "",
             "publishers": sorted({r.publisher for r in shown if r.publisher}),
             "page": page,
-            "pages": max(1, -(-len(full_matrix) // RELEASES_PER_PAGE)),
+            "pages": pages,
             "release_count": len(full_matrix),
             "now": now,
         },
+        # A page past the last one still renders (with the way back), as a 404 like any missing page.
+        status_code=404 if page > pages else 200,
     )
 
 
@@ -182,6 +212,7 @@ def release_page(request: Request, session: SessionDep, now: NowDep, repo_id: st
             # Vendor views first: operators choosing hardware read those; runtime rows are the evidence.
             "ladders": sorted(detail.ladders, key=lambda ladder: ladder.runtime is not None),
             "stages": list(Stage),
+            "statuses": list(GapStatus),
             "vendor_names": VENDORS,
         },
     )
@@ -220,3 +251,15 @@ def swagger_ui(request: Request) -> HTMLResponse:
 def redoc(request: Request) -> HTMLResponse:
     """ReDoc for the API, from LaunchGap's own copy of its bundle."""
     return templates.TemplateResponse(request, "api_redoc.html", {"openapi_url": request.app.openapi_url})
+
+
+@router.get("/glossary", response_class=HTMLResponse)
+def glossary(request: Request, session: SessionDep) -> HTMLResponse:
+    """What statuses, stages, families, key novelty, Kaplan–Meier and coverage mean."""
+    return _page(request, session, "glossary.html", {})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """Browsers ask for /favicon.ico on pages without an icon link (JSON, the feed): the same icon."""
+    return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
