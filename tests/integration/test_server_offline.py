@@ -51,8 +51,9 @@ def test_server_starts_and_reports_unreachable_sources(tmp_path: Path) -> None:
         assert httpx.get(base + "/healthz").json()["status"] == "ok"
 
         page = _wait_for_failures(base, expected=("hub publisher", "runtime repo"))
-        assert "sources failing" in page
-        assert "retry at" in page
+        assert "Hub unreachable: 1 publisher waiting, next try" in page
+        assert "1 runtime repository unreachable" in page
+        assert page.count("<summary>") == 2  # one line per kind of problem, details behind the toggle
         assert httpx.get(base + "/api/v1/gaps").status_code == 200
     finally:
         process.send_signal(signal.SIGTERM)
@@ -76,7 +77,7 @@ def _wait_for_failures(base: str, expected: tuple[str, ...], timeout: float = 30
         response = httpx.get(base + "/")
         assert response.status_code == 200
         page = response.text
-        if all(word in page for word in expected) and "sources failing" in page:
+        if all(word in page for word in expected) and "source-problems" in page:
             return page
         time.sleep(0.3)
     raise AssertionError(f"the page never listed the failing sources {expected}:\n{page[:3000]}")
