@@ -190,8 +190,6 @@ def _render_dashboard(
             "release_count": len(full_matrix),
             "now": now,
         },
-        # A page past the last one still renders (with the way back), as a 404 like any missing page.
-        status_code=404 if page > pages else 200,
     )
 
 

@@ -99,8 +99,7 @@ def test_html_errors_offer_the_way_back(offline_dashboard, page, artifacts_dir: 
     page.wait_for_url(offline_dashboard + "/")
     assert page.locator("#gap-matrix").count() == 1
 
-    response = page.goto(offline_dashboard + "/?page=99")
-    assert response.status == 404
+    page.goto(offline_dashboard + "/?page=99")
     assert "Page 99 is out of range" in page.locator("#page-out-of-range").inner_text()
     page.get_by_role("link", name="Go to the last page").click()
     assert page.locator("#gap-matrix").count() == 1
