@@ -17,7 +17,7 @@ from app import __version__
 from app.api.deps import KnownQueryOnly
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, SecurityHeaders
-from app.api.routes import claims, events, feeds, gaps, health, hooks, models, runtimes, stats
+from app.api.routes import answers, claims, events, feeds, gaps, health, hooks, models, runtimes, stats
 from app.config import Settings, get_settings
 from app.db.session import open_database, read_only_factory
 from app.services.bootstrap import bootstrap_reference_data
@@ -84,8 +84,10 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
     install_error_handlers(app, html_error=views.error_page)
     app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
-    # Every API route and the feed answer 422 on a query parameter they do not know.
-    for router in (gaps.router, models.router, runtimes.router, events.router, stats.router, claims.router):
+    # Every API route and the feed answer 422 on a query parameter they do not know. The answers router comes
+    # before models: /models/{repo_id}/requirements must match ahead of /models/{repo_id:path}.
+    api_routers = (gaps.router, answers.router, models.router, runtimes.router, events.router, stats.router)
+    for router in (*api_routers, claims.router):
         app.include_router(router, prefix="/api/v1", dependencies=[KnownQueryOnly])
     app.include_router(feeds.router, dependencies=[KnownQueryOnly])
     app.include_router(hooks.router)

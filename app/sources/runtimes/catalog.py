@@ -1152,6 +1152,20 @@ AUDIT_EXPECTED: dict[str, tuple[Expected, ...]] = {
 CATALOG_LIST = [replace(spec, audit_expected=AUDIT_EXPECTED.get(spec.name, ())) for spec in CATALOG_LIST]
 CATALOG: dict[str, RuntimeSpec] = {spec.name: spec for spec in CATALOG_LIST}
 
+# Upstream → downstream: the downstream runtime ports what the upstream registers (a fork, a plugin, an
+# exporter built on it), so its support can only lag (or, with early access, lead) the upstream's.
+PROPAGATION: tuple[tuple[str, str], ...] = (
+    ("llama.cpp", "ollama"),
+    ("vllm", "vllm-ascend"),
+    ("vllm", "rocm-vllm"),
+    ("vllm", "vllm-mindspore"),
+    ("transformers", "optimum-intel"),
+    ("optimum-intel", "openvino-genai"),
+)
+_unknown_pairs = [pair for pair in PROPAGATION if not set(pair) <= set(CATALOG)]
+if _unknown_pairs:
+    raise ValueError(f"PROPAGATION names runtimes missing from the catalog: {_unknown_pairs}")
+
 
 def get_runtime(name: str) -> RuntimeSpec:
     """The catalog entry called ``name``; ``UnknownRuntimeError`` listing the known names otherwise."""

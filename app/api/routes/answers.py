@@ -1,0 +1,157 @@
+"""`GET /api/v1/stats/{early-access,propagation,lag}`: answers read from the observed gap cells."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from app.api.deps import NowDep, SessionDep
+from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
+from app.api.routes.gaps import check_runtime
+from app.domain.vocabulary import Stage, Vendor
+from app.schemas.answers import EarlyAccessOut, PropagationOut, StageLagOut
+from app.schemas.common import Page
+from app.services.early_access import early_access_map
+from app.services.lags import LagScope, propagation_lags, stage_lags
+
+router = APIRouter(tags=["stats"])
+SinceQuery = Annotated[datetime | None, Query(description="Releases at or after (ISO-8601).")]
+UntilQuery = Annotated[datetime | None, Query(description="Releases before (ISO-8601).")]
+PublisherQuery = Annotated[str | None, Query(description="Publisher's Hub org.")]
+
+
+def _aware(*values: datetime | None) -> None:
+    for value in values:
+        if value is not None and value.tzinfo is None:
+            raise HTTPException(422, "since/until need a time zone (e.g. 2025-01-01T00:00:00Z)")
+
+
+def _flat(item: object) -> dict[str, object]:
+    """A lag result as one flat item: its identity, then the lag's figures."""
+    values = {f.name: getattr(item, f.name) for f in dataclasses.fields(item) if f.name != "lag"}  # type: ignore[arg-type]
+    return values | dataclasses.asdict(item.lag)  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/stats/early-access",
+    summary="Early-access map: per publisher × vendor, new-key families supported before or on release day",
+    response_model=Page[EarlyAccessOut],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def early_access(
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    stage: Annotated[
+        Stage, Query(description="Support stage (`branch`: release branches count).")
+    ] = Stage.MERGED,
+    publisher: PublisherQuery = None,
+    vendor: Annotated[Vendor | None, Query(description="Vendor slug.")] = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    format: FormatQuery = None,
+) -> Page[EarlyAccessOut] | Response:
+    _aware(since, until)
+    cells = early_access_map(
+        session, stage=stage, now=now, publisher=publisher, vendor=vendor, since=since, until=until
+    )
+    return page_or_csv(
+        request,
+        EarlyAccessOut,
+        cells,
+        limit=limit,
+        cursor=cursor,
+        format=format,
+        filename="early-access.csv",
+    )
+
+
+@router.get(
+    "/stats/propagation",
+    summary="Per upstream → downstream pair and stage: families, median and p90 lag, pending",
+    response_model=Page[PropagationOut],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def propagation(
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    upstream: Annotated[str | None, Query(description="Upstream runtime, e.g. `vllm`.")] = None,
+    downstream: Annotated[str | None, Query(description="Downstream runtime, e.g. `vllm-ascend`.")] = None,
+    stage: Annotated[Stage | None, Query(description="One stage (default: every stage both have).")] = None,
+    publisher: PublisherQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    format: FormatQuery = None,
+) -> Page[PropagationOut] | Response:
+    check_runtime(upstream)
+    check_runtime(downstream)
+    _aware(since, until)
+    lags = propagation_lags(
+        session,
+        now=now,
+        scope=LagScope(publisher, since, until),
+        upstream=upstream,
+        downstream=downstream,
+        stage=stage,
+    )
+    return page_or_csv(
+        request,
+        PropagationOut,
+        [_flat(lag) for lag in lags],
+        limit=limit,
+        cursor=cursor,
+        format=format,
+        filename="propagation.csv",
+    )
+
+
+@router.get(
+    "/stats/lag",
+    summary="Per runtime: the lag from one stage to another (docs behind code, release behind merge)",
+    response_model=Page[StageLagOut],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def stage_lag(
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    from_stage: Annotated[Stage, Query(description="The earlier stage, e.g. `merged`.")] = Stage.MERGED,
+    to_stage: Annotated[Stage, Query(description="The later stage, e.g. `documented`.")] = Stage.DOCUMENTED,
+    runtime: Annotated[str | None, Query(description="One runtime.")] = None,
+    publisher: PublisherQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    format: FormatQuery = None,
+) -> Page[StageLagOut] | Response:
+    check_runtime(runtime)
+    _aware(since, until)
+    if from_stage == to_stage:
+        raise HTTPException(422, "from_stage and to_stage must differ")
+    lags = stage_lags(
+        session,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        now=now,
+        scope=LagScope(publisher, since, until),
+        runtimes=[runtime] if runtime else None,
+    )
+    return page_or_csv(
+        request,
+        StageLagOut,
+        [_flat(lag) for lag in lags],
+        limit=limit,
+        cursor=cursor,
+        format=format,
+        filename="stage-lag.csv",
+    )

@@ -1,0 +1,153 @@
+"""The answers on the DeepSeek-V4 shape (real repositories, a fake Hub, both databases): the early-access map,
+propagation from upstream vLLM to vllm-ascend, and stage lags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api.deps import get_now
+from app.db.migrate import upgrade
+from app.main import create_app
+
+from ..conftest import DIALECTS, ScratchDatabases
+from ..fakes.fake_hub import FakeHub
+from ..support.deepseek_v4 import (
+    ASCEND_V4_AUTHORED,
+    ASCEND_V4_BRANCH,
+    NOW,
+    V4,
+    V32,
+    DeepSeekV4,
+    build_deepseek_v4,
+)
+
+
+@pytest.fixture(scope="module", params=DIALECTS)
+def scenario(
+    request: pytest.FixtureRequest,
+    scratch_databases: ScratchDatabases,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[TestClient, DeepSeekV4]]:
+    url = scratch_databases.new_url(request.param)
+    upgrade(url)
+    with FakeHub() as hub:
+        built = build_deepseek_v4(tmp_path_factory.mktemp("deepseek"), hub, url)
+    app = create_app(built.settings, start_watchers=False)
+    app.dependency_overrides[get_now] = lambda: NOW
+    with TestClient(app) as client:
+        yield client, built
+
+
+def _items(client: TestClient, path: str, **params: object) -> list[dict]:
+    response = client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["total"] == len(body["items"]) and body["next_cursor"] is None
+    return body["items"]
+
+
+def test_early_access_map_shows_the_release_branch_before_release(scenario) -> None:  # type: ignore[no-untyped-def]
+    client, built = scenario
+    cells = {
+        (c["publisher"], c["vendor"]): c for c in _items(client, "/api/v1/stats/early-access", stage="branch")
+    }
+    huawei = cells[("deepseek-ai", "huawei")]
+    # V3.2 and V4 are new-key families; only V4 was on a release branch before it was public
+    assert (huawei["families"], huawei["pre_release"], huawei["day_0"]) == (2, 1, 0)
+    assert huawei["pre_release_share"] == 0.5
+    [example] = huawei["examples"]
+    assert example["repo_id"] == V4 and example["runtime"] == "vllm-ascend"
+    assert example["status"] == "pre-release" and example["gap_hours"] == -8.5
+    assert example["commit"] == built.ascend_branch_commit
+    assert example["support_at"].startswith(ASCEND_V4_BRANCH.strftime("%Y-%m-%dT%H:%M"))
+    assert example["author_at"].startswith(ASCEND_V4_AUTHORED.strftime("%Y-%m-%dT%H:%M"))
+    # NVIDIA's runtimes had no release branch for it: counted, never early
+    assert cells[("deepseek-ai", "nvidia")]["pre_release"] == 0
+
+    # merged: upstream vLLM merged both on day 0 (NVIDIA), Huawei's main came weeks later
+    merged = {
+        (c["publisher"], c["vendor"]): c for c in _items(client, "/api/v1/stats/early-access", stage="merged")
+    }
+    nvidia = merged[("deepseek-ai", "nvidia")]
+    assert (nvidia["families"], nvidia["pre_release"], nvidia["day_0"]) == (2, 0, 2)
+    assert [e["repo_id"] for e in nvidia["examples"]] == [V4, V32]  # day-0 ones, earliest support first
+    assert merged[("deepseek-ai", "huawei")]["day_0"] == 0
+    # a release no runtime supported is a family for the vendor, with nothing early
+    other = merged[("other-lab", "nvidia")]
+    assert (other["families"], other["pre_release"], other["day_0"], other["examples"]) == (1, 0, 0, [])
+
+
+def test_early_access_filters(scenario) -> None:  # type: ignore[no-untyped-def]
+    client, _built = scenario
+    only = _items(
+        client, "/api/v1/stats/early-access", stage="branch", vendor="huawei", publisher="deepseek-ai"
+    )
+    assert [(c["publisher"], c["vendor"]) for c in only] == [("deepseek-ai", "huawei")]
+    # V4 was released 2026-04-24: a window after it leaves V3.2 alone
+    early = _items(
+        client, "/api/v1/stats/early-access", stage="branch", vendor="huawei", until="2026-01-01T00:00:00Z"
+    )
+    assert [(c["families"], c["pre_release"]) for c in early] == [(1, 0)]
+    assert _items(client, "/api/v1/stats/early-access", stage="branch", since="2027-01-01T00:00:00Z") == []
+    assert client.get("/api/v1/stats/early-access", params={"vendor": "nokia"}).status_code == 422
+    assert (
+        client.get("/api/v1/stats/early-access", params={"since": "2026-01-01T00:00:00"}).status_code == 422
+    )
+    csv = client.get("/api/v1/stats/early-access", params={"stage": "branch", "format": "csv"})
+    assert csv.status_code == 200
+    assert csv.text.splitlines()[0] == "publisher,vendor,stage,families,pre_release,day_0,pre_release_share"
+
+
+def test_propagation_from_vllm_to_vllm_ascend(scenario) -> None:  # type: ignore[no-untyped-def]
+    client, _built = scenario
+    items = {
+        (i["upstream"], i["downstream"], i["stage"]): i
+        for i in _items(client, "/api/v1/stats/propagation", upstream="vllm")
+    }
+    # every declared downstream of vLLM, at each stage both have a source for
+    assert {k[1] for k in items} == {"vllm-ascend", "rocm-vllm", "vllm-mindspore"}
+    merged = items[("vllm", "vllm-ascend", "merged")]
+    # V3.2: upstream 12-01 14:00, port 12-20 10:00 (452 h); V4: upstream 04-24 13:00, port 05-06 12:00 (287 h)
+    assert (merged["families"], merged["resolved"], merged["pending"], merged["ahead"]) == (2, 2, 0, 0)
+    assert merged["median_hours"] == pytest.approx((452 + 287) / 2)
+    assert merged["p90_hours"] == pytest.approx(287 + 0.9 * (452 - 287))
+    released = items[("vllm", "vllm-ascend", "released")]
+    # V4's release candidate (04-24 14:00) came before upstream's release (04-25 10:00): ahead by 20 h
+    assert released["ahead"] == 1 and released["resolved"] == 2
+    assert released["median_hours"] == pytest.approx((-20 + (494 - 86)) / 2)
+    # upstream has no release branch for either: nothing to measure at the branch stage
+    assert items[("vllm", "vllm-ascend", "branch")]["families"] == 0
+    # rocm-vllm was not scanned: its cells are not evidence of anything yet, nothing resolved
+    assert items[("vllm", "rocm-vllm", "merged")]["resolved"] == 0
+
+    one = _items(client, "/api/v1/stats/propagation", downstream="vllm-ascend", stage="merged")
+    assert [(i["upstream"], i["families"]) for i in one] == [("vllm", 2)]
+    assert client.get("/api/v1/stats/propagation", params={"upstream": "nope"}).status_code == 422
+
+
+def test_stage_lags_docs_behind_code_and_release_before_main(scenario) -> None:  # type: ignore[no-untyped-def]
+    client, _built = scenario
+    docs = {
+        i["runtime"]: i
+        for i in _items(client, "/api/v1/stats/lag", from_stage="merged", to_stage="documented")
+    }
+    # only runtimes with a source for both stages
+    assert "vllm" not in docs and "vllm-ascend" in docs
+    ascend = docs["vllm-ascend"]
+    # V3.2 merged 2025-12-20 10:00, documented 2026-05-20 12:00; V4 merged 05-06 12:00, documented 05-20 12:00
+    assert (ascend["families"], ascend["resolved"], ascend["pending"]) == (2, 2, 0)
+    assert ascend["median_hours"] == pytest.approx((3626 + 336) / 2)
+
+    released = _items(
+        client, "/api/v1/stats/lag", from_stage="merged", to_stage="released", runtime="vllm-ascend"
+    )
+    [item] = released
+    # V4 shipped (as v0.13.0rc3) twelve days before main had it: the release branch came first
+    assert item["ahead"] == 1 and item["resolved"] == 2
+    assert (
+        client.get("/api/v1/stats/lag", params={"from_stage": "merged", "to_stage": "merged"}).status_code
+        == 422
+    )
