@@ -10,6 +10,7 @@ from app.models.publisher import Publisher
 from app.models.runtime import HardwareSku, Runtime, RuntimeVendor, Vendor
 from app.models.source_state import SourceState
 from app.models.support import SupportEvent, SupportKey
+from app.models.version_statement import VersionStatement
 from app.models.webhook_delivery import WebhookDelivery
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "SupportEvent",
     "SupportKey",
     "Vendor",
+    "VersionStatement",
     "WebhookDelivery",
 ]

@@ -135,3 +135,142 @@ class StageLagOut(LagOut, _StagePair):
             ]
         }
     )
+
+
+class ReleaseRefOut(BaseModel):
+    """A runtime release carrying the support."""
+
+    tag: str = Field(description="The release's tag (or version, for runtimes that release by version bump).")
+    at: datetime
+    prerelease: bool | None = Field(description="rc, alpha, beta, dev …; null when the source cannot tell.")
+    commit: str | None
+    evidence_url: str | None
+
+
+class BranchRefOut(BaseModel):
+    """A release branch carrying the support."""
+
+    branch: str
+    at: datetime = Field(description="When the supporting commit landed on the branch.")
+    commit: str | None
+    evidence_url: str | None
+
+
+class MinVersionOut(BaseModel):
+    """A minimum version as a source states it."""
+
+    version: str
+    source: str = Field(description="The catalog source stating it, e.g. `vllm-recipes`.")
+    commit: str = Field(description="The source's commit it was read at (its newest scanned head).")
+    evidence_url: str | None
+
+
+class RequirementOut(BaseModel):
+    """Which version of one runtime a model needs."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "runtime": "vllm-ascend",
+                    "vendors": ["huawei"],
+                    "key_kind": "architecture",
+                    "key": "DeepseekV4ForCausalLM",
+                    "status": "day-0",
+                    "first_release": {
+                        "tag": "v0.13.0rc3",
+                        "at": "2026-04-24T14:00:00Z",
+                        "prerelease": True,
+                        "commit": "136bc5ac9e0f4d2b8a7c6e5f4d3c2b1a09876543",
+                        "evidence_url": "https://github.com/vllm-project/vllm-ascend/releases/tag/v0.13.0rc3",
+                    },
+                    "first_final_release": {
+                        "tag": "v0.13.0",
+                        "at": "2026-06-10T12:00:00Z",
+                        "prerelease": False,
+                        "commit": "4f05aa5f1e2d3c4b5a69788796a5b4c3d2e1f0a9",
+                        "evidence_url": "https://github.com/vllm-project/vllm-ascend/releases/tag/v0.13.0",
+                    },
+                    "first_branch": {
+                        "branch": "v0.13.0-dev",
+                        "at": "2026-04-24T03:30:00Z",
+                        "commit": "136bc5ac9e0f4d2b8a7c6e5f4d3c2b1a09876543",
+                        "evidence_url": "https://github.com/vllm-project/vllm-ascend/commit/136bc5ac",
+                    },
+                    "min_version": None,
+                }
+            ]
+        }
+    )
+
+    runtime: str
+    vendors: list[str] = Field(description="The vendor views the runtime counts for.")
+    key_kind: str | None = Field(description="The kind of key the runtime matches the model on.")
+    key: str | None
+    status: str | None = Field(
+        description="The `released` cell's status (null when the runtime's releases are not read)."
+    )
+    first_release: ReleaseRefOut | None = Field(description="The first release carrying support (any kind).")
+    first_final_release: ReleaseRefOut | None = Field(
+        description="The first final (not rc/alpha/beta/dev) release carrying support."
+    )
+    first_branch: BranchRefOut | None = Field(description="The first release branch carrying support.")
+    min_version: MinVersionOut | None = Field(
+        description="The minimum version a source states (vLLM Recipes' `model.min_vllm_version`)."
+    )
+
+
+class RequirementCsvOut(BaseModel):
+    """``RequirementOut`` flattened for CSV: one column per nested field."""
+
+    runtime: str
+    vendors: list[str]
+    key_kind: str | None
+    key: str | None
+    status: str | None
+    first_release_tag: str | None = None
+    first_release_at: datetime | None = None
+    first_release_prerelease: bool | None = None
+    first_release_commit: str | None = None
+    first_release_evidence_url: str | None = None
+    first_final_release_tag: str | None = None
+    first_final_release_at: datetime | None = None
+    first_final_release_commit: str | None = None
+    first_final_release_evidence_url: str | None = None
+    first_branch: str | None = None
+    first_branch_at: datetime | None = None
+    first_branch_commit: str | None = None
+    min_version: str | None = None
+    min_version_source: str | None = None
+    min_version_evidence_url: str | None = None
+
+    @classmethod
+    def of(cls, item: RequirementOut) -> RequirementCsvOut:
+        release, final, branch, stated = (
+            item.first_release,
+            item.first_final_release,
+            item.first_branch,
+            item.min_version,
+        )
+        return cls(
+            runtime=item.runtime,
+            vendors=item.vendors,
+            key_kind=item.key_kind,
+            key=item.key,
+            status=item.status,
+            first_release_tag=release.tag if release else None,
+            first_release_at=release.at if release else None,
+            first_release_prerelease=release.prerelease if release else None,
+            first_release_commit=release.commit if release else None,
+            first_release_evidence_url=release.evidence_url if release else None,
+            first_final_release_tag=final.tag if final else None,
+            first_final_release_at=final.at if final else None,
+            first_final_release_commit=final.commit if final else None,
+            first_final_release_evidence_url=final.evidence_url if final else None,
+            first_branch=branch.branch if branch else None,
+            first_branch_at=branch.at if branch else None,
+            first_branch_commit=branch.commit if branch else None,
+            min_version=stated.version if stated else None,
+            min_version_source=stated.source if stated else None,
+            min_version_evidence_url=stated.evidence_url if stated else None,
+        )

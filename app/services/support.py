@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -23,16 +23,18 @@ from app.db.upsert import insert_ignoring_conflicts
 from app.models.key_mapping import KeyMapping
 from app.models.runtime import Runtime
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
+from app.models.version_statement import VersionStatement
 from app.services.catalog import sync_catalog
 from app.services.coverage import record_coverage
 from app.services.source_state import RUNTIME_REPO, get_state, record_failure, record_success
 from app.sources.git.repo import GitError, GitRepo, is_url, open_repository
 from app.sources.runtimes.audit import AuditRecorder
-from app.sources.runtimes.catalog import RuntimeSpec
+from app.sources.runtimes.catalog import VERSION_SOURCES, RuntimeSpec
 from app.sources.runtimes.coverage import StageCoverage, read_coverage
 from app.sources.runtimes.facts import VerifiedFact, load_facts
-from app.sources.runtimes.scan_events import ScanError, ScanEvent, ScanOutcome
+from app.sources.runtimes.scan_events import ScanError, ScanEvent, ScanOutcome, evidence_base
 from app.sources.runtimes.scanner import Scanner
+from app.sources.runtimes.version_statements import StatedVersion, read_version_statements
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,16 @@ def declared_source(spec: RuntimeSpec, runtime_repos: Mapping[str, str]) -> tupl
     return (repo, spec.repo_url) if repo else (None, None)
 
 
+class ScanReadings(NamedTuple):
+    """What one scan returns: its outcome, then what was read at the scanned head."""
+
+    outcome: ScanOutcome
+    gguf: dict[str, str] | None
+    head_at: datetime | None
+    coverage: list[StageCoverage]
+    statements: list[StatedVersion] | None
+
+
 def _run_scan(
     spec: RuntimeSpec,
     *,
@@ -103,9 +115,9 @@ def _run_scan(
     upstream: str | None = None,
     audit: AuditRecorder | None = None,
     fetched_at: datetime | None = None,
-) -> tuple[ScanOutcome, dict[str, str] | None, datetime | None, list[StageCoverage]]:
-    """Scan, read llama.cpp's GGUF mapping, the head's commit time and (with ``fetched_at``) what the scan
-    covered."""
+) -> ScanReadings:
+    """Scan, then read at the head: llama.cpp's GGUF mapping, the head's commit time, (with ``fetched_at``)
+    what the scan covered, and the version statements."""
     try:
         git, evidence = _open(spec, data_dir, repo, upstream)
         with git:
@@ -119,7 +131,8 @@ def _run_scan(
                 coverage = read_coverage(
                     spec, git, outcome.head, source=repo or spec.repo_url, fetched_at=fetched_at
                 )
-            return outcome, mapping, head_at, coverage
+            statements = _read_statements(spec, git, outcome.head, evidence)
+            return ScanReadings(outcome, mapping, head_at, coverage, statements)
     except GitError as exc:
         raise ScanError(f"{spec.name}: {exc}") from exc
 
@@ -139,6 +152,58 @@ def _read_gguf_mapping(spec: RuntimeSpec, git: GitRepo, head: str | None) -> dic
     except GitError as exc:  # the events are still right; the mapping waits for the next scan
         log.warning("llama.cpp GGUF mapping not read at %s: %s", head[:12], exc)
         return None
+
+
+def _read_statements(
+    spec: RuntimeSpec, git: GitRepo, head: str | None, evidence: str | None
+) -> list[StatedVersion] | None:
+    """The version statements at the scanned head (None: the runtime states none, or they cannot be read)."""
+    source = VERSION_SOURCES.get(spec.name)
+    if source is None or not head:
+        return None
+    try:
+        return read_version_statements(git, head, source, evidence_base(evidence))
+    except GitError as exc:  # the events are still right; the statements wait for the next scan
+        log.warning("%s version statements not read at %s: %s", spec.name, head[:12], exc)
+        return None
+
+
+def store_version_statements(
+    session: Session,
+    spec: RuntimeSpec,
+    statements: Sequence[StatedVersion],
+    *,
+    commit: str,
+    now: datetime,
+) -> None:
+    """Replace ``spec``'s version statements with ``statements`` (read at ``commit``; the caller commits)."""
+    source = VERSION_SOURCES[spec.name]
+    existing = {
+        (row.key, row.runtime): row
+        for row in session.scalars(select(VersionStatement).where(VersionStatement.source == spec.name))
+    }
+    wanted = {(s.key, source.of_runtime): s for s in statements}
+    for identity, row in existing.items():
+        if identity not in wanted:
+            session.delete(row)
+    for (key, runtime), stated in wanted.items():
+        values = {
+            "min_version": stated.min_version,
+            "commit": commit,
+            "path": stated.path,
+            "evidence_url": stated.evidence_url,
+            "recorded_at": now,
+        }
+        row = existing.get((key, runtime))
+        if row is None:
+            session.add(
+                VersionStatement(
+                    source=spec.name, key_kind=source.key_kind, key=key, runtime=runtime, **values
+                )
+            )
+        elif (row.min_version, row.commit) != (stated.min_version, commit):
+            for name, value in values.items():
+                setattr(row, name, value)
 
 
 def store_key_mapping(
@@ -186,9 +251,9 @@ def collect_events(
     upstream: str | None = None,
 ) -> list[ScanEvent]:
     """A full scan that stores nothing (``launchgap scan --json``): every event, oldest first."""
-    outcome, _mapping, _head_at, _coverage = _run_scan(
+    outcome = _run_scan(
         spec, data_dir=data_dir, repo=repo, ref=ref, cursor=None, progress=progress, upstream=upstream
-    )
+    ).outcome
     return sorted(outcome.events, key=lambda e: (e.at, e.stage, e.key))
 
 
@@ -356,7 +421,7 @@ def scan_runtime(
     try:
         with session.begin_nested():
             runtime_id = _runtime_id(session, spec.name)
-            outcome, gguf, head_at, coverage = _run_scan(
+            outcome, gguf, head_at, coverage, statements = _run_scan(
                 spec, data_dir=data_dir, repo=repo, ref=ref, cursor=previous or None, progress=progress,
                 upstream=upstream, audit=recorder, fetched_at=now,
             )  # fmt: skip
@@ -369,6 +434,8 @@ def scan_runtime(
                 record_coverage(session, spec.name, coverage, now=now)
             if gguf and outcome.head:
                 store_key_mapping(session, spec.name, gguf, commit=outcome.head, now=now)
+            if statements is not None and outcome.head:
+                store_version_statements(session, spec, statements, commit=outcome.head, now=now)
             retracted = _retract(session, runtime_id, outcome.rewritten_refs, outcome.vanished_tags, now)
     except ScanError as exc:
         if not one_off:

@@ -11,12 +11,15 @@ from fastapi.testclient import TestClient
 from app.api.deps import get_now
 from app.db.migrate import upgrade
 from app.main import create_app
+from app.sources.runtimes.catalog import CATALOG
 
 from ..conftest import DIALECTS, ScratchDatabases
 from ..fakes.fake_hub import FakeHub
 from ..support.deepseek_v4 import (
     ASCEND_V4_AUTHORED,
     ASCEND_V4_BRANCH,
+    ASCEND_V4_FINAL,
+    ASCEND_V4_RC,
     NOW,
     V4,
     V32,
@@ -151,3 +154,67 @@ def test_stage_lags_docs_behind_code_and_release_before_main(scenario) -> None: 
         client.get("/api/v1/stats/lag", params={"from_stage": "merged", "to_stage": "merged"}).status_code
         == 422
     )
+
+
+def test_which_version_do_i_need(scenario) -> None:  # type: ignore[no-untyped-def]
+    client, built = scenario
+    items = _items(client, f"/api/v1/models/{V4}/requirements")
+    released = [i for i in items if i["first_release"] or i["first_branch"]]
+    # the runtime with a release first: Huawei's release candidate came before upstream's release
+    assert [i["runtime"] for i in released] == ["vllm-ascend", "vllm"]
+    ascend, vllm = released
+    assert ascend["vendors"] == ["huawei"] and ascend["status"] == "day-0"
+    assert (ascend["key_kind"], ascend["key"]) == ("architecture", "DeepseekV4ForCausalLM")
+    first = ascend["first_release"]
+    assert (first["tag"], first["prerelease"], first["commit"]) == (
+        "v0.13.0rc3",
+        True,
+        built.ascend_branch_commit,
+    )
+    assert first["at"].startswith(ASCEND_V4_RC.strftime("%Y-%m-%dT%H:%M"))
+    final = ascend["first_final_release"]
+    assert (final["tag"], final["prerelease"], final["commit"]) == (
+        "v0.13.0",
+        False,
+        built.ascend_final_commit,
+    )
+    assert final["at"].startswith(ASCEND_V4_FINAL.strftime("%Y-%m-%dT%H:%M"))
+    branch = ascend["first_branch"]
+    assert (branch["branch"], branch["commit"]) == ("v0.13.0-dev", built.ascend_branch_commit)
+    assert branch["at"].startswith(ASCEND_V4_BRANCH.strftime("%Y-%m-%dT%H:%M"))
+    assert ascend["min_version"] is None
+
+    assert vllm["first_release"]["tag"] == "v0.20.0" and vllm["first_release"]["prerelease"] is False
+    assert vllm["first_final_release"] == vllm["first_release"]
+    assert vllm["first_branch"] is None
+    # the recipe's current statement (it raised its floor from 0.19.1), read at the recipes' scanned head
+    assert vllm["min_version"] == {
+        "version": "0.20.0",
+        "source": "vllm-recipes",
+        "commit": built.recipes.head(),
+        "evidence_url": None,  # a local copy has no web address
+    }
+    assert vllm["first_release"]["commit"] == built.vllm_v4_commit
+
+
+def test_requirements_filters_route_and_csv(scenario) -> None:  # type: ignore[no-untyped-def]
+    client, _built = scenario
+    huawei = _items(client, f"/api/v1/models/{V4}/requirements", vendor="huawei")
+    assert "vllm-ascend" in {i["runtime"] for i in huawei}
+    assert all(i["vendors"] == ["huawei"] for i in huawei)
+    on_910b = [i["runtime"] for i in _items(client, f"/api/v1/models/{V4}/requirements", sku="910B")]
+    assert on_910b[0] == "vllm-ascend" and "vllm" not in on_910b
+    assert all("910B" in CATALOG[name].hardware for name in on_910b)
+    [only] = _items(client, f"/api/v1/models/{V4}/requirements", runtime="vllm")
+    assert only["runtime"] == "vllm"
+    assert client.get(f"/api/v1/models/{V4}/requirements", params={"sku": "Z80"}).status_code == 422
+    assert client.get("/api/v1/models/nobody/Nothing/requirements").status_code == 404
+    # the model route is still reached for the model itself
+    assert client.get(f"/api/v1/models/{V4}").json()["repo_id"] == V4
+    csv = client.get(f"/api/v1/models/{V4}/requirements", params={"runtime": "vllm-ascend", "format": "csv"})
+    header, row = csv.text.splitlines()
+    assert header.startswith("runtime,vendors,key_kind,key,status,first_release_tag,first_release_at,")
+    assert row.startswith(
+        "vllm-ascend,huawei,architecture,DeepseekV4ForCausalLM,day-0,v0.13.0rc3,2026-04-24T14:00:00Z,"
+    )
+    assert ",v0.13.0,2026-06-10T12:00:00Z," in row

@@ -1,4 +1,9 @@
-"""`GET /api/v1/stats/{early-access,propagation,lag}`: answers read from the observed gap cells."""
+"""`GET /api/v1/stats/{early-access,propagation,lag}` and `GET /api/v1/models/{repo_id}/requirements`: answers
+read from the observed gap cells.
+
+This router is included before the models router: its `/models/{repo_id:path}/requirements` must be tried
+before `/models/{repo_id:path}`, which would take the whole rest of the path as a repo id.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,20 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
-from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
-from app.api.routes.gaps import check_runtime
+from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, page_or_csv, wants_csv
+from app.api.routes.gaps import check_runtime, check_sku
 from app.domain.vocabulary import Stage, Vendor
-from app.schemas.answers import EarlyAccessOut, PropagationOut, StageLagOut
+from app.schemas.answers import (
+    EarlyAccessOut,
+    PropagationOut,
+    RequirementCsvOut,
+    RequirementOut,
+    StageLagOut,
+)
 from app.schemas.common import Page
 from app.services.early_access import early_access_map
 from app.services.lags import LagScope, propagation_lags, stage_lags
+from app.services.requirements import RequirementFilters, model_requirements
 
 router = APIRouter(tags=["stats"])
 SinceQuery = Annotated[datetime | None, Query(description="Releases at or after (ISO-8601).")]
@@ -154,4 +166,45 @@ def stage_lag(
         cursor=cursor,
         format=format,
         filename="stage-lag.csv",
+    )
+
+
+@router.get(
+    "/models/{repo_id:path}/requirements",
+    tags=["models"],
+    summary="Which version do I need: per runtime, the first release, first final release, first release "
+    "branch carrying the model's support, and a stated minimum version",
+    response_model=Page[RequirementOut],
+    responses={200: {"content": {"text/csv": {}}}, 404: {"description": "Unknown model."}},
+)
+def requirements(
+    request: Request,
+    repo_id: str,
+    session: SessionDep,
+    now: NowDep,
+    runtime: Annotated[str | None, Query(description="One runtime.")] = None,
+    vendor: Annotated[Vendor | None, Query(description="Runtimes counting for this vendor.")] = None,
+    sku: Annotated[str | None, Query(description="Runtimes targeting this hardware SKU.")] = None,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    format: FormatQuery = None,
+) -> Page[RequirementOut] | Response:
+    check_runtime(runtime)
+    check_sku(sku)
+    items = model_requirements(
+        session, repo_id, now=now, filters=RequirementFilters(runtime=runtime, vendor=vendor, sku=sku)
+    )
+    if items is None:
+        raise HTTPException(404, f"unknown model {repo_id!r}")
+    if wants_csv(request, format):
+        flat = [RequirementCsvOut.of(RequirementOut.model_validate(i, from_attributes=True)) for i in items]
+        return csv_response(RequirementCsvOut, flat, f"requirements-{repo_id.replace('/', '--')}.csv")
+    return page_or_csv(
+        request,
+        RequirementOut,
+        items,
+        limit=limit,
+        cursor=cursor,
+        format=format,
+        filename="requirements.csv",
     )

@@ -1162,9 +1162,31 @@ PROPAGATION: tuple[tuple[str, str], ...] = (
     ("transformers", "optimum-intel"),
     ("optimum-intel", "openvino-genai"),
 )
+
+
+@dataclass(frozen=True)
+class VersionSource:
+    """Files of a runtime that state which version of another runtime a model needs (read at the scanned
+    head, stored as statements: they date nothing)."""
+
+    globs: tuple[str, ...]
+    of_runtime: str
+    """The runtime whose version the files state."""
+    key_kind: KeyKind
+
+
+# vLLM Recipes' ``model.min_vllm_version`` (read by ``extractors.read_recipe``).
+VERSION_SOURCES: dict[str, VersionSource] = {
+    "vllm-recipes": VersionSource(globs=("models/*/*.yaml",), of_runtime="vllm", key_kind=KeyKind.REPO_ID),
+}
+
+
 _unknown_pairs = [pair for pair in PROPAGATION if not set(pair) <= set(CATALOG)]
 if _unknown_pairs:
     raise ValueError(f"PROPAGATION names runtimes missing from the catalog: {_unknown_pairs}")
+_unknown_sources = [n for n, s in VERSION_SOURCES.items() if not {n, s.of_runtime} <= set(CATALOG)]
+if _unknown_sources:
+    raise ValueError(f"VERSION_SOURCES names runtimes missing from the catalog: {_unknown_sources}")
 
 
 def get_runtime(name: str) -> RuntimeSpec:
