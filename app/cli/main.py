@@ -20,7 +20,7 @@ cli = typer.Typer(
 
 
 def _register_all() -> None:
-    from app.cli import scan, snapshot, tokens, watch
+    from app.cli import scan, snapshot, tokens, watch, which
 
     serve.register(cli)
     db.register(cli)
@@ -28,6 +28,7 @@ def _register_all() -> None:
     snapshot.register(cli)
     watch.register(cli)
     tokens.register(cli)
+    which.register(cli)
 
 
 _register_all()

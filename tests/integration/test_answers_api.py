@@ -7,8 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from app.api.deps import get_now
+from app.cli.main import cli
+from app.config import get_settings
 from app.db.migrate import upgrade
 from app.main import create_app
 from app.sources.runtimes.catalog import CATALOG
@@ -218,3 +221,32 @@ def test_requirements_filters_route_and_csv(scenario) -> None:  # type: ignore[n
         "vllm-ascend,huawei,architecture,DeepseekV4ForCausalLM,day-0,v0.13.0rc3,2026-04-24T14:00:00Z,"
     )
     assert ",v0.13.0,2026-06-10T12:00:00Z," in row
+
+
+def test_launchgap_which_prints_the_table(scenario, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    _client, built = scenario
+    monkeypatch.setenv("LAUNCHGAP_DATABASE_URL", built.settings.database_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        result = runner.invoke(cli, ["which", V4])
+        assert result.exit_code == 0, result.output
+        header, ascend, vllm, *rest = result.output.splitlines()
+        assert header.split()[:2] == ["RUNTIME", "VENDORS"]
+        assert ascend.split() == [
+            "vllm-ascend", "huawei", "v0.13.0rc3", "(pre-release)", "2026-04-24", "v0.13.0", "2026-06-10",
+            "v0.13.0-dev", "2026-04-24", "—",
+        ]  # fmt: skip
+        assert vllm.split() == [
+            "vllm", "nvidia", "v0.20.0", "2026-04-25", "v0.20.0", "2026-04-25", "—", ">=", "0.20.0",
+            "(vllm-recipes)",
+        ]  # fmt: skip
+        # the runtimes with nothing yet are summed up, not listed (--all lists them)
+        assert all("vllm-ascend" not in line for line in rest)
+        only = runner.invoke(cli, ["which", V4, "--vendor", "huawei"])
+        assert only.exit_code == 0 and "vllm-ascend" in only.output and "nvidia" not in only.output
+        assert runner.invoke(cli, ["which", V4, "--runtime", "nope"]).exit_code == 2
+        unknown = runner.invoke(cli, ["which", "nobody/Nothing"])
+        assert unknown.exit_code == 1 and "unknown model" in unknown.output
+    finally:
+        get_settings.cache_clear()

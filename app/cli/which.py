@@ -1,0 +1,84 @@
+"""`launchgap which REPO_ID`: which version of each runtime a model needs, as a table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+
+from app.config import get_settings
+from app.db.session import open_database, session_scope
+from app.services.requirements import ReleaseRef, Requirement, RequirementFilters, model_requirements
+
+COLUMNS = ("RUNTIME", "VENDORS", "FIRST RELEASE", "FIRST FINAL RELEASE", "FIRST BRANCH", "MIN VERSION")
+
+
+def _release(ref: ReleaseRef | None) -> str:
+    if ref is None:
+        return "—"
+    kind = " (pre-release)" if ref.prerelease else ""
+    return f"{ref.tag}{kind} {ref.at:%Y-%m-%d}"
+
+
+def requirement_cells(item: Requirement) -> tuple[str, ...]:
+    """One table row: what a reader needs, each version with its date."""
+    branch = item.first_branch
+    stated = item.min_version
+    return (
+        item.runtime,
+        ",".join(item.vendors) or "—",
+        _release(item.first_release),
+        _release(item.first_final_release),
+        f"{branch.branch} {branch.at:%Y-%m-%d}" if branch else "—",
+        f">= {stated.version} ({stated.source})" if stated else "—",
+    )
+
+
+def format_table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(r[i]) for r in [COLUMNS, *rows]) for i in range(len(COLUMNS))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in [COLUMNS, *rows]
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def register(cli: typer.Typer) -> None:
+    @cli.command("which")
+    def which(
+        repo_id: str = typer.Argument(..., help="The model's repo id, e.g. deepseek-ai/DeepSeek-V4-Flash."),
+        runtime: str = typer.Option(None, "--runtime", help="One runtime."),
+        vendor: str = typer.Option(
+            None, "--vendor", help="Runtimes counting for this vendor (nvidia, huawei …)."
+        ),
+        sku: str = typer.Option(None, "--sku", help="Runtimes targeting this hardware SKU."),
+        show_all: bool = typer.Option(
+            False, "--all", help="Also list runtimes no release carries it in yet."
+        ),
+    ) -> None:
+        """Which runtime versions support REPO_ID: first release, first final release, first release branch."""
+        from app.domain.vocabulary import Vendor
+        from app.sources.runtimes.catalog import CATALOG, HARDWARE
+
+        if runtime is not None and runtime not in CATALOG:
+            raise typer.BadParameter(f"unknown runtime {runtime!r}; known: {', '.join(sorted(CATALOG))}")
+        if vendor is not None and vendor not in set(Vendor):
+            raise typer.BadParameter(f"unknown vendor {vendor!r}; known: {', '.join(Vendor)}")
+        if sku is not None and sku not in HARDWARE:
+            raise typer.BadParameter(f"unknown sku {sku!r}; known: {', '.join(sorted(HARDWARE))}")
+        filters = RequirementFilters(runtime=runtime, vendor=vendor, sku=sku)
+        with open_database(get_settings().database_url) as factory, session_scope(factory) as session:
+            items = model_requirements(session, repo_id, now=datetime.now(UTC), filters=filters)
+        if items is None:
+            typer.echo(f"error: unknown model {repo_id!r}", err=True)
+            raise typer.Exit(1)
+        shown = [i for i in items if show_all or i.first_release or i.first_branch or i.min_version]
+        if shown:
+            typer.echo(format_table([requirement_cells(i) for i in shown]))
+        hidden = len(items) - len(shown)
+        if hidden:
+            typer.echo(
+                f"{hidden} more runtime(s) observed with no release or branch carrying it yet (--all lists them)"
+            )
+        if not items:
+            typer.echo("no observed runtime cell for this model (a derivative, or nothing scanned yet)")
