@@ -15,7 +15,10 @@ from app.api.deps import NowDep, SessionDep, get_now
 from app.domain.gap_row import GapRow
 from app.domain.vocabulary import GapStatus, Stage
 from app.services.browse import EventFilters, get_model, list_events, list_runtimes
+from app.services.early_access import early_access_map
 from app.services.gaps.query import GapFilters, query_gaps
+from app.services.lags import propagation_lags, stage_lags
+from app.services.requirements import model_requirements
 from app.services.runtime_catalog import has_source_for
 from app.services.snapshot.exchange import imported_snapshots
 from app.services.source_problems import summarize_problems
@@ -199,11 +202,16 @@ def release_page(request: Request, session: SessionDep, now: NowDep, repo_id: st
     detail = get_model(session, repo_id, now=now)
     if detail is None:
         raise HTTPException(status_code=404, detail=f"no model {repo_id!r} is known")
+    # "Which version do I need" comes first; runtimes with nothing to install yet are only counted.
+    requirements = model_requirements(session, repo_id, now=now) or []
+    shown = [r for r in requirements if r.first_release or r.first_branch or r.min_version]
     return _page(
         request,
         session,
         "release.html",
         {
+            "requirements": shown,
+            "requirements_hidden": len(requirements) - len(shown),
             "model": detail.model,
             "release_times": detail.release_times,
             "release_conflicts": detail.release_conflicts,
@@ -216,9 +224,35 @@ def release_page(request: Request, session: SessionDep, now: NowDep, repo_id: st
     )
 
 
+@router.get("/early-access", response_class=HTMLResponse)
+def early_access_page(
+    request: Request, session: SessionDep, now: NowDep, stage: Annotated[Stage, Query()] = Stage.MERGED
+) -> HTMLResponse:
+    """The early-access map: publishers × vendors, each cell linking to that publisher's releases."""
+    cells = early_access_map(session, stage=stage, now=now)
+    return _page(
+        request,
+        session,
+        "early_access.html",
+        {
+            "stage": stage,
+            "stages": list(Stage),
+            "cells": {(c.publisher, c.vendor): c for c in cells},
+            "publishers": sorted({c.publisher for c in cells}),
+            "vendors": [v for v in VENDORS if any(c.vendor == v for c in cells)],
+            "vendor_names": VENDORS,
+        },
+    )
+
+
+# The stage pairs the runtime page measures: docs behind code, release behind merge.
+RUNTIME_STAGE_LAGS = ((Stage.MERGED, Stage.RELEASED), (Stage.MERGED, Stage.DOCUMENTED))
+
+
 @router.get("/runtimes/{name}", response_class=HTMLResponse)
-def runtime_page(request: Request, session: SessionDep, name: str) -> HTMLResponse:
-    """One runtime: what it counts for, its scan health and its newest support events."""
+def runtime_page(request: Request, session: SessionDep, now: NowDep, name: str) -> HTMLResponse:
+    """One runtime: what it counts for, its scan health, its lag behind its upstream and between its stages,
+    and its newest support events."""
     spec = CATALOG.get(name)
     if spec is None:
         raise HTTPException(status_code=404, detail=f"no runtime {name!r} in the catalog")
@@ -235,6 +269,13 @@ def runtime_page(request: Request, session: SessionDep, name: str) -> HTMLRespon
             "total": total,
             "stages": [s for s in Stage if has_source_for(spec, s)],
             "vendor_names": VENDORS,
+            "upstream_lags": propagation_lags(session, now=now, downstream=name),
+            "downstream_lags": propagation_lags(session, now=now, upstream=name),
+            "stage_lags": [
+                lag
+                for first, second in RUNTIME_STAGE_LAGS
+                for lag in stage_lags(session, from_stage=first, to_stage=second, now=now, runtimes=[name])
+            ],
         },
     )
 
