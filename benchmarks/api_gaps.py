@@ -7,8 +7,9 @@ and dropped around the run. Then:
 
 1. ``refresh_gaps``: full (empty table), again with nothing changed, and after one runtime's new events.
 2. p50 / p95 of ``GET /api/v1/gaps?vendor=…`` (each vendor in turn; goal p95 < 100 ms),
-   ``GET /api/v1/stats/vendors`` (goal p95 < 300 ms) and a few other reads, with the number of SQL
-   statements each request runs (constant whatever the data: no N+1).
+   ``GET /api/v1/stats/vendors`` (goal p95 < 300 ms) and a few other reads (the early-access map, propagation
+   and stage lags, a release's requirements among them), with the number of SQL statements each request
+   runs (constant whatever the data: no N+1).
 
     .venv/bin/python -m benchmarks.api_gaps [--models 20000] [--releases 2000] [--events 200000]
         [--requests 60] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--no-sqlite]
@@ -244,6 +245,12 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
     app.dependency_overrides[get_session] = session_dep
     counter = StatementCounter(engine)
     client = TestClient(app)
+    with factory() as session:
+        originals = list(
+            session.scalars(
+                select(Model.repo_id).where(Model.is_derivative.is_(False)).order_by(Model.id).limit(50)
+            )
+        )
     targets = [
         ("GET /api/v1/gaps?vendor=…", [f"/api/v1/gaps?vendor={v}" for v in VENDORS], 100),
         ("GET /api/v1/gaps?vendor=…&status=pending", [f"/api/v1/gaps?vendor={v}&status=pending" for v in VENDORS], None),
@@ -253,6 +260,10 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
         ("GET /api/v1/stats/runtimes", ["/api/v1/stats/runtimes"], None),
         ("GET /api/v1/stats/vendors?per_quarter=true", ["/api/v1/stats/vendors?per_quarter=true"], None),
         ("GET /api/v1/stats/survival?vendor=amd", ["/api/v1/stats/survival?vendor=amd"], None),
+        ("GET /api/v1/stats/early-access", ["/api/v1/stats/early-access"], None),
+        ("GET /api/v1/stats/propagation", ["/api/v1/stats/propagation"], None),
+        ("GET /api/v1/stats/lag?merged→documented", ["/api/v1/stats/lag?from_stage=merged&to_stage=documented"], None),
+        ("GET /api/v1/models/…/requirements", [f"/api/v1/models/{r}/requirements" for r in originals], None),
     ]  # fmt: skip
     for name, paths, goal in targets:
         client.get(paths[0])  # warm-up: route compilation, statement cache

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_now, get_session
 from app.main import create_app
 from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
+from app.schemas.answers import EarlyAccessOut, PropagationOut, RequirementOut, StageLagOut
 from app.schemas.claims import ClaimIn, ClaimOut
 from app.schemas.common import Page
 from app.schemas.events import EventOut
@@ -324,7 +325,13 @@ def test_every_list_schema_has_an_example_that_validates() -> None:
     response of that endpoint (so a changed field cannot leave a stale example behind)."""
     spec = create_app(start_watchers=False).openapi()
     schemas = spec["components"]["schemas"]
-    items = {m.__name__: m for m in (GapOut, ModelOut, RuntimeOut, EventOut, ClaimOut, StatsOut)}
+    items = {
+        m.__name__: m
+        for m in (
+            GapOut, ModelOut, RuntimeOut, EventOut, ClaimOut, StatsOut,
+            EarlyAccessOut, PropagationOut, StageLagOut, RequirementOut,
+        )
+    }  # fmt: skip
     lists = {}
     for path, operations in spec["paths"].items():
         content = operations.get("get", {}).get("responses", {}).get("200", {}).get("content", {})
@@ -339,6 +346,10 @@ def test_every_list_schema_has_an_example_that_validates() -> None:
         "/api/v1/claims",
         "/api/v1/stats/vendors",
         "/api/v1/stats/runtimes",
+        "/api/v1/stats/early-access",
+        "/api/v1/stats/propagation",
+        "/api/v1/stats/lag",
+        "/api/v1/models/{repo_id}/requirements",
     }
     for path, (name, content) in lists.items():
         page = schemas[name]

@@ -196,7 +196,7 @@ def build_deepseek_v4(tmp_path: Path, hub: FakeHub, database_url: str) -> DeepSe
     engine = create_db_engine(database_url)
     factory = session_factory(engine)
     try:
-        bootstrap_reference_data(factory, settings)
+        bootstrap_reference_data(factory, settings, now=NOW)
         with HubClient.from_settings(settings) as client:
             poll_publishers(factory, client, None, NOW)
         with session_scope(factory) as session:

@@ -35,7 +35,8 @@ def read_version_statements(
         recipe = read_recipe(blobs[files[path]])
         if recipe is not None and recipe.min_vllm_version:
             # two files naming one model: the first path in sorted order states it (stable across scans)
+            url = f"{web_base}/blob/{commit}/{path}" if web_base else None
             statements.setdefault(
-                recipe.model_id, StatedVersion(recipe.model_id, recipe.min_vllm_version, path)
+                recipe.model_id, StatedVersion(recipe.model_id, recipe.min_vllm_version, path, url)
             )
     return list(statements.values())
