@@ -29,6 +29,7 @@ def test_early_access_grid_links_to_releases(answers_url, page, artifacts_dir: P
     page.goto(base + "/")
     page.get_by_role("link", name="Early access").click()
     page.wait_for_url("**/early-access")
+    page.locator("#early-access").wait_for()  # loaded: the stage select's change handler is live
     page.select_option("select[name=stage]", "branch")
     page.wait_for_url("**/early-access?stage=branch*")
     grid = page.locator("#early-access")
