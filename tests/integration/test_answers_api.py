@@ -250,3 +250,18 @@ def test_launchgap_which_prints_the_table(scenario, monkeypatch: pytest.MonkeyPa
         assert unknown.exit_code == 1 and "unknown model" in unknown.output
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/stats/early-access?vendors=huawei",
+        "/api/v1/stats/propagation?up=vllm",
+        "/api/v1/stats/lag?from=merged",
+        f"/api/v1/models/{V4}/requirements?runtimes=vllm",
+    ],
+)
+def test_unknown_query_parameters_are_refused(scenario, path: str) -> None:  # type: ignore[no-untyped-def]
+    client, _built = scenario
+    response = client.get(path)
+    assert response.status_code == 422 and "unknown query parameter" in response.text
