@@ -33,12 +33,13 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_session
 from app.db.migrate import upgrade
 from app.db.session import create_db_engine, session_factory
+from app.domain.vocabulary import Vendor
 from app.main import create_app
 from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
-from app.services.catalog import sync_catalog
+from app.services.catalog_rows import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
-from app.services.runtime_catalog import runtime_key_kinds
-from app.sources.runtimes.catalog import CATALOG, VENDORS
+from app.services.runtime_coverage import runtime_key_kinds
+from app.sources.runtimes.catalog import CATALOG
 from benchmarks.hub_cycle import postgres_url, sqlite_url
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -252,9 +253,9 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
             )
         )
     targets = [
-        ("GET /api/v1/gaps?vendor=…", [f"/api/v1/gaps?vendor={v}" for v in VENDORS], 100),
-        ("GET /api/v1/gaps?vendor=…&status=pending", [f"/api/v1/gaps?vendor={v}&status=pending" for v in VENDORS], None),
-        ("GET /api/v1/gaps?vendor=…&format=csv", [f"/api/v1/gaps?vendor={v}&format=csv" for v in VENDORS], None),
+        ("GET /api/v1/gaps?vendor=…", [f"/api/v1/gaps?vendor={v}" for v in Vendor], 100),
+        ("GET /api/v1/gaps?vendor=…&status=pending", [f"/api/v1/gaps?vendor={v}&status=pending" for v in Vendor], None),
+        ("GET /api/v1/gaps?vendor=…&format=csv", [f"/api/v1/gaps?vendor={v}&format=csv" for v in Vendor], None),
         ("GET /api/v1/gaps (all kinds)", ["/api/v1/gaps"], None),
         ("GET /api/v1/stats/vendors", ["/api/v1/stats/vendors"], 300),
         ("GET /api/v1/stats/runtimes", ["/api/v1/stats/runtimes"], None),

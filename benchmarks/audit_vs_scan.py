@@ -16,7 +16,7 @@ from pathlib import Path
 from app.sources.git.repo import open_repository
 from app.sources.runtimes.audit import AuditRecorder
 from app.sources.runtimes.catalog import get_runtime
-from app.sources.runtimes.extractors import _chunk_facts
+from app.sources.runtimes.extractors import _chunk_registrations
 from app.sources.runtimes.scanner import Scanner
 
 
@@ -29,13 +29,13 @@ def main() -> None:
     commits = 0
     for _ in range(3):
         with open_repository(path, Path("/tmp"), spec.name) as repo:
-            _chunk_facts.cache_clear()
+            _chunk_registrations.cache_clear()
             started = time.perf_counter()
             outcome = Scanner(spec, repo).scan()
             scans.append(time.perf_counter() - started)
             commits = outcome.commits_walked
         with open_repository(path, Path("/tmp"), spec.name) as repo:
-            _chunk_facts.cache_clear()
+            _chunk_registrations.cache_clear()
             started = time.perf_counter()
             recorder = AuditRecorder(spec)
             Scanner(spec, repo, audit=recorder).scan()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from app.sources.git.repo import GitRepo, open_repository
 from app.sources.runtimes.catalog import RuntimeSpec, get_runtime
-from app.sources.runtimes.extractors import _chunk_facts
+from app.sources.runtimes.extractors import _chunk_registrations
 from app.sources.runtimes.scanner import Scanner
 
 
@@ -51,7 +51,7 @@ def main() -> None:
     started = time.perf_counter()
     outcome = Scanner(merged_only, repo).scan()
     merged = time.perf_counter() - started
-    _chunk_facts.cache_clear()  # the whole scan starts cold too
+    _chunk_registrations.cache_clear()  # the whole scan starts cold too
     started = time.perf_counter()
     full = Scanner(spec, repo).scan()
     whole = time.perf_counter() - started

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
 
 from app.config import Settings, get_settings
-from app.sources.runtimes.audit import AuditReport
-from app.sources.runtimes.catalog import RuntimeSpec
+
+if TYPE_CHECKING:
+    from app.services.audit import AuditReport
+    from app.services.support_scan import RuntimeSpec
 
 
 def _progress(message: str) -> None:
@@ -40,7 +43,7 @@ def register(cli: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the events as JSON and store nothing."),
     ) -> None:
         """Scan runtime histories for support events (stored idempotently, incrementally)."""
-        from app.sources.runtimes.catalog import CATALOG, UnknownRuntimeError, get_runtime
+        from app.services.support_scan import UnknownRuntimeError, runtimes_named
 
         if all_runtimes == (runtime is not None):
             raise typer.BadParameter("give one RUNTIME or --all")
@@ -52,7 +55,7 @@ def register(cli: typer.Typer) -> None:
             raise typer.BadParameter(f"--upstream must be a web URL (https://…), not {upstream!r}")
         settings = get_settings()
         try:
-            specs = list(CATALOG.values()) if all_runtimes else [get_runtime(runtime)]
+            specs = runtimes_named(None if all_runtimes else runtime)
         except UnknownRuntimeError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -67,8 +70,7 @@ def register(cli: typer.Typer) -> None:
         repo: str = typer.Option(..., "--repo", help="A real history (local path or URL) to check against."),
     ) -> None:
         """Check the hand-checked facts of RUNTIME against a real history; non-zero exit on a mismatch."""
-        from app.services.support import ScanError, verify_facts
-        from app.sources.runtimes.catalog import UnknownRuntimeError, get_runtime
+        from app.services.support_scan import ScanError, UnknownRuntimeError, get_runtime, verify_facts
 
         try:
             spec = get_runtime(runtime)
@@ -107,8 +109,7 @@ def register(cli: typer.Typer) -> None:
         Exit 1 when a finding has no reason declared in the catalog (``audit_expected``), 2 on bad input.
         """
         from app.services.audit import audit_runtime
-        from app.services.support import ScanError
-        from app.sources.runtimes.catalog import UnknownRuntimeError, get_runtime
+        from app.services.support_scan import ScanError, UnknownRuntimeError, get_runtime
 
         try:
             spec = get_runtime(runtime)
@@ -159,7 +160,7 @@ def _source(
     spec: RuntimeSpec, settings: Settings, repo: str | None, upstream: str | None
 ) -> tuple[str | None, str | None]:
     """``--repo`` (a copy of ``--upstream`` when given), else the configured copy or the catalog's URL."""
-    from app.services.support import declared_source
+    from app.services.support_scan import declared_source
 
     if repo:
         return repo, upstream
@@ -169,7 +170,7 @@ def _source(
 def _print_json(
     specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None, upstream: str | None
 ) -> None:
-    from app.services.support import ScanError, collect_events
+    from app.services.support_scan import ScanError, collect_events
 
     out = []
     for spec in specs:
@@ -187,9 +188,9 @@ def _store(
     specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None, upstream: str | None
 ) -> None:
     from app.db.session import open_database
-    from app.services.catalog import sync_catalog
+    from app.services.catalog_rows import sync_catalog
     from app.services.jobs import scan_then_refresh
-    from app.services.support import ScanError
+    from app.services.support_scan import ScanError
 
     failures = 0
     with open_database(settings.database_url) as factory, factory() as session:

@@ -67,7 +67,7 @@ def register(cli: typer.Typer) -> None:
         """Import dated release facts (idempotent); conflicts with the Hub are flagged, not overwritten."""
         from app.db.session import open_database
         from app.services.jobs import import_file
-        from app.services.release_import import ReleaseFileError
+        from app.services.release_facts import ReleaseFileError
 
         settings = get_settings()
         try:

@@ -58,14 +58,14 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """Which runtime versions support REPO_ID: first release, first final release, first release branch."""
         from app.domain.vocabulary import Vendor
-        from app.sources.runtimes.catalog import CATALOG, HARDWARE
+        from app.services.runtime_coverage import runtime_names, sku_names
 
-        if runtime is not None and runtime not in CATALOG:
-            raise typer.BadParameter(f"unknown runtime {runtime!r}; known: {', '.join(sorted(CATALOG))}")
+        if runtime is not None and runtime not in runtime_names():
+            raise typer.BadParameter(f"unknown runtime {runtime!r}; known: {', '.join(runtime_names())}")
         if vendor is not None and vendor not in set(Vendor):
             raise typer.BadParameter(f"unknown vendor {vendor!r}; known: {', '.join(Vendor)}")
-        if sku is not None and sku not in HARDWARE:
-            raise typer.BadParameter(f"unknown sku {sku!r}; known: {', '.join(sorted(HARDWARE))}")
+        if sku is not None and sku not in sku_names():
+            raise typer.BadParameter(f"unknown sku {sku!r}; known: {', '.join(sku_names())}")
         filters = RequirementFilters(runtime=runtime, vendor=vendor, sku=sku)
         with open_database(get_settings().database_url) as factory, session_scope(factory) as session:
             items = model_requirements(session, repo_id, now=datetime.now(UTC), filters=filters)

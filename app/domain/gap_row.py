@@ -74,7 +74,6 @@ class GapRow:
     )
     key: str | None = field(metadata=_spec(length=300))
     key_is_new: bool = field(
-        default=True,
         metadata=_spec(
             description="No earlier public model of another release family carried the key; statistics "
             "count only these."
@@ -109,6 +108,13 @@ class GapRow:
     )
     model_id: int | None = field(default=None, metadata=_spec(api=False))
     """The model's row id; the table declares its own column for it (a foreign key)."""
+
+
+RUNG_FIELDS = (
+    "stage", "status", "gap_hours", "support_at", "author_at", "key_kind", "key", "commit", "tag",
+    "evidence_url", "confidence", "via_runtime",
+)  # fmt: skip
+"""What one rung of a model's support ladder shows: the gap row's stage, status and evidence."""
 
 
 @dataclass(frozen=True)

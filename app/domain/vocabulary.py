@@ -31,6 +31,13 @@ class GapStatus(StrEnum):
     PENDING = "pending"
 
 
+class EventKind(StrEnum):
+    """What a support event says about a key: the runtime started or stopped registering it."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+
+
 class KeyKind(StrEnum):
     """What a runtime registers a model by, and what a model offers to be matched on."""
 
@@ -53,10 +60,10 @@ class Vendor(StrEnum):
 
     @property
     def label(self) -> str:
-        return _VENDOR_LABELS[self]
+        return VENDOR_LABELS[self]
 
 
-_VENDOR_LABELS: dict[Vendor, str] = {
+VENDOR_LABELS: dict[Vendor, str] = {
     Vendor.NVIDIA: "NVIDIA",
     Vendor.AMD: "AMD",
     Vendor.HUAWEI: "Huawei Ascend",

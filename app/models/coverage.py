@@ -12,7 +12,7 @@ class SourceCoverage(Base):
     """How far one runtime's source is known at one stage: written by each successful scan.
 
     A (runtime, stage) without a row, or with ``observed`` false, has never been observed: its cells are
-    ``unknown``, never ``pending``. ``observed_until`` is the instant the evidence is complete up to: the
+    unknown, never waiting for support (a missing source is not a pending gap). ``observed_until`` is the instant the evidence is complete up to: the
     fetch time for a repository LaunchGap fetched from its URL, the newest committer time among the refs
     read for a local copy. It only moves forward (an older local copy scanned later knows less, not more).
     The coverage start is not stored: it is declared in the catalog (``Signal.coverage_start``).

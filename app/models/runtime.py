@@ -42,7 +42,7 @@ class Runtime(Base):
 
 
 class RuntimeVendor(Base):
-    """Which vendor views a runtime counts for (notes/runtimes.md's vendor table)."""
+    """Which vendor views a runtime counts for (docs/concepts.md, "Rows of the gap table")."""
 
     __tablename__ = "runtime_vendors"
     __table_args__ = (UniqueConstraint("runtime_id", "vendor_id"),)

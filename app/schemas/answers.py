@@ -41,7 +41,7 @@ class EarlyAccessOut(BaseModel):
                         {
                             "repo_id": "deepseek-ai/DeepSeek-V4-Flash",
                             "runtime": "vllm-ascend",
-                            "status": "pre-release",
+                            "status": GapStatus.PRE_RELEASE,
                             "gap_hours": -6.5,
                             "support_at": "2026-04-24T03:30:00Z",
                             "author_at": "2026-04-20T11:02:00Z",
@@ -176,7 +176,7 @@ class RequirementOut(BaseModel):
                     "vendors": ["huawei"],
                     "key_kind": "architecture",
                     "key": "DeepseekV4ForCausalLM",
-                    "status": "day-0",
+                    "status": GapStatus.DAY_0,
                     "first_release": {
                         "tag": "v0.13.0rc3",
                         "at": "2026-04-24T14:00:00Z",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
 
-from app.domain.vocabulary import Stage
+from app.domain.rows import ClaimRow
+from app.domain.vocabulary import Stage, Vendor
 from app.schemas.common import Text, UtcTime
+from app.schemas.derive import response_schema
 
 URL_MAX_LENGTH = 1000  # the support_claims.url column
 
@@ -43,7 +44,7 @@ class ClaimIn(BaseModel):
 
     repo_id: Text = Field(min_length=3, max_length=300)
     runtime: Text | None = None
-    vendor: Literal["nvidia", "amd", "huawei", "intel", "apple", "local"] | None = None
+    vendor: Vendor | None = None
     stage: Stage
     sku: Text | None = None
     at: UtcTime
@@ -54,41 +55,26 @@ class ClaimIn(BaseModel):
     confidence: Literal["low", "medium", "high"] = "medium"
 
 
-class ClaimOut(BaseModel):
-    """A stored claim. `provenance` is always `claim`."""
+_CLAIM_EXAMPLE: dict[str, Any] = {
+    "id": 7,
+    "repo_id": "deepseek-ai/DeepSeek-V4-Flash",
+    "runtime": "vllm-ascend",
+    "vendor": "huawei",
+    "stage": "released",
+    "sku": "910C",
+    "at": "2026-04-24T00:00:00Z",
+    "url": "https://example.com/announcement",
+    "note": "Vendor announcement of day-0 support.",
+    "confidence": "medium",
+    "provenance": "claim",
+    "recorded_at": "2026-04-24T09:12:00Z",
+    "created": True,
+}
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 7,
-                    "repo_id": "deepseek-ai/DeepSeek-V4-Flash",
-                    "runtime": "vllm-ascend",
-                    "vendor": "huawei",
-                    "stage": "released",
-                    "sku": "910C",
-                    "at": "2026-04-24T00:00:00Z",
-                    "url": "https://example.com/announcement",
-                    "note": "Vendor announcement of day-0 support.",
-                    "confidence": "medium",
-                    "provenance": "claim",
-                    "recorded_at": "2026-04-24T09:12:00Z",
-                    "created": True,
-                }
-            ]
-        }
-    )
-
-    id: int
-    repo_id: str
-    runtime: str | None
-    vendor: str | None
-    stage: Stage
-    sku: str | None
-    at: datetime
-    url: str
-    note: str | None
-    confidence: str
-    provenance: Literal["claim"] = "claim"
-    recorded_at: datetime
-    created: bool = Field(default=False, description="False when the same claim was already recorded.")
+ClaimOut = response_schema(
+    "ClaimOut",
+    ClaimRow,
+    doc="A stored claim. `provenance` is always `claim`.",
+    module=__name__,
+    example=_CLAIM_EXAMPLE,
+)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
-
-from app.domain.gap_row import GapField, gap_fields
+from app.domain.gap_row import GapRow
 from app.domain.vocabulary import Confidence, GapStatus, KeyKind, ReleasePrecision, Stage
+from app.schemas.derive import response_schema
 
 _EXAMPLE: dict[str, Any] = {
     "repo_id": "deepseek-ai/DeepSeek-V3",
@@ -34,22 +33,10 @@ _EXAMPLE: dict[str, Any] = {
 }
 
 
-def _api_field(item: GapField) -> tuple[Any, Any]:
-    annotation: Any = item.type | None if item.nullable else item.type
-    # Only a None default makes a field optional in the API: the row's other defaults are conveniences for
-    # the code that builds rows, and every response carries the field.
-    default = None if item.default is None else ...
-    return annotation, Field(default, description=item.description)
-
-
-class _GapBase(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
-
-
-GapOut: type[BaseModel] = create_model(  # type: ignore[call-overload]
+GapOut = response_schema(
     "GapOut",
-    __base__=_GapBase,
-    __doc__="One launch gap: a release, a runtime (or vendor), a stage.",
-    __module__=__name__,
-    **{item.name: _api_field(item) for item in gap_fields() if item.api},
+    GapRow,
+    doc="One launch gap: a release, a runtime (or vendor), a stage.",
+    module=__name__,
+    example=_EXAMPLE,
 )

@@ -7,7 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.domain.vocabulary import GapStatus, Stage
+from app.domain.gap_row import RUNG_FIELDS, GapRow
+from app.domain.rows import ClaimRow
+from app.domain.vocabulary import GapStatus
+from app.schemas.derive import response_schema
 
 _MODEL_EXAMPLE: dict[str, Any] = {
     "repo_id": "deepseek-ai/DeepSeek-V3",
@@ -90,21 +93,13 @@ class ReleaseConflictOut(BaseModel):
     chosen_at: datetime
 
 
-class RungOut(BaseModel):
-    """One stage of a support ladder, with the evidence that dates it."""
-
-    stage: Stage
-    status: GapStatus
-    gap_hours: float
-    support_at: datetime | None
-    author_at: datetime | None
-    key_kind: str | None
-    key: str | None
-    commit: str | None
-    tag: str | None
-    evidence_url: str | None
-    confidence: str
-    via_runtime: str | None = None
+RungOut = response_schema(
+    "RungOut",
+    GapRow,
+    doc="One stage of a support ladder, with the evidence that dates it.",
+    module=__name__,
+    only=RUNG_FIELDS,
+)
 
 
 class LadderOut(BaseModel):
@@ -113,22 +108,16 @@ class LadderOut(BaseModel):
     runtime: str | None
     vendor: str | None
     sku: str | None
-    rungs: list[RungOut]
+    rungs: list[RungOut]  # type: ignore[valid-type]
 
 
-class ClaimSummary(BaseModel):
-    """A claimed support event, shown as a claim (never mixed with git or docs evidence)."""
-
-    id: int
-    runtime: str | None
-    vendor: str | None
-    stage: Stage
-    sku: str | None
-    at: datetime
-    url: str
-    note: str | None
-    confidence: str
-    recorded_at: datetime
+ClaimSummary = response_schema(
+    "ClaimSummary",
+    ClaimRow,
+    doc="A claimed support event, shown as a claim (never mixed with git or docs evidence).",
+    module=__name__,
+    leave_out=("repo_id", "provenance", "created"),
+)
 
 
 class ModelDetailOut(ModelOut):
@@ -147,7 +136,7 @@ class ModelDetailOut(ModelOut):
                             "rungs": [
                                 {
                                     "stage": "merged",
-                                    "status": "pre-release",
+                                    "status": GapStatus.PRE_RELEASE,
                                     "gap_hours": -22.17,
                                     "support_at": "2024-12-25T05:00:00Z",
                                     "author_at": "2024-12-20T10:00:00Z",
@@ -169,7 +158,7 @@ class ModelDetailOut(ModelOut):
     )
 
     ladders: list[LadderOut]
-    claims: list[ClaimSummary]
+    claims: list[ClaimSummary]  # type: ignore[valid-type]
     release_times: list[ReleaseTimeOut] = Field(
         default_factory=list, description="Every source's release time, the chosen one first."
     )

@@ -15,7 +15,8 @@ from pathlib import Path
 from app.sources.git.repo import GitError, is_url, open_repository
 from app.sources.runtimes.audit import AuditLimits, AuditRecorder, AuditReport
 from app.sources.runtimes.catalog import RuntimeSpec
-from app.sources.runtimes.scanner import ScanError, Scanner
+from app.sources.runtimes.scan_events import ScanError
+from app.sources.runtimes.scanner import Scanner
 
 __all__ = ["AuditLimits", "AuditReport", "audit_runtime"]
 

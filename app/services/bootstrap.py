@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db.session import refresh_planner_statistics, run_in_transaction
-from app.services.catalog import sync_catalog
+from app.services.catalog_rows import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
-from app.services.hub.apply import refresh_release_facts
+from app.services.hub.apply import refresh_families
+from app.services.model_releases import BUNDLED
 from app.services.publishers import sync_publishers
-from app.services.release_import import import_releases
-from app.services.releases import BUNDLED
+from app.services.release_facts import import_releases
 from app.services.snapshot.build import BUNDLED_SNAPSHOT
 from app.services.snapshot.seed import seed_snapshot
 
@@ -46,7 +46,7 @@ def bootstrap_reference_data(
         # After the import, so the publishers file alone decides who is watched (importing may create publishers).
         sync_publishers(session, settings.publishers_file, named=settings.hub_orgs or ())
         # Who is watched may have changed (the file, LAUNCHGAP_HUB_ORGS): classify releases accordingly.
-        refresh_release_facts(session)
+        refresh_families(session)
         # The gap table must reflect what is in the database now (facts imported, catalog changed) even when
         # no watcher runs; the refresh writes only differences, so a restart with nothing new costs a diff.
         refresh_gaps(session)

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.upsert import insert_ignoring_conflicts
-from app.domain.vocabulary import Stage
-from app.models import ApiToken, Model, SupportClaim
-from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDORS
+from app.domain.rows import ClaimRow
+from app.domain.vocabulary import Stage, Vendor
+from app.models import Model, SupportClaim
+from app.sources.runtimes.catalog import CATALOG, HARDWARE
 
 
 class ClaimError(ValueError):
@@ -35,10 +36,8 @@ class ClaimInput:
     confidence: str = "medium"
 
 
-def add_claim(
-    session: Session, claim: ClaimInput, *, token: ApiToken | None, now: datetime
-) -> tuple[SupportClaim, bool]:
-    """Record a claim; (the claim, whether it is new). The same claim posted twice is stored once."""
+def add_claim(session: Session, claim: ClaimInput, *, token_id: int | None, now: datetime) -> ClaimRow:
+    """Record a claim (``created`` says whether it is new). The same claim posted twice is stored once."""
     model_id = session.scalars(select(Model.id).where(Model.repo_id == claim.repo_id)).first()
     if model_id is None:
         raise ClaimError(f"unknown model {claim.repo_id!r}")
@@ -46,8 +45,8 @@ def add_claim(
         raise ClaimError("a claim names a runtime, a vendor, or both")
     if claim.runtime is not None and claim.runtime not in CATALOG:
         raise ClaimError(f"unknown runtime {claim.runtime!r}")
-    if claim.vendor is not None and claim.vendor not in VENDORS:
-        raise ClaimError(f"unknown vendor {claim.vendor!r}; known: {', '.join(VENDORS)}")
+    if claim.vendor is not None and claim.vendor not in set(Vendor):
+        raise ClaimError(f"unknown vendor {claim.vendor!r}; known: {', '.join(Vendor)}")
     if claim.stage not in Stage:
         raise ClaimError(f"unknown stage {claim.stage!r}")
     if claim.sku is not None and claim.sku not in HARDWARE:
@@ -69,14 +68,32 @@ def add_claim(
                 "at": claim.at,
                 "note": claim.note,
                 "confidence": claim.confidence,
-                "token_id": token.id if token else None,
+                "token_id": token_id,
                 "recorded_at": now,
             }
         ],
         list(identity),
     )
     stored = session.scalars(select(SupportClaim).filter_by(**identity)).one()
-    return stored, bool(inserted)
+    return _row(stored, claim.repo_id, created=bool(inserted))
+
+
+def _row(claim: SupportClaim, repo_id: str, *, created: bool = False) -> ClaimRow:
+    """A stored claim as the API shows it ('' in the identity columns means "not named")."""
+    return ClaimRow(
+        id=claim.id,
+        repo_id=repo_id,
+        runtime=claim.runtime or None,
+        vendor=Vendor(claim.vendor) if claim.vendor else None,
+        stage=Stage(claim.stage),
+        sku=claim.sku or None,
+        at=claim.at,
+        url=claim.url,
+        note=claim.note,
+        confidence=claim.confidence,
+        recorded_at=claim.recorded_at,
+        created=created,
+    )
 
 
 @dataclass(frozen=True)
@@ -94,8 +111,8 @@ class ClaimFilters:
 
 def list_claims(
     session: Session, filters: ClaimFilters | None = None, *, repo_id: str | None = None
-) -> list[tuple[SupportClaim, str]]:
-    """Claims matching ``filters`` with their model's repo id, newest claimed time first."""
+) -> list[ClaimRow]:
+    """Claims matching ``filters``, newest claimed time first."""
     f = filters or ClaimFilters(repo_id=repo_id)
     query = select(SupportClaim, Model.repo_id).join(Model, SupportClaim.model_id == Model.id)
     if f.repo_id is not None:
@@ -113,6 +130,5 @@ def list_claims(
         query = query.where(SupportClaim.at >= f.since)
     if f.until is not None:
         query = query.where(SupportClaim.at < f.until)
-    return [
-        (c, r) for c, r in session.execute(query.order_by(SupportClaim.at.desc(), SupportClaim.id.desc()))
-    ]
+    ordered = query.order_by(SupportClaim.at.desc(), SupportClaim.id.desc())
+    return [_row(claim, repo) for claim, repo in session.execute(ordered)]

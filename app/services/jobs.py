@@ -22,10 +22,10 @@ from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.poll import CycleReport, poll_publishers
 from app.services.hub.webhooks import process_webhook_delivery
 from app.services.publishers import sync_publishers
-from app.services.release_import import ImportReport, import_releases
+from app.services.release_facts import ImportReport, import_releases
 from app.services.snapshot.exchange import SnapshotImport, import_snapshot
 from app.services.snapshot.format import Snapshot
-from app.services.support import ScanError, ScanSummary, scan_runtime
+from app.services.support_scan import ScanError, ScanSummary, scan_runtime
 from app.sources.hub.client import HubClient
 from app.sources.hub.webhook import HubWebhookPayload
 from app.sources.runtimes.catalog import RuntimeSpec

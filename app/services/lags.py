@@ -19,7 +19,7 @@ from app.domain.gap_row import GapRow
 from app.domain.vocabulary import GapStatus, RowKind, Stage
 from app.services.gaps.decide import hours
 from app.services.gaps.query import GapFilters, query_gaps
-from app.services.runtime_catalog import has_source_for
+from app.services.runtime_coverage import has_source_for
 from app.services.stats import family_rows, quantile
 from app.sources.runtimes.catalog import CATALOG, PROPAGATION
 

@@ -1,4 +1,4 @@
-"""Matching releases to support keys, for every key kind a runtime registers (PRODUCT.md: Support key).
+"""Matching releases to support keys, for every key kind a runtime registers (docs/concepts.md: "Support key").
 
 - ``architecture`` and ``model_type`` come straight from the model's config.
 - ``gguf_architecture``: llama.cpp names architectures its own way (``deepseek2`` for DeepSeek V3); the

@@ -16,7 +16,7 @@ from app.domain.vocabulary import GapStatus
 
 
 class GapLike(Protocol):
-    """What statistics read from a gap: a full ``GapRow`` or a lean ``GapFact`` both qualify."""
+    """What statistics read from a gap: a full ``GapRow`` or a lean ``GapStatsRow`` both qualify."""
 
     @property
     def runtime(self) -> str | None: ...
@@ -112,7 +112,7 @@ class GapStats:
     """Counted apart: the runtime supported the key before the release."""
     not_new_key: int
     """Counted apart: the key was not new at the release (an earlier family carried it) but not supported
-    before it either; statistics cover new-key release families only (PRODUCT.md)."""
+    before it either; statistics cover new-key release families only (docs/concepts.md)."""
     median_hours: float | None
     """Plain median of resolved gaps (pending ignored: biased low while many are pending)."""
     p90_hours: float | None
@@ -126,7 +126,7 @@ class GapStats:
 def family_rows(rows: Iterable[Row]) -> list[Row]:
     """One row per release family and group: its earliest public member's, and among members released
     together the earliest supported (statistics count families; a family's release time is its earliest
-    member's — PRODUCT.md)."""
+    member's — docs/concepts.md)."""
     best: dict[tuple[str | None, str | None, str, str, str], Row] = {}
     for row in rows:
         key = (row.runtime, row.vendor, row.sku or "", row.stage, row.family or row.repo_id)

@@ -21,7 +21,7 @@ from app.db.session import session_scope
 from app.services import source_state
 from app.services.hub.poll import CycleReport
 from app.services.jobs import poll_then_refresh, scan_then_refresh
-from app.services.support import ScanError, declared_source
+from app.services.support_scan import ScanError, declared_source
 from app.sources.runtimes.catalog import CATALOG, RuntimeSpec
 
 logger = logging.getLogger(__name__)

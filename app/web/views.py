@@ -13,18 +13,16 @@ from fastapi.templating import Jinja2Templates
 
 from app.api.deps import NowDep, SessionDep, get_now
 from app.domain.gap_row import GapRow
-from app.domain.vocabulary import GapStatus, Stage
-from app.services.browse import EventFilters, get_model, list_events, list_runtimes
+from app.domain.vocabulary import VENDOR_LABELS, GapStatus, RowKind, Stage
 from app.services.early_access import early_access_map
 from app.services.gaps.query import GapFilters, query_gaps
 from app.services.lags import propagation_lags, stage_lags
+from app.services.read_views import EventFilters, count_events, get_model, list_events, list_runtimes
 from app.services.requirements import model_requirements
-from app.services.runtime_catalog import has_source_for
 from app.services.snapshot.exchange import imported_snapshots
 from app.services.source_problems import summarize_problems
 from app.services.source_state import list_health
 from app.services.stats import group_stats, survival_curve
-from app.sources.runtimes.catalog import CATALOG, VENDORS
 from app.web.page_cache import PageCache
 
 router = APIRouter(include_in_schema=False)
@@ -101,7 +99,7 @@ MOST_ASKED_RUNTIMES = (
 
 def column_order(names: set[str], view: str) -> list[str]:
     """Matrix columns: most-asked runtimes first (vendor views in the vocabulary's order), then by name."""
-    ranking = MOST_ASKED_RUNTIMES if view == "runtimes" else tuple(VENDORS)
+    ranking = MOST_ASKED_RUNTIMES if view == "runtimes" else tuple(VENDOR_LABELS)
     rank = {name: i for i, name in enumerate(ranking)}
     return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
@@ -116,11 +114,11 @@ def _matrix(rows: list[GapRow], column: str) -> OrderedDict[str, dict[str, GapRo
 def _survival_curves(vendor_rows: list[GapRow]) -> dict[str, list[dict[str, float]]]:
     """Per vendor, the Kaplan–Meier time-to-support curve in days (pending censored), for the chart."""
     curves: dict[str, list[dict[str, float]]] = {}
-    for vendor in VENDORS:
+    for vendor, label in VENDOR_LABELS.items():
         points = survival_curve(r for r in vendor_rows if r.vendor == vendor)
         if not points:
             continue
-        curves[VENDORS[vendor]] = [{"x": 0.0, "y": 100.0}] + [
+        curves[label] = [{"x": 0.0, "y": 100.0}] + [
             {"x": round(p.hours / 24, 2), "y": round(p.unsupported * 100, 1)} for p in points
         ]
     return curves
@@ -154,7 +152,7 @@ def _render_dashboard(
     publisher: str | None,
     page: int,
 ) -> HTMLResponse:
-    filters = GapFilters(stage=stage, publisher=publisher, rows=("runtime", "vendor"))
+    filters = GapFilters(stage=stage, publisher=publisher, rows=(RowKind.RUNTIME, RowKind.VENDOR))
     rows = query_gaps(session, filters, now=now)
     runtime_rows = [r for r in rows if r.runtime is not None]
     vendor_rows = [r for r in rows if r.runtime is None]
@@ -182,9 +180,9 @@ def _render_dashboard(
             "matrix": matrix,
             "releases": {r.repo_id: r for r in shown},
             "columns": columns,
-            "column_labels": VENDORS if view == "vendors" else {},
+            "column_labels": VENDOR_LABELS if view == "vendors" else {},
             "leaderboard": leaderboard,
-            "vendor_names": VENDORS,
+            "vendor_names": VENDOR_LABELS,
             "curves": _survival_curves(vendor_rows),
             "publisher": publisher or "",
             "publishers": sorted({r.publisher for r in shown if r.publisher}),
@@ -219,7 +217,7 @@ def release_page(request: Request, session: SessionDep, now: NowDep, repo_id: st
             "ladders": sorted(detail.ladders, key=lambda ladder: ladder.runtime is not None),
             "stages": list(Stage),
             "statuses": list(GapStatus),
-            "vendor_names": VENDORS,
+            "vendor_names": VENDOR_LABELS,
         },
     )
 
@@ -239,8 +237,8 @@ def early_access_page(
             "stages": list(Stage),
             "cells": {(c.publisher, c.vendor): c for c in cells},
             "publishers": sorted({c.publisher for c in cells}),
-            "vendors": [v for v in VENDORS if any(c.vendor == v for c in cells)],
-            "vendor_names": VENDORS,
+            "vendors": [v for v in VENDOR_LABELS if any(c.vendor == v for c in cells)],
+            "vendor_names": VENDOR_LABELS,
         },
     )
 
@@ -253,22 +251,21 @@ RUNTIME_STAGE_LAGS = ((Stage.MERGED, Stage.RELEASED), (Stage.MERGED, Stage.DOCUM
 def runtime_page(request: Request, session: SessionDep, now: NowDep, name: str) -> HTMLResponse:
     """One runtime: what it counts for, its scan health, its lag behind its upstream and between its stages,
     and its newest support events."""
-    spec = CATALOG.get(name)
-    if spec is None:
-        raise HTTPException(status_code=404, detail=f"no runtime {name!r} in the catalog")
     info = next((r for r in list_runtimes(session) if r.name == name), None)
-    events, total = list_events(session, EventFilters(runtime=name), offset=0, limit=200)
+    if info is None:
+        raise HTTPException(status_code=404, detail=f"no runtime {name!r} in the catalog")
+    filters = EventFilters(runtime=name)
+    events = list_events(session, filters, limit=200)
+    total = count_events(session, filters)
     return _page(
         request,
         session,
         "runtime.html",
         {
-            "spec": spec,
             "info": info,
             "events": events,
             "total": total,
-            "stages": [s for s in Stage if has_source_for(spec, s)],
-            "vendor_names": VENDORS,
+            "vendor_names": VENDOR_LABELS,
             "upstream_lags": propagation_lags(session, now=now, downstream=name),
             "downstream_lags": propagation_lags(session, now=now, upstream=name),
             "stage_lags": [

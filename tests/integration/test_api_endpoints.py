@@ -12,9 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_now, get_session
+from app.domain.vocabulary import KeyKind, Stage
 from app.main import create_app
-from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
 from app.schemas.answers import EarlyAccessOut, PropagationOut, RequirementOut, StageLagOut
 from app.schemas.claims import ClaimIn, ClaimOut
 from app.schemas.common import Page
@@ -23,97 +22,62 @@ from app.schemas.gaps import GapOut
 from app.schemas.models import ModelDetailOut, ModelOut
 from app.schemas.runtimes import RuntimeOut
 from app.schemas.stats import StatsOut, SurvivalOut
-from app.services.gaps.refresh import refresh_gaps
 from app.services.tokens import create_token, revoke_token
+from tests.support.seed import Seed
 
 NOW = datetime(2025, 10, 1, tzinfo=UTC)
 RELEASE = datetime(2025, 9, 1, 12, tzinfo=UTC)
 
 
-def _event(session: Session, runtime: Runtime, key: SupportKey, at: datetime, **kw: object) -> None:
-    session.add(
-        SupportEvent(
-            runtime_id=runtime.id,
-            support_key_id=key.id,
-            stage=kw.pop("stage", "merged"),
-            event="added",
-            at=at,
-            commit=kw.pop("commit", "c" * 40),
-            evidence_url=kw.pop("evidence_url", "https://example.test/commit/c"),
-            recorded_at=at,
-            **kw,
-        )
-    )
-
-
 @pytest.fixture
 def client(session: Session) -> Iterator[TestClient]:
-    org = Publisher(hub_org="acme", name="Acme", country="US")
-    session.add(org)
-    session.flush()
-    session.add_all(
-        [
-            Model(
-                repo_id="acme/New-MoE",
-                publisher_id=org.id,
-                release_at=RELEASE,
-                release_at_source="observed",
-                architectures=["NewMoeForCausalLM"],
-                model_type="new_moe",
-                new_architecture=True,
-                family="acme/New-MoE",
-            ),
-            Model(
-                repo_id="acme/Old-7B",
-                publisher_id=org.id,
-                release_at=RELEASE - timedelta(days=400),
-                release_at_source="imported",
-                architectures=["LlamaForCausalLM"],
-                model_type="llama",
-            ),
-            Model(
-                repo_id="someone/New-MoE-GGUF",
-                release_at=RELEASE + timedelta(days=1),
-                architectures=["NewMoeForCausalLM"],
-                model_type="new_moe",
-                is_derivative=True,
-            ),
-        ]
+    seed = Seed(session)
+    seed.model(
+        "acme/New-MoE",
+        release_at=RELEASE,
+        architecture="NewMoeForCausalLM",
+        model_type="new_moe",
+        new_architecture=True,
+        family="acme/New-MoE",
     )
-    runtimes = {}
+    seed.model(
+        "acme/Old-7B",
+        release_at=RELEASE - timedelta(days=400),
+        architecture="LlamaForCausalLM",
+        model_type="llama",
+        source="imported",
+    )
+    seed.model(
+        "someone/New-MoE-GGUF",
+        release_at=RELEASE + timedelta(days=1),
+        architecture="NewMoeForCausalLM",
+        model_type="new_moe",
+        source=None,
+        published=False,
+        is_derivative=True,
+    )
     for name in ("vllm", "rocm-vllm", "vllm-recipes"):
-        runtimes[name] = Runtime(
-            name=name, display_name=name, repo_url=f"https://example.test/{name}", default_branch="main"
-        )
-        session.add(runtimes[name])
-    arch = SupportKey(key_kind="architecture", key="NewMoeForCausalLM")
-    llama = SupportKey(key_kind="architecture", key="LlamaForCausalLM")
-    recipe = SupportKey(key_kind="repo_id", key="acme/New-MoE")
-    session.add_all([arch, llama, recipe])
-    session.flush()
+        seed.runtime(name)
+    evidence = "https://example.test/commit/c"
     # vLLM: 2 days before release (pre-release, NVIDIA). ROCm fork: +10 days (AMD, later).
-    _event(session, runtimes["vllm"], arch, RELEASE - timedelta(days=2))
-    _event(session, runtimes["vllm"], llama, RELEASE - timedelta(days=500))
-    _event(session, runtimes["rocm-vllm"], arch, RELEASE + timedelta(days=10), commit="d" * 40)
+    seed.support("vllm", "NewMoeForCausalLM", RELEASE - timedelta(days=2), evidence_url=evidence)
+    seed.support("vllm", "LlamaForCausalLM", RELEASE - timedelta(days=500), evidence_url=evidence)
+    seed.support(
+        "rocm-vllm", "NewMoeForCausalLM", RELEASE + timedelta(days=10), commit="d" * 40, evidence_url=evidence
+    )
     # Recipes verify the model on H200 at +1 h and on MI300X at +30 days.
-    _event(
-        session, runtimes["vllm-recipes"], recipe, RELEASE + timedelta(hours=1), stage="verified", sku="H200"
-    )
-    _event(
-        session,
-        runtimes["vllm-recipes"],
-        recipe,
-        RELEASE + timedelta(days=30),
-        stage="verified",
-        sku="MI300X",
-    )
-    session.flush()
-    refresh_gaps(session)
-
-    app = create_app(start_watchers=False)
-    app.dependency_overrides[get_session] = lambda: session
-    app.dependency_overrides[get_now] = lambda: NOW
-    yield TestClient(app)
+    for sku, after in (("H200", timedelta(hours=1)), ("MI300X", timedelta(days=30))):
+        seed.support(
+            "vllm-recipes",
+            "acme/New-MoE",
+            RELEASE + after,
+            kind=KeyKind.REPO_ID,
+            stage=Stage.VERIFIED,
+            sku=sku,
+            evidence_url=evidence,
+        )
+    with seed.serving(NOW) as test_client:
+        yield test_client
 
 
 def _gaps(client: TestClient, **params: object) -> dict:

@@ -13,8 +13,15 @@ from app.services.watchers import WatcherLoop
 from app.sources.runtimes.catalog import CATALOG
 
 from ..fakes.fake_hub import FakeHub
-from ..fakes.repo_builder import RepoBuilder
-from ..support.slice import CREATED_AT, NOW, REGISTRY, SUPPORT_AT, registry_source, slice_settings
+from ..support.slice import (
+    NOW,
+    REGISTRY,
+    SUPPORT_AT,
+    add_example_release,
+    registry_source,
+    slice_settings,
+    start_vllm_history,
+)
 
 
 def _vllm_row(factory, repo_id: str) -> GapRecord | None:  # type: ignore[no-untyped-def]
@@ -32,15 +39,8 @@ def _vllm_row(factory, repo_id: str) -> GapRecord | None:  # type: ignore[no-unt
 def test_hub_cycle_then_scan_refresh_the_rows(
     tmp_path: Path, fake_hub: FakeHub, fresh_database_url: str
 ) -> None:
-    fake_hub.add_model(
-        "example-org",
-        "Example-MoE-100B",
-        architectures=["ExampleMoeForCausalLM"],
-        model_type="example_moe",
-        created_at=CREATED_AT,
-    )
-    repo = RepoBuilder(tmp_path / "vllm")
-    repo.commit({REGISTRY: registry_source("LlamaForCausalLM")}, at="2024-03-01T10:00:00Z", message="Init")
+    add_example_release(fake_hub)
+    repo = start_vllm_history(tmp_path)
     settings = slice_settings(tmp_path, fake_hub, fresh_database_url, repo)
     engine = create_db_engine(fresh_database_url)
     factory = session_factory(engine)

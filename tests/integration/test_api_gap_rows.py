@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import get_now, get_session
 from app.main import create_app
-from app.models import GapRecord, Model, Publisher, Runtime, SupportEvent, SupportKey
-from app.services.catalog import sync_catalog
+from app.models import GapRecord, Model
+from app.services.catalog_rows import sync_catalog
 from app.services.gaps.query import GapFilters, query_gaps
 from app.services.gaps.refresh import refresh_gaps
+from tests.support.seed import Seed
 
 RELEASE = datetime(2025, 9, 1, 12, tzinfo=UTC)
 NOW = datetime(2025, 10, 1, tzinfo=UTC)
@@ -21,54 +22,27 @@ NOW = datetime(2025, 10, 1, tzinfo=UTC)
 
 def _seed(session: Session) -> dict[str, Model]:
     sync_catalog(session)
-    org = Publisher(hub_org="acme", name="Acme", country="US")
-    session.add(org)
-    session.flush()
-    models = {
-        "moe": Model(
-            repo_id="acme/New-MoE",
-            publisher_id=org.id,
+    seed = Seed(session)
+    return {
+        "moe": seed.model(
+            "acme/New-MoE",
             release_at=RELEASE,
-            release_at_source="observed",
-            architectures=["NewMoeForCausalLM"],
+            architecture="NewMoeForCausalLM",
             model_type="new_moe",
             family="acme/New-MoE",
         ),
-        "dense": Model(
-            repo_id="acme/Dense",
-            publisher_id=org.id,
+        "dense": seed.model(
+            "acme/Dense",
             release_at=RELEASE - timedelta(days=10),
-            release_at_source="observed",
-            architectures=["DenseForCausalLM"],
+            architecture="DenseForCausalLM",
             model_type="dense",
             family="acme/Dense",
         ),
     }
-    session.add_all(models.values())
-    session.flush()
-    return models
 
 
 def _support(session: Session, runtime: str, arch: str, at: datetime, commit: str = "c" * 40) -> None:
-    key = session.scalar(select(SupportKey).where(SupportKey.key == arch))
-    if key is None:
-        key = SupportKey(key_kind="architecture", key=arch)
-        session.add(key)
-        session.flush()
-    runtime_id = session.scalar(select(Runtime.id).where(Runtime.name == runtime))
-    session.add(
-        SupportEvent(
-            runtime_id=runtime_id,
-            support_key_id=key.id,
-            stage="merged",
-            event="added",
-            at=at,
-            commit=commit,
-            evidence_url=f"https://example.test/{runtime}/commit/{commit}",
-            recorded_at=at,
-        )
-    )
-    session.flush()
+    Seed(session).support(runtime, arch, at, commit=commit)
 
 
 def _snapshot(session: Session) -> set[tuple]:  # type: ignore[type-arg]

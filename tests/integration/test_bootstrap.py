@@ -82,8 +82,8 @@ def test_publishers_file_alone_decides_who_is_watched(fresh_database_url: str, t
 
 
 def test_an_operator_import_survives_any_number_of_restarts(fresh_database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from app.services.release_import import import_releases
-    from app.services.releases import release_conflicts
+    from app.services.model_releases import release_conflicts
+    from app.services.release_facts import import_releases
 
     engine = create_db_engine(fresh_database_url)
     factory = session_factory(engine)

@@ -10,11 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_now, get_session
-from app.main import create_app
-from app.models import Model, Publisher
-from app.services.catalog import sync_catalog
-from app.services.gaps.refresh import refresh_gaps
+from app.services.catalog_rows import sync_catalog
+from tests.support.seed import Seed
 
 NOW = datetime(2025, 10, 1, tzinfo=UTC)
 
@@ -22,27 +19,18 @@ NOW = datetime(2025, 10, 1, tzinfo=UTC)
 @pytest.fixture
 def client(session: Session) -> Iterator[TestClient]:
     sync_catalog(session)
+    seed = Seed(session)
     for org, count in (("acme", 53), ("beta", 2)):
-        publisher = Publisher(hub_org=org, name=org.title(), country="US")
-        session.add(publisher)
-        session.flush()
         for index in range(count):
-            session.add(
-                Model(
-                    repo_id=f"{org}/Model-{index:02d}",
-                    publisher_id=publisher.id,
-                    release_at=NOW - timedelta(days=index + 1),
-                    release_at_source="imported",
-                    architectures=[f"{org.title()}{index}ForCausalLM"],
-                    model_type=f"{org}_{index}",
-                )
+            seed.model(
+                f"{org}/Model-{index:02d}",
+                release_at=NOW - timedelta(days=index + 1),
+                architecture=f"{org.title()}{index}ForCausalLM",
+                model_type=f"{org}_{index}",
+                source="imported",
             )
-    session.flush()
-    refresh_gaps(session)
-    app = create_app(start_watchers=False)
-    app.dependency_overrides[get_session] = lambda: session
-    app.dependency_overrides[get_now] = lambda: NOW
-    yield TestClient(app)
+    with seed.serving(NOW) as test_client:
+        yield test_client
 
 
 def _release_rows(html: str) -> list[str]:

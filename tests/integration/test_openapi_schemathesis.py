@@ -12,12 +12,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_now, get_session
 from app.config import Settings
 from app.db.migrate import upgrade
 from app.main import create_app
-from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
-from app.services.gaps.refresh import refresh_gaps
+from tests.support.seed import Seed
 
 NOW = datetime(2025, 10, 1, tzinfo=UTC)
 # schemathesis loads the schema through the ASGI app at collection time, which runs the app's lifespan:
@@ -31,47 +29,25 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 @pytest.fixture
 def seeded_app(session: Session) -> Iterator[None]:
     """The app bound to a rolled-back session with a release, a runtime and a support event in it."""
-    org = Publisher(hub_org="acme", name="Acme", country="US")
-    session.add(org)
-    session.flush()
-    session.add(
-        Model(
-            repo_id="acme/New-MoE",
-            hub_id="64f0c0ffee0000000000abcd",
-            publisher_id=org.id,
-            release_at=NOW - timedelta(days=20),
-            release_at_source="observed",
-            architectures=["NewMoeForCausalLM"],
-            model_type="new_moe",
-        )
+    seed = Seed(session)
+    seed.model(
+        "acme/New-MoE",
+        hub_id="64f0c0ffee0000000000abcd",
+        release_at=NOW - timedelta(days=20),
+        architecture="NewMoeForCausalLM",
+        model_type="new_moe",
     )
-    runtime = Runtime(
-        name="vllm",
-        display_name="vLLM",
-        repo_url="https://github.com/vllm-project/vllm",
-        default_branch="main",
+    seed.runtime("vllm", display_name="vLLM", repo_url="https://github.com/vllm-project/vllm")
+    seed.support(
+        "vllm",
+        "NewMoeForCausalLM",
+        NOW - timedelta(days=19),
+        commit="a" * 40,
+        evidence_url="https://github.com/vllm-project/vllm/commit/" + "a" * 40,
+        recorded_at=NOW,
     )
-    key = SupportKey(key_kind="architecture", key="NewMoeForCausalLM")
-    session.add_all([runtime, key])
-    session.flush()
-    session.add(
-        SupportEvent(
-            runtime_id=runtime.id,
-            support_key_id=key.id,
-            stage="merged",
-            event="added",
-            at=NOW - timedelta(days=19),
-            commit="a" * 40,
-            evidence_url="https://github.com/vllm-project/vllm/commit/" + "a" * 40,
-            recorded_at=NOW,
-        )
-    )
-    session.flush()
-    refresh_gaps(session)
-    app.dependency_overrides[get_session] = lambda: session
-    app.dependency_overrides[get_now] = lambda: NOW
-    yield
-    app.dependency_overrides.clear()
+    with seed.serving(NOW, app):
+        yield
 
 
 @pytest.mark.filterwarnings("ignore")

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from app.services.coverage import load_coverage
-from app.services.support import scan_runtime
+from app.services.support_scan import scan_runtime
 from app.sources.runtimes.catalog import get_runtime
 from tests.fakes.repo_builder import RepoBuilder
 from tests.integration.test_scan import VLLM, registry, vllm_history

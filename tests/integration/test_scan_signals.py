@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.services.support import collect_events, verify_facts
+from app.services.support_scan import collect_events, verify_facts
 from app.sources.runtimes.catalog import CATALOG, get_runtime
-from app.sources.runtimes.facts import VerifiedFact, load_facts
+from app.sources.runtimes.verified_facts import VerifiedFact, load_facts
 from tests.fakes.repo_builder import RepoBuilder
 
 
@@ -172,7 +172,7 @@ def test_bundled_facts_file_loads() -> None:
 def test_every_era_and_release_rule_has_hand_checked_facts() -> None:
     """Each era of each signal has a hand-checked first registration, each release rule (tags, version file)
     a first release, each runtime a removal where its history has one — or the facts file says why not."""
-    from app.sources.runtimes.facts import FACTS_FILE
+    from app.sources.runtimes.verified_facts import FACTS_FILE
 
     facts = load_facts()
     exempt = json.loads(FACTS_FILE.read_text())["not_checkable"]

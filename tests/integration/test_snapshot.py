@@ -20,13 +20,13 @@ from app.db.session import create_db_engine, session_factory
 from app.main import create_app
 from app.models import GapRecord, KeyMapping, Model, Runtime, SourceState, SupportEvent
 from app.services.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
-from app.services.catalog import sync_catalog
-from app.services.release_import import read_release_facts
+from app.services.catalog_rows import sync_catalog
+from app.services.release_facts import read_release_facts
 from app.services.snapshot import Snapshot, SnapshotError, read_snapshot, write_snapshot
 from app.services.snapshot.build import CopySpec, build_snapshot, read_sources
 from app.services.snapshot.exchange import SNAPSHOT_STATE, export_snapshot, import_snapshot
 from app.services.snapshot.format import EventRow, KeyMappingRow, ReleaseRow, SourceRow, encode
-from app.services.support import scan_runtime, store_events, store_key_mapping
+from app.services.support_scan import scan_runtime, store_events, store_key_mapping
 from app.sources.runtimes.catalog import CATALOG, get_runtime
 from app.sources.runtimes.scanner import ScanEvent
 from tests.fakes.repo_builder import RepoBuilder

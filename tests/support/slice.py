@@ -15,7 +15,7 @@ from app.db.session import create_db_engine, session_factory, session_scope
 from app.services.bootstrap import bootstrap_reference_data
 from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.poll import poll_publishers
-from app.services.support import scan_runtime
+from app.services.support_scan import scan_runtime
 from app.sources.hub.client import HubClient
 from app.sources.runtimes.catalog import CATALOG
 
@@ -57,16 +57,28 @@ def slice_settings(tmp_path: Path, hub: FakeHub, database_url: str, repo: RepoBu
     )
 
 
-def build_slice(tmp_path: Path, hub: FakeHub, database_url: str) -> Slice:
-    """Fill ``database_url`` (already migrated) by polling ``hub`` and scanning a synthetic vLLM history."""
+def add_example_release(hub: FakeHub, **details: object) -> None:
+    """The scenario's release on ``hub``: a new MoE architecture from the watched publisher."""
     hub.add_model(
         "example-org",
         "Example-MoE-100B",
         architectures=["ExampleMoeForCausalLM"],
         model_type="example_moe",
         created_at=CREATED_AT,
-        parameters=100_000_000_000,
+        **details,  # type: ignore[arg-type]
     )
+
+
+def start_vllm_history(tmp_path: Path) -> RepoBuilder:
+    """A vLLM-shaped repository whose registry knows only Llama so far."""
+    repo = RepoBuilder(tmp_path / "vllm")
+    repo.commit({REGISTRY: registry_source("LlamaForCausalLM")}, at="2024-03-01T10:00:00Z", message="Init")
+    return repo
+
+
+def build_slice(tmp_path: Path, hub: FakeHub, database_url: str) -> Slice:
+    """Fill ``database_url`` (already migrated) by polling ``hub`` and scanning a synthetic vLLM history."""
+    add_example_release(hub, parameters=100_000_000_000)
     hub.add_model(
         "example-org",
         "Example-7B",
@@ -74,8 +86,7 @@ def build_slice(tmp_path: Path, hub: FakeHub, database_url: str) -> Slice:
         model_type="llama",
         created_at=CREATED_AT,
     )
-    repo = RepoBuilder(tmp_path / "vllm")
-    repo.commit({REGISTRY: registry_source("LlamaForCausalLM")}, at="2024-03-01T10:00:00Z", message="Init")
+    repo = start_vllm_history(tmp_path)
     repo.commit(
         {REGISTRY: registry_source("LlamaForCausalLM", "ExampleMoeForCausalLM")},
         at=SUPPORT_AT,

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, page_or_csv, wants_csv
-from app.api.routes.gaps import check_runtime, check_sku
+from app.api.params import check_runtime, check_sku
 from app.domain.vocabulary import Stage, Vendor
 from app.schemas.answers import (
     EarlyAccessOut,

@@ -12,9 +12,8 @@ from pydantic import ValidationError
 
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
-from app.api.routes.gaps import check_runtime, check_sku
+from app.api.params import check_runtime, check_sku, check_time_zones
 from app.domain.vocabulary import Stage, Vendor
-from app.models import ApiToken, SupportClaim
 from app.schemas.claims import ClaimIn, ClaimOut
 from app.schemas.common import Page, UtcTime
 from app.services.claims import ClaimError, ClaimFilters, ClaimInput, add_claim, list_claims
@@ -28,17 +27,17 @@ def require_token(
     session: SessionDep,
     now: NowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> ApiToken:
-    """The live token of the request; 401 without one, with a wrong one, or with a revoked one."""
+) -> int:
+    """The id of the request's live token; 401 without one, with a wrong one, or with a revoked one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "an API token is required (Authorization: Bearer <token>)")
     token = authenticate(session, credentials.credentials, now=now)
     if token is None:
         raise HTTPException(401, "invalid or revoked API token")
-    return token
+    return token.id
 
 
-async def read_claim(request: Request, _token: Annotated[ApiToken, Depends(require_token)]) -> ClaimIn:
+async def read_claim(request: Request, _token_id: Annotated[int, Depends(require_token)]) -> ClaimIn:
     """The claim in the body, read only once the token is known good (FastAPI reads a declared body before
     any dependency runs, so the body is not a declared parameter: an anonymous post is refused unread)."""
     body = await request.body()
@@ -73,23 +72,6 @@ def add_body_schemas(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _out(claim: SupportClaim, repo_id: str, created: bool = False) -> ClaimOut:
-    return ClaimOut(
-        id=claim.id,
-        repo_id=repo_id,
-        runtime=claim.runtime or None,
-        vendor=claim.vendor or None,
-        stage=claim.stage,  # type: ignore[arg-type]
-        sku=claim.sku or None,
-        at=claim.at,
-        url=claim.url,
-        note=claim.note,
-        confidence=claim.confidence,
-        recorded_at=claim.recorded_at,
-        created=created,
-    )
-
-
 @router.post(
     "/claims",
     summary="Add a claimed support event (vendor announcement, release note) with its URL",
@@ -107,10 +89,10 @@ def post_claim(
     body: Annotated[ClaimIn, Depends(read_claim)],
     session: SessionDep,
     now: NowDep,
-    token: Annotated[ApiToken, Depends(require_token)],
+    token_id: Annotated[int, Depends(require_token)],
 ) -> Response:
     try:
-        claim, created = add_claim(
+        claim = add_claim(
             session,
             ClaimInput(
                 repo_id=body.repo_id,
@@ -123,15 +105,15 @@ def post_claim(
                 note=body.note,
                 confidence=body.confidence,
             ),
-            token=token,
+            token_id=token_id,
             now=now,
         )
     except ClaimError as exc:
         session.rollback()
         raise HTTPException(422, str(exc)) from exc
     session.commit()
-    out = _out(claim, body.repo_id, created)
-    return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
+    out = ClaimOut.model_validate(claim, from_attributes=True)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201 if claim.created else 200)
 
 
 @router.get(
@@ -156,13 +138,16 @@ def get_claims(
 ) -> Page[ClaimOut] | Response:
     check_runtime(runtime)
     check_sku(sku)
-    for value in (since, until):
-        if value is not None and value.tzinfo is None:
-            raise HTTPException(422, "since/until need a time zone (e.g. 2025-01-01T00:00:00Z)")
+    check_time_zones(since, until)
     filters = ClaimFilters(
         repo_id=repo_id, runtime=runtime, vendor=vendor, stage=stage, sku=sku, since=since, until=until
     )
-    rows = [_out(c, r) for c, r in list_claims(session, filters)]
     return page_or_csv(
-        request, ClaimOut, rows, limit=limit, cursor=cursor, format=format, filename="claims.csv"
+        request,
+        ClaimOut,
+        list_claims(session, filters),
+        limit=limit,
+        cursor=cursor,
+        format=format,
+        filename="claims.csv",
     )

@@ -9,13 +9,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import SessionDep
-from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, wants_csv
-from app.api.pagination import decode_cursor, encode_cursor
-from app.api.routes.gaps import check_runtime
+from app.api.listing import CursorQuery, FormatQuery, LimitQuery, query_page_or_csv
+from app.api.params import check_runtime
 from app.domain.vocabulary import Stage, Vendor
 from app.schemas.common import Page, UtcTime
 from app.schemas.events import EventOut
-from app.services.browse import EventFilters, list_events
+from app.services.read_views import EventFilters, count_events, list_events
 
 router = APIRouter(tags=["events"])
 
@@ -48,15 +47,13 @@ def events(
     format: FormatQuery = None,
 ) -> Page[EventOut] | Response:
     filters = event_filters(runtime, vendor, stage, provenance, since)
-    if wants_csv(request, format):
-        rows, _ = list_events(session, filters, offset=0, limit=None)
-        return csv_response(
-            EventOut, [EventOut.model_validate(r, from_attributes=True) for r in rows], "events.csv"
-        )
-    offset = decode_cursor(cursor) if cursor else 0
-    rows, total = list_events(session, filters, offset=offset, limit=limit)
-    return Page[EventOut](
-        items=[EventOut.model_validate(r, from_attributes=True) for r in rows],
-        total=total,
-        next_cursor=encode_cursor(offset + limit) if offset + limit < total else None,
+    return query_page_or_csv(
+        request,
+        EventOut,
+        lambda page, offset: list_events(session, filters, offset=offset, limit=page),
+        lambda: count_events(session, filters),
+        limit=limit,
+        cursor=cursor,
+        format=format,
+        filename="events.csv",
     )

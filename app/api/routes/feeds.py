@@ -11,8 +11,9 @@ from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
 from app.api.routes.events import event_filters
+from app.domain.rows import EventRow
 from app.domain.vocabulary import Vendor
-from app.services.browse import EventRow, feed_events
+from app.services.read_views import feed_events
 
 router = APIRouter(tags=["feeds"])
 FEED_ID = "urn:launchgap:feed"

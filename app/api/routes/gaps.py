@@ -2,76 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, query_page_or_csv
+from app.api.params import gap_filters
 from app.domain.vocabulary import GapStatus, RowKind, Stage, Vendor
 from app.schemas.common import Page, UtcTime
 from app.schemas.gaps import GapOut
-from app.services.gaps.query import GapFilters, count_gaps, query_gaps
-from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDORS
+from app.services.gaps.query import count_gaps, query_gaps
 
 router = APIRouter(tags=["gaps"])
-
-
-def check_runtime(runtime: str | None) -> None:
-    if runtime is not None and runtime not in CATALOG:
-        raise HTTPException(422, f"unknown runtime {runtime!r}; known: {', '.join(sorted(CATALOG))}")
-
-
-def check_sku(sku: str | None) -> None:
-    if sku is not None and sku not in HARDWARE:
-        raise HTTPException(422, f"unknown sku {sku!r}; known: {', '.join(sorted(HARDWARE))}")
-
-
-def gap_filters(
-    *,
-    stage: str,
-    runtime: str | None,
-    vendor: str | None,
-    sku: str | None,
-    status: str | None,
-    publisher: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    rows: list[str] | None,
-    repo_id: str | None = None,
-    family: str | None = None,
-) -> GapFilters:
-    """Filters from query parameters; without ``rows``, the row kinds the other filters imply."""
-    check_runtime(runtime)
-    check_sku(sku)
-    for value in (since, until):
-        if value is not None and value.tzinfo is None:
-            raise HTTPException(422, "since/until need a time zone (e.g. 2025-01-01T00:00:00Z)")
-    if rows:
-        kinds = tuple(dict.fromkeys(rows))
-    elif sku is not None:
-        kinds = (RowKind.SKU,)
-    elif vendor is not None and runtime is None:
-        kinds = (RowKind.VENDOR, RowKind.SKU)
-    elif runtime is not None:
-        kinds = (RowKind.RUNTIME, RowKind.SKU)
-    else:
-        kinds = tuple(RowKind)
-    return GapFilters(
-        stage=stage,
-        runtime=runtime,
-        vendor=vendor,
-        sku=sku,
-        status=status,
-        publisher=publisher,
-        since=since,
-        until=until,
-        rows=kinds,
-        repo_id=repo_id,
-        family=family,
-    )
 
 
 @router.get(
@@ -129,6 +73,3 @@ def list_gaps(
         format=format,
         filename="gaps.csv",
     )
-
-
-__all__ = ["VENDORS", "router"]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
-from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, wants_csv
-from app.api.pagination import decode_cursor, encode_cursor
+from app.api.listing import CursorQuery, FormatQuery, LimitQuery, query_page_or_csv
+from app.api.params import check_time_zones
 from app.schemas.common import Page, UtcTime
 from app.schemas.models import (
     ClaimSummary,
@@ -20,16 +19,10 @@ from app.schemas.models import (
     ReleaseConflictOut,
     ReleaseTimeOut,
 )
-from app.services.browse import ModelFilters, all_models, get_model, list_models
 from app.services.claims import list_claims
+from app.services.read_views import ModelFilters, count_models, get_model, list_models
 
 router = APIRouter(tags=["models"])
-
-
-def _aware(*values: datetime | None) -> None:
-    for value in values:
-        if value is not None and value.tzinfo is None:
-            raise HTTPException(422, "since/until need a time zone (e.g. 2025-01-01T00:00:00Z)")
 
 
 @router.get(
@@ -52,7 +45,7 @@ def models(
     cursor: CursorQuery = None,
     format: FormatQuery = None,
 ) -> Page[ModelOut] | Response:
-    _aware(since, until)
+    check_time_zones(since, until)
     filters = ModelFilters(
         publisher=publisher,
         since=since,
@@ -62,17 +55,15 @@ def models(
         include_derivatives=derivatives,
         sort=sort,
     )
-    if wants_csv(request, format):
-        rows = all_models(session, filters)
-        return csv_response(
-            ModelOut, [ModelOut.model_validate(r, from_attributes=True) for r in rows], "models.csv"
-        )
-    offset = decode_cursor(cursor) if cursor else 0
-    rows, total = list_models(session, filters, offset=offset, limit=limit)
-    return Page[ModelOut](
-        items=[ModelOut.model_validate(r, from_attributes=True) for r in rows],
-        total=total,
-        next_cursor=encode_cursor(offset + limit) if offset + limit < total else None,
+    return query_page_or_csv(
+        request,
+        ModelOut,
+        lambda page, offset: list_models(session, filters, offset=offset, limit=page),
+        lambda: count_models(session, filters),
+        limit=limit,
+        cursor=cursor,
+        format=format,
+        filename="models.csv",
     )
 
 
@@ -87,19 +78,8 @@ def model_detail(repo_id: str, session: SessionDep, now: NowDep) -> ModelDetailO
     if detail is None:
         raise HTTPException(404, f"unknown model {repo_id!r}")
     claims = [
-        ClaimSummary(
-            id=c.id,
-            runtime=c.runtime or None,
-            vendor=c.vendor or None,
-            stage=c.stage,  # type: ignore[arg-type]
-            sku=c.sku or None,
-            at=c.at,
-            url=c.url,
-            note=c.note,
-            confidence=c.confidence,
-            recorded_at=c.recorded_at,
-        )
-        for c, _repo in list_claims(session, repo_id=repo_id)
+        ClaimSummary.model_validate(claim, from_attributes=True)
+        for claim in list_claims(session, repo_id=repo_id)
     ]
     base = ModelOut.model_validate(detail.model, from_attributes=True)
     return ModelDetailOut(

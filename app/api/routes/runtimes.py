@@ -9,7 +9,7 @@ from app.api.deps import SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
 from app.schemas.common import Page
 from app.schemas.runtimes import RuntimeOut
-from app.services.browse import list_runtimes
+from app.services.read_views import list_runtimes
 
 router = APIRouter(tags=["runtimes"])
 

@@ -11,11 +11,11 @@ from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
-from app.api.routes.gaps import gap_filters
-from app.domain.vocabulary import Stage, Vendor
+from app.api.params import gap_filters
+from app.domain.vocabulary import RowKind, Stage, Vendor
 from app.schemas.common import Page, UtcTime
 from app.schemas.stats import StatsOut, SurvivalOut, SurvivalPointOut
-from app.services.gaps.query import gap_facts
+from app.services.gaps.query import gap_stats_rows
 from app.services.stats import group_stats, survival_curve
 
 router = APIRouter(tags=["stats"])
@@ -46,16 +46,12 @@ def _stats(
 ) -> Page[StatsOut] | Response:
     filters = gap_filters(
         stage=params.stage,
-        runtime=None,
-        vendor=None,
-        sku=None,
-        status=None,
         publisher=params.publisher,
         since=params.since,
         until=params.until,
-        rows=["vendor"] if by == "vendor" else ["runtime"],
+        rows=[RowKind(by)],
     )
-    stats = group_stats(gap_facts(session, filters, now=now), by=by, per_quarter=params.per_quarter)
+    stats = group_stats(gap_stats_rows(session, filters, now=now), by=by, per_quarter=params.per_quarter)
     return page_or_csv(
         request,
         StatsOut,
@@ -111,14 +107,11 @@ def survival(
         stage=stage,
         runtime=runtime,
         vendor=vendor,
-        sku=None,
-        status=None,
-        publisher=None,
         since=since,
         until=until,
-        rows=["vendor"] if vendor else ["runtime"],
+        rows=[RowKind.VENDOR if vendor else RowKind.RUNTIME],
     )
-    curve = survival_curve(gap_facts(session, filters, now=now))
+    curve = survival_curve(gap_stats_rows(session, filters, now=now))
     return SurvivalOut(
         group=vendor or runtime or "",
         stage=stage,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from app.domain.gap_row import GapRow
 from app.domain.vocabulary import Confidence, GapStatus, ReleasePrecision
 from app.services.matching import support_keys
-from app.services.runtime_catalog import event_vendors, sku_vendor
+from app.services.runtime_coverage import event_vendors, sku_vendor
 
 EARLY_ACCESS_WINDOW = timedelta(days=90)
 DAY_0 = timedelta(hours=24)
@@ -91,7 +91,7 @@ def classify_gap(
 class KeyNovelty:
     """Whether a key is new at a release: no earlier public model *of another release family* carries it.
 
-    The family is one release (PRODUCT.md): an Instruct repo published a day after its Base shares the Base's
+    The family is one release (docs/concepts.md, "Release family"): an Instruct repo published a day after its Base shares the Base's
     key but the key is still new for that family. Per key it keeps the earliest time of the earliest family
     and the earliest time among all other families, so each question is answered in constant time.
     """
@@ -134,7 +134,7 @@ SupportKeyTuple = tuple[str, str, str, str]
 class SupportIndex:
     """Earliest support per runtime, per (runtime, vendor view) and per (runtime, SKU).
 
-    An event counts for a vendor view only when the vendor table says so (``runtime_catalog.event_vendors``):
+    An event counts for a vendor view only when the vendor table says so (``runtime_coverage.event_vendors``):
     a SKU's row counts for that SKU's vendor, an ``amd/*`` branch for AMD, anything else for the runtime's own
     vendors — so upstream vLLM merging an architecture is not AMD or Ascend support.
     """
@@ -251,29 +251,27 @@ def compute_gaps(
     index = support if isinstance(support, SupportIndex) else SupportIndex(runtime=dict(support))
     novelty = KeyNovelty(known_models if known_models is not None else releases)
     rows: list[GapRow] = []
+
+    def decide(release: Release, runtime: str, table: Mapping[tuple, SupportPoint], *view: str) -> Cell:  # type: ignore[type-arg]
+        # ``view`` is the vendor or the SKU that narrows the index, nothing for the runtime's own row.
+        return _cell(
+            release,
+            novelty,
+            runtime_key_kinds[runtime],
+            lambda kind, key: table.get((runtime, stage, kind, key, *view)),
+            now,
+        )
+
     for release in releases:
         if include_runtime_rows:
-            for runtime, kinds in runtime_key_kinds.items():
-                cell = _cell(
-                    release,
-                    novelty,
-                    kinds,
-                    lambda k, v, r=runtime: index.runtime.get((r, stage, k, v)),
-                    now,
-                )
-                rows.append(_row(release, stage, cell, runtime=runtime))
+            for runtime in runtime_key_kinds:
+                rows.append(_row(release, stage, decide(release, runtime, index.runtime), runtime=runtime))
         for vendor, runtimes in (vendor_runtimes or {}).items():
             best: tuple[str, Cell] | None = None
             for runtime in runtimes:
                 if runtime not in runtime_key_kinds:
                     continue
-                cell = _cell(
-                    release,
-                    novelty,
-                    runtime_key_kinds[runtime],
-                    lambda k, v, r=runtime, d=vendor: index.vendor.get((r, stage, k, v, d)),
-                    now,
-                )
+                cell = decide(release, runtime, index.vendor, vendor)
                 if best is None or _better(cell, best[1]):
                     best = (runtime, cell)
             if best is not None:
@@ -282,13 +280,7 @@ def compute_gaps(
             if runtime not in runtime_key_kinds:
                 continue
             for sku in skus:
-                cell = _cell(
-                    release,
-                    novelty,
-                    runtime_key_kinds[runtime],
-                    lambda k, v, r=runtime, s=sku: index.sku.get((r, stage, k, v, s)),
-                    now,
-                )
+                cell = decide(release, runtime, index.sku, sku)
                 rows.append(_row(release, stage, cell, runtime=runtime, vendor=sku_vendor(sku), sku=sku))
     return rows
 

@@ -97,7 +97,7 @@ def load_support_index(
     (only ``runtimes``' events when given).
 
     The minimum is taken in SQL, so this reads one row per registration, not every event. A key removed later
-    keeps its first support time (PRODUCT.md), so removals do not clear it here.
+    keeps its first support time (docs/concepts.md, "Support event"), so removals do not clear it here.
     """
     live: tuple = (  # type: ignore[type-arg]
         SupportEvent.stage == stage,

@@ -14,7 +14,7 @@ from app.domain.vocabulary import GapStatus, RowKind, Stage
 from app.models import GapRecord
 from app.services.gaps.decide import hours
 from app.services.gaps.record import READ_COLUMNS, TABLE, from_record, utc
-from app.services.runtime_catalog import vendor_runtimes
+from app.services.runtime_coverage import vendor_runtimes
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def query_gaps(
     return [from_record(row, now) for row in session.execute(statement).all()]
 
 
-class GapFact(NamedTuple):
+class GapStatsRow(NamedTuple):
     """The part of a gap row statistics read (a plain tuple: tens of thousands are read per request)."""
 
     runtime: str | None
@@ -120,7 +120,7 @@ class GapFact(NamedTuple):
     key_is_new: bool
 
 
-def gap_facts(session: Session, filters: GapFilters, *, now: datetime) -> list[GapFact]:
+def gap_stats_rows(session: Session, filters: GapFilters, *, now: datetime) -> list[GapStatsRow]:
     """``query_gaps`` reduced to what statistics need, in one query and without building full rows: the
     statistics endpoints read every vendor or runtime row of a stage on each request."""
     statement = select(
@@ -143,7 +143,7 @@ def gap_facts(session: Session, filters: GapFilters, *, now: datetime) -> list[G
         if status == GapStatus.PENDING:
             gap = hours(now - release_at)
         facts.append(
-            GapFact(
+            GapStatsRow(
                 runtime or None,
                 vendor or None,
                 sku or None,

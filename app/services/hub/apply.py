@@ -20,7 +20,7 @@ from sqlalchemy.orm.util import identity_key
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.services.hub.decide import GONE, NOT_STORED, StoredModel, decide_model_update, release_values
-from app.services.releases import (
+from app.services.model_releases import (
     ReleaseCandidate,
     ReleaseTime,
     assign_families,
@@ -278,7 +278,7 @@ def publisher_for(session: Session, org: str) -> Publisher:
     return publisher
 
 
-def refresh_release_facts(session: Session) -> int:
+def refresh_families(session: Session) -> int:
     """Recompute release families and new-architecture flags over every original of a watched publisher.
 
     Returns how many rows changed. Derivatives and models of unwatched publishers get no family.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.services.releases import (
+from app.services.model_releases import (
     ReleaseTime,
     best_release_time,
     classify,

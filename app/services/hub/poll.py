@@ -29,7 +29,7 @@ from app.services.hub.apply import (
     apply_hub_models,
     mark_gone,
     publisher_for,
-    refresh_release_facts,
+    refresh_families,
 )
 from app.services.hub.decide import PUBLIC
 from app.services.publishers import name_publishers, sync_publishers, watched_orgs
@@ -141,7 +141,7 @@ def poll_publishers(
                     log.error("%s", exc)
             # An org polled by name is watched: its releases get families and new-architecture flags.
             if name_publishers(session, org_list):
-                refresh_release_facts(session)
+                refresh_families(session)
 
     results: list[OrgResult] = []
     rate_limited = False
@@ -178,7 +178,7 @@ def poll_publishers(
 
     if any_change:
         with session_scope(session_factory) as session:
-            refresh_release_facts(session)
+            refresh_families(session)
     return CycleReport(
         started_at=now,
         results=tuple(results),

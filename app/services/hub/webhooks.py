@@ -3,10 +3,12 @@ next poll cycle catches up on anything a webhook misses)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,14 +20,40 @@ from app.models.publisher import Publisher
 from app.models.webhook_delivery import WebhookDelivery
 from app.services import source_state
 from app.services.gaps.refresh import refresh_gaps
-from app.services.hub.apply import apply_hub_model, mark_gone, publisher_for, refresh_release_facts
+from app.services.hub.apply import apply_hub_model, mark_gone, publisher_for, refresh_families
 from app.sources.hub import HubClient, HubError, HubRepoNotFound
 from app.sources.hub.types import InvalidName, check_repo_id
-from app.sources.hub.webhook import HubWebhookPayload
+from app.sources.hub.webhook import MAX_PAYLOAD_DEPTH, HubWebhookPayload, payload_depth, secret_matches
 
 log = logging.getLogger(__name__)
 
 KIND = source_state.HUB_PUBLISHER
+
+
+class PayloadError(ValueError):
+    """A webhook body that is not a Hub webhook payload (not JSON, or missing what a payload carries)."""
+
+
+def parse_payload(body: bytes) -> HubWebhookPayload:
+    """The payload in a webhook body, or ``PayloadError`` saying what is wrong with it."""
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PayloadError(f"webhook body is not JSON: {exc}") from exc
+    except RecursionError as exc:  # nesting deeper than Python's json parser recurses
+        raise PayloadError("webhook body nests too deeply") from exc
+    if payload_depth(data) > MAX_PAYLOAD_DEPTH:
+        raise PayloadError(f"webhook body nests deeper than {MAX_PAYLOAD_DEPTH} levels")
+    try:
+        return HubWebhookPayload.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        raise PayloadError(f"not a Hub webhook payload: {problems}") from exc
+
+
+def secret_is_right(configured: str, given: str | None) -> bool:
+    """Whether the ``X-Webhook-Secret`` a delivery carries is the configured one (constant time)."""
+    return secret_matches(configured, given)
 
 
 @dataclass(frozen=True)
@@ -170,7 +198,7 @@ def _process(
             seen_turning_public=payload.turned_public or already_watched,
             seen_at=received_at if payload.turned_public else None,
         )
-        refresh_release_facts(session)
+        refresh_families(session)
     return f"refreshed ({outcome})"
 
 

@@ -21,9 +21,9 @@ from app.models.model import Model
 from app.models.runtime import Runtime
 from app.models.source_state import SourceState
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
-from app.services.catalog import sync_catalog
-from app.services.hub.apply import publisher_for, refresh_release_facts, set_release_time
-from app.services.releases import CREATED_AT_ESTIMATE, IMPORTED, OBSERVED, ReleaseTime
+from app.services.catalog_rows import sync_catalog
+from app.services.hub.apply import publisher_for, refresh_families, set_release_time
+from app.services.model_releases import CREATED_AT_ESTIMATE, IMPORTED, OBSERVED, ReleaseTime
 from app.services.snapshot.format import (
     EventRow,
     KeyMappingRow,
@@ -34,7 +34,7 @@ from app.services.snapshot.format import (
     content_digest,
 )
 from app.services.source_state import IMPORTED_SNAPSHOT, RUNTIME_REPO
-from app.services.support import support_key_ids
+from app.services.support_scan import event_rows
 
 # The record an import leaves in source_states: name = the content's digest; cursor = cutoff, counts, copies.
 SNAPSHOT_STATE = IMPORTED_SNAPSHOT
@@ -163,30 +163,7 @@ def _runtime_ids(session: Session, snapshot: Snapshot) -> dict[str, int]:
 
 
 def _import_events(session: Session, snapshot: Snapshot, runtime_ids: dict[str, int], now: datetime) -> int:
-    key_ids = support_key_ids(session, {(e.key_kind, e.key) for e in snapshot.events})
-    rows = [
-        {
-            "runtime_id": runtime_ids[e.runtime],
-            "support_key_id": key_ids[(e.key_kind, e.key)],
-            "stage": e.stage,
-            "event": e.event,
-            "at": e.at,
-            "author_at": e.author_at,
-            "commit": e.commit,
-            "tag": e.tag,
-            "branch": e.branch,
-            "sku": e.sku,
-            "signal": e.signal,
-            "pr_number": e.pr_number,
-            "is_prerelease": e.is_prerelease,
-            "evidence_url": e.evidence_url,
-            "provenance": e.provenance,
-            "confidence": e.confidence,
-            "retracted_at": e.retracted_at,
-            "recorded_at": now,
-        }
-        for e in snapshot.events
-    ]
+    rows = event_rows(session, snapshot.events, lambda e: runtime_ids[e.runtime], now)
     inserted = 0
     for start in range(0, len(rows), _CHUNK):
         inserted += insert_ignoring_conflicts(
@@ -270,7 +247,7 @@ def import_snapshot(session: Session, snapshot: Snapshot, *, now: datetime) -> S
     mappings_new, mappings_kept = _import_key_mappings(session, snapshot, now)
     created, filled, kept = _import_releases(session, snapshot)
     if created or filled:
-        refresh_release_facts(session)
+        refresh_families(session)
     digest = content_digest(snapshot)
     cutoff = snapshot.cutoff
     record = {

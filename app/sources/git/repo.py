@@ -1,7 +1,7 @@
 """The only code in LaunchGap that runs git: mirrors, first-parent walks, a batched blob reader, refs.
 
-Everything goes through the git CLI (see notes/stack.md §6: faster than pygit2/dulwich here and easy to
-reproduce by hand). Mirrors are partial clones (``--filter=blob:none``): commits and trees are local, file
+Everything goes through the git CLI (docs/architecture.md, "Design decisions": faster than pygit2/dulwich
+here and easy to reproduce by hand). Mirrors are partial clones (``--filter=blob:none``): commits and trees are local, file
 versions are fetched in batches only when the scanner reads them.
 """
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from app.sources.git.repo import Commit, TagRef
 from app.sources.runtimes.catalog import RuntimeSpec
-from app.sources.runtimes.extractors import Fact
+from app.sources.runtimes.extractors import Registration
 
 STATE_VERSION = 1
 MAX_EXAMPLES = 8
@@ -219,7 +219,7 @@ class AuditRecorder:
     def commit(
         self,
         commit: Commit,
-        touched: Sequence[tuple[str, frozenset[Fact], frozenset[Fact]]],
+        touched: Sequence[tuple[str, frozenset[Registration], frozenset[Registration]]],
         keys_of: Callable[[str], set[str]],
     ) -> None:
         """After one commit: each touched signal's facts before and after; ``keys_of`` gives any signal's
@@ -347,7 +347,9 @@ class AuditRecorder:
         self.state["head_at"] = self._head_at
         self._tags = tags
 
-    def keys_at_head(self, per_path: Callable[[], Iterable[tuple[str, str, frozenset[Fact]]]]) -> None:
+    def keys_at_head(
+        self, per_path: Callable[[], Iterable[tuple[str, str, frozenset[Registration]]]]
+    ) -> None:
         """Count each era's keys at the head from ``(signal, path, facts)`` of every file there."""
         keys: dict[str, set[str]] = {}
         for signal, path, facts in per_path():

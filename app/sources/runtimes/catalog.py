@@ -1,4 +1,4 @@
-"""The runtime catalog as data: where each runtime registers support, era by era (notes/runtimes.md).
+"""The runtime catalog as data: where each runtime registers support, era by era (docs/runtimes.md).
 
 Adding a runtime means adding a ``RuntimeSpec`` here; the extractor kinds in ``extractors.py`` cover the
 registration styles seen so far. Eras are glob sets, each with its own rule: a file that moved is just a
@@ -15,8 +15,9 @@ from functools import cached_property
 from app.domain.vocabulary import KeyKind, Stage, Vendor
 from app.sources.runtimes.extractors import Extractor
 
-# Display names per vendor slug (the slugs and names are declared once, in the vocabulary).
-VENDORS: dict[str, str] = {vendor: vendor.label for vendor in Vendor}
+VENDOR_BRANCHES: dict[str, Vendor] = {"amd/": Vendor.AMD}
+"""Branch name prefixes that carry a vendor's own port: events on such a branch count for that vendor (AMD
+branches of vLLM and SGLang count for AMD; upstream main does not, docs/runtimes.md)."""
 
 HARDWARE: dict[str, Vendor] = {
     # vLLM Recipes' SKUs
@@ -213,6 +214,8 @@ class RuntimeSpec:
     notes: str = ""
     audit_expected: tuple[Expected, ...] = ()
     """Audit findings that are not drift, each with its one-line reason (the rest fail the audit)."""
+    defines_gguf_mapping: bool = False
+    """Its converter declares which GGUF architecture each HF architecture becomes (llama.cpp)."""
 
     def __post_init__(self) -> None:
         unknown = [v for v in self.vendors if v not in set(Vendor)]
@@ -407,6 +410,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="llama.cpp",
         repo_url="https://github.com/ggml-org/llama.cpp",
         default_branch="master",
+        defines_gguf_mapping=True,
         vendors=(Vendor.LOCAL,),
         hardware=("CPU", "Apple Silicon"),
         signals=(
@@ -1195,3 +1199,8 @@ def get_runtime(name: str) -> RuntimeSpec:
         return CATALOG[name]
     except KeyError:
         raise UnknownRuntimeError(name) from None
+
+
+def gguf_mapping_runtime() -> RuntimeSpec:
+    """The runtime whose converter defines the HF architecture → GGUF architecture mapping."""
+    return next(spec for spec in CATALOG_LIST if spec.defines_gguf_mapping)

@@ -1,4 +1,4 @@
-"""What one scan of a runtime's repository observed, stage by stage, and until when (PRODUCT.md: Coverage).
+"""What one scan of a runtime's repository observed, stage by stage, and until when (docs/concepts.md, "Coverage").
 
 A repository LaunchGap fetched from its URL is known up to the fetch. A copy given as a path is known only up
 to its newest commit among the refs the scanner reads — the scanned head, the catalog's release tags and its

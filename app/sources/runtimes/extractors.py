@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import yaml
 
-Fact = tuple[str, str]
+Registration = tuple[str, str]
 
 KINDS = (
     "regex",  # pattern with capture groups; ``split`` turns a captured list into identifiers
@@ -70,20 +70,20 @@ class Extractor:
     def reads_content(self) -> bool:
         return self.kind != "path"
 
-    def extract(self, path: str, data: bytes) -> frozenset[Fact]:
+    def extract(self, path: str, data: bytes) -> frozenset[Registration]:
         """Every fact this rule finds in one file version (raw bytes, decoded only where relevant)."""
         if self.kind == "path":
-            return _path_facts(self.pattern, path)
+            return _path_registrations(self.pattern, path)
         if self.kind == "yaml_hardware":
             return _yaml_hardware(self.skus, data)
         needle = self.needle.encode()
         if needle and needle not in data:
             return frozenset()
-        facts: set[Fact] = set()
+        facts: set[Registration] = set()
         for chunk in _chunks(data, self.lang):
             if needle and needle not in chunk:
                 continue  # most chunks of a large file: skipped without decoding or caching
-            facts |= _chunk_facts(self, chunk)
+            facts |= _chunk_registrations(self, chunk)
         return frozenset(facts)
 
 
@@ -204,7 +204,7 @@ def strip(text: str, lang: str, *, strip_defines: bool = False) -> str:
 
 
 @lru_cache(maxsize=50_000)
-def _chunk_facts(rule: Extractor, chunk: bytes) -> frozenset[Fact]:
+def _chunk_registrations(rule: Extractor, chunk: bytes) -> frozenset[Registration]:
     text = strip(chunk.decode("utf-8", errors="replace"), rule.lang, strip_defines=rule.strip_defines)
     if rule.within and not re.search(rule.within, text, re.MULTILINE):
         return frozenset()
@@ -405,7 +405,7 @@ def _markdown_table(rule: Extractor, text: str) -> list[str]:
     return out
 
 
-def _path_facts(pattern: str, path: str) -> frozenset[Fact]:
+def _path_registrations(pattern: str, path: str) -> frozenset[Registration]:
     match = re.search(pattern, path)
     if not match:
         return frozenset()
@@ -469,7 +469,7 @@ def _yaml_mapping(data: bytes) -> dict[object, object] | None:
     return doc if isinstance(doc, dict) else None
 
 
-def _yaml_hardware(skus: tuple[str, ...], data: bytes) -> frozenset[Fact]:
+def _yaml_hardware(skus: tuple[str, ...], data: bytes) -> frozenset[Registration]:
     recipe = read_recipe(data)
     if recipe is None:
         return frozenset()

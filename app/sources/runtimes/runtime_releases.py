@@ -16,7 +16,7 @@ from typing import Any
 from app.domain.vocabulary import Stage
 from app.sources.git.repo import TagRef
 from app.sources.runtimes.catalog import Signal
-from app.sources.runtimes.scan_events import FactSnapshots, HistoryScanner, ScanEvent, ScanOutcome
+from app.sources.runtimes.scan_events import HistoryScanner, RegistrationSnapshots, ScanEvent, ScanOutcome
 
 
 def scan_runtime_releases(
@@ -24,7 +24,7 @@ def scan_runtime_releases(
     outcome: ScanOutcome,
     cursor: dict[str, Any],
     *,
-    snapshots: FactSnapshots | None,
+    snapshots: RegistrationSnapshots | None,
     walked: list[str],
     line: list[str],
     versions: list[tuple[str, str]],
@@ -104,7 +104,7 @@ def _judge_releases(
     tags: list[TagRef],
     signals: list[Signal],
     state: dict[str, list[str]],
-    snapshots: FactSnapshots | None,
+    snapshots: RegistrationSnapshots | None,
     walked: list[str],
     line: list[str],
 ) -> None:
@@ -123,7 +123,7 @@ def _judge_releases(
             on_line[tag.commit] = bisect.bisect_right(walked_pos, order[tag.commit]) - 1
         else:
             off_line.append(tag.commit)
-    judged = scanner.facts_at(sorted(set(off_line)), signals) if off_line else {}
+    judged = scanner.registrations_at(sorted(set(off_line)), signals) if off_line else {}
     scanner.progress(f"{scanner.spec.name}: judged {len(tags)} tags ({len(set(off_line))} by tree content)")
     for signal in signals:
         ever_final = set(state.get(f"{signal.name}:final", []))

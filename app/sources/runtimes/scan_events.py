@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from app.sources.git.repo import GitRepo
 from app.sources.runtimes.catalog import RuntimeSpec, Signal
-from app.sources.runtimes.extractors import Fact
+from app.sources.runtimes.extractors import Registration
 
 
 class ScanError(RuntimeError):
@@ -90,8 +90,12 @@ def evidence_base(repo_url: str | None) -> str | None:
     return re.sub(r"\.git$", "", repo_url.rstrip("/"))
 
 
-FactSnapshots = dict[str, list[tuple[int, frozenset[Fact]]]]
+RegistrationSnapshots = dict[str, list[tuple[int, frozenset[Registration]]]]
 """Per signal, the fact sets after each walked commit that changed them: (position in the walk, facts)."""
+
+
+WalkResult = tuple[list[ScanEvent], RegistrationSnapshots, list[tuple[str, str]], int]
+"""What one walk finds: events, registration snapshots per signal, version changes, commits walked."""
 
 
 class HistoryScanner(Protocol):
@@ -102,18 +106,9 @@ class HistoryScanner(Protocol):
     base_url: str | None
     progress: Callable[[str], None]
 
-    def walk(
-        self,
-        head: str,
-        signals: Sequence[Signal],
-        *,
-        since: str | None,
-        ref_name: str,
-        stage_override: str | None = None,
-        only_added: bool = False,
-        version_rule: tuple[str, str] | None = None,
-    ) -> tuple[list[ScanEvent], FactSnapshots, list[tuple[str, str]], int]: ...
+    walk: Callable[..., WalkResult]
+    """``Scanner.walk``: a first-parent walk of ``since..head`` over some signals' files."""
 
-    def facts_at(
+    def registrations_at(
         self, commits: Sequence[str], signals: Sequence[Signal]
-    ) -> dict[str, dict[str, frozenset[Fact]]]: ...
+    ) -> dict[str, dict[str, frozenset[Registration]]]: ...

@@ -23,13 +23,14 @@ from app.sources.git.repo import ZERO_OID, Commit, GitError, GitRepo
 from app.sources.runtimes.audit import AuditRecorder
 from app.sources.runtimes.branches import scan_branches
 from app.sources.runtimes.catalog import Era, RuntimeSpec, Signal
-from app.sources.runtimes.extractors import Fact
+from app.sources.runtimes.extractors import Registration
 from app.sources.runtimes.runtime_releases import scan_runtime_releases
 from app.sources.runtimes.scan_events import (
-    FactSnapshots,
+    RegistrationSnapshots,
     ScanError,
     ScanEvent,
     ScanOutcome,
+    WalkResult,
     evidence_base,
 )
 
@@ -43,17 +44,17 @@ class _Tracker:
     def __init__(self, signal: Signal) -> None:
         self.signal = signal
         self.path_blob: dict[str, str] = {}
-        self.path_facts: dict[str, frozenset[Fact]] = {}
-        self.counts: Counter[Fact] = Counter()
+        self.path_registrations: dict[str, frozenset[Registration]] = {}
+        self.counts: Counter[Registration] = Counter()
 
     def eras_for(self, path: str) -> list[Era]:
         return [era for era in self.signal.eras if era.matches(path)]
 
-    def facts(self) -> frozenset[Fact]:
+    def facts(self) -> frozenset[Registration]:
         return frozenset(self.counts)
 
-    def set_path(self, path: str, blob: str, facts: frozenset[Fact]) -> None:
-        old = self.path_facts.pop(path, frozenset())
+    def set_path(self, path: str, blob: str, facts: frozenset[Registration]) -> None:
+        old = self.path_registrations.pop(path, frozenset())
         self.path_blob.pop(path, None)
         for fact in old:
             self.counts[fact] -= 1
@@ -61,7 +62,7 @@ class _Tracker:
                 del self.counts[fact]
         if blob != ZERO_OID:
             self.path_blob[path] = blob
-            self.path_facts[path] = facts
+            self.path_registrations[path] = facts
             for fact in facts:
                 self.counts[fact] += 1
 
@@ -84,19 +85,19 @@ class Scanner:
         self.repo = repo
         self.base_url = evidence_base(evidence_url)
         self.progress = progress or (lambda _msg: None)
-        self._facts_cache: dict[tuple[str, str, str], frozenset[Fact]] = {}
+        self._registrations_cache: dict[tuple[str, str, str], frozenset[Registration]] = {}
         self.versions_read = 0
         self._last_commits: list[Commit] = []
 
     # -- facts of file versions ---------------------------------------------------------------------
-    def _file_facts(
+    def _file_registrations(
         self, signal: Signal, eras: Sequence[Era], path: str, blob: str, text: str | None
-    ) -> frozenset[Fact]:
+    ) -> frozenset[Registration]:
         key = self._cache_key(signal, eras, path, blob)
-        cached = self._facts_cache.get(key)
+        cached = self._registrations_cache.get(key)
         if cached is not None:
             return cached
-        facts: set[Fact] = set()
+        facts: set[Registration] = set()
         for era in eras:
             if era.extractor.reads_content:
                 if text is not None:
@@ -104,7 +105,7 @@ class Scanner:
             else:
                 facts |= era.extractor.extract(path, b"")
         result = frozenset((signal.normalize(k), sku) for k, sku in facts if signal.keeps(k))
-        self._facts_cache[key] = result
+        self._registrations_cache[key] = result
         return result
 
     def _load(self, wanted: Iterable[tuple[Signal, str, str]]) -> None:
@@ -117,7 +118,7 @@ class Scanner:
             eras = [e for e in signal.eras if e.matches(path)]
             if not any(e.extractor.reads_content for e in eras):
                 continue
-            if self._cache_key(signal, eras, path, blob) not in self._facts_cache:
+            if self._cache_key(signal, eras, path, blob) not in self._registrations_cache:
                 need.setdefault(blob, []).append((signal, eras, path))
         if not need:
             return
@@ -129,7 +130,7 @@ class Scanner:
             self.versions_read += len(data)
             for oid, raw in data.items():
                 for signal, eras, path in need[oid]:
-                    self._file_facts(signal, eras, path, oid, raw)
+                    self._file_registrations(signal, eras, path, oid, raw)
 
     @staticmethod
     def _cache_key(signal: Signal, eras: Sequence[Era], path: str, blob: str) -> tuple[str, str, str]:
@@ -140,7 +141,11 @@ class Scanner:
         eras = tracker.eras_for(path)
         if not eras:
             return
-        facts = frozenset() if blob == ZERO_OID else self._file_facts(tracker.signal, eras, path, blob, None)
+        facts = (
+            frozenset()
+            if blob == ZERO_OID
+            else self._file_registrations(tracker.signal, eras, path, blob, None)
+        )
         tracker.set_path(path, blob, facts)
 
     def _init_trackers(self, signals: Sequence[Signal], commit: str | None) -> list[_Tracker]:
@@ -155,9 +160,9 @@ class Scanner:
                 self._apply(tracker, path, blob)
         return trackers
 
-    def facts_at(
+    def registrations_at(
         self, commits: Sequence[str], signals: Sequence[Signal]
-    ) -> dict[str, dict[str, frozenset[Fact]]]:
+    ) -> dict[str, dict[str, frozenset[Registration]]]:
         """Facts per signal in each commit's tree (tags off the walked line), trees listed in one batch."""
         globs = sorted({g for s in signals for g in s.globs})
         trees = self.repo.list_trees(commits, globs)
@@ -168,15 +173,15 @@ class Scanner:
             for s in signals
             if any(e.matches(p) for e in s.eras)
         )
-        out: dict[str, dict[str, frozenset[Fact]]] = {}
+        out: dict[str, dict[str, frozenset[Registration]]] = {}
         for commit, files in trees.items():
-            per_signal: dict[str, frozenset[Fact]] = {}
+            per_signal: dict[str, frozenset[Registration]] = {}
             for signal in signals:
-                facts: set[Fact] = set()
+                facts: set[Registration] = set()
                 for path, blob in files.items():
                     eras = [e for e in signal.eras if e.matches(path)]
                     if eras:
-                        facts |= self._file_facts(signal, eras, path, blob, None)
+                        facts |= self._file_registrations(signal, eras, path, blob, None)
                 per_signal[signal.name] = frozenset(facts)
             out[commit] = per_signal
         return out
@@ -192,7 +197,7 @@ class Scanner:
         stage_override: str | None = None,
         only_added: bool = False,
         version_files: Sequence[tuple[str, str]] = (),
-    ) -> tuple[list[ScanEvent], FactSnapshots, list[tuple[str, str]], int]:
+    ) -> WalkResult:
         """Walk ``since..head`` first-parent; events, fact snapshots per signal, version changes, count.
 
         ``version_files``: (path, pattern) of every file that held the version, newest first; a change of
@@ -207,7 +212,9 @@ class Scanner:
         if recorder is not None:
             recorder.begin(
                 since,
-                lambda: [(t.signal.name, p, bool(f)) for t in trackers for p, f in t.path_facts.items()],
+                lambda: [
+                    (t.signal.name, p, bool(f)) for t in trackers for p, f in t.path_registrations.items()
+                ],
             )
         version_res = {path: re.compile(pattern, re.MULTILINE) for path, pattern in version_files}
         current_version: str | None = None
@@ -217,7 +224,7 @@ class Scanner:
         globs = sorted({g for s in signals for g in s.globs} | set(version_res))
         commits = list(self.repo.walk(head, globs, since=since))
         order = {c.sha: i for i, c in enumerate(commits)}
-        snapshots: FactSnapshots = {t.signal.name: [(-1, t.facts())] for t in trackers}
+        snapshots: RegistrationSnapshots = {t.signal.name: [(-1, t.facts())] for t in trackers}
         events: list[ScanEvent] = []
         for start in range(0, len(commits), _BATCH):
             batch = commits[start : start + _BATCH]
@@ -239,7 +246,7 @@ class Scanner:
                 self.repo.prefetch(version_blobs)  # one request, not one lazy fetch per version
             version_texts = self.repo.reader().read_many(version_blobs) if version_blobs else {}
             for commit in batch:
-                touched_signals: list[tuple[str, frozenset[Fact], frozenset[Fact]]] = []
+                touched_signals: list[tuple[str, frozenset[Registration], frozenset[Registration]]] = []
                 for tracker in trackers:
                     before = tracker.facts()
                     touched = False
@@ -294,7 +301,7 @@ class Scanner:
         self._last_commits = commits
         if recorder is not None:
             recorder.keys_at_head(
-                lambda: [(t.signal.name, p, f) for t in trackers for p, f in t.path_facts.items()]
+                lambda: [(t.signal.name, p, f) for t in trackers for p, f in t.path_registrations.items()]
             )
         return events, snapshots, versions, len(commits)
 
@@ -310,22 +317,22 @@ class Scanner:
         return None
 
     @staticmethod
-    def _path_of(tracker: _Tracker, fact: Fact, commit: Commit) -> str | None:
+    def _path_of(tracker: _Tracker, fact: Registration, commit: Commit) -> str | None:
         """The file this commit changed that now states ``fact`` (a docs line's page), if one does."""
         for change in commit.changes:
-            if fact in tracker.path_facts.get(change.path, ()):
+            if fact in tracker.path_registrations.get(change.path, ()):
                 return change.path
         return None
 
     @staticmethod
     def _path_state(tracker: _Tracker, path: str) -> tuple[bool, bool]:
         """(the file exists, it yields a key) for the audit."""
-        return path in tracker.path_blob, bool(tracker.path_facts.get(path))
+        return path in tracker.path_blob, bool(tracker.path_registrations.get(path))
 
     def _event(
         self,
         signal: Signal,
-        fact: Fact,
+        fact: Registration,
         stage: str,
         kind: str,
         commit: Commit,

@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.upsert import insert_ignoring_conflicts
+from app.domain.vocabulary import VENDOR_LABELS
 from app.models.runtime import HardwareSku, Runtime, RuntimeVendor, Vendor
-from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDORS
+from app.sources.runtimes.catalog import CATALOG, HARDWARE
 
 
 def sync_catalog(session: Session) -> None:
@@ -20,11 +21,11 @@ def sync_catalog(session: Session) -> None:
     insert_ignoring_conflicts(
         session,
         Vendor.__table__,
-        [{"slug": s, "name": n} for s, n in VENDORS.items()],
+        [{"slug": s, "name": n} for s, n in VENDOR_LABELS.items()],
         ["slug"],  # type: ignore[arg-type]
     )
     vendors = {v.slug: v for v in session.execute(select(Vendor)).scalars()}
-    for slug, name in VENDORS.items():
+    for slug, name in VENDOR_LABELS.items():
         vendors[slug].name = name
     insert_ignoring_conflicts(
         session,

@@ -24,24 +24,31 @@ from app.models.key_mapping import KeyMapping
 from app.models.runtime import Runtime
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
 from app.models.version_statement import VersionStatement
-from app.services.catalog import sync_catalog
+from app.services.catalog_rows import sync_catalog
 from app.services.coverage import record_coverage
 from app.services.source_state import RUNTIME_REPO, get_state, record_failure, record_success
 from app.sources.git.repo import GitError, GitRepo, is_url, open_repository
 from app.sources.runtimes.audit import AuditRecorder
-from app.sources.runtimes.catalog import VERSION_SOURCES, RuntimeSpec
+from app.sources.runtimes.catalog import (
+    CATALOG,
+    VERSION_SOURCES,
+    RuntimeSpec,
+    UnknownRuntimeError,
+    get_runtime,
+    gguf_mapping_runtime,
+)
 from app.sources.runtimes.coverage import StageCoverage, read_coverage
-from app.sources.runtimes.facts import VerifiedFact, load_facts
 from app.sources.runtimes.scan_events import ScanError, ScanEvent, ScanOutcome, evidence_base
 from app.sources.runtimes.scanner import Scanner
+from app.sources.runtimes.verified_facts import VerifiedFact, load_facts
 from app.sources.runtimes.version_statements import StatedVersion, read_version_statements
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "FactCheck", "ScanError", "ScanSummary", "collect_events", "declared_source", "gguf_mapping", "scan_runtime",
-    "store_events",
-    "verify_facts",
+    "FactCheck", "RuntimeSpec", "ScanError", "ScanSummary", "UnknownRuntimeError", "collect_events",
+    "declared_source", "event_rows", "get_runtime", "gguf_mapping", "runtimes_named", "scan_runtime",
+    "store_events", "verify_facts",
 ]  # fmt: skip
 
 _CHUNK = 500
@@ -137,13 +144,9 @@ def _run_scan(
         raise ScanError(f"{spec.name}: {exc}") from exc
 
 
-# The runtime whose converter defines the HF architecture → GGUF architecture mapping.
-GGUF_MAPPING_SOURCE = "llama.cpp"
-
-
 def _read_gguf_mapping(spec: RuntimeSpec, git: GitRepo, head: str | None) -> dict[str, str] | None:
-    """llama.cpp's mapping at the scanned head (None for other runtimes, or when it cannot be read)."""
-    if spec.name != GGUF_MAPPING_SOURCE or not head:
+    """The GGUF mapping at the scanned head (None for runtimes that define none, or when it cannot be read)."""
+    if not spec.defines_gguf_mapping or not head:
         return None
     from app.sources.runtimes.gguf import read_mapping
 
@@ -241,6 +244,11 @@ def store_key_mapping(
             row.to_key, row.commit, row.recorded_at = gguf, commit, now
 
 
+def runtimes_named(name: str | None) -> list[RuntimeSpec]:
+    """The catalog runtime called ``name``, or every one (None); ``UnknownRuntimeError`` for another name."""
+    return list(CATALOG.values()) if name is None else [get_runtime(name)]
+
+
 def collect_events(
     spec: RuntimeSpec,
     *,
@@ -287,33 +295,36 @@ def support_key_ids(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple
     return ids
 
 
-def store_events(session: Session, runtime_id: int, events: Sequence[ScanEvent], now: datetime) -> int:
-    """Insert events, ignoring ones already stored (same identity); returns how many were new."""
-    if not events:
-        return 0
+# The columns an event brings as they are; its runtime, its key and when it was recorded are added.
+_EVENT_COLUMNS = (
+    "stage", "event", "at", "author_at", "commit", "tag", "branch", "sku", "signal", "pr_number",
+    "is_prerelease", "evidence_url", "provenance", "confidence",
+)  # fmt: skip
+
+
+def event_rows(
+    session: Session, events: Sequence[Any], runtime_id_of: Callable[[Any], int], now: datetime
+) -> list[dict[str, Any]]:
+    """``support_events`` rows for scanned or imported events (each names its key by kind and text; an
+    imported one may carry its retraction time), their support keys created as needed."""
     key_ids = support_key_ids(session, {(e.key_kind, e.key) for e in events})
-    rows = [
+    return [
         {
-            "runtime_id": runtime_id,
+            "runtime_id": runtime_id_of(e),
             "support_key_id": key_ids[(e.key_kind, e.key)],
-            "stage": e.stage,
-            "event": e.event,
-            "at": e.at,
-            "author_at": e.author_at,
-            "commit": e.commit,
-            "tag": e.tag,
-            "branch": e.branch,
-            "sku": e.sku,
-            "signal": e.signal,
-            "pr_number": e.pr_number,
-            "is_prerelease": e.is_prerelease,
-            "evidence_url": e.evidence_url,
-            "provenance": e.provenance,
-            "confidence": e.confidence,
+            **{name: getattr(e, name) for name in _EVENT_COLUMNS},
+            "retracted_at": getattr(e, "retracted_at", None),
             "recorded_at": now,
         }
         for e in events
     ]
+
+
+def store_events(session: Session, runtime_id: int, events: Sequence[ScanEvent], now: datetime) -> int:
+    """Insert events, ignoring ones already stored (same identity); returns how many were new."""
+    if not events:
+        return 0
+    rows = event_rows(session, events, lambda _event: runtime_id, now)
     # Counted rather than taken from the driver's rowcount, which psycopg reports as 0 for
     # INSERT … ON CONFLICT DO NOTHING with many VALUES rows here.
     count = select(func.count()).select_from(SupportEvent).where(SupportEvent.runtime_id == runtime_id)
@@ -549,10 +560,9 @@ def gguf_mapping(*, data_dir: Path, repo: str | None = None, ref: str | None = N
     Read from the converter and gguf-py's constants in the llama.cpp repository (``repo`` or the catalog's
     remote), so a key stored as ``gguf_architecture`` can be matched to a release's HF architecture.
     """
-    from app.sources.runtimes.catalog import get_runtime
     from app.sources.runtimes.gguf import read_mapping
 
-    spec = get_runtime("llama.cpp")
+    spec = gguf_mapping_runtime()
     try:
         git, _ = _open(spec, data_dir, repo)
         with git:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDORS, RuntimeSpec
+from app.domain.vocabulary import Vendor
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDOR_BRANCHES, RuntimeSpec
 
-# Branches named like this carry a vendor's own port (notes/runtimes.md: AMD branches of vllm/sglang count
-# for AMD, upstream main does not).
-VENDOR_BRANCH_PREFIXES: dict[str, str] = {"amd/": "amd"}
+
+def runtime_names() -> list[str]:
+    """The catalog's runtimes, by name."""
+    return sorted(CATALOG)
+
+
+def sku_names() -> list[str]:
+    """The hardware SKUs per-SKU sources can name."""
+    return sorted(HARDWARE)
 
 
 def has_source_for(spec: RuntimeSpec, stage: str) -> bool:
@@ -24,7 +31,7 @@ def has_source_for(spec: RuntimeSpec, stage: str) -> bool:
 def runtime_key_kinds(stage: str | None = None) -> dict[str, tuple[str, ...]]:
     """Per catalog runtime, the key kinds it registers, in the order its signals are declared.
 
-    A runtime matches a release on the first of these kinds the release offers (PRODUCT.md: the status is
+    A runtime matches a release on the first of these kinds the release offers (docs/concepts.md: the status is
     decided per runtime, by the key that runtime matches on). With ``stage``, only runtimes with a source
     for that stage, and only the signals that feed it (code signals feed merged, released and branch).
     """
@@ -45,14 +52,14 @@ def runtime_key_kinds(stage: str | None = None) -> dict[str, tuple[str, ...]]:
 
 def vendor_runtimes(stage: str | None = None) -> dict[str, tuple[str, ...]]:
     """Per vendor slug, the catalog runtimes that count for its view (with a source for ``stage``)."""
-    result: dict[str, list[str]] = {slug: [] for slug in VENDORS}
+    result: dict[str, list[str]] = {vendor: [] for vendor in Vendor}
     for name, spec in CATALOG.items():
         if stage is not None and not has_source_for(spec, stage):
             continue
         vendors = set(spec.vendors)
         if stage in (None, "branch"):
             for pattern in spec.branch_patterns:
-                for prefix, vendor in VENDOR_BRANCH_PREFIXES.items():
+                for prefix, vendor in VENDOR_BRANCHES.items():
                     if pattern.startswith(prefix):
                         vendors.add(vendor)
         for vendor in vendors:
@@ -78,7 +85,7 @@ def event_vendors(runtime: str, sku: str, branch: str) -> tuple[str, ...]:
     if sku:
         vendor = HARDWARE.get(sku)
         return (vendor,) if vendor else ()
-    for prefix, vendor in VENDOR_BRANCH_PREFIXES.items():
+    for prefix, vendor in VENDOR_BRANCHES.items():
         if branch.startswith(prefix):
             return (vendor,)
     spec = CATALOG.get(runtime)

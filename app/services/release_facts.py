@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from app.models.model import Model
 from app.services.csv_files import read_csv
-from app.services.hub.apply import publisher_for, refresh_release_facts, set_release_time
-from app.services.releases import (
+from app.services.hub.apply import publisher_for, refresh_families, set_release_time
+from app.services.model_releases import (
     BUNDLED,
     IMPORTED,
     ReleaseDateError,
@@ -164,7 +164,7 @@ def import_releases(session: Session, path: Path, *, kind: str = IMPORTED) -> Im
                 unchanged += 1
             else:
                 updated += 1
-    refresh_release_facts(session)
+    refresh_families(session)
     return ImportReport(len(facts), created, updated, unchanged, tuple(conflicts))
 
 

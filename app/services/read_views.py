@@ -14,13 +14,14 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, sele
 from sqlalchemy.orm import Session
 
 from app.domain.gap_row import GapRow
-from app.domain.vocabulary import Stage
+from app.domain.rows import EventRow
+from app.domain.vocabulary import RowKind, Stage
 from app.models import Model, Publisher, Runtime, SourceState, SupportEvent, SupportKey
 from app.services.gaps.query import GapFilters, query_gaps
 from app.services.matching import normalise_name
-from app.services.releases import RELEASE_SOURCES, ReleaseConflict, ReleaseTime, release_conflicts
-from app.services.runtime_catalog import VENDOR_BRANCH_PREFIXES, has_source_for
-from app.sources.runtimes.catalog import CATALOG, HARDWARE
+from app.services.model_releases import RELEASE_SOURCES, ReleaseConflict, ReleaseTime, release_conflicts
+from app.services.runtime_coverage import has_source_for
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDOR_BRANCHES
 
 MODEL_SORTS = {
     "-release_at": (Model.release_at.desc(), Model.id.desc()),
@@ -109,38 +110,19 @@ def _model_row(model: Model, org: str | None) -> ModelRow:
     )
 
 
+def count_models(session: Session, filters: ModelFilters) -> int:
+    """How many models match ``filters``."""
+    return session.scalar(select(func.count()).select_from(_model_query(filters).subquery())) or 0
+
+
 def list_models(
-    session: Session, filters: ModelFilters, *, offset: int, limit: int
-) -> tuple[list[ModelRow], int]:
-    """A page of models and the total matching."""
-    query = _model_query(filters)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ordered = query.order_by(*MODEL_SORTS[filters.sort]).offset(offset).limit(limit)
-    return [_model_row(m, org) for m, org in session.execute(ordered)], total
-
-
-def all_models(session: Session, filters: ModelFilters) -> list[ModelRow]:
-    """Every matching model (CSV export)."""
-    ordered = _model_query(filters).order_by(*MODEL_SORTS[filters.sort])
+    session: Session, filters: ModelFilters, *, offset: int = 0, limit: int | None = None
+) -> list[ModelRow]:
+    """The matching models in ``filters``' order, a page of them (``limit``) or all (CSV export)."""
+    ordered = _model_query(filters).order_by(*MODEL_SORTS[filters.sort]).offset(offset)
+    if limit is not None:
+        ordered = ordered.limit(limit)
     return [_model_row(m, org) for m, org in session.execute(ordered)]
-
-
-@dataclass(frozen=True)
-class Rung:
-    """One stage of a runtime's (or vendor's) support ladder for a model, with its evidence."""
-
-    stage: str
-    status: str
-    gap_hours: float
-    support_at: datetime | None
-    author_at: datetime | None
-    key_kind: str | None
-    key: str | None
-    commit: str | None
-    tag: str | None
-    evidence_url: str | None
-    confidence: str
-    via_runtime: str | None = None
 
 
 @dataclass
@@ -148,7 +130,8 @@ class Ladder:
     runtime: str | None
     vendor: str | None
     sku: str | None
-    rungs: list[Rung] = field(default_factory=list)
+    rungs: list[GapRow] = field(default_factory=list)
+    """Its gap rows, one per stage with a source (a rung shows ``RUNG_FIELDS``)."""
 
 
 @dataclass(frozen=True)
@@ -173,13 +156,11 @@ def get_model(session: Session, repo_id: str, *, now: datetime) -> ModelDetail |
     ladders: dict[tuple[str | None, str | None, str | None], Ladder] = {}
     if model.release_at is not None and not model.is_derivative:
         for stage in Stage:
-            rows = query_gaps(
-                session, GapFilters(stage=stage, repo_id=repo_id, rows=("runtime", "vendor", "sku")), now=now
-            )
+            rows = query_gaps(session, GapFilters(stage=stage, repo_id=repo_id, rows=tuple(RowKind)), now=now)
             for row in rows:
                 key = (row.runtime, row.vendor if row.runtime is None or row.sku else None, row.sku)
                 ladder = ladders.setdefault(key, Ladder(runtime=key[0], vendor=key[1], sku=key[2]))
-                ladder.rungs.append(_rung(row))
+                ladder.rungs.append(row)
     ordered = sorted(
         ladders.values(),
         key=lambda lad: (lad.runtime is None, lad.runtime or "", lad.vendor or "", lad.sku or ""),
@@ -190,23 +171,6 @@ def get_model(session: Session, repo_id: str, *, now: datetime) -> ModelDetail |
         ladders=ordered,
         release_times=[ReleaseTime.from_record(s, times[s]) for s in RELEASE_SOURCES if s in times],
         release_conflicts=release_conflicts(times),
-    )
-
-
-def _rung(row: GapRow) -> Rung:
-    return Rung(
-        stage=row.stage,
-        status=row.status,
-        gap_hours=row.gap_hours,
-        support_at=row.support_at,
-        author_at=row.author_at,
-        key_kind=row.key_kind,
-        key=row.key,
-        commit=row.commit,
-        tag=row.tag,
-        evidence_url=row.evidence_url,
-        confidence=row.confidence,
-        via_runtime=row.via_runtime,
     )
 
 
@@ -285,32 +249,6 @@ class EventFilters:
     since: datetime | None = None
 
 
-@dataclass(frozen=True)
-class EventRow:
-    """One support event with its evidence."""
-
-    id: int
-    runtime: str
-    key_kind: str
-    key: str
-    stage: str
-    event: str
-    at: datetime
-    author_at: datetime | None
-    commit: str | None
-    tag: str | None
-    branch: str | None
-    sku: str | None
-    signal: str | None
-    pr_number: int | None
-    is_prerelease: bool | None
-    evidence_url: str | None
-    provenance: str
-    confidence: str
-    retracted_at: datetime | None
-    recorded_at: datetime
-
-
 def _event_query(filters: EventFilters) -> Select[Any]:
     query = (
         select(SupportEvent, Runtime.name, SupportKey.key_kind, SupportKey.key)
@@ -335,11 +273,9 @@ def _counts_for_vendor(vendor: str) -> ColumnElement[bool]:
     a vendor branch (``amd/*``) for that branch's vendor, any other event for the runtime's own vendors."""
     skus = [sku for sku, owner in HARDWARE.items() if owner == vendor]
     own_runtimes = [name for name, spec in CATALOG.items() if vendor in spec.vendors]
-    on_vendor_branch = [SupportEvent.branch.startswith(prefix) for prefix in VENDOR_BRANCH_PREFIXES]
+    on_vendor_branch = [SupportEvent.branch.startswith(prefix) for prefix in VENDOR_BRANCHES]
     this_vendor_branch = [
-        SupportEvent.branch.startswith(prefix)
-        for prefix, owner in VENDOR_BRANCH_PREFIXES.items()
-        if owner == vendor
+        SupportEvent.branch.startswith(prefix) for prefix, owner in VENDOR_BRANCHES.items() if owner == vendor
     ]
     return or_(
         SupportEvent.sku.in_(skus),
@@ -373,19 +309,20 @@ def _event_row(event: SupportEvent, runtime: str, kind: str, key: str) -> EventR
     )
 
 
+def count_events(session: Session, filters: EventFilters) -> int:
+    """How many support events match ``filters``."""
+    query = _event_query(filters).with_only_columns(SupportEvent.id)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
 def list_events(
-    session: Session, filters: EventFilters, *, offset: int, limit: int | None
-) -> tuple[list[EventRow], int]:
-    """Support events, newest first (by support time, then by id), and the total matching."""
-    query = _event_query(filters)
-    total = (
-        session.scalar(select(func.count()).select_from(query.with_only_columns(SupportEvent.id).subquery()))
-        or 0
-    )
-    ordered = query.order_by(SupportEvent.at.desc(), SupportEvent.id.desc()).offset(offset)
+    session: Session, filters: EventFilters, *, offset: int = 0, limit: int | None = None
+) -> list[EventRow]:
+    """Support events, newest first (by support time, then by id): a page of them, or all."""
+    ordered = _event_query(filters).order_by(SupportEvent.at.desc(), SupportEvent.id.desc()).offset(offset)
     if limit is not None:
         ordered = ordered.limit(limit)
-    return [_event_row(*row) for row in session.execute(ordered)], total
+    return [_event_row(*row) for row in session.execute(ordered)]
 
 
 def feed_events(session: Session, filters: EventFilters, *, limit: int) -> list[EventRow]:
@@ -393,7 +330,7 @@ def feed_events(session: Session, filters: EventFilters, *, limit: int) -> list[
     key: docs pages spell one model several ways ("Cohere-Transcribe", "Cohere Transcribe") and a reader
     wants one entry per model. The newest event of a group stands for it; spellings are looked for among the
     newest ``FEED_WINDOW`` × ``limit`` events, so the feed never reads the whole table."""
-    rows, _ = list_events(session, filters, offset=0, limit=limit * FEED_WINDOW)
+    rows = list_events(session, filters, limit=limit * FEED_WINDOW)
     seen: set[tuple[str, str, str, str, str]] = set()
     kept: list[EventRow] = []
     for row in rows:
@@ -410,6 +347,8 @@ FEED_WINDOW = 5
 __all__: Sequence[str] = [
     "EventFilters",
     "ModelFilters",
+    "count_events",
+    "count_models",
     "feed_events",
     "get_model",
     "list_events",

@@ -15,7 +15,7 @@ OBSERVED = "observed"
 IMPORTED = "imported"
 BUNDLED = "bundled"
 CREATED_AT_ESTIMATE = "created_at_estimate"
-# Lower is better (PRODUCT.md): seen turning public by LaunchGap, then the operator's import, then the facts
+# Lower is better (docs/concepts.md, "Models and releases"): seen turning public by LaunchGap, then the operator's import, then the facts
 # bundled with LaunchGap (they only fill gaps), then the repo creation time.
 SOURCE_RANK = {OBSERVED: 0, IMPORTED: 1, BUNDLED: 2, CREATED_AT_ESTIMATE: 3}
 RELEASE_SOURCES = tuple(SOURCE_RANK)
@@ -256,13 +256,13 @@ class ReleaseCandidate:
 
 
 @dataclass(frozen=True)
-class ReleaseFacts:
+class FamilyVerdict:
     family: str
     new_architecture: bool
     new_model_type: bool
 
 
-def assign_families(candidates: Iterable[ReleaseCandidate]) -> dict[int, ReleaseFacts]:
+def assign_families(candidates: Iterable[ReleaseCandidate]) -> dict[int, FamilyVerdict]:
     """Group originals into release families and flag the first family of each architecture/model_type.
 
     A family is one publisher's repos of one architecture and model_type released within
@@ -271,10 +271,10 @@ def assign_families(candidates: Iterable[ReleaseCandidate]) -> dict[int, Release
     Models without a release time form their own family and are never new.
     """
     groups: dict[tuple[str, str | None, str | None], list[ReleaseCandidate]] = defaultdict(list)
-    facts: dict[int, ReleaseFacts] = {}
+    facts: dict[int, FamilyVerdict] = {}
     for c in candidates:
         if c.release_at is None:
-            facts[c.id] = ReleaseFacts(c.repo_id, False, False)
+            facts[c.id] = FamilyVerdict(c.repo_id, False, False)
         else:
             groups[(c.org.lower(), c.architecture, c.model_type)].append(c)
 
@@ -302,7 +302,7 @@ def assign_families(candidates: Iterable[ReleaseCandidate]) -> dict[int, Release
             first_type.setdefault(model_type, key)
     for _, key, members in families:
         for c in members:
-            facts[c.id] = ReleaseFacts(
+            facts[c.id] = FamilyVerdict(
                 family=key,
                 new_architecture=bool(c.architecture) and first_arch.get(c.architecture or "") == key,
                 new_model_type=bool(c.model_type) and first_type.get(c.model_type or "") == key,

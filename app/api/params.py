@@ -1,0 +1,54 @@
+"""Query parameters several routes share, checked once: catalog names, time zones, gap filters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from fastapi import HTTPException
+
+from app.domain.vocabulary import RowKind
+from app.services.gaps.query import GapFilters
+from app.services.runtime_coverage import runtime_names, sku_names
+
+
+def check_runtime(runtime: str | None) -> None:
+    """422 for a runtime the catalog does not know."""
+    known = runtime_names()
+    if runtime is not None and runtime not in known:
+        raise HTTPException(422, f"unknown runtime {runtime!r}; known: {', '.join(known)}")
+
+
+def check_sku(sku: str | None) -> None:
+    """422 for a hardware SKU the catalog does not know."""
+    known = sku_names()
+    if sku is not None and sku not in known:
+        raise HTTPException(422, f"unknown sku {sku!r}; known: {', '.join(known)}")
+
+
+def check_time_zones(*values: datetime | None) -> None:
+    """422 for a time without a zone: the API never guesses one."""
+    for value in values:
+        if value is not None and value.tzinfo is None:
+            raise HTTPException(422, "since/until need a time zone (e.g. 2025-01-01T00:00:00Z)")
+
+
+def gap_filters(*, rows: Sequence[str] | None = None, **fields: Any) -> GapFilters:
+    """``GapFilters`` from query parameters (``fields`` are its own: stage, runtime, vendor, sku, status,
+    publisher, since, until), checked; without ``rows``, the row kinds the other filters imply."""
+    runtime, vendor, sku = fields.get("runtime"), fields.get("vendor"), fields.get("sku")
+    check_runtime(runtime)
+    check_sku(sku)
+    check_time_zones(fields.get("since"), fields.get("until"))
+    if rows:
+        kinds = tuple(dict.fromkeys(rows))
+    elif sku is not None:
+        kinds = (RowKind.SKU,)
+    elif vendor is not None and runtime is None:
+        kinds = (RowKind.VENDOR, RowKind.SKU)
+    elif runtime is not None:
+        kinds = (RowKind.RUNTIME, RowKind.SKU)
+    else:
+        kinds = tuple(RowKind)
+    return GapFilters(rows=kinds, **fields)
