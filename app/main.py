@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 SHUTDOWN_GRACE_SECONDS = 10
 REQUEST_THREADS = 8
+MAX_CONCURRENT_REQUESTS = 100
+"""Requests served at once by ``launchgap serve`` (uvicorn answers 503 beyond): bounds the database
+connections a burst can open (``app.db.session.POOL_MAX_OVERFLOW``)."""
 """Worker threads serving sync routes. Route work is CPU-bound Python, so more threads add no throughput
 on a few cores; they only queue for the GIL, and the event loop (``/healthz``, accepting connections) then
 waits behind all of them: with anyio's default of 40, ``/healthz`` took up to 2 s under load."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -21,13 +21,18 @@ def get_settings_dep(request: Request) -> Settings:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, from the factories the app built at startup: a read-only one for GET/HEAD
     (on SQLite it never waits for a writer), a writing one otherwise.
 
     Declared with ``scope="function"`` below: the session is closed (its connection back in the pool) as soon
     as the route returns, before the response is serialised and sent to a slow client. Holding it until the
     last byte was sent let 40 worker threads starve a pool of 15 connections under load.
+
+    An async dependency on purpose: opening a session touches no connection, and closing one only hands its
+    connection back to the pool, so both run on the event loop. Were the close to wait for a worker thread,
+    50 requests could deadlock: every thread inside a route waiting for a connection, every connection held
+    by a finished route whose close waits for a thread.
     """
     read_only = request.method in SAFE_METHODS
     factory = request.app.state.read_session_factory if read_only else request.app.state.session_factory

@@ -20,7 +20,7 @@ def register(cli: typer.Typer) -> None:
         import uvicorn
 
         from app.db.migrate import pending_revisions
-        from app.main import create_app
+        from app.main import MAX_CONCURRENT_REQUESTS, create_app
 
         settings = get_settings()
         pending = pending_revisions(settings.database_url)
@@ -34,5 +34,9 @@ def register(cli: typer.Typer) -> None:
         app = create_app(settings, start_watchers=watch)
         # uvicorn installs its own SIGINT/SIGTERM handlers and runs the lifespan shutdown (watchers stop).
         uvicorn.run(
-            app, host=host or settings.host, port=port or settings.port, log_level=settings.log_level.lower()
+            app,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level.lower(),
+            limit_concurrency=MAX_CONCURRENT_REQUESTS,
         )

@@ -29,9 +29,13 @@ READ_ONLY = "launchgap_read_only"
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POOL_SIZE = 10
-POOL_MAX_OVERFLOW = 20
-"""More connections than the server's worker threads (``app.main.REQUEST_THREADS``) plus the watchers, so
-a burst of requests waits for a thread, never for a pooled connection (QueuePool timeouts)."""
+POOL_MAX_OVERFLOW = -1
+"""No cap on connections beyond the 10 kept open: a thread must never wait for a pooled connection.
+FastAPI closes a request's session only after the response model is validated, and that validation waits
+for a worker thread; with a capped pool, 50 concurrent requests deadlocked (every worker thread waiting for a
+connection, every connection held by a session waiting for a worker thread to validate its response).
+Concurrency is bounded where it belongs instead: ``launchgap serve`` accepts at most
+``app.main.MAX_CONCURRENT_REQUESTS`` requests at once (503 beyond), so connections stay bounded too."""
 
 
 def _prepare_sqlite_file(url: str) -> None:

@@ -161,3 +161,51 @@ def test_a_request_returns_its_connection_before_the_response_is_sent(
         assert client.get("/api/v1/gaps").status_code == 200
     # The route's session was closed (connection back in the pool) before the response went out.
     assert checked_out_at_response_start == [0]
+
+
+def test_a_burst_of_concurrent_requests_is_served_without_pool_exhaustion(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """60 requests at once on a real server: each must be answered (before: sessions kept their connection
+    until their response was validated in a worker thread, the threads waited for connections, and the
+    burst deadlocked until the pool timed out with 500s)."""
+    import asyncio
+    import os
+    import signal
+
+    import httpx
+
+    from tests.support.server import free_port, wait_until_up
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "LAUNCHGAP_DATABASE_URL": sqlite_url,
+        "LAUNCHGAP_SEED_RELEASE_FACTS": "false",
+        "LAUNCHGAP_DATA_DIR": str(tmp_path / "data"),
+        "LAUNCHGAP_PORT": str(port),
+        "LAUNCHGAP_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--no-watch"],
+        cwd=REPO_ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/healthz", timeout=60)
+
+        async def burst() -> list[int]:
+            limits = httpx.Limits(max_connections=60)
+            async with httpx.AsyncClient(base_url=base, timeout=25, limits=limits) as client:
+                paths = ["/api/v1/gaps?limit=50", "/api/v1/runtimes", "/api/v1/events"] * 20
+                responses = await asyncio.gather(*(client.get(path) for path in paths))
+                return [r.status_code for r in responses]
+
+        assert asyncio.run(burst()) == [200] * 60
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, errors = server.communicate(timeout=60)
+    assert "QueuePool limit" not in errors, errors
