@@ -6,7 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -169,7 +171,6 @@ def test_a_burst_of_concurrent_requests_is_served_without_pool_exhaustion(
     """60 requests at once on a real server: each must be answered (before: sessions kept their connection
     until their response was validated in a worker thread, the threads waited for connections, and the
     burst deadlocked until the pool timed out with 500s)."""
-    import asyncio
     import os
     import signal
 
@@ -197,14 +198,16 @@ def test_a_burst_of_concurrent_requests_is_served_without_pool_exhaustion(
     try:
         wait_until_up(base + "/healthz", timeout=60)
 
-        async def burst() -> list[int]:
-            limits = httpx.Limits(max_connections=60)
-            async with httpx.AsyncClient(base_url=base, timeout=25, limits=limits) as client:
-                paths = ["/api/v1/gaps?limit=50", "/api/v1/runtimes", "/api/v1/events"] * 20
-                responses = await asyncio.gather(*(client.get(path) for path in paths))
-                return [r.status_code for r in responses]
+        paths = ["/api/v1/gaps?limit=50", "/api/v1/runtimes", "/api/v1/events"] * 20
+        barrier = threading.Barrier(len(paths))
 
-        assert asyncio.run(burst()) == [200] * 60
+        def get(path: str) -> int:
+            with httpx.Client(base_url=base, timeout=25) as client:
+                barrier.wait()
+                return client.get(path).status_code
+
+        with ThreadPoolExecutor(max_workers=len(paths)) as pool:
+            assert list(pool.map(get, paths)) == [200] * len(paths)
     finally:
         server.send_signal(signal.SIGTERM)
         _, errors = server.communicate(timeout=60)
