@@ -122,6 +122,7 @@ def _run_scan(
     upstream: str | None = None,
     audit: AuditRecorder | None = None,
     fetched_at: datetime | None = None,
+    stages: Collection[str] | None = None,
 ) -> ScanReadings:
     """Scan, then read at the head: llama.cpp's GGUF mapping, the head's commit time, (with ``fetched_at``)
     what the scan covered, and the version statements."""
@@ -136,7 +137,12 @@ def _run_scan(
             coverage = []
             if fetched_at is not None and outcome.head:
                 coverage = read_coverage(
-                    spec, git, outcome.head, source=repo or spec.repo_url, fetched_at=fetched_at
+                    spec,
+                    git,
+                    outcome.head,
+                    source=repo or spec.repo_url,
+                    fetched_at=fetched_at,
+                    stages=stages,
                 )
             statements = _read_statements(spec, git, outcome.head, evidence)
             return ScanReadings(outcome, mapping, head_at, coverage, statements)
@@ -434,11 +440,10 @@ def scan_runtime(
             runtime_id = _runtime_id(session, spec.name)
             outcome, gguf, head_at, coverage, statements = _run_scan(
                 spec, data_dir=data_dir, repo=repo, ref=ref, cursor=previous or None, progress=progress,
-                upstream=upstream, audit=recorder, fetched_at=now,
+                upstream=upstream, audit=recorder, fetched_at=now, stages=stages,
             )  # fmt: skip
             if stages is not None:
                 outcome.events = [e for e in outcome.events if e.stage in stages]
-                coverage = [c for c in coverage if c.stage in stages]
             inserted = store_events(session, runtime_id, outcome.events, now)
             # A scan of another ref than the default branch says nothing about what the runtime ships.
             if ref in (None, spec.default_branch):

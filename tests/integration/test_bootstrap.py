@@ -33,12 +33,13 @@ def test_bootstrap_twice_changes_nothing_the_second_time(fresh_database_url: str
             )
 
     try:
-        bootstrap_reference_data(factory, settings, now=NOW)
+        # without the bundled snapshot: tests/integration/test_bundled_snapshot.py imports it once per database
+        bootstrap_reference_data(factory, settings, now=NOW, snapshot=None)
         first = counts()
         assert first[0] == len(CATALOG)
         assert first[2] == len({row["hf_repo_id"] for row in facts})
         assert first[3] > 0  # gap rows materialised for the imported releases, with no watcher running
-        bootstrap_reference_data(factory, settings, now=NOW)
+        bootstrap_reference_data(factory, settings, now=NOW, snapshot=None)
         assert counts() == first
         with factory() as session:
             v3 = session.execute(select(Model).where(Model.repo_id == "deepseek-ai/DeepSeek-V3")).scalar_one()

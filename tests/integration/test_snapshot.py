@@ -18,14 +18,14 @@ from typer.testing import CliRunner
 from app.config import Settings
 from app.db.session import create_db_engine, session_factory
 from app.main import create_app
-from app.models import GapRecord, KeyMapping, Model, Runtime, SourceState, SupportEvent
+from app.models import GapRecord, KeyMapping, Model, Runtime, SourceCoverage, SourceState, SupportEvent
 from app.services.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
 from app.services.catalog_rows import sync_catalog
 from app.services.release_facts import read_release_facts
 from app.services.snapshot import Snapshot, SnapshotError, read_snapshot, write_snapshot
 from app.services.snapshot.build import CopySpec, build_snapshot, read_sources
 from app.services.snapshot.exchange import SNAPSHOT_STATE, export_snapshot, import_snapshot
-from app.services.snapshot.format import EventRow, KeyMappingRow, ReleaseRow, SourceRow, encode
+from app.services.snapshot.format import CoverageRow, EventRow, KeyMappingRow, ReleaseRow, SourceRow, encode
 from app.services.support_scan import scan_runtime, store_events, store_key_mapping
 from app.sources.runtimes.catalog import CATALOG, get_runtime
 from app.sources.runtimes.scanner import ScanEvent
@@ -57,6 +57,7 @@ def make_copies(root: Path) -> dict[str, RepoBuilder]:
                 message="Downstream cherry-pick")  # fmt: skip
     fork.tag("v0.6.6", annotated=True, at="2024-12-20T11:00:00Z")  # the fork's own tag, upstream's name
     fork.tag("v0.6.6.post1", annotated=True, at="2024-12-27T06:23:29Z")
+    fork.commit({"README.md": "fork\n"}, at="2025-01-10T10:00:00Z", message="The fork's own work")
     ascend = RepoBuilder(root / "vllm-project+vllm-ascend" / "repo")
     ascend.commit({DOCS: "| Model | Support |\n|---|---|\n| Qwen3 | ✅ |\n"}, at="2025-04-29T10:00:00Z")
     ascend.commit({DOCS: "| Model | Support |\n|---|---|\n| Qwen3 | ✅ |\n| DeepSeek V3 | ✅ |\n"},
@@ -105,6 +106,15 @@ def test_build_reads_declared_copies_with_links_to_the_upstream(built) -> None: 
     # every event carries its commit, and its link contains it
     assert all(e.commit and e.evidence_url and (e.commit in e.evidence_url or e.tag in e.evidence_url)
                for e in snapshot.events)  # fmt: skip
+    # coverage: each stage as far as the refs it was read from go, named by the copy (not a local path)
+    coverage = {(c.runtime, c.stage): c for c in snapshot.coverage}
+    assert coverage[("vllm", "merged")].observed_until == datetime(2024, 12, 27, 0, 9, 44, tzinfo=UTC)
+    assert coverage[("vllm", "released")].observed_until == datetime(
+        2024, 12, 20, 10, tzinfo=UTC
+    )  # tags only
+    assert coverage[("vllm", "released")].source == "fork/vllm"
+    assert ("vllm", "branch") not in coverage  # neither copy is read for branches
+    assert coverage[("vllm-ascend", "documented")].observed_until == datetime(2025, 5, 6, 10, tzinfo=UTC)
     heads = {(s.runtime, s.copy): (s.head, s.head_at) for s in snapshot.sources}
     assert heads[("vllm", "mirror/vllm")] == (
         repos["mirror"].head(),
@@ -188,8 +198,15 @@ def _hand_snapshot() -> Snapshot:
     copy = SourceRow(
         "vllm", "mirror/vllm", VLLM_URL, "main", "ab" * 20, datetime(2026, 8, 22, 20, 52, tzinfo=UTC)
     )
+    coverage = [
+        CoverageRow(
+            "vllm", "merged", True, datetime(2026, 5, 24, 15, 14, tzinfo=UTC), "local", "mirror/vllm"
+        ),
+        CoverageRow("vllm", "released", True, datetime(2025, 7, 8, tzinfo=UTC), "local", "fork/vllm"),
+    ]
     return Snapshot(
         sources=[copy],
+        coverage=coverage,
         events=[event, released],
         key_mappings=[
             KeyMappingRow(
@@ -208,7 +225,7 @@ def _hand_snapshot() -> Snapshot:
                 "deepseek_v3",
                 day,
                 "day",
-                "imported",
+                "bundled",
                 "widely reported",
                 "medium",
                 None,
@@ -219,7 +236,7 @@ def _hand_snapshot() -> Snapshot:
                 "llama",
                 day,
                 "day",
-                "imported",
+                "bundled",
                 "blog",
                 "high",
                 None,
@@ -234,7 +251,7 @@ def _hand_snapshot() -> Snapshot:
 def _counts(session: Session) -> tuple[int, ...]:
     return tuple(
         session.scalar(select(func.count()).select_from(table)) or 0
-        for table in (SupportEvent, KeyMapping, Model, SourceState)
+        for table in (SupportEvent, KeyMapping, Model, SourceState, SourceCoverage)
     )
 
 
@@ -261,12 +278,24 @@ def test_import_adds_never_overwrites_and_is_idempotent(session: Session) -> Non
               base_models=[], tags=[], hub_extra={}),
     ])  # fmt: skip
     store_key_mapping(session, "llama.cpp", {"LlamaForCausalLM": "llama"}, commit="live", now=NOW)
+    live_until = datetime(2026, 11, 1, tzinfo=UTC)
+    session.add(SourceCoverage(runtime="vllm", stage="merged", observed=True, observed_until=live_until,
+                               copy="fetched", source=VLLM_URL, recorded_at=NOW))  # fmt: skip
     session.flush()
 
     report = import_snapshot(session, snapshot, now=NOW)
     assert (report.events_new, report.events_present) == (1, 1)
     assert (report.key_mappings_new, report.key_mappings_kept) == (0, 1)
     assert (report.releases_created, report.releases_filled, report.releases_kept) == (1, 1, 1)
+    assert (report.coverage_new, report.coverage_kept) == (1, 1)
+    coverage = {
+        (c.stage): c for c in session.scalars(select(SourceCoverage).where(SourceCoverage.runtime == "vllm"))
+    }
+    assert (coverage["merged"].observed_until, coverage["merged"].copy) == (live_until, "fetched")  # kept
+    assert (coverage["released"].observed_until, coverage["released"].source) == (
+        datetime(2025, 7, 8, tzinfo=UTC),
+        "fork/vllm",
+    )
     events = session.scalars(select(SupportEvent).order_by(SupportEvent.stage)).all()
     assert [(e.stage, e.evidence_url) for e in events] == [
         ("merged", None),  # the live event is kept as it was
@@ -278,10 +307,10 @@ def test_import_adds_never_overwrites_and_is_idempotent(session: Session) -> Non
     estimated = models["acme/Estimated-7B"]
     assert (estimated.release_at, estimated.release_at_source) == (
         datetime(2024, 12, 26, tzinfo=UTC),
-        "imported",
+        "bundled",
     )
     fresh = models["acme/Fresh-1B"]
-    assert fresh.release_at_source == "imported"  # another instance's observation is an import here
+    assert fresh.release_at_source == "bundled"  # another instance's observation is, here, a bundled fact
     assert session.scalars(select(KeyMapping.to_key)).all() == ["llama"]
     record = session.execute(select(SourceState).where(SourceState.kind == SNAPSHOT_STATE)).scalar_one()
     assert record.name == report.digest[:16]

@@ -22,6 +22,7 @@ from app.db.migrate import upgrade
 from app.db.session import open_database, session_scope
 from app.domain.vocabulary import Stage
 from app.services.catalog_rows import sync_catalog
+from app.services.model_releases import BUNDLED
 from app.services.release_facts import import_releases
 from app.services.snapshot.exchange import export_snapshot
 from app.services.snapshot.format import Snapshot, SnapshotError, SourceRow
@@ -122,7 +123,7 @@ def build_snapshot(
     with open_database(url) as factory:
         with session_scope(factory) as session:
             sync_catalog(session)
-            import_releases(session, RELEASE_FACTS)
+            import_releases(session, RELEASE_FACTS, kind=BUNDLED)
         for copy in copies:
             spec = _spec_for(copy)
             path = located[(copy.runtime, copy.copy)]
@@ -148,4 +149,8 @@ def build_snapshot(
                 )
             )
         with session_scope(factory) as session:
-            return export_snapshot(session, sources=sources)
+            snapshot = export_snapshot(session, sources=sources)
+    # Coverage names the copy read (owner/name), not where it lay on the machine that built the file.
+    names = {str(path): copy for (_runtime, copy), path in located.items()}
+    snapshot.coverage = [replace(row, source=names.get(row.source, row.source)) for row in snapshot.coverage]
+    return snapshot

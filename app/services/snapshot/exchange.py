@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.upsert import insert_ignoring_conflicts
+from app.models.coverage import SourceCoverage
 from app.models.key_mapping import KeyMapping
 from app.models.model import Model
 from app.models.runtime import Runtime
@@ -23,8 +24,9 @@ from app.models.source_state import SourceState
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
 from app.services.catalog_rows import sync_catalog
 from app.services.hub.apply import publisher_for, refresh_families, set_release_time
-from app.services.model_releases import CREATED_AT_ESTIMATE, IMPORTED, OBSERVED, ReleaseTime
+from app.services.model_releases import BUNDLED, CREATED_AT_ESTIMATE, IMPORTED, OBSERVED, ReleaseTime
 from app.services.snapshot.format import (
+    CoverageRow,
     EventRow,
     KeyMappingRow,
     ReleaseRow,
@@ -35,6 +37,8 @@ from app.services.snapshot.format import (
 )
 from app.services.source_state import IMPORTED_SNAPSHOT, RUNTIME_REPO
 from app.services.support_scan import event_rows
+from app.sources.runtimes.catalog import CATALOG
+from app.sources.runtimes.coverage import stage_coverage_start
 
 # The record an import leaves in source_states: name = the content's digest; cursor = cutoff, counts, copies.
 SNAPSHOT_STATE = IMPORTED_SNAPSHOT
@@ -93,6 +97,20 @@ def export_snapshot(session: Session, *, sources: Sequence[SourceRow] | None = N
                 retracted_at=event.retracted_at,
             )
         )
+    for row in session.scalars(select(SourceCoverage)):
+        spec = CATALOG.get(row.runtime)
+        snapshot.coverage.append(
+            CoverageRow(
+                runtime=row.runtime,
+                stage=row.stage,
+                observed=row.observed,
+                observed_until=row.observed_until,
+                copy=row.copy,
+                source=row.source,
+                reason=row.reason,
+                coverage_start=stage_coverage_start(spec, row.stage) if spec else None,
+            )
+        )
     for mapping in session.scalars(select(KeyMapping)):
         snapshot.key_mappings.append(
             KeyMappingRow(
@@ -106,7 +124,7 @@ def export_snapshot(session: Session, *, sources: Sequence[SourceRow] | None = N
         )
     models = select(Model).where(
         Model.release_at.is_not(None),
-        Model.release_at_source.in_((OBSERVED, IMPORTED)),
+        Model.release_at_source.in_((OBSERVED, IMPORTED, BUNDLED)),
         Model.is_derivative.is_(False),
         Model.visibility == "public",
     )
@@ -141,13 +159,21 @@ class SnapshotImport:
     events_present: int
     key_mappings_new: int
     key_mappings_kept: int
+    coverage_new: int
+    coverage_kept: int
     releases_created: int
     releases_filled: int
     releases_kept: int
 
     @property
     def changed(self) -> bool:
-        return bool(self.events_new or self.key_mappings_new or self.releases_created or self.releases_filled)
+        return bool(
+            self.events_new
+            or self.key_mappings_new
+            or self.coverage_new
+            or self.releases_created
+            or self.releases_filled
+        )
 
 
 def _runtime_ids(session: Session, snapshot: Snapshot) -> dict[str, int]:
@@ -212,8 +238,6 @@ def _import_releases(session: Session, snapshot: Snapshot) -> tuple[int, int, in
     }
     created = filled = kept = 0
     for fact in snapshot.releases:
-        # Another instance's observation is, here, a fact from elsewhere: it ranks as an import.
-        source = IMPORTED if fact.source == OBSERVED else fact.source
         model = by_repo.get(fact.repo_id)
         if model is None:
             model = Model(
@@ -226,14 +250,36 @@ def _import_releases(session: Session, snapshot: Snapshot) -> tuple[int, int, in
         elif model.release_at is None or model.release_at_source in (None, CREATED_AT_ESTIMATE):
             filled += 1
         else:
-            kept += 1  # observed live or imported by the operator: never overwritten
+            kept += 1  # observed live, imported by the operator or bundled: never overwritten
             continue
-        # Kept among the model's release times by source, like every other release time.
+        # A snapshot's release time (whoever observed it elsewhere) ranks as a bundled fact here, kept among
+        # the model's release times by source like every other.
         set_release_time(
-            model, ReleaseTime(fact.release_at, source, fact.precision, fact.detail, fact.confidence)
+            model, ReleaseTime(fact.release_at, BUNDLED, fact.precision, fact.detail, fact.confidence)
         )
     session.flush()
     return created, filled, kept
+
+
+def _import_coverage(session: Session, snapshot: Snapshot, now: datetime) -> tuple[int, int]:
+    # A stage this database observed itself keeps its own coverage; one never observed takes the snapshot's.
+    stored = {(row.runtime, row.stage): row for row in session.scalars(select(SourceCoverage))}
+    new = kept = 0
+    for fact in snapshot.coverage:
+        if fact.runtime not in CATALOG:
+            continue
+        row = stored.get((fact.runtime, fact.stage))
+        if row is not None and (row.observed or not fact.observed):
+            kept += 1
+            continue
+        if row is None:
+            row = SourceCoverage(runtime=fact.runtime, stage=fact.stage)
+            session.add(row)
+        row.observed, row.observed_until, row.reason = fact.observed, fact.observed_until, fact.reason
+        row.copy, row.source, row.recorded_at = fact.copy, fact.source, now
+        new += 1
+    session.flush()
+    return new, kept
 
 
 def import_snapshot(session: Session, snapshot: Snapshot, *, now: datetime) -> SnapshotImport:
@@ -245,6 +291,7 @@ def import_snapshot(session: Session, snapshot: Snapshot, *, now: datetime) -> S
     runtime_ids = _runtime_ids(session, snapshot)
     events_new = _import_events(session, snapshot, runtime_ids, now)
     mappings_new, mappings_kept = _import_key_mappings(session, snapshot, now)
+    coverage_new, coverage_kept = _import_coverage(session, snapshot, now)
     created, filled, kept = _import_releases(session, snapshot)
     if created or filled:
         refresh_families(session)
@@ -270,6 +317,8 @@ def import_snapshot(session: Session, snapshot: Snapshot, *, now: datetime) -> S
         events_present=len(snapshot.events) - events_new,
         key_mappings_new=mappings_new,
         key_mappings_kept=mappings_kept,
+        coverage_new=coverage_new,
+        coverage_kept=coverage_kept,
         releases_created=created,
         releases_filled=filled,
         releases_kept=kept,

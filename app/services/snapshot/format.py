@@ -132,8 +132,14 @@ class CoverageRow:
     observed: bool
     observed_until: datetime | None
     copy: str
+    """``fetched`` (read from the repository's URL) or ``local`` (a copy)."""
     source: str
+    """Which repository was read: ``owner/name`` of the copy in a built snapshot, else the URL or path."""
     reason: str | None = None
+    """Why the stage was not observed."""
+    coverage_start: datetime | None = None
+    """Where the source starts dating support, as the catalog declared it at export (informational: an
+    import follows its own catalog)."""
 
     def identity(self) -> tuple[str, ...]:
         return (self.runtime, self.stage)
@@ -209,7 +215,7 @@ _CHECKS: dict[type, dict[str, Callable[[object], Any]]] = {
     },
     CoverageRow: {
         "runtime": _text, "stage": _one_of(STAGES), "observed": _boolean, "observed_until": _parse_time,
-        "copy": _text, "source": _text, "reason": _optional(_text),
+        "copy": _text, "source": _text, "reason": _optional(_text), "coverage_start": _parse_time,
     },
     ReleaseRow: {
         "repo_id": _text, "architectures": _texts, "model_type": _optional(_text), "release_at": _required_time,

@@ -9,6 +9,7 @@ about April. A stage whose refs the copy lacks (no release tags for ``released``
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,11 +63,19 @@ def stage_coverage_start(spec: RuntimeSpec, stage: str) -> datetime | None:
 
 
 def read_coverage(
-    spec: RuntimeSpec, git: GitRepo, head: str, *, source: str, fetched_at: datetime
+    spec: RuntimeSpec,
+    git: GitRepo,
+    head: str,
+    *,
+    source: str,
+    fetched_at: datetime,
+    stages: Collection[str] | None = None,
 ) -> list[StageCoverage]:
-    """Coverage of every stage ``spec`` scans, after a successful scan of ``head`` in ``git``.
+    """Coverage of every stage ``spec`` scans (or only ``stages``), after a successful scan of ``head``.
 
     ``fetched_at`` is when the scan fetched ``source`` (used only when LaunchGap fetched it from its URL).
+    A local copy read for some stages only (a fork trusted for upstream's tags, not for its own main line)
+    is known as far as the refs of those stages go: its tags for ``released``, its head for the walked stages.
     """
     fetched = is_fetched(source)
     tags = (
@@ -75,13 +84,17 @@ def read_coverage(
         else []
     )
     branches = [sha for name, sha in git.branches().items() if spec.branch_matches(name)]
+    read = [stage for stage in scanned_stages(spec) if stages is None or stage in stages]
     if fetched:
         until: datetime | None = fetched_at
     else:
-        until = git.newest_commit_time([head, *tags, *branches])
+        walked = any(stage not in (Stage.RELEASED, Stage.BRANCH) for stage in read)
+        refs = ([head] if walked else []) + (tags if Stage.RELEASED in read else [])
+        refs += branches if Stage.BRANCH in read else []
+        until = git.newest_commit_time(refs)
     copy = FETCHED if fetched else LOCAL
     result = []
-    for stage in scanned_stages(spec):
+    for stage in read:
         reason = None
         if not fetched and stage == Stage.RELEASED and not tags:
             version_bumps = spec.releases is not None and bool(spec.releases.version_file)
