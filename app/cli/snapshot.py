@@ -54,7 +54,8 @@ def register(cli: typer.Typer) -> None:
             f"imported {file} (as of {cutoff}): {report.events_new} new events "
             f"({report.events_present} already stored), {report.key_mappings_new} key mappings "
             f"({report.key_mappings_kept} kept), coverage of {report.coverage_new} runtime stages "
-            f"({report.coverage_kept} kept), releases {report.releases_created} created, "
+            f"({report.coverage_kept} kept), {report.statements_new} version statements "
+            f"({report.statements_kept} kept), releases {report.releases_created} created, "
             f"{report.releases_filled} filled, {report.releases_kept} kept as they were"
         )
 

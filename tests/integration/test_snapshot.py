@@ -18,14 +18,31 @@ from typer.testing import CliRunner
 from app.config import Settings
 from app.db.session import create_db_engine, session_factory
 from app.main import create_app
-from app.models import GapRecord, KeyMapping, Model, Runtime, SourceCoverage, SourceState, SupportEvent
+from app.models import (
+    GapRecord,
+    KeyMapping,
+    Model,
+    Runtime,
+    SourceCoverage,
+    SourceState,
+    SupportEvent,
+    VersionStatement,
+)
 from app.services.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
 from app.services.catalog_rows import sync_catalog
 from app.services.release_facts import read_release_facts
 from app.services.snapshot import Snapshot, SnapshotError, read_snapshot, write_snapshot
 from app.services.snapshot.build import CopySpec, build_snapshot, read_sources
 from app.services.snapshot.exchange import SNAPSHOT_STATE, export_snapshot, import_snapshot
-from app.services.snapshot.format import CoverageRow, EventRow, KeyMappingRow, ReleaseRow, SourceRow, encode
+from app.services.snapshot.format import (
+    CoverageRow,
+    EventRow,
+    KeyMappingRow,
+    ReleaseRow,
+    SourceRow,
+    StatementRow,
+    encode,
+)
 from app.services.support_scan import scan_runtime, store_events, store_key_mapping
 from app.sources.runtimes.catalog import CATALOG, get_runtime
 from app.sources.runtimes.scanner import ScanEvent
@@ -204,9 +221,14 @@ def _hand_snapshot() -> Snapshot:
         ),
         CoverageRow("vllm", "released", True, datetime(2025, 7, 8, tzinfo=UTC), "local", "fork/vllm"),
     ]
+    stated = StatementRow(
+        "vllm-recipes", "repo_id", "deepseek-ai/DeepSeek-V4-Pro", "vllm", "0.20.0", "cd" * 20,
+        "models/deepseek-ai/DeepSeek-V4-Pro.yaml", "https://github.com/vllm-project/recipes/blob/x/y.yaml",
+    )  # fmt: skip
     return Snapshot(
         sources=[copy],
         coverage=coverage,
+        statements=[stated],
         events=[event, released],
         key_mappings=[
             KeyMappingRow(
@@ -251,7 +273,7 @@ def _hand_snapshot() -> Snapshot:
 def _counts(session: Session) -> tuple[int, ...]:
     return tuple(
         session.scalar(select(func.count()).select_from(table)) or 0
-        for table in (SupportEvent, KeyMapping, Model, SourceState, SourceCoverage)
+        for table in (SupportEvent, KeyMapping, Model, SourceState, SourceCoverage, VersionStatement)
     )
 
 
@@ -288,6 +310,8 @@ def test_import_adds_never_overwrites_and_is_idempotent(session: Session) -> Non
     assert (report.key_mappings_new, report.key_mappings_kept) == (0, 1)
     assert (report.releases_created, report.releases_filled, report.releases_kept) == (1, 1, 1)
     assert (report.coverage_new, report.coverage_kept) == (1, 1)
+    assert (report.statements_new, report.statements_kept) == (1, 0)
+    assert session.scalars(select(VersionStatement.min_version)).all() == ["0.20.0"]
     coverage = {
         (c.stage): c for c in session.scalars(select(SourceCoverage).where(SourceCoverage.runtime == "vllm"))
     }

@@ -22,6 +22,7 @@ from app.models.model import Model
 from app.models.runtime import Runtime
 from app.models.source_state import SourceState
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
+from app.models.version_statement import VersionStatement
 from app.services.catalog_rows import sync_catalog
 from app.services.hub.apply import publisher_for, refresh_families, set_release_time
 from app.services.model_releases import BUNDLED, CREATED_AT_ESTIMATE, IMPORTED, OBSERVED, ReleaseTime
@@ -33,6 +34,7 @@ from app.services.snapshot.format import (
     Snapshot,
     SnapshotError,
     SourceRow,
+    StatementRow,
     content_digest,
 )
 from app.services.source_state import IMPORTED_SNAPSHOT, RUNTIME_REPO
@@ -111,6 +113,19 @@ def export_snapshot(session: Session, *, sources: Sequence[SourceRow] | None = N
                 coverage_start=stage_coverage_start(spec, row.stage) if spec else None,
             )
         )
+    for stated in session.scalars(select(VersionStatement)):
+        snapshot.statements.append(
+            StatementRow(
+                source=stated.source,
+                key_kind=stated.key_kind,
+                key=stated.key,
+                runtime=stated.runtime,
+                min_version=stated.min_version,
+                commit=stated.commit,
+                path=stated.path,
+                evidence_url=stated.evidence_url,
+            )
+        )
     for mapping in session.scalars(select(KeyMapping)):
         snapshot.key_mappings.append(
             KeyMappingRow(
@@ -161,6 +176,8 @@ class SnapshotImport:
     key_mappings_kept: int
     coverage_new: int
     coverage_kept: int
+    statements_new: int
+    statements_kept: int
     releases_created: int
     releases_filled: int
     releases_kept: int
@@ -171,6 +188,7 @@ class SnapshotImport:
             self.events_new
             or self.key_mappings_new
             or self.coverage_new
+            or self.statements_new
             or self.releases_created
             or self.releases_filled
         )
@@ -227,6 +245,36 @@ def _import_key_mappings(session: Session, snapshot: Snapshot, now: datetime) ->
             ["source", "from_kind", "from_key", "to_kind"],
         )
     return inserted, len(snapshot.key_mappings) - inserted
+
+
+def _import_statements(session: Session, snapshot: Snapshot, now: datetime) -> tuple[int, int]:
+    # Like a key mapping, a source's statements are replaced as a whole by each live scan: a source that
+    # already has some keeps them untouched.
+    present = set(session.scalars(select(VersionStatement.source).distinct()))
+    rows = [
+        {
+            "source": s.source,
+            "key_kind": s.key_kind,
+            "key": s.key,
+            "runtime": s.runtime,
+            "min_version": s.min_version,
+            "commit": s.commit,
+            "path": s.path,
+            "evidence_url": s.evidence_url,
+            "recorded_at": now,
+        }
+        for s in snapshot.statements
+        if s.source not in present
+    ]
+    inserted = 0
+    for start in range(0, len(rows), _CHUNK):
+        inserted += insert_ignoring_conflicts(
+            session,
+            VersionStatement.__table__,  # type: ignore[arg-type]
+            rows[start : start + _CHUNK],
+            ["source", "key_kind", "key", "runtime"],
+        )
+    return inserted, len(snapshot.statements) - inserted
 
 
 def _import_releases(session: Session, snapshot: Snapshot) -> tuple[int, int, int]:
@@ -292,6 +340,7 @@ def import_snapshot(session: Session, snapshot: Snapshot, *, now: datetime) -> S
     events_new = _import_events(session, snapshot, runtime_ids, now)
     mappings_new, mappings_kept = _import_key_mappings(session, snapshot, now)
     coverage_new, coverage_kept = _import_coverage(session, snapshot, now)
+    statements_new, statements_kept = _import_statements(session, snapshot, now)
     created, filled, kept = _import_releases(session, snapshot)
     if created or filled:
         refresh_families(session)
@@ -319,6 +368,8 @@ def import_snapshot(session: Session, snapshot: Snapshot, *, now: datetime) -> S
         key_mappings_kept=mappings_kept,
         coverage_new=coverage_new,
         coverage_kept=coverage_kept,
+        statements_new=statements_new,
+        statements_kept=statements_kept,
         releases_created=created,
         releases_filled=filled,
         releases_kept=kept,

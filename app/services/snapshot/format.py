@@ -2,8 +2,8 @@
 
 Format (``docs/data.md`` documents it for readers): gzip of UTF-8 JSON Lines. The first line is the header
 ``{"format": "launchgap-snapshot", "version": 1, "cutoff": …, "counts": {…}}``; every other line is one row
-``{"section": S, …fields}`` with S one of ``source``, ``coverage``, ``release``, ``key_mapping``, ``event``,
-in that order, each section sorted by its identity. Keys are sorted, times are ISO-8601 UTC with ``Z``, and
+``{"section": S, …fields}`` with S one of ``source``, ``coverage``, ``release``, ``key_mapping``,
+``statement``, ``event``, in that order, each section sorted by its identity. Keys are sorted, times are ISO-8601 UTC with ``Z``, and
 the gzip header carries no name and mtime 0, so writing the same content twice gives the same bytes.
 
 Nothing here touches the database: rows are plain values, checked in full when read (``SnapshotError``
@@ -179,6 +179,23 @@ class KeyMappingRow:
 
 
 @dataclass(frozen=True)
+class StatementRow:
+    """A runtime version a source states a model needs (vLLM Recipes' ``min_vllm_version``); dates nothing."""
+
+    source: str
+    key_kind: str
+    key: str
+    runtime: str
+    min_version: str
+    commit: str
+    path: str
+    evidence_url: str | None
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.source, self.key_kind, self.key, self.runtime)
+
+
+@dataclass(frozen=True)
 class EventRow:
     """A support event as stored (``SupportEvent``) with its runtime and key by name, not by id."""
 
@@ -226,6 +243,10 @@ _CHECKS: dict[type, dict[str, Callable[[object], Any]]] = {
         "source": _text, "from_kind": _one_of(KEY_KINDS), "from_key": _text, "to_kind": _one_of(KEY_KINDS),
         "to_key": _text, "commit": _text,
     },
+    StatementRow: {
+        "source": _text, "key_kind": _one_of(KEY_KINDS), "key": _text, "runtime": _text, "min_version": _text,
+        "commit": _text, "path": _text, "evidence_url": _optional(_text),
+    },
     EventRow: {
         "runtime": _text, "key_kind": _one_of(KEY_KINDS), "key": _text, "stage": _one_of(STAGES),
         "event": _one_of(EVENT_KINDS), "at": _required_time, "author_at": _parse_time, "commit": _text,
@@ -240,6 +261,7 @@ SECTIONS: dict[str, type] = {
     "coverage": CoverageRow,
     "release": ReleaseRow,
     "key_mapping": KeyMappingRow,
+    "statement": StatementRow,
     "event": EventRow,
 }
 _SECTION_OF = {row_type: name for name, row_type in SECTIONS.items()}
@@ -253,6 +275,7 @@ class Snapshot:
     coverage: list[CoverageRow] = field(default_factory=list)
     releases: list[ReleaseRow] = field(default_factory=list)
     key_mappings: list[KeyMappingRow] = field(default_factory=list)
+    statements: list[StatementRow] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
     version: int = FORMAT_VERSION
 
@@ -268,11 +291,20 @@ class Snapshot:
             "coverage": len(self.coverage),
             "release": len(self.releases),
             "key_mapping": len(self.key_mappings),
+            "statement": len(self.statements),
             "event": len(self.events),
         }
 
     def rows(self) -> Iterator[object]:
-        for section in (self.sources, self.coverage, self.releases, self.key_mappings, self.events):
+        sections = (
+            self.sources,
+            self.coverage,
+            self.releases,
+            self.key_mappings,
+            self.statements,
+            self.events,
+        )
+        for section in sections:
             yield from sorted(section, key=lambda row: row.identity())  # type: ignore[attr-defined]
 
 
@@ -359,6 +391,7 @@ def decode(lines: Iterable[bytes], *, name: str = "snapshot") -> Snapshot:
         "coverage": snapshot.coverage,
         "release": snapshot.releases,
         "key_mapping": snapshot.key_mappings,
+        "statement": snapshot.statements,
         "event": snapshot.events,
     }
     errors: list[str] = []
