@@ -133,13 +133,15 @@ def run_in_transaction(
 
 
 def refresh_planner_statistics(session: Session) -> None:
-    """On SQLite, sample the tables' index statistics (``ANALYZE``, bounded by ``analysis_limit``).
+    """Refresh the planner's statistics of the tables reads depend on, after the gap rows were rebuilt.
 
     Without statistics SQLite's planner guesses, and for a release's gap rows it guessed the (stage,
-    release_at) index over (repo_id, stage): a 30 ms scan instead of a 0.2 ms lookup. PostgreSQL keeps its
-    own statistics (autovacuum). Cheap (a few ms); called after the gap rows are (re)built.
+    release_at) index over (repo_id, stage): a 30 ms scan instead of a 0.2 ms lookup (``ANALYZE``, bounded
+    by ``analysis_limit``). PostgreSQL's autovacuum analyzes a freshly filled table only after a while; until
+    then a page of gap rows was sorted in full (20 ms instead of 4). Cheap: a sample of each table.
     """
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    session.execute(text("PRAGMA analysis_limit=1000"))
-    session.execute(text("ANALYZE"))
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA analysis_limit=1000"))
+        session.execute(text("ANALYZE"))
+    else:
+        session.execute(text("ANALYZE gap_rows"))
