@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import typer
 
 from app.config import get_settings
@@ -68,7 +66,7 @@ def register(cli: typer.Typer) -> None:
             raise typer.BadParameter(f"unknown sku {sku!r}; known: {', '.join(sku_names())}")
         filters = RequirementFilters(runtime=runtime, vendor=vendor, sku=sku)
         with open_database(get_settings().database_url) as factory, session_scope(factory) as session:
-            items = model_requirements(session, repo_id, now=datetime.now(UTC), filters=filters)
+            items = model_requirements(session, repo_id, filters=filters)
         if items is None:
             typer.echo(f"error: unknown model {repo_id!r}", err=True)
             raise typer.Exit(1)

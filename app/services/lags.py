@@ -9,16 +9,18 @@ the later stage) got there first, e.g. a vendor's release branch before upstream
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.domain.gap_row import GapRow
 from app.domain.vocabulary import GapStatus, RowKind, Stage
 from app.services.gaps.decide import hours
-from app.services.gaps.query import GapFilters, query_gaps
+from app.services.gaps.record import TABLE, utc
 from app.services.runtime_coverage import has_source_for
 from app.services.stats import family_rows, quantile
 from app.sources.runtimes.catalog import CATALOG, PROPAGATION
@@ -67,11 +69,28 @@ class StageLag:
     lag: LagSummary
 
 
-FamilyRows = Mapping[str, GapRow]
+class LagRow(NamedTuple):
+    """The part of a runtime's gap row a lag reads (a plain tuple: tens of thousands are read per request)."""
+
+    runtime: str
+    family: str
+    repo_id: str
+    release_at: datetime
+    status: str
+    gap_hours: float
+    """Only orders a family's members (``stats.family_rows``); unknown (pending, stored null) sorts last."""
+    key_is_new: bool
+    support_at: datetime | None
+    vendor: None = None
+    sku: None = None
+    stage: str = ""
+
+
+FamilyRows = Mapping[str, LagRow]
 """Family → its row (the family's earliest public member's, as statistics count it)."""
 
 
-def _counted_first(row: GapRow) -> bool:
+def _counted_first(row: LagRow) -> bool:
     return row.key_is_new and row.status in SUPPORTED and row.support_at is not None
 
 
@@ -99,12 +118,11 @@ def measure_lags(first: FamilyRows, second: FamilyRows) -> LagSummary:
     )
 
 
-def by_runtime_family(rows: Iterable[GapRow]) -> dict[str, dict[str, GapRow]]:
+def by_runtime_family(rows: Iterable[LagRow]) -> dict[str, dict[str, LagRow]]:
     """Runtime rows grouped per runtime, one per release family."""
-    result: dict[str, dict[str, GapRow]] = {}
+    result: dict[str, dict[str, LagRow]] = {}
     for row in family_rows(rows):
-        if row.runtime is not None and row.sku is None:
-            result.setdefault(row.runtime, {})[row.family or row.repo_id] = row
+        result.setdefault(row.runtime, {})[row.family or row.repo_id] = row
     return result
 
 
@@ -118,17 +136,50 @@ class LagScope:
 
 
 def _stage_rows(
-    session: Session, stage: Stage, scope: LagScope, now: datetime, runtime: str | None = None
-) -> dict[str, dict[str, GapRow]]:
-    filters = GapFilters(
-        stage=stage,
-        runtime=runtime,
-        publisher=scope.publisher,
-        since=scope.since,
-        until=scope.until,
-        rows=(RowKind.RUNTIME,),
-    )
-    return by_runtime_family(query_gaps(session, filters, now=now))
+    session: Session, stage: Stage, scope: LagScope, runtimes: Iterable[str]
+) -> dict[str, dict[str, LagRow]]:
+    """``runtimes``' rows at ``stage`` in one query over the (stage, runtime, release) index, one per family.
+
+    Lean columns rather than full gap rows: a propagation answer reads every release of several runtimes at
+    several stages."""
+    where = [
+        TABLE.stage == stage,
+        TABLE.row_kind == RowKind.RUNTIME,
+        TABLE.runtime.in_(sorted(set(runtimes))),
+    ]
+    if scope.publisher is not None:
+        where.append(TABLE.publisher == scope.publisher)
+    if scope.since is not None:
+        where.append(TABLE.release_at >= scope.since)
+    if scope.until is not None:
+        where.append(TABLE.release_at < scope.until)
+    statement = select(
+        TABLE.runtime,
+        TABLE.family,
+        TABLE.repo_id,
+        type_coerce(TABLE.release_at, String),
+        TABLE.status,
+        TABLE.gap_hours,
+        TABLE.key_is_new,
+        type_coerce(TABLE.support_at, String),
+    ).where(*where)
+    rows = [
+        LagRow(
+            runtime,
+            family or repo_id,
+            repo_id,
+            utc(release_at),
+            status,
+            gap if gap is not None else math.inf,
+            key_is_new,
+            utc(support_at) if support_at is not None else None,
+            stage=stage,
+        )
+        for runtime, family, repo_id, release_at, status, gap, key_is_new, support_at in session.execute(
+            statement
+        )
+    ]
+    return by_runtime_family(rows)
 
 
 def propagation_pairs(
@@ -147,7 +198,6 @@ def propagation_pairs(
 def propagation_lags(
     session: Session,
     *,
-    now: datetime,
     scope: LagScope = LagScope(),
     upstream: str | None = None,
     downstream: str | None = None,
@@ -156,7 +206,10 @@ def propagation_lags(
     """Per catalog pair and stage: how far the downstream runtime trails its upstream (one query per stage)."""
     pairs = propagation_pairs(upstream=upstream, downstream=downstream, stage=stage)
     per_stage = {
-        each: _stage_rows(session, each, scope, now) for each in dict.fromkeys(s for _, _, s in pairs)
+        each: _stage_rows(
+            session, each, scope, {name for up, down, s in pairs if s == each for name in (up, down)}
+        )
+        for each in dict.fromkeys(s for _, _, s in pairs)
     }
     return [
         PropagationLag(
@@ -171,7 +224,6 @@ def stage_lags(
     *,
     from_stage: Stage,
     to_stage: Stage,
-    now: datetime,
     scope: LagScope = LagScope(),
     runtimes: Sequence[str] | None = None,
 ) -> list[StageLag]:
@@ -185,9 +237,8 @@ def stage_lags(
     ]
     if not names:
         return []
-    only = names[0] if len(names) == 1 else None
-    first = _stage_rows(session, from_stage, scope, now, runtime=only)
-    second = _stage_rows(session, to_stage, scope, now, runtime=only)
+    first = _stage_rows(session, from_stage, scope, names)
+    second = _stage_rows(session, to_stage, scope, names)
     return [
         StageLag(name, from_stage, to_stage, measure_lags(first.get(name, {}), second.get(name, {})))
         for name in names

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from app.domain.gap_row import GapRow
 from app.domain.vocabulary import KeyKind, RowKind, Stage
 from app.models import Model, Runtime, SupportEvent, SupportKey, VersionStatement
-from app.services.gaps.query import GapFilters, query_gaps
+from app.services.gaps.record import TABLE
 from app.services.lags import OBSERVED
 from app.sources.runtimes.catalog import CATALOG
 
@@ -72,6 +72,14 @@ class Requirement:
     min_version: MinVersion | None
 
 
+class Cell(NamedTuple):
+    runtime: str
+    stage: str
+    status: str
+    key_kind: str | None
+    key: str | None
+
+
 @dataclass(frozen=True)
 class RequirementFilters:
     runtime: str | None = None
@@ -91,18 +99,24 @@ def _wanted(name: str, filters: RequirementFilters) -> bool:
 
 
 def model_requirements(
-    session: Session, repo_id: str, *, now: datetime, filters: RequirementFilters = RequirementFilters()
+    session: Session, repo_id: str, *, filters: RequirementFilters = RequirementFilters()
 ) -> list[Requirement] | None:
     """One item per runtime that releases (or branches) and whose cell for the model was observed; None for
     an unknown model. Runtimes with a release first (earliest first), then those with only a branch."""
-    if session.scalar(select(Model.id).where(Model.repo_id == repo_id)) is None:
+    model_id = session.scalar(select(Model.id).where(Model.repo_id == repo_id))
+    if model_id is None:
         return None
-    cells: dict[str, dict[str, GapRow]] = {}
-    for stage in (Stage.RELEASED, Stage.BRANCH):
-        rows = query_gaps(session, GapFilters(stage=stage, repo_id=repo_id, rows=(RowKind.RUNTIME,)), now=now)
-        for row in rows:
-            if row.runtime and row.status in OBSERVED and _wanted(row.runtime, filters):
-                cells.setdefault(row.runtime, {})[stage] = row
+    # The model's runtime cells at the two stages, read by its (indexed) id: a handful of plain columns.
+    cells: dict[str, dict[str, Cell]] = {}
+    for cell in session.execute(
+        select(TABLE.runtime, TABLE.stage, TABLE.status, TABLE.key_kind, TABLE.key).where(
+            TABLE.model_id == model_id,
+            TABLE.row_kind == RowKind.RUNTIME,
+            TABLE.stage.in_([Stage.RELEASED, Stage.BRANCH]),
+        )
+    ).all():
+        if cell.status in OBSERVED and _wanted(cell.runtime, filters):
+            cells.setdefault(cell.runtime, {})[cell.stage] = Cell(*cell)
     keys = {
         name: next(((r.key_kind, r.key) for r in by_stage.values() if r.key_kind and r.key), None)
         for name, by_stage in cells.items()
@@ -127,7 +141,7 @@ def model_requirements(
                 min_version=statements.get(name),
             )
         )
-    far = datetime.max.replace(tzinfo=now.tzinfo)
+    far = datetime.max.replace(tzinfo=UTC)
     return sorted(
         items,
         key=lambda r: (
@@ -160,8 +174,14 @@ def _events(
         .join(Runtime, SupportEvent.runtime_id == Runtime.id)
         .join(SupportKey, SupportEvent.support_key_id == SupportKey.id)
         .where(
+            # the key ids first (the unique (kind, key) index), so the events are found through the
+            # (key, stage) index rather than by scanning every event of the runtimes
+            SupportEvent.support_key_id.in_(
+                select(SupportKey.id)
+                .where(tuple_(SupportKey.key_kind, SupportKey.key).in_(sorted(set(keys.values()))))
+                .scalar_subquery()
+            ),
             Runtime.name.in_(sorted(keys)),
-            SupportKey.key.in_(sorted({key for _kind, key in keys.values()})),
             SupportEvent.stage.in_([Stage.RELEASED, Stage.BRANCH]),
             SupportEvent.event == "added",
             SupportEvent.retracted_at.is_(None),

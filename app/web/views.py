@@ -201,7 +201,7 @@ def release_page(request: Request, session: SessionDep, now: NowDep, repo_id: st
     if detail is None:
         raise HTTPException(status_code=404, detail=f"no model {repo_id!r} is known")
     # "Which version do I need" comes first; runtimes with nothing to install yet are only counted.
-    requirements = model_requirements(session, repo_id, now=now) or []
+    requirements = model_requirements(session, repo_id) or []
     shown = [r for r in requirements if r.first_release or r.first_branch or r.min_version]
     return _page(
         request,
@@ -266,12 +266,12 @@ def runtime_page(request: Request, session: SessionDep, now: NowDep, name: str) 
             "events": events,
             "total": total,
             "vendor_names": VENDOR_LABELS,
-            "upstream_lags": propagation_lags(session, now=now, downstream=name),
-            "downstream_lags": propagation_lags(session, now=now, upstream=name),
+            "upstream_lags": propagation_lags(session, downstream=name),
+            "downstream_lags": propagation_lags(session, upstream=name),
             "stage_lags": [
                 lag
                 for first, second in RUNTIME_STAGE_LAGS
-                for lag in stage_lags(session, from_stage=first, to_stage=second, now=now, runtimes=[name])
+                for lag in stage_lags(session, from_stage=first, to_stage=second, runtimes=[name])
             ],
         },
     )

@@ -4,35 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.domain.gap_row import GapRow
-from app.domain.vocabulary import Confidence, GapStatus, ReleasePrecision, Stage
-from app.services.lags import measure_lags
+from app.domain.vocabulary import GapStatus
+from app.services.lags import LagRow, measure_lags
 
 RELEASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _row(family: str, status: GapStatus, hours: float | None, *, new: bool = True) -> GapRow:
+def _row(family: str, status: GapStatus, hours: float | None, *, new: bool = True) -> LagRow:
     support = RELEASE + timedelta(hours=hours) if hours is not None else None
-    return GapRow(
-        repo_id=family,
-        family=family,
-        publisher="org",
-        runtime="r",
-        stage=Stage.MERGED,
-        key_kind=None,
-        key=None,
-        key_is_new=new,
-        status=status,
-        gap_hours=hours or 0.0,
-        confidence=Confidence.HIGH,
-        release_at=RELEASE,
-        release_precision=ReleasePrecision.SECOND,
-        support_at=support,
-        author_at=None,
-        commit=None,
-        tag=None,
-        evidence_url=None,
-    )
+    return LagRow("r", family, family, RELEASE, status, hours or 0.0, new, support)
 
 
 def test_lags_count_new_supported_keys_and_observed_second_cells() -> None:

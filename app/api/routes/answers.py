@@ -93,7 +93,6 @@ def early_access(
 def propagation(
     request: Request,
     session: SessionDep,
-    now: NowDep,
     upstream: Annotated[str | None, Query(description="Upstream runtime, e.g. `vllm`.")] = None,
     downstream: Annotated[str | None, Query(description="Downstream runtime, e.g. `vllm-ascend`.")] = None,
     stage: Annotated[Stage | None, Query(description="One stage (default: every stage both have).")] = None,
@@ -109,7 +108,6 @@ def propagation(
     _aware(since, until)
     lags = propagation_lags(
         session,
-        now=now,
         scope=LagScope(publisher, since, until),
         upstream=upstream,
         downstream=downstream,
@@ -135,7 +133,6 @@ def propagation(
 def stage_lag(
     request: Request,
     session: SessionDep,
-    now: NowDep,
     from_stage: Annotated[Stage, Query(description="The earlier stage, e.g. `merged`.")] = Stage.MERGED,
     to_stage: Annotated[Stage, Query(description="The later stage, e.g. `documented`.")] = Stage.DOCUMENTED,
     runtime: Annotated[str | None, Query(description="One runtime.")] = None,
@@ -154,7 +151,6 @@ def stage_lag(
         session,
         from_stage=from_stage,
         to_stage=to_stage,
-        now=now,
         scope=LagScope(publisher, since, until),
         runtimes=[runtime] if runtime else None,
     )
@@ -181,7 +177,6 @@ def requirements(
     request: Request,
     repo_id: str,
     session: SessionDep,
-    now: NowDep,
     runtime: Annotated[str | None, Query(description="One runtime.")] = None,
     vendor: Annotated[Vendor | None, Query(description="Runtimes counting for this vendor.")] = None,
     sku: Annotated[str | None, Query(description="Runtimes targeting this hardware SKU.")] = None,
@@ -192,7 +187,7 @@ def requirements(
     check_runtime(runtime)
     check_sku(sku)
     items = model_requirements(
-        session, repo_id, now=now, filters=RequirementFilters(runtime=runtime, vendor=vendor, sku=sku)
+        session, repo_id, filters=RequirementFilters(runtime=runtime, vendor=vendor, sku=sku)
     )
     if items is None:
         raise HTTPException(404, f"unknown model {repo_id!r}")
