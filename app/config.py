@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     publishers_file: Path | None = None
     """CSV of watched publishers (``hub_org,name,country,confidence``); unset means the bundled default list."""
 
+    webhook_allow_private: bool = False
+    """Let watches call loopback, private, link-local and other non-public addresses (tests, on-premise)."""
+
+    watch_send_interval_seconds: float = Field(default=5.0, gt=0, le=60)
+    """Seconds between two looks at the watch delivery outbox by a watcher process."""
+
     host: str = "127.0.0.1"
     """Address ``launchgap serve`` (and ``make run``) binds to."""
 

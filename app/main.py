@@ -14,10 +14,24 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api.deps import KnownQueryOnly
+from app.api.deps import KnownQueryOnly, add_body_schemas
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, SecurityHeaders
-from app.api.routes import answers, claims, events, feeds, gaps, health, hooks, models, runtimes, stats
+from app.api.request_metrics import RequestMetrics
+from app.api.routes import (
+    answers,
+    claims,
+    events,
+    feeds,
+    gaps,
+    health,
+    hooks,
+    metrics,
+    models,
+    runtimes,
+    stats,
+    watches,
+)
 from app.config import Settings, get_settings
 from app.db.session import open_database, read_only_factory
 from app.services.bootstrap import bootstrap_reference_data
@@ -86,15 +100,17 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
     app.add_middleware(BodySizeLimit, limits={"/hooks/huggingface": hooks.MAX_PAYLOAD_BYTES})
     install_error_handlers(app, html_error=views.error_page)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestMetrics)
     app.include_router(health.router)
     # Every API route and the feed answer 422 on a query parameter they do not know. The answers router comes
     # before models: /models/{repo_id}/requirements must match ahead of /models/{repo_id:path}.
     api_routers = (gaps.router, answers.router, models.router, runtimes.router, events.router, stats.router)
-    for router in (*api_routers, claims.router):
+    for router in (*api_routers, claims.router, watches.router):
         app.include_router(router, prefix="/api/v1", dependencies=[KnownQueryOnly])
     app.include_router(feeds.router, dependencies=[KnownQueryOnly])
+    app.include_router(metrics.router)
     app.include_router(hooks.router)
     app.include_router(views.router)
-    claims.add_body_schemas(app)
+    add_body_schemas(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

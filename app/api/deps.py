@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.services.tokens import authenticate
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -88,3 +92,76 @@ def known_query_only(request: Request) -> None:
 
 
 KnownQueryOnly = Depends(known_query_only)
+
+
+bearer = HTTPBearer(auto_error=False, description="An API token from `launchgap tokens create`.")
+
+
+def require_token(
+    session: SessionDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> int:
+    """The id of the request's live token; 401 without one, with a wrong one, or with a revoked one."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "an API token is required (Authorization: Bearer <token>)")
+    token = authenticate(session, credentials.credentials, now=now)
+    if token is None:
+        raise HTTPException(401, "invalid or revoked API token")
+    return token.id
+
+
+TokenDep = Annotated[int, Depends(require_token)]
+"""The id of the request's live API token."""
+
+BodyT = TypeVar("BodyT", bound=BaseModel)
+
+
+def body_after_token(model: type[BodyT]) -> Callable[..., Awaitable[BodyT]]:
+    """A dependency giving the request body as ``model``, read only once the token is known good.
+
+    FastAPI reads a declared body before any dependency runs, so such routes declare no body parameter:
+    an anonymous post is refused unread. Pair it with ``openapi_extra=body_openapi(model)``.
+    """
+
+    async def read(request: Request, _token: TokenDep) -> BodyT:
+        body = await request.body()
+        try:
+            return model.model_validate_json(body)
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+            ) from exc
+
+    return read
+
+
+BODY_MODELS: list[type[BaseModel]] = []
+
+
+def body_openapi(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a route whose body ``body_after_token`` reads (FastAPI lists only the
+    schemas of declared parameters; ``add_body_schemas`` adds this one's)."""
+    BODY_MODELS.append(model)
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+        }
+    }
+
+
+def add_body_schemas(app: FastAPI) -> None:
+    """Put the models of ``body_openapi`` into the app's OpenAPI components, where their routes point."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in BODY_MODELS:
+            schemas.setdefault(
+                model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}")
+            )
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

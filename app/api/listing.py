@@ -56,15 +56,35 @@ def csv_response(schema: type[BaseModel], items: Sequence[BaseModel], filename: 
     """Every item as a CSV row, columns in the schema's field order (stable names)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    fields = [name for name, info in schema.model_fields.items() if not _is_nested(info.annotation)]
-    writer.writerow(fields)
+    columns = _columns(schema)
+    writer.writerow([".".join(path) for path in columns])
     for item in items:
-        writer.writerow([_cell(getattr(item, name)) for name in fields])
+        writer.writerow([_cell(_value(item, path)) for path in columns])
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _columns(schema: type[BaseModel]) -> list[tuple[str, ...]]:
+    """Attribute paths of the CSV columns: plain fields, and a nested object's plain fields as
+    ``object.field`` (lists of objects have no place in a row and are left out)."""
+    columns: list[tuple[str, ...]] = []
+    for name, info in schema.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            columns.extend((name, *path) for path in _columns(annotation) if len(path) == 1)
+        elif not _is_nested(annotation):
+            columns.append((name,))
+    return columns
+
+
+def _value(item: BaseModel, path: tuple[str, ...]) -> Any:
+    value: Any = item
+    for name in path:
+        value = getattr(value, name)
+    return value
 
 
 def _is_nested(annotation: Any) -> bool:

@@ -8,8 +8,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from app.domain.vocabulary import RowKind
-from app.services.gaps.query import GapFilters
+from app.services.gaps.query import GapFilters, implied_row_kinds
 from app.services.runtime_coverage import runtime_names, sku_names
 
 
@@ -41,14 +40,5 @@ def gap_filters(*, rows: Sequence[str] | None = None, **fields: Any) -> GapFilte
     check_runtime(runtime)
     check_sku(sku)
     check_time_zones(fields.get("since"), fields.get("until"))
-    if rows:
-        kinds = tuple(dict.fromkeys(rows))
-    elif sku is not None:
-        kinds = (RowKind.SKU,)
-    elif vendor is not None and runtime is None:
-        kinds = (RowKind.VENDOR, RowKind.SKU)
-    elif runtime is not None:
-        kinds = (RowKind.RUNTIME, RowKind.SKU)
-    else:
-        kinds = tuple(RowKind)
+    kinds = tuple(dict.fromkeys(rows)) if rows else implied_row_kinds(runtime=runtime, vendor=vendor, sku=sku)
     return GapFilters(rows=kinds, **fields)

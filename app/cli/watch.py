@@ -60,6 +60,27 @@ def register(cli: typer.Typer) -> None:
         if not report.ok or report.problems:
             raise typer.Exit(1)
 
+    @watch.command("deliveries")
+    def watch_deliveries(
+        once: bool = typer.Option(False, "--once", help="Send what is due now, then exit."),
+    ) -> None:
+        """Send due watch deliveries (what every watcher process also does), alone; safe beside others."""
+        import signal
+        import threading
+
+        from app.db.session import open_database
+        from app.services.watches.sender import run_sender
+
+        settings = get_settings()
+        stop = threading.Event()
+        if not once:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+        with open_database(settings.database_url) as factory:
+            sent = run_sender(factory, settings, once=once, stop=stop)
+        if once:
+            typer.echo(f"{sent} delivery attempt(s)")
+
     @importer.command("releases")
     def import_releases_cmd(
         file: Path = typer.Argument(..., help="CSV in the format of data/releases.csv"),

@@ -93,3 +93,24 @@ class Confidence(StrEnum):
 
     HIGH = "high"
     LOW = "low"
+
+
+class DeliveryState(StrEnum):
+    """Where a watch delivery stands in the outbox."""
+
+    PENDING = "pending"
+    """To send, or to retry."""
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    """Retries given up, a day after the delivery was written."""
+
+
+class AttemptOutcome(StrEnum):
+    """What one attempt to send a watch delivery gave."""
+
+    DELIVERED = "delivered"
+    """A 2xx answer."""
+    FAILED = "failed"
+    """Another answer, a redirect, a network error or a timeout."""
+    REFUSED = "refused"
+    """The receiver's host is, or resolves to, a non-public address."""

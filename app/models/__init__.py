@@ -11,6 +11,7 @@ from app.models.runtime import HardwareSku, Runtime, RuntimeVendor, Vendor
 from app.models.source_state import SourceState
 from app.models.support import SupportEvent, SupportKey
 from app.models.version_statement import VersionStatement
+from app.models.watch import Watch, WatchDelivery, WatchDeliveryAttempt
 from app.models.webhook_delivery import WebhookDelivery
 
 __all__ = [
@@ -29,5 +30,8 @@ __all__ = [
     "SupportKey",
     "Vendor",
     "VersionStatement",
+    "Watch",
+    "WatchDelivery",
+    "WatchDeliveryAttempt",
     "WebhookDelivery",
 ]

@@ -5,6 +5,10 @@ it changed, so the CLI, the watcher loop and the webhook endpoint cannot drift a
 - poll → refresh gaps (``poll_then_refresh``);
 - import → refresh gaps (``import_then_refresh``, ``import_snapshot_then_refresh``);
 - a webhook delivery → refresh the model and its gaps (``process_webhook``).
+
+Each refresh reports the cells that gained support; the workflows owe them to the matching watches by
+writing the outbox in the refresh's own transaction (``app/services/watches/outbox.py``), except what is
+history: a source's first successful scan or poll lists its whole past, and imports load past facts.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db.session import run_in_transaction, session_scope
+from app.services import source_state
 from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.poll import CycleReport, poll_publishers
 from app.services.hub.webhooks import process_webhook_delivery
@@ -26,6 +31,7 @@ from app.services.release_facts import ImportReport, import_releases
 from app.services.snapshot.exchange import SnapshotImport, import_snapshot
 from app.services.snapshot.format import Snapshot
 from app.services.support_scan import ScanError, ScanSummary, scan_runtime
+from app.services.watches.outbox import enqueue_deliveries, first_poll_models
 from app.sources.hub.client import HubClient
 from app.sources.hub.webhook import HubWebhookPayload
 from app.sources.runtimes.catalog import RuntimeSpec
@@ -69,7 +75,9 @@ def scan_then_refresh(
     except ScanError:
         session.commit()
         raise
-    refresh_gaps(session, runtimes=[spec.name])
+    report = refresh_gaps(session, runtimes=[spec.name])
+    if not summary.first_scan:  # the support a later scan finds is news, whatever the age of its commit
+        enqueue_deliveries(session, report.gained_support, now=now)
     session.commit()
     return summary
 
@@ -86,10 +94,17 @@ def poll_then_refresh(
     ``options`` go to ``poll_publishers`` (lease owner, interval, retry delay). The refresh diffs the whole
     table: it also picks up models a webhook changed since the last cycle.
     """
+    with factory() as session:
+        polled_before = source_state.ever_succeeded(session, source_state.HUB_PUBLISHER)
     with HubClient.from_settings(settings) as client:
         report = poll_publishers(factory, client, orgs, now, **options)
     with session_scope(factory) as session:
-        refresh_gaps(session)
+        refreshed = refresh_gaps(session)
+        # A model that appears with support already there is news, unless its publisher's first successful
+        # poll listed it (that poll is history).
+        history = first_poll_models(session, polled_before)
+        gained = [key for key in refreshed.gained_support if key[0] not in history]
+        enqueue_deliveries(session, gained, now=now)
     return report
 
 
@@ -105,7 +120,8 @@ def import_file(factory: sessionmaker[Session], settings: Settings, path: Path) 
 
 
 def import_then_refresh(session: Session, path: Path) -> ImportReport:
-    """Import the release facts in ``path`` (idempotent), then the gap rows; the caller commits."""
+    """Import the release facts in ``path`` (idempotent), then the gap rows; the caller commits. Past facts
+    notify no watch."""
     report = import_releases(session, path)
     refresh_gaps(session)
     return report

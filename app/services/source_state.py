@@ -66,6 +66,15 @@ def get_state(session: Session, kind: str, name: str) -> SourceState:
     ).scalar_one()
 
 
+def ever_succeeded(session: Session, kind: str) -> set[str]:
+    """Names of the sources of ``kind`` that have had at least one successful check."""
+    return set(
+        session.scalars(
+            select(SourceState.name).where(SourceState.kind == kind, SourceState.last_success_at.is_not(None))
+        )
+    )
+
+
 def try_acquire_lease(
     session: Session, kind: str, name: str, owner: str, now: datetime, ttl: timedelta
 ) -> bool:

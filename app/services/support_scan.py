@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db.upsert import insert_ignoring_conflicts
+from app.metrics import SCAN_DURATION, SCAN_EVENTS, SCAN_FAILURES
 from app.models.key_mapping import KeyMapping
 from app.models.runtime import Runtime
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
@@ -76,6 +77,8 @@ class ScanSummary:
     audit_findings: int = 0
     audit_unexplained: list[str] = field(default_factory=list)
     """Ids of the catalog audit's findings without a declared reason (see app/services/audit.py)."""
+    first_scan: bool = False
+    """The source's first successful scan: its events are history (they date support, they do not notify)."""
 
 
 def _source_key(repo: str | None) -> str:
@@ -454,11 +457,13 @@ def scan_runtime(
                 store_version_statements(session, spec, statements, commit=outcome.head, now=now)
             retracted = _retract(session, runtime_id, outcome.rewritten_refs, outcome.vanished_tags, now)
     except ScanError as exc:
+        SCAN_FAILURES.labels(runtime=spec.name).inc()
         if not one_off:
             record_failure(session, state, now, str(exc), now + retry_after)
             session.flush()
         raise
     except Exception as exc:  # a database error: same contract, nothing partial, failure recorded
+        SCAN_FAILURES.labels(runtime=spec.name).inc()
         if not one_off:
             record_failure(
                 session, state, now, f"{spec.name}: {type(exc).__name__}: {exc}", now + retry_after
@@ -466,6 +471,7 @@ def scan_runtime(
             session.flush()
         raise ScanError(f"{spec.name}: {type(exc).__name__}: {exc}") from exc
     report = recorder.report(commits_walked=outcome.commits_walked)
+    first_scan = cursors.get(source_key) is None
     cursors[source_key] = {**outcome.cursor, AUDIT_CURSOR_KEY: recorder.state}
     state.audit = {**report.as_json(), "audited_at": now.isoformat(), "source": source_key}
     if one_off:
@@ -473,6 +479,9 @@ def scan_runtime(
     else:
         record_success(session, state, now, now + interval, cursor=cursors)
     session.flush()
+    seconds = time.perf_counter() - started
+    SCAN_DURATION.labels(runtime=spec.name).observe(seconds)
+    SCAN_EVENTS.labels(runtime=spec.name).inc(inserted)
     return ScanSummary(
         runtime=spec.name,
         ref=ref or spec.default_branch,
@@ -485,9 +494,10 @@ def scan_runtime(
         head_at=head_at,
         keys_by_signal=outcome.facts_by_signal,
         empty_signals=outcome.empty_signals,
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
         audit_findings=len(report.findings),
         audit_unexplained=[f.id for f in report.unexplained],
+        first_scan=first_scan,
     )
 
 

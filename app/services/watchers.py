@@ -22,6 +22,7 @@ from app.services import source_state
 from app.services.hub.poll import CycleReport
 from app.services.jobs import poll_then_refresh, scan_then_refresh
 from app.services.support_scan import ScanError, declared_source
+from app.services.watches.sender import DeliverySender
 from app.sources.runtimes.catalog import CATALOG, RuntimeSpec
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ class WatcherLoop:
         self.owner = owner or source_state.process_owner()
         self.stopping = threading.Event()
         """Set when the loop is asked to stop: cycles check it between sources."""
+        self.sender = DeliverySender(
+            factory, owner=self.owner, allow_private=settings.webhook_allow_private, clock=clock
+        )
 
     def runtimes(self) -> list[RuntimeSpec]:
         names = self.settings.runtimes if self.settings.runtimes is not None else list(CATALOG)
@@ -118,6 +122,11 @@ class WatcherLoop:
                     session, state, self.clock(), f"{type(exc).__name__}: {exc}", retry
                 )
 
+    def delivery_cycle(self) -> None:
+        """Send every watch delivery that is due (until asked to stop)."""
+        while not self.stopping.is_set() and self.sender.run_once(should_stop=self.stopping.is_set):
+            pass
+
     async def _repeat(
         self, name: str, work: Callable[[], float | None], stop: asyncio.Event, period: float
     ) -> None:
@@ -145,6 +154,9 @@ class WatcherLoop:
             await asyncio.gather(
                 self._repeat("hub", self.hub_cycle, stop, self.settings.watch_interval_seconds),
                 self._repeat("runtimes", self.runtime_cycle, stop, period),
+                self._repeat(
+                    "deliveries", self.delivery_cycle, stop, self.settings.watch_send_interval_seconds
+                ),
             )
         finally:
             relay.cancel()

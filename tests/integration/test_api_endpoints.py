@@ -22,6 +22,7 @@ from app.schemas.gaps import GapOut
 from app.schemas.models import ModelDetailOut, ModelOut
 from app.schemas.runtimes import RuntimeOut
 from app.schemas.stats import StatsOut, SurvivalOut
+from app.schemas.watches import DeliveryOut, WatchIn, WatchOut
 from app.services.tokens import create_token, revoke_token
 from tests.support.seed import Seed
 
@@ -293,7 +294,7 @@ def test_every_list_schema_has_an_example_that_validates() -> None:
         m.__name__: m
         for m in (
             GapOut, ModelOut, RuntimeOut, EventOut, ClaimOut, StatsOut,
-            EarlyAccessOut, PropagationOut, StageLagOut, RequirementOut,
+            EarlyAccessOut, PropagationOut, StageLagOut, RequirementOut, WatchOut, DeliveryOut,
         )
     }  # fmt: skip
     lists = {}
@@ -314,6 +315,8 @@ def test_every_list_schema_has_an_example_that_validates() -> None:
         "/api/v1/stats/propagation",
         "/api/v1/stats/lag",
         "/api/v1/models/{repo_id}/requirements",
+        "/api/v1/watches",
+        "/api/v1/watches/{watch_id}/deliveries",
     }
     for path, (name, content) in lists.items():
         page = schemas[name]
@@ -327,7 +330,7 @@ def test_every_list_schema_has_an_example_that_validates() -> None:
         assert example["items"] == items[item_name].model_json_schema()["examples"][:1]
         page_model.model_validate(example)  # raises on a stale example
         assert "text/csv" in content, path
-    for model in (SurvivalOut, ModelDetailOut, ClaimIn):
+    for model in (SurvivalOut, ModelDetailOut, ClaimIn, WatchIn):
         assert schemas[model.__name__].get("examples"), model.__name__
         for example in model.model_json_schema()["examples"]:
             model.model_validate(example)

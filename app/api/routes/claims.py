@@ -2,74 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import ValidationError
 
-from app.api.deps import NowDep, SessionDep
+from app.api.deps import NowDep, SessionDep, body_after_token, body_openapi, require_token
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
 from app.api.params import check_runtime, check_sku, check_time_zones
 from app.domain.vocabulary import Stage, Vendor
 from app.schemas.claims import ClaimIn, ClaimOut
 from app.schemas.common import Page, UtcTime
 from app.services.claims import ClaimError, ClaimFilters, ClaimInput, add_claim, list_claims
-from app.services.tokens import authenticate
 
 router = APIRouter(tags=["claims"])
-bearer = HTTPBearer(auto_error=False, description="An API token from `launchgap tokens create`.")
-
-
-def require_token(
-    session: SessionDep,
-    now: NowDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> int:
-    """The id of the request's live token; 401 without one, with a wrong one, or with a revoked one."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(401, "an API token is required (Authorization: Bearer <token>)")
-    token = authenticate(session, credentials.credentials, now=now)
-    if token is None:
-        raise HTTPException(401, "invalid or revoked API token")
-    return token.id
-
-
-async def read_claim(request: Request, _token_id: Annotated[int, Depends(require_token)]) -> ClaimIn:
-    """The claim in the body, read only once the token is known good (FastAPI reads a declared body before
-    any dependency runs, so the body is not a declared parameter: an anonymous post is refused unread)."""
-    body = await request.body()
-    try:
-        return ClaimIn.model_validate_json(body)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
-        ) from exc
-
-
-# The body is read by ``read_claim``, so the OpenAPI document is told about it here and in
-# ``add_body_schemas`` (FastAPI only lists the schemas of declared parameters).
-CLAIM_BODY_OPENAPI = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClaimIn"}}},
-    }
-}
-
-
-def add_body_schemas(app: FastAPI) -> None:
-    """Put ``ClaimIn`` into the app's OpenAPI components, where ``CLAIM_BODY_OPENAPI`` points."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        schema = build()
-        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-        schemas.setdefault("ClaimIn", ClaimIn.model_json_schema(ref_template="#/components/schemas/{model}"))
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+# The body is read only once the token is known good: an anonymous post is refused unread.
+read_claim = body_after_token(ClaimIn)
+CLAIM_BODY_OPENAPI = body_openapi(ClaimIn)
 
 
 @router.post(

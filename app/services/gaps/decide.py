@@ -46,6 +46,12 @@ class SupportPoint:
     evidence_url: str | None
 
 
+SUPPORTED_STATUSES = frozenset(
+    {GapStatus.PRE_EXISTING, GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER}
+)
+"""Statuses of a cell the runtime (or vendor, or SKU) supports: a cell entering one has gained support."""
+
+
 @dataclass(frozen=True)
 class GapDecision:
     status: GapStatus

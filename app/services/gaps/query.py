@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -13,7 +14,7 @@ from app.domain.gap_row import GapRow
 from app.domain.vocabulary import GapStatus, RowKind, Stage
 from app.models import GapRecord
 from app.services.gaps.decide import hours
-from app.services.gaps.record import READ_COLUMNS, TABLE, from_record, utc
+from app.services.gaps.record import READ_COLUMNS, TABLE, Identity, from_record, utc
 from app.services.runtime_coverage import vendor_runtimes
 
 
@@ -33,6 +34,18 @@ class GapFilters:
     repo_id: str | None = None
     family: str | None = None
     """A release family: its key, the repo id of its earliest member."""
+
+
+def implied_row_kinds(*, runtime: str | None, vendor: str | None, sku: str | None) -> tuple[RowKind, ...]:
+    """The row kinds ``/api/v1/gaps`` lists when not told: a SKU's rows, a vendor's view and its SKUs, a
+    runtime's rows and SKUs, or all three."""
+    if sku is not None:
+        return (RowKind.SKU,)
+    if vendor is not None and runtime is None:
+        return (RowKind.VENDOR, RowKind.SKU)
+    if runtime is not None:
+        return (RowKind.RUNTIME, RowKind.SKU)
+    return tuple(RowKind)
 
 
 _KIND_ORDER = case({RowKind.RUNTIME: 0, RowKind.VENDOR: 1}, value=TABLE.row_kind, else_=2)
@@ -103,6 +116,25 @@ def query_gaps(
     if limit is not None:
         statement = statement.limit(limit)
     return [from_record(row, now) for row in session.execute(statement).all()]
+
+
+def query_gaps_among(
+    session: Session, filters: GapFilters, identities: Iterable[Identity], *, now: datetime
+) -> list[GapRow]:
+    """The rows ``query_gaps(filters)`` would list that are among ``identities`` (the same conditions, so a
+    watch's filter means exactly what the same ``/api/v1/gaps`` query means)."""
+    wanted = set(identities)
+    model_ids = sorted({key[0] for key in wanted})
+    rows: list[GapRow] = []
+    for start in range(0, len(model_ids), 500):
+        statement = select(*READ_COLUMNS).where(
+            *_where(filters), TABLE.model_id.in_(model_ids[start : start + 500])
+        )
+        for record in session.execute(statement).all():
+            key = (record.model_id, record.stage, record.row_kind, record.runtime, record.vendor, record.sku)
+            if key in wanted:
+                rows.append(from_record(record, now))
+    return rows
 
 
 class GapStatsRow(NamedTuple):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.db.upsert import insert_ignoring_conflicts
 from app.domain.vocabulary import KeyKind, RowKind, Stage
 from app.models import GapRecord
-from app.services.gaps.decide import Release, compute_gaps
+from app.services.gaps.decide import SUPPORTED_STATUSES, Release, compute_gaps
 from app.services.gaps.load import load_releases, load_support_index
 from app.services.gaps.record import READ_COLUMNS, TABLE, TIMES, Identity, identity, utc, values
 from app.services.runtime_coverage import per_sku_runtimes, runtime_key_kinds, vendor_runtimes
@@ -27,6 +27,8 @@ class RefreshReport:
     inserted: int
     updated: int
     deleted: int
+    gained_support: tuple[Identity, ...] = ()
+    """Rows that now have a supported status and had none before (new, pending, or never computed)."""
 
 
 # Any fixed instant will do: pending rows store no gap, and every other status ignores the clock.
@@ -178,6 +180,12 @@ def refresh_gaps(
         if key in target and target[key] != columns_read
     ]
     deletes = [record_id for key, (record_id, _) in stored.items() if key not in target]
+    gained = tuple(
+        key
+        for key, wanted in target.items()
+        if wanted["status"] in SUPPORTED_STATUSES
+        and (key not in stored or stored[key][1]["status"] not in SUPPORTED_STATUSES)
+    )
     for chunk in _chunks(deletes):
         session.execute(delete(GapRecord).where(GapRecord.id.in_(chunk)))
     if updates:
@@ -189,4 +197,10 @@ def refresh_gaps(
         ["model_id", "stage", "row_kind", "runtime", "vendor", "sku"],
         bulk=True,
     )
-    return RefreshReport(computed=len(target), inserted=inserted, updated=len(updates), deleted=len(deletes))
+    return RefreshReport(
+        computed=len(target),
+        inserted=inserted,
+        updated=len(updates),
+        deleted=len(deletes),
+        gained_support=gained,
+    )

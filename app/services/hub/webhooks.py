@@ -21,6 +21,7 @@ from app.models.webhook_delivery import WebhookDelivery
 from app.services import source_state
 from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.apply import apply_hub_model, mark_gone, publisher_for, refresh_families
+from app.services.watches.outbox import enqueue_deliveries
 from app.sources.hub import HubClient, HubError, HubRepoNotFound
 from app.sources.hub.types import InvalidName, check_repo_id
 from app.sources.hub.webhook import MAX_PAYLOAD_DEPTH, HubWebhookPayload, payload_depth, secret_matches
@@ -111,7 +112,9 @@ def process_webhook_delivery(
             # Webhooks are for latency: bring this model's gap rows up to date now, not at the next poll.
             changed = _model_of(session, payload)
             if changed is not None:
-                refresh_gaps(session, models=[changed.id])
+                report = refresh_gaps(session, models=[changed.id])
+                # A webhook is a live observation, never history: cells it makes supported notify watches.
+                enqueue_deliveries(session, report.gained_support, now=received_at)
     return outcome
 
 

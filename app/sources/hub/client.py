@@ -27,6 +27,7 @@ from huggingface_hub import errors as hf_errors
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, parse_ratelimit_headers
 from huggingface_hub.utils._http import hf_request_event_hook  # private module; the notes say so too
 
+from app.metrics import HUB_REQUESTS
 from app.sources.hub.budget import RequestBudget
 from app.sources.hub.errors import (
     HubBadResponse,
@@ -47,6 +48,13 @@ USER_AGENT_LIBRARY = "launchgap"
 DEFAULT_PAGE_SIZE = 1000  # the largest page the Hub is known to serve
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 RETRY_STATUSES = frozenset({408, 500, 502, 503, 504})
+
+
+def _outcome(status: int) -> str:
+    """The ``launchgap_hub_requests_total`` outcome of an HTTP answer."""
+    if status < 400:
+        return "ok"
+    return {404: "not_found", 429: "rate_limited"}.get(status, "http_error")
 
 
 def make_http_client(timeout: float) -> httpx2.Client:
@@ -255,10 +263,15 @@ class HubClient:
             failure: HubError
             try:
                 response, body = self._send(url, params)
+            except HubBadResponse:  # an answer too large to read
+                HUB_REQUESTS.labels(outcome="bad_response").inc()
+                raise
             except httpx2.TimeoutException as exc:
+                HUB_REQUESTS.labels(outcome="timeout").inc()
                 failure = HubUnavailable(f"timed out after {self.timeout:g}s: GET {url}", url=url)
                 failure.__cause__ = exc
             except httpx2.TransportError as exc:
+                HUB_REQUESTS.labels(outcome="unreachable").inc()
                 failure = HubUnavailable(
                     f"cannot reach the Hub ({type(exc).__name__}: {exc}): GET {url}", url=url
                 )
@@ -266,6 +279,7 @@ class HubClient:
             else:
                 self._note_rate_limit(response)
                 status = response.status_code
+                HUB_REQUESTS.labels(outcome=_outcome(status)).inc()
                 if status < 400:
                     return response, body
                 if status == 429:
