@@ -39,6 +39,8 @@ def _auth(session: Session, name: str) -> dict[str, str]:
 
 def test_watches_need_a_token_and_belong_to_it(client: TestClient, session: Session) -> None:
     assert client.post("/api/v1/watches", json=BODY).status_code == 401
+    # Without a token the body is not even read: not JSON, still 401 (not 422).
+    assert client.post("/api/v1/watches", content=b"{not json").status_code == 401
     assert client.get("/api/v1/watches").status_code == 401
     assert (
         client.post("/api/v1/watches", json=BODY, headers={"Authorization": "Bearer lg_no"}).status_code
