@@ -74,7 +74,7 @@ def scenario(tmp_path: Path, fake_hub: FakeHub, fresh_database_url: str) -> Iter
     )
     engine = create_db_engine(fresh_database_url)
     factory = session_factory(engine)
-    bootstrap_reference_data(factory, settings)
+    bootstrap_reference_data(factory, settings, now=NOW)
     clock = Clock(NOW)
     with session_scope(factory) as session:
         _token, secret = create_token(session, "watcher", now=NOW)
