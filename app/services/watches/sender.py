@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +27,7 @@ from app.db.session import session_scope
 from app.domain.vocabulary import AttemptOutcome, DeliveryState
 from app.metrics import WATCH_DELIVERY_ATTEMPTS
 from app.models import Watch, WatchDelivery, WatchDeliveryAttempt
+from app.services import source_state
 from app.sources.outbound import PostResult, post_json
 from app.sources.outbound.client import TIMEOUT_SECONDS
 from app.sources.outbound.guard import Resolver, system_resolver
@@ -235,7 +234,7 @@ def run_sender(
     made."""
     sender = DeliverySender(
         factory,
-        owner=f"{socket.gethostname()}:{os.getpid()}",
+        owner=source_state.process_owner(),
         allow_private=settings.webhook_allow_private,
         clock=lambda: datetime.now(UTC),
     )
