@@ -141,7 +141,7 @@ class DeliveryOut(BaseModel):
 
     delivery_id: str = Field(description="Also in the payload: a receiver ignores one it has seen.")
     state: DeliveryState = Field(
-        description="`pending`: to send or to retry; `delivered`; `failed`: retries given up after a day."
+        description="Waiting to be sent or retried, delivered, or failed (retries given up after a day)."
     )
     created_at: datetime
     attempts: int
