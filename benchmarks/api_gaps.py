@@ -37,9 +37,11 @@ from app.domain.vocabulary import Vendor
 from app.main import create_app
 from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
 from app.services.catalog_rows import sync_catalog
+from app.services.coverage import record_coverage
 from app.services.gaps.refresh import refresh_gaps
 from app.services.runtime_coverage import runtime_key_kinds
 from app.sources.runtimes.catalog import CATALOG
+from app.sources.runtimes.coverage import FETCHED, StageCoverage, scanned_stages
 from benchmarks.hub_cycle import postgres_url, sqlite_url
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -162,6 +164,14 @@ def build(session: Session, *, models: int, releases: int, events: int, seed: in
             batch = []
     if batch:
         session.execute(insert(SupportEvent), batch)
+    # Every runtime scanned from its URL (observed until the build): cells are decided, not unknown.
+    observed_until = START + timedelta(days=3 * 365)
+    for name, spec in CATALOG.items():
+        stages = [
+            StageCoverage(stage, True, observed_until, FETCHED, spec.repo_url)
+            for stage in scanned_stages(spec)
+        ]
+        record_coverage(session, name, stages, now=observed_until)
 
 
 class StatementCounter:
@@ -212,7 +222,13 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
     print(f"[{label}] built {args.models} models ({args.releases} releases), 20 runtimes, {args.events} events "
           f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
 
-    for name, kwargs in (("full", {}), ("nothing changed", {}), ("one runtime", {"runtimes": ["vllm"]})):
+    refreshes = (
+        ("full", {}),
+        ("nothing changed", {}),
+        ("one runtime", {"runtimes": ["vllm"]}),
+        ("one runtime fetched again", {"runtimes": ["vllm"]}),
+    )
+    for name, kwargs in refreshes:
         with factory() as session:
             if name == "one runtime":
                 # A scan found 200 new merged events for vLLM.
@@ -229,6 +245,14 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
                         for i in range(200)
                     ],
                 )  # fmt: skip
+            if name == "one runtime fetched again":
+                # A later fetch with nothing new: observed_until moves, so vLLM's pending gaps grow with it.
+                spec = CATALOG["vllm"]
+                later = START + timedelta(days=3 * 365 + 1)
+                stages = [
+                    StageCoverage(st, True, later, FETCHED, spec.repo_url) for st in scanned_stages(spec)
+                ]
+                record_coverage(session, "vllm", stages, now=later)
             started = time.perf_counter()
             report = refresh_gaps(session, **kwargs)  # type: ignore[arg-type]
             session.commit()

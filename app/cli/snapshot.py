@@ -49,7 +49,7 @@ def register(cli: typer.Typer) -> None:
         except SnapshotError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-        cutoff = report.cutoff.date().isoformat() if report.cutoff else "unknown"
+        cutoff = report.cutoff.date().isoformat() if report.cutoff else "not known"
         typer.echo(
             f"imported {file} (as of {cutoff}): {report.events_new} new events "
             f"({report.events_present} already stored), {report.key_mappings_new} key mappings "
@@ -88,7 +88,7 @@ def register(cli: typer.Typer) -> None:
         size = write_snapshot(target, snapshot)
         same = before is not None and before == target.read_bytes()
         counts = ", ".join(f"{n} {k}" for k, n in snapshot.counts().items())
-        cutoff = snapshot.cutoff.isoformat() if snapshot.cutoff else "unknown"
+        cutoff = snapshot.cutoff.isoformat() if snapshot.cutoff else "not known"
         typer.echo(
             f"wrote {target} ({size / 1e6:.2f} MB, cutoff {cutoff}): {counts}"
             + (" (unchanged)" if same else "")

@@ -80,11 +80,10 @@ class GapRow:
         ),
     )
     status: GapStatus = field(metadata=_spec(length=16))
-    gap_hours: float = field(
-        # Stored null while pending: the elapsed time depends on when it is read.
+    gap_hours: float | None = field(
         metadata=_spec(
-            stored_nullable=True,
-            description="Support time − release time; negative for pre-release; elapsed so far when pending.",
+            description="Support time − release time; negative for pre-release; when pending, the time from "
+            "the release to `observed_until` (censored there); null when unknown or before-coverage.",
         )
     )
     confidence: Confidence = field(metadata=_spec(length=8))
@@ -106,13 +105,51 @@ class GapRow:
             description="On vendor rows: the runtime whose support was earliest for that vendor.",
         ),
     )
+    observed_until: datetime | None = field(
+        default=None,
+        metadata=_spec(
+            description="Until when the source is known (a vendor row: the earliest among its observed "
+            "runtimes); null when never observed. A pending gap runs to this time, not to the wall clock."
+        ),
+    )
+    tag_prerelease: bool | None = field(
+        default=None,
+        metadata=_spec(
+            description="On `released` rows: whether the first runtime release carrying support is a "
+            "pre-release (rc, alpha, beta, dev); not to be confused with the pre-release status."
+        ),
+    )
+    first_final_tag: str | None = field(
+        default=None,
+        metadata=_spec(
+            length=200, description="On `released` rows: the first final release carrying support."
+        ),
+    )
+    first_final_at: datetime | None = field(
+        default=None, metadata=_spec(description="On `released` rows: when that final release was made.")
+    )
+    first_final_evidence_url: str | None = field(
+        default=None, metadata=_spec(description="On `released` rows: the page of that final release.")
+    )
+    final_status: GapStatus | None = field(
+        default=None,
+        metadata=_spec(
+            length=16,
+            description="The status measured to the first final release (`final_only=true` reads this); the "
+            "same as `status` on other stages.",
+        ),
+    )
+    final_gap_hours: float | None = field(
+        default=None, metadata=_spec(description="The gap measured to the first final release.")
+    )
     model_id: int | None = field(default=None, metadata=_spec(api=False))
     """The model's row id; the table declares its own column for it (a foreign key)."""
 
 
 RUNG_FIELDS = (
     "stage", "status", "gap_hours", "support_at", "author_at", "key_kind", "key", "commit", "tag",
-    "evidence_url", "confidence", "via_runtime",
+    "evidence_url", "confidence", "via_runtime", "observed_until", "tag_prerelease", "first_final_tag",
+    "first_final_at",
 )  # fmt: skip
 """What one rung of a model's support ladder shows: the gap row's stage, status and evidence."""
 

@@ -29,6 +29,31 @@ class GapStatus(StrEnum):
     DAY_0 = "day-0"
     LATER = "later"
     PENDING = "pending"
+    UNKNOWN = "unknown"
+    """The source was never observed, or the release is newer than what it was observed until: no gap."""
+    BEFORE_COVERAGE = "before-coverage"
+    """Observed, but the release predates the source's coverage start: the source cannot date its support."""
+
+    @property
+    def observed(self) -> bool:
+        """Whether the cell's source can say anything about the release (statistics count only these)."""
+        return self not in (GapStatus.UNKNOWN, GapStatus.BEFORE_COVERAGE)
+
+    @property
+    def meaning(self) -> str:
+        """One line for legends."""
+        return _STATUS_MEANINGS[self]
+
+
+_STATUS_MEANINGS: dict[GapStatus, str] = {
+    GapStatus.PRE_EXISTING: "the key was supported before the release (not new): left out of statistics",
+    GapStatus.PRE_RELEASE: "supported before the public release: evidence of early access",
+    GapStatus.DAY_0: "supported within 24 h of the release",
+    GapStatus.LATER: "supported more than 24 h after the release",
+    GapStatus.PENDING: "no support as far as the source was observed; the gap runs to that time (as of)",
+    GapStatus.UNKNOWN: "the source was never observed, or not as far as the release: no gap, not counted",
+    GapStatus.BEFORE_COVERAGE: "the release predates the source's coverage start: it cannot date support",
+}
 
 
 class EventKind(StrEnum):

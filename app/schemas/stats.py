@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class ObservedRuntimeOut(BaseModel):
+    """A runtime counted for a group, observed until ``observed_until``."""
+
+    runtime: str
+    observed_until: datetime
 
 
 class StatsOut(BaseModel):
@@ -13,11 +22,22 @@ class StatsOut(BaseModel):
             "examples": [
                 {
                     "group": "amd",
+                    "vendor": "amd",
+                    "runtime": None,
+                    "runtimes_observed": 2,
+                    "runtimes_total": 3,
+                    "observed_until": "2026-05-01T12:00:00Z",
+                    "observed_runtimes": [
+                        {"runtime": "vllm-recipes", "observed_until": "2026-05-01T12:00:00Z"},
+                        {"runtime": "sglang", "observed_until": "2026-05-02T09:00:00Z"},
+                    ],
                     "count": 42,
                     "resolved": 35,
                     "pending": 7,
                     "pre_existing": 12,
                     "not_new_key": 5,
+                    "unknown": 3,
+                    "before_coverage": 0,
                     "median_hours": 212.5,
                     "p90_hours": 1310.0,
                     "km_median_hours": 260.0,
@@ -29,12 +49,31 @@ class StatsOut(BaseModel):
     )
 
     group: str = Field(description="Vendor slug or runtime name, followed by the quarter when per quarter.")
-    count: int = Field(description="New-key release families counted (pre-existing excluded).")
+    vendor: str | None = Field(description="The vendor view (vendor statistics).")
+    runtime: str | None = Field(description="The runtime (runtime statistics).")
+    runtimes_observed: int = Field(
+        description="How many of the group's runtimes have been observed at this stage: a vendor is ranked "
+        "only on those (0: not ranked, listed last)."
+    )
+    runtimes_total: int = Field(description="The group's catalog runtimes with a source for this stage.")
+    observed_until: datetime | None = Field(
+        description="Known until the earliest `observed_until` of its observed runtimes (null: none observed)."
+    )
+    observed_runtimes: list[ObservedRuntimeOut] = Field(
+        default_factory=list, description="Each observed runtime and until when."
+    )
+    count: int = Field(description="Observed new-key release families counted (pre-existing excluded).")
     resolved: int
     pending: int
     pre_existing: int = Field(description="Counted apart: the key was supported before.")
     not_new_key: int = Field(
         description="Counted apart: the key was not new at the release (an earlier family carried it)."
+    )
+    unknown: int = Field(
+        description="Counted apart: the source was never observed, or not as far as the release."
+    )
+    before_coverage: int = Field(
+        description="Counted apart: releases older than the source's coverage start."
     )
     median_hours: float | None = Field(description="Plain median of resolved gaps (ignores pending).")
     p90_hours: float | None = Field(description="Plain p90 of resolved gaps.")

@@ -1,7 +1,7 @@
 """Coverage as stored: which runtime × stage has been observed, until when, and where its source starts.
 
 Written by each successful scan (``record_coverage``), read by the gap computation (a cell whose source was
-never observed is ``unknown``), the statistics (only observed cells count) and the pages.
+never observed is unknown), the statistics (only observed cells count) and the pages.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def record_coverage(
         if row is None:
             row = SourceCoverage(runtime=runtime, stage=stage.stage, observed=False)
             session.add(row)
+            existing[stage.stage] = row
         if stage.observed:
             row.observed = True
             if row.observed_until is None or (
@@ -68,7 +69,7 @@ def record_coverage(
 def load_coverage(session: Session) -> dict[tuple[str, str], Coverage]:
     """Coverage per (runtime, stage) for every catalog runtime and every stage it has a source for.
 
-    A pair never scanned is present, not observed, so callers can tell "unknown" from "missing"."""
+    A pair never scanned is present and not observed, so callers can tell a source never read from one missing."""
     stored = {(row.runtime, row.stage): row for row in session.execute(select(SourceCoverage)).scalars()}
     result: dict[tuple[str, str], Coverage] = {}
     for name, spec in CATALOG.items():

@@ -117,4 +117,4 @@ def early_access_map(
     filters = GapFilters(
         stage=stage, vendor=vendor, publisher=publisher, since=since, until=until, rows=(RowKind.VENDOR,)
     )
-    return early_access_cells(query_gaps(session, filters, now=now), stage)
+    return early_access_cells(query_gaps(session, filters), stage)

@@ -143,7 +143,7 @@ class ModelDetail:
     release_conflicts: list[ReleaseConflict] = field(default_factory=list)
 
 
-def get_model(session: Session, repo_id: str, *, now: datetime) -> ModelDetail | None:
+def get_model(session: Session, repo_id: str) -> ModelDetail | None:
     """A model with its support ladder per runtime, vendor view and SKU (each stage with a source)."""
     found = session.execute(
         select(Model, Publisher.hub_org)
@@ -156,7 +156,7 @@ def get_model(session: Session, repo_id: str, *, now: datetime) -> ModelDetail |
     ladders: dict[tuple[str | None, str | None, str | None], Ladder] = {}
     if model.release_at is not None and not model.is_derivative:
         for stage in Stage:
-            rows = query_gaps(session, GapFilters(stage=stage, repo_id=repo_id, rows=tuple(RowKind)), now=now)
+            rows = query_gaps(session, GapFilters(stage=stage, repo_id=repo_id, rows=tuple(RowKind)))
             for row in rows:
                 key = (row.runtime, row.vendor if row.runtime is None or row.sku else None, row.sku)
                 ladder = ladders.setdefault(key, Ladder(runtime=key[0], vendor=key[1], sku=key[2]))

@@ -1,18 +1,23 @@
 """Launch-gap statistics: plain quantiles of resolved gaps, Kaplan–Meier with pending gaps censored.
 
 Small, pure and tested (tests/unit/test_stats.py) rather than a heavy scientific dependency: the estimator
-is a dozen lines and the inputs are at most a few thousand gaps.
+is a dozen lines and the inputs are at most a few thousand gaps. Only ``load_group_stats`` reads the
+database (the rows and the coverage the API and the pages summarise).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from sqlalchemy.orm import Session
+
 from app.domain.vocabulary import GapStatus
+from app.services.coverage import GroupCoverage, load_coverage, runtime_coverage, vendor_coverage
+from app.services.gaps.query import GapFilters, gap_stats_rows
 
 
 class GapLike(Protocol):
@@ -35,7 +40,7 @@ class GapLike(Protocol):
     @property
     def status(self) -> str: ...
     @property
-    def gap_hours(self) -> float: ...
+    def gap_hours(self) -> float | None: ...
     @property
     def key_is_new(self) -> bool: ...
 
@@ -113,6 +118,10 @@ class GapStats:
     not_new_key: int
     """Counted apart: the key was not new at the release (an earlier family carried it) but not supported
     before it either; statistics cover new-key release families only (docs/concepts.md)."""
+    unknown: int
+    """Counted apart: cells whose source was never observed, or not as far as the release."""
+    before_coverage: int
+    """Counted apart: releases older than the source's coverage start."""
     median_hours: float | None
     """Plain median of resolved gaps (pending ignored: biased low while many are pending)."""
     p90_hours: float | None
@@ -136,37 +145,54 @@ def family_rows(rows: Iterable[Row]) -> list[Row]:
     return list(best.values())
 
 
+_UNRESOLVED = (GapStatus.PENDING, GapStatus.UNKNOWN, GapStatus.BEFORE_COVERAGE)
+
+
 def _family_order(row: GapLike) -> tuple[datetime, bool, float, str]:
     # Earliest public member first; among members released together, the earliest supported one.
-    return (row.release_at, row.status == GapStatus.PENDING, row.gap_hours, row.repo_id)
+    gap = row.gap_hours if row.gap_hours is not None else math.inf
+    return (row.release_at, row.status in _UNRESOLVED, gap, row.repo_id)
+
+
+def _observed(row: GapLike) -> bool:
+    return GapStatus(row.status).observed
 
 
 def counted_rows(rows: Iterable[Row]) -> list[Row]:
-    """The rows launch-gap statistics count: new-key releases, pre-existing support excluded."""
-    return [r for r in rows if r.key_is_new and r.status != GapStatus.PRE_EXISTING]
+    """The rows launch-gap statistics count: observed new-key releases, pre-existing support excluded.
+
+    An unknown cell (never observed, or newer than the source's coverage) and a cell before the source's
+    coverage start say nothing about the gap: counting them as pending would make "not scanned" look slow."""
+    return [r for r in rows if _observed(r) and r.key_is_new and r.status != GapStatus.PRE_EXISTING]
+
+
+def _observations(rows: Iterable[GapLike]) -> list[tuple[float, bool]]:
+    # A pending gap runs to its source's observed_until: censored there, not at the wall clock.
+    return [(max(r.gap_hours or 0.0, 0.0), r.status != GapStatus.PENDING) for r in rows]
 
 
 def survival_curve(rows: Iterable[GapLike]) -> list[SurvivalPoint]:
-    """Kaplan–Meier time to support over the counted family rows, pending censored at their elapsed time.
+    """Kaplan–Meier time to support over the counted family rows, pending censored at ``observed_until``.
 
     Pre-release support is an event at time 0: the curve starts at the release."""
-    return kaplan_meier(
-        (max(r.gap_hours, 0.0), r.status != GapStatus.PENDING) for r in counted_rows(family_rows(rows))
-    )
+    return kaplan_meier(_observations(counted_rows(family_rows(rows))))
 
 
 def summarise(group: str, rows: Sequence[GapLike]) -> GapStats:
-    """Statistics for one group's rows (already one per family) over new-key families only; pre-existing
-    and not-new-key rows are counted apart."""
-    pre_existing = sum(1 for r in rows if r.status == GapStatus.PRE_EXISTING)
-    not_new_key = sum(1 for r in rows if not r.key_is_new and r.status != GapStatus.PRE_EXISTING)
+    """Statistics for one group's rows (already one per family) over observed new-key families only;
+    pre-existing, not-new-key, unknown and before-coverage rows are counted apart."""
+    observed = [r for r in rows if _observed(r)]
+    pre_existing = sum(1 for r in observed if r.status == GapStatus.PRE_EXISTING)
+    not_new_key = sum(1 for r in observed if not r.key_is_new and r.status != GapStatus.PRE_EXISTING)
     counted = counted_rows(rows)
     resolved = [
-        r.gap_hours for r in counted if r.status in (GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER)
+        r.gap_hours
+        for r in counted
+        if r.status in (GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER) and r.gap_hours is not None
     ]
     pending = sum(1 for r in counted if r.status == GapStatus.PENDING)
     n = len(counted)
-    curve = kaplan_meier((max(r.gap_hours, 0.0), r.status != GapStatus.PENDING) for r in counted)
+    curve = kaplan_meier(_observations(counted))
     return GapStats(
         group=group,
         count=n,
@@ -174,6 +200,8 @@ def summarise(group: str, rows: Sequence[GapLike]) -> GapStats:
         pending=pending,
         pre_existing=pre_existing,
         not_new_key=not_new_key,
+        unknown=sum(1 for r in rows if r.status == GapStatus.UNKNOWN),
+        before_coverage=sum(1 for r in rows if r.status == GapStatus.BEFORE_COVERAGE),
         median_hours=quantile(resolved, 0.5),
         p90_hours=quantile(resolved, 0.9),
         km_median_hours=km_median(curve),
@@ -203,3 +231,67 @@ def group_stats(rows: Iterable[GapLike], *, by: str, per_quarter: bool = False) 
         label = f"{name} {quarter(row.release_at)}" if per_quarter else name
         groups.setdefault(label, []).append(row)
     return [summarise(label, groups[label]) for label in sorted(groups)]
+
+
+@dataclass(frozen=True)
+class CoveredStats:
+    """A group's statistics with which of its runtimes are observed (a vendor is ranked only on those)."""
+
+    stats: GapStats
+    name: str
+    """The vendor slug or runtime name (``stats.group`` adds the quarter when per quarter)."""
+    runtimes_observed: int
+    runtimes_total: int
+    observed_until: datetime | None
+    """The earliest ``observed_until`` among its observed runtimes."""
+    observed_runtimes: tuple[tuple[str, datetime], ...]
+    """(runtime, observed until) for each observed runtime."""
+
+    @property
+    def ranked(self) -> bool:
+        return self.runtimes_observed > 0
+
+
+def covered_group_stats(
+    rows: Iterable[GapLike], *, by: str, coverage: Mapping[str, GroupCoverage], per_quarter: bool = False
+) -> list[CoveredStats]:
+    """``group_stats`` with every group of ``coverage`` present (a group with no row gets count 0) and its
+    observed runtimes; groups with an observed runtime first, then the ones with none (not ranked)."""
+    by_label = {s.group: s for s in group_stats(rows, by=by, per_quarter=per_quarter)}
+    if not per_quarter:
+        for name in coverage:
+            by_label.setdefault(name, summarise(name, []))
+    result = []
+    for label, stats in by_label.items():
+        name = label.split(" ", 1)[0]
+        group = coverage.get(name)
+        observed = group.observed if group else ()
+        result.append(
+            CoveredStats(
+                stats=stats,
+                name=name,
+                runtimes_observed=len(observed),
+                runtimes_total=len(group.runtimes) if group else 0,
+                observed_until=group.observed_until if group else None,
+                observed_runtimes=tuple(
+                    (c.runtime, c.observed_until) for c in observed if c.observed_until is not None
+                ),
+            )
+        )
+    return sorted(result, key=lambda c: (not c.ranked, c.stats.group))
+
+
+def load_group_stats(
+    session: Session, filters: GapFilters, *, by: str, per_quarter: bool = False
+) -> list[CoveredStats]:
+    """Statistics per vendor view (``by="vendor"``) or runtime of ``filters``' rows, with every catalog
+    vendor or runtime of the stage present and its coverage (two queries)."""
+    coverage = load_coverage(session)
+    groups = (
+        vendor_coverage(coverage, filters.stage)
+        if by == "vendor"
+        else runtime_coverage(coverage, filters.stage)
+    )
+    return covered_group_stats(
+        gap_stats_rows(session, filters), by=by, coverage=groups, per_quarter=per_quarter
+    )

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from app.api.deps import NowDep, SessionDep, get_now
 from app.domain.gap_row import GapRow
 from app.domain.vocabulary import VENDOR_LABELS, GapStatus, RowKind, Stage
+from app.services.coverage import load_coverage, vendor_coverage
 from app.services.early_access import early_access_map
 from app.services.gaps.query import GapFilters, query_gaps
 from app.services.lags import propagation_lags, stage_lags
@@ -22,7 +23,7 @@ from app.services.requirements import model_requirements
 from app.services.snapshot.exchange import imported_snapshots
 from app.services.source_problems import summarize_problems
 from app.services.source_state import list_health
-from app.services.stats import group_stats, survival_curve
+from app.services.stats import covered_group_stats, survival_curve
 from app.web.page_cache import PageCache
 
 router = APIRouter(include_in_schema=False)
@@ -128,7 +129,6 @@ def _survival_curves(vendor_rows: list[GapRow]) -> dict[str, list[dict[str, floa
 def dashboard(
     request: Request,
     session: SessionDep,
-    now: NowDep,
     stage: Annotated[Stage, Query()] = Stage.MERGED,
     view: Annotated[Literal["runtimes", "vendors"], Query()] = "runtimes",
     publisher: Annotated[str | None, Query(max_length=200)] = None,
@@ -138,7 +138,7 @@ def dashboard(
     cache: PageCache = request.app.state.page_cache
     body = cache.get_or_render(
         str(request.query_params),
-        lambda: _render_dashboard(request, session, now, stage, view, publisher or None, page).body,
+        lambda: _render_dashboard(request, session, stage, view, publisher or None, page).body,
     )
     return HTMLResponse(body)
 
@@ -146,14 +146,13 @@ def dashboard(
 def _render_dashboard(
     request: Request,
     session: SessionDep,
-    now: datetime,
     stage: str,
     view: str,
     publisher: str | None,
     page: int,
 ) -> HTMLResponse:
     filters = GapFilters(stage=stage, publisher=publisher, rows=(RowKind.RUNTIME, RowKind.VENDOR))
-    rows = query_gaps(session, filters, now=now)
+    rows = query_gaps(session, filters)
     runtime_rows = [r for r in rows if r.runtime is not None]
     vendor_rows = [r for r in rows if r.runtime is None]
     shown = runtime_rows if view == "runtimes" else vendor_rows
@@ -163,9 +162,17 @@ def _render_dashboard(
     first = (page - 1) * RELEASES_PER_PAGE
     matrix = OrderedDict(list(full_matrix.items())[first : first + RELEASES_PER_PAGE])
     columns = column_order({getattr(r, column) for r in shown}, view)
+    vendors = vendor_coverage(load_coverage(session), stage)
+    # Ranked vendors (some runtime observed) by day-0 rate then KM median; vendors with none observed last,
+    # shown as not ranked rather than as 0 %.
     leaderboard = sorted(
-        group_stats(vendor_rows, by="vendor"),
-        key=lambda s: (-(s.day0_rate or 0), s.km_median_hours if s.km_median_hours is not None else 1e12),
+        covered_group_stats(vendor_rows, by="vendor", coverage=vendors),
+        key=lambda c: (
+            not c.ranked,
+            -(c.stats.day0_rate or 0),
+            c.stats.km_median_hours if c.stats.km_median_hours is not None else 1e12,
+            c.name,
+        ),
     )
     pages = max(1, -(-len(full_matrix) // RELEASES_PER_PAGE))
     return _page(
@@ -177,6 +184,7 @@ def _render_dashboard(
             "view": view,
             "stages": list(Stage),
             "statuses": list(GapStatus),
+            "vendor_runtimes": {v: g.runtimes for v, g in vendors.items()},
             "matrix": matrix,
             "releases": {r.repo_id: r for r in shown},
             "columns": columns,
@@ -189,7 +197,6 @@ def _render_dashboard(
             "page": page,
             "pages": pages,
             "release_count": len(full_matrix),
-            "now": now,
         },
     )
 
@@ -197,7 +204,7 @@ def _render_dashboard(
 @router.get("/releases/{repo_id:path}", response_class=HTMLResponse)
 def release_page(request: Request, session: SessionDep, now: NowDep, repo_id: str) -> HTMLResponse:
     """One release: its facts and its support ladder per runtime, vendor and SKU, each rung with evidence."""
-    detail = get_model(session, repo_id, now=now)
+    detail = get_model(session, repo_id)
     if detail is None:
         raise HTTPException(status_code=404, detail=f"no model {repo_id!r} is known")
     # "Which version do I need" comes first; runtimes with nothing to install yet are only counted.

@@ -73,3 +73,46 @@ def test_release_and_runtime_pages(dashboard_url, page, artifacts_dir: Path) -> 
     events = page.locator("#runtime-events").inner_text()
     assert "ExampleMoeForCausalLM" in events and "#4242" in events
     assert page.blocked_requests == []
+
+
+def test_unobserved_vendors_are_not_ranked_and_the_legend_explains_every_status(  # type: ignore[no-untyped-def]
+    dashboard_url, page, artifacts_dir: Path
+) -> None:
+    from app.domain.vocabulary import GapStatus
+
+    base, _scenario = dashboard_url
+    page.goto(base + "/")
+    leaderboard = page.locator("#vendor-leaderboard")
+    leaderboard.wait_for()
+    rows = leaderboard.locator("tbody tr")
+    # Only vLLM was scanned: NVIDIA is ranked on it (and says so, as of when); AMD, Huawei, Apple … are not.
+    nvidia = leaderboard.locator("tr[data-vendor=nvidia]")
+    assert "ranked" in (nvidia.get_attribute("class") or "").split()
+    assert "vllm as of 2025-09-12" in nvidia.inner_text()
+    huawei = leaderboard.locator("tr[data-vendor=huawei]")
+    assert "not-ranked" in (huawei.get_attribute("class") or "").split()
+    assert "not ranked" in huawei.inner_text() and "%" not in huawei.inner_text()
+    classes = [rows.nth(i).get_attribute("class") for i in range(rows.count())]
+    assert classes[0] == "ranked" and set(classes[1:]) == {"not-ranked"}  # unranked vendors come last
+    # A not-ranked row is drawn muted, unlike a ranked one.
+    ranked_colour = nvidia.locator("th").evaluate("e => getComputedStyle(e).color")
+    unranked_colour = huawei.locator("th").evaluate("e => getComputedStyle(e).color")
+    assert ranked_colour != unranked_colour
+
+    legend = page.locator("#status-legend")
+    for status in GapStatus:
+        item = legend.locator("li", has=page.locator(f".badge.status-{status.value}"))
+        assert item.count() == 1, status
+        assert status.meaning in item.inner_text()
+    # unknown cells are grey and before-coverage cells hatched, in the legend as in the matrix
+    grey = legend.locator(".badge.status-unknown").evaluate("e => getComputedStyle(e).backgroundColor")
+    hatched = legend.locator(".badge.status-before-coverage").evaluate(
+        "e => getComputedStyle(e).backgroundImage"
+    )
+    assert grey == "rgb(217, 219, 224)" and "repeating-linear-gradient" in hatched
+    page.goto(base + "/?view=runtimes")
+    page.locator("#gap-matrix").wait_for()
+    sglang_cells = page.locator("#gap-matrix td.status-unknown")
+    assert sglang_cells.count() >= 1
+    page.screenshot(path=str(artifacts_dir / "dashboard-coverage.png"), full_page=True)
+    assert page.blocked_requests == []

@@ -24,10 +24,11 @@ from app.schemas.runtimes import RuntimeOut
 from app.schemas.stats import StatsOut, SurvivalOut
 from app.schemas.watches import DeliveryOut, WatchIn, WatchOut
 from app.services.tokens import create_token, revoke_token
+from tests.support.coverage import observe
 from tests.support.seed import Seed
 
-NOW = datetime(2025, 10, 1, tzinfo=UTC)
-RELEASE = datetime(2025, 9, 1, 12, tzinfo=UTC)
+NOW = datetime(2026, 10, 1, tzinfo=UTC)
+RELEASE = datetime(2026, 9, 1, 12, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -77,6 +78,8 @@ def client(session: Session) -> Iterator[TestClient]:
             sku=sku,
             evidence_url=evidence,
         )
+    # Observed until now: every runtime that has evidence here, and vllm-ascend (observed, no support).
+    observe(session, "vllm", "rocm-vllm", "vllm-recipes", "vllm-ascend", until=NOW)
     with seed.serving(NOW) as test_client:
         yield test_client
 
@@ -123,7 +126,7 @@ def test_status_publisher_filters_pagination_and_csv(client: TestClient) -> None
     pre_existing = _gaps(client, runtime="vllm", status="pre-existing")["items"]
     assert [r["repo_id"] for r in pre_existing] == ["acme/Old-7B"]
     assert _gaps(client, publisher="nobody")["total"] == 0
-    since = _gaps(client, runtime="vllm", since="2025-08-01T00:00:00Z")
+    since = _gaps(client, runtime="vllm", since="2026-08-01T00:00:00Z")
     assert [r["repo_id"] for r in since["items"]] == ["acme/New-MoE"]
     first = _gaps(client, limit=2)
     second = _gaps(client, limit=2, cursor=first["next_cursor"])
@@ -149,7 +152,7 @@ def test_status_publisher_filters_pagination_and_csv(client: TestClient) -> None
         {"cursor": "!!"},
         {"limit": 0},
         {"since": "yesterday"},
-        {"since": "2025-01-01T00:00:00"},
+        {"since": "2026-01-01T00:00:00"},
     ],
 )
 def test_bad_filters_are_422_json(client: TestClient, params: dict) -> None:
@@ -207,8 +210,18 @@ def test_stats_and_survival(client: TestClient) -> None:
     # counts as a new-key family: pending (censored) for Huawei and AMD, which never registered it.
     assert vendors["huawei"]["pending"] == 2 and vendors["huawei"]["km_median_hours"] is None
     assert vendors["amd"]["count"] == 2 and vendors["amd"]["pending"] == 1
+    # Every catalog vendor is listed; one with no observed runtime is not ranked (count 0) and comes last.
+    items = client.get("/api/v1/stats/vendors").json()["items"]
+    assert {s["vendor"] for s in items} == {"nvidia", "amd", "huawei", "intel", "apple", "local"}
+    assert (vendors["apple"]["count"], vendors["apple"]["runtimes_observed"]) == (0, 0)
+    assert vendors["apple"]["unknown"] == 2 and vendors["apple"]["runtimes_total"] >= 1
+    ranked = [s["runtimes_observed"] > 0 for s in items]
+    assert ranked == sorted(ranked, reverse=True)
+    assert vendors["huawei"]["observed_runtimes"] == [
+        {"runtime": "vllm-ascend", "observed_until": "2026-10-01T00:00:00Z"}
+    ]
     quarters = client.get("/api/v1/stats/runtimes", params={"per_quarter": "true"}).json()["items"]
-    assert "vllm 2025Q3" in {s["group"] for s in quarters}
+    assert "vllm 2026Q3" in {s["group"] for s in quarters}
     curve = client.get("/api/v1/stats/survival", params={"vendor": "amd"}).json()
     assert curve["count"] == 2 and curve["points"][-1]["unsupported"] == 0.5
     assert client.get("/api/v1/stats/survival").status_code == 422
@@ -220,7 +233,7 @@ def test_claims_need_a_live_token(client: TestClient, session: Session) -> None:
         "vendor": "huawei",
         "runtime": "vllm-ascend",
         "stage": "released",
-        "at": "2025-09-01T00:00:00Z",
+        "at": "2026-09-01T00:00:00Z",
         "url": "https://example.test/announcement",
     }
     assert client.post("/api/v1/claims", json=body).status_code == 401
@@ -248,9 +261,9 @@ def test_claims_list_filters(client: TestClient, session: Session) -> None:
     _token, secret = create_token(session, "tester", now=NOW)
     auth = {"Authorization": f"Bearer {secret}"}
     claims = [
-        {"vendor": "huawei", "runtime": "vllm-ascend", "stage": "released", "sku": "910C", "at": "2025-09-01T00:00:00Z"},
-        {"vendor": "amd", "stage": "verified", "sku": "MI300X", "at": "2025-09-05T00:00:00Z"},
-        {"runtime": "vllm", "stage": "merged", "at": "2025-08-30T00:00:00Z"},
+        {"vendor": "huawei", "runtime": "vllm-ascend", "stage": "released", "sku": "910C", "at": "2026-09-01T00:00:00Z"},
+        {"vendor": "amd", "stage": "verified", "sku": "MI300X", "at": "2026-09-05T00:00:00Z"},
+        {"runtime": "vllm", "stage": "merged", "at": "2026-08-30T00:00:00Z"},
     ]  # fmt: skip
     for i, claim in enumerate(claims):
         body = {"repo_id": "acme/New-MoE", "url": f"https://example.test/claim/{i}", **claim}
@@ -266,8 +279,8 @@ def test_claims_list_filters(client: TestClient, session: Session) -> None:
     assert urls(runtime="vllm") == ["2"]
     assert urls(stage="verified") == ["1"]
     assert urls(sku="MI300X") == ["1"]
-    assert urls(since="2025-09-01T00:00:00Z") == ["1", "0"]
-    assert urls(until="2025-09-01T00:00:00Z") == ["2"]
+    assert urls(since="2026-09-01T00:00:00Z") == ["1", "0"]
+    assert urls(until="2026-09-01T00:00:00Z") == ["2"]
     assert urls(repo_id="acme/Old-7B") == []
     assert urls(vendor="amd", stage="merged") == []
     page = client.get("/api/v1/claims", params={"limit": 2}).json()
@@ -279,7 +292,7 @@ def test_claims_list_filters(client: TestClient, session: Session) -> None:
         {"vendor": "nope"},
         {"stage": "nope"},
         {"sku": "nope"},
-        {"since": "2025-09-01"},
+        {"since": "2026-09-01"},
     ):
         response = client.get("/api/v1/claims", params=bad)
         assert response.status_code == 422 and response.json()["error"]["message"], bad

@@ -49,8 +49,9 @@ def test_hub_cycle_then_scan_refresh_the_rows(
         loop = WatcherLoop(settings, factory, clock=lambda: NOW, owner="test")
 
         loop.hub_cycle()
-        pending = _vllm_row(factory, "example-org/Example-MoE-100B")
-        assert pending is not None and (pending.status, pending.gap_hours) == ("pending", None)
+        # vLLM not scanned yet: unknown, never "pending"
+        unknown = _vllm_row(factory, "example-org/Example-MoE-100B")
+        assert unknown is not None and (unknown.status, unknown.gap_hours) == ("unknown", None)
 
         repo.commit(
             {REGISTRY: registry_source("LlamaForCausalLM", "ExampleMoeForCausalLM")},

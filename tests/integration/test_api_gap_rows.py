@@ -14,6 +14,7 @@ from app.models import GapRecord, Model
 from app.services.catalog_rows import sync_catalog
 from app.services.gaps.query import GapFilters, query_gaps
 from app.services.gaps.refresh import refresh_gaps
+from tests.support.coverage import observe
 from tests.support.seed import Seed
 
 RELEASE = datetime(2025, 9, 1, 12, tzinfo=UTC)
@@ -23,6 +24,7 @@ NOW = datetime(2025, 10, 1, tzinfo=UTC)
 def _seed(session: Session) -> dict[str, Model]:
     sync_catalog(session)
     seed = Seed(session)
+    observe(session, "vllm", "sglang", "rocm-vllm", until=NOW)
     return {
         "moe": seed.model(
             "acme/New-MoE",
@@ -62,7 +64,7 @@ def _cell(session: Session, repo: str, *, runtime: str = "", vendor: str = "") -
     ).one()
 
 
-def test_full_refresh_is_idempotent_and_pending_rows_store_no_clock(session: Session) -> None:
+def test_full_refresh_is_idempotent_and_a_pending_gap_stops_at_observed_until(session: Session) -> None:
     _seed(session)
     _support(session, "vllm", "NewMoeForCausalLM", RELEASE + timedelta(hours=5))
     first = refresh_gaps(session)
@@ -73,19 +75,22 @@ def test_full_refresh_is_idempotent_and_pending_rows_store_no_clock(session: Ses
 
     vllm = _cell(session, "acme/New-MoE", runtime="vllm")
     assert (vllm.status, vllm.gap_hours, vllm.key_is_new, vllm.commit) == ("day-0", 5.0, True, "c" * 40)
+    # sglang was observed until NOW and never registered the key: pending, its gap running to NOW (as of)
     sglang = _cell(session, "acme/New-MoE", runtime="sglang")
-    assert (sglang.status, sglang.gap_hours) == ("pending", None)
+    assert (sglang.status, sglang.observed_until) == ("pending", NOW)
+    assert sglang.gap_hours == (NOW - RELEASE).total_seconds() / 3600
+    [read] = query_gaps(session, GapFilters(stage="merged", runtime="sglang", repo_id="acme/New-MoE"))
+    assert (read.status, read.gap_hours, read.observed_until) == ("pending", sglang.gap_hours, NOW)
+    # a runtime never observed is unknown: no gap, no support time, whatever it would be
+    tgi = _cell(session, "acme/New-MoE", runtime="llama.cpp")
+    assert (tgi.status, tgi.gap_hours, tgi.support_at, tgi.observed_until) == ("unknown", None, None, None)
 
-    # Only the elapsed time of pending rows depends on when the table is read.
-    filters = GapFilters(stage="merged", runtime="sglang", repo_id="acme/New-MoE")
-    [early] = query_gaps(session, filters, now=NOW)
-    [later] = query_gaps(session, filters, now=NOW + timedelta(hours=10))
-    assert later.gap_hours - early.gap_hours == 10
-    assert early.gap_hours == (NOW - RELEASE).total_seconds() / 3600
-    [resolved] = query_gaps(
-        session, GapFilters(stage="merged", runtime="vllm", repo_id="acme/New-MoE"), now=NOW
-    )
-    assert resolved.gap_hours == 5.0
+    # a later scan moves observed_until: the pending gap follows it, and stops there
+    later = NOW + timedelta(days=2)
+    observe(session, "sglang", until=later)
+    refresh_gaps(session, runtimes=["sglang"])
+    sglang = _cell(session, "acme/New-MoE", runtime="sglang")
+    assert (sglang.observed_until, sglang.gap_hours) == (later, (later - RELEASE).total_seconds() / 3600)
 
 
 def test_a_runtime_refresh_touches_that_runtime_and_its_vendor_views_only(session: Session) -> None:

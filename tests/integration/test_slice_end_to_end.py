@@ -38,8 +38,10 @@ def test_gap_from_hub_and_git_to_api(tmp_path: Path, fake_hub: FakeHub, fresh_da
         # Llama was registered long before: the key is known, support pre-exists the release.
         assert rows["example-org/Example-7B"]["status"] == "pre-existing"
 
-        pending = httpx.get(f"{base}/api/v1/gaps", params={"runtime": "sglang", "status": "pending"}).json()
-        assert pending["total"] == 2
+        # SGLang was never scanned: its cells are unknown (no gap), never pending.
+        sglang = httpx.get(f"{base}/api/v1/gaps", params={"runtime": "sglang", "rows": "runtime"}).json()
+        assert sglang["total"] == 2 and {r["status"] for r in sglang["items"]} == {"unknown"}
+        assert {r["gap_hours"] for r in sglang["items"]} == {None}
 
         assert httpx.get(f"{base}/api/v1/gaps", params={"runtime": "nope"}).status_code == 422
         assert httpx.get(f"{base}/api/v1/gaps", params={"status": "soon"}).status_code == 422

@@ -23,11 +23,15 @@ NOW = datetime(2025, 4, 1, 0, 0, tzinfo=UTC)
 
 def decide(support_at: datetime | None, *, new: bool = True, precision: str = "second"):
     return classify_gap(
-        release_at=RELEASE, release_precision=precision, support_at=support_at, key_is_new=new, now=NOW
+        release_at=RELEASE,
+        release_precision=precision,
+        support_at=support_at,
+        key_is_new=new,
+        observed_until=NOW,
     )
 
 
-def test_pending_is_time_elapsed_so_far() -> None:
+def test_pending_runs_to_observed_until() -> None:
     decision = decide(None)
     assert decision.status == PENDING
     assert decision.gap_hours == pytest.approx((NOW - RELEASE).total_seconds() / 3600)
@@ -73,13 +77,70 @@ def test_day_precision_release_day_support_is_day_zero_and_earlier_is_low_confid
         release_precision="day",
         support_at=day + timedelta(hours=20),
         key_is_new=True,
-        now=NOW,
+        observed_until=NOW,
     )
     assert (same_day.status, same_day.confidence) == (DAY_ZERO, "low")
     before = classify_gap(
-        release_at=day, release_precision="day", support_at=day - timedelta(hours=5), key_is_new=True, now=NOW
+        release_at=day,
+        release_precision="day",
+        support_at=day - timedelta(hours=5),
+        key_is_new=True,
+        observed_until=NOW,
     )
     assert (before.status, before.confidence) == (PRE_RELEASE, "low")
+    # more than a day before a day-precision release is early whatever the time zone
+    days_before = classify_gap(
+        release_at=day,
+        release_precision="day",
+        support_at=day - timedelta(days=3),
+        key_is_new=True,
+        observed_until=NOW,
+    )
+    assert (days_before.status, days_before.confidence) == (PRE_RELEASE, "high")
+
+
+def test_a_source_never_observed_is_unknown_with_no_gap_even_without_support() -> None:
+    decision = classify_gap(
+        release_at=RELEASE, release_precision="second", support_at=None, key_is_new=True, observed_until=None
+    )
+    assert (decision.status, decision.gap_hours) == (GapStatus.UNKNOWN, None)
+
+
+def test_a_release_newer_than_observed_until_is_unknown_not_pending() -> None:
+    until = RELEASE - timedelta(days=1)
+    unsupported = classify_gap(
+        release_at=RELEASE, release_precision="second", support_at=None, key_is_new=True, observed_until=until
+    )
+    assert (unsupported.status, unsupported.gap_hours) == (GapStatus.UNKNOWN, None)
+    # support found before the release is evidence however old the copy: early access stays visible
+    early = classify_gap(
+        release_at=RELEASE,
+        release_precision="second",
+        support_at=until - timedelta(days=2),
+        key_is_new=True,
+        observed_until=until,
+    )
+    assert early.status == PRE_RELEASE
+
+
+def test_a_pending_gap_stops_at_observed_until() -> None:
+    until = RELEASE + timedelta(days=5)
+    decision = classify_gap(
+        release_at=RELEASE, release_precision="second", support_at=None, key_is_new=True, observed_until=until
+    )
+    assert (decision.status, decision.gap_hours) == (PENDING, 120.0)
+
+
+def test_a_release_before_the_coverage_start_is_before_coverage() -> None:
+    decision = classify_gap(
+        release_at=RELEASE,
+        release_precision="second",
+        support_at=RELEASE + timedelta(days=400),
+        key_is_new=True,
+        observed_until=NOW + timedelta(days=500),
+        coverage_start=RELEASE + timedelta(days=1),
+    )
+    assert (decision.status, decision.gap_hours) == (GapStatus.BEFORE_COVERAGE, None)
 
 
 def _release(repo: str, at: datetime, arch: str, model_type: str) -> Release:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.api.deps import NowDep, SessionDep
+from app.api.deps import SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, query_page_or_csv
 from app.api.params import gap_filters
 from app.domain.vocabulary import GapStatus, RowKind, Stage, Vendor
@@ -27,7 +27,6 @@ router = APIRouter(tags=["gaps"])
 def list_gaps(
     request: Request,
     session: SessionDep,
-    now: NowDep,
     runtime: Annotated[str | None, Query(description="Catalog runtime name, e.g. `vllm`.")] = None,
     vendor: Annotated[Vendor | None, Query(description="Vendor view.")] = None,
     sku: Annotated[
@@ -42,6 +41,13 @@ def list_gaps(
     ] = None,
     since: Annotated[UtcTime | None, Query(description="Releases at or after this time (ISO-8601).")] = None,
     until: Annotated[UtcTime | None, Query(description="Releases before this time (ISO-8601).")] = None,
+    final_only: Annotated[
+        bool,
+        Query(
+            description="`released` stage: measure to the first final runtime release (rc, alpha, beta and dev "
+            "ignored): status, gap, support time and tag become the final ones."
+        ),
+    ] = False,
     rows: Annotated[
         list[RowKind] | None,
         Query(description="Row kinds; by default what the filters imply (all three without filters)."),
@@ -62,11 +68,12 @@ def list_gaps(
         rows=list(rows) if rows else None,
         repo_id=repo_id,
         family=family,
+        final_only=final_only,
     )
     return query_page_or_csv(
         request,
         GapOut,
-        lambda page, offset: query_gaps(session, filters, now=now, limit=page, offset=offset),
+        lambda page, offset: query_gaps(session, filters, limit=page, offset=offset),
         lambda: count_gaps(session, filters),
         limit=limit,
         cursor=cursor,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from app.api.deps import NowDep, SessionDep
+from app.api.deps import SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, query_page_or_csv
 from app.api.params import check_time_zones
 from app.schemas.common import Page, UtcTime
@@ -73,8 +73,8 @@ def models(
     response_model=ModelDetailOut,
     responses={404: {"description": "Unknown model."}},
 )
-def model_detail(repo_id: str, session: SessionDep, now: NowDep) -> ModelDetailOut:
-    detail = get_model(session, repo_id, now=now)
+def model_detail(repo_id: str, session: SessionDep) -> ModelDetailOut:
+    detail = get_model(session, repo_id)
     if detail is None:
         raise HTTPException(404, f"unknown model {repo_id!r}")
     claims = [

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from app.api.deps import NowDep, SessionDep
+from app.api.deps import SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
 from app.api.params import gap_filters
 from app.domain.vocabulary import RowKind, Stage, Vendor
 from app.schemas.common import Page, UtcTime
-from app.schemas.stats import StatsOut, SurvivalOut, SurvivalPointOut
+from app.schemas.stats import ObservedRuntimeOut, StatsOut, SurvivalOut, SurvivalPointOut
 from app.services.gaps.query import gap_stats_rows
-from app.services.stats import group_stats, survival_curve
+from app.services.stats import CoveredStats, load_group_stats, survival_curve
 
 router = APIRouter(tags=["stats"])
 SinceQuery = Annotated[UtcTime | None, Query(description="Releases at or after (ISO-8601).")]
 UntilQuery = Annotated[UtcTime | None, Query(description="Releases before (ISO-8601).")]
 PerQuarter = Annotated[bool, Query(description="One row per group and release quarter (the trend).")]
+FinalOnly = Annotated[
+    bool,
+    Query(
+        description="`released` stage: measure to the first final runtime release (rc/alpha/beta/dev ignored)."
+    ),
+]
 
 
 @dataclass
@@ -33,6 +38,7 @@ class StatsParams:
     until: UntilQuery = None
     publisher: Annotated[str | None, Query()] = None
     per_quarter: PerQuarter = False
+    final_only: FinalOnly = False
     limit: LimitQuery = 100
     cursor: CursorQuery = None
     format: FormatQuery = None
@@ -41,8 +47,24 @@ class StatsParams:
 StatsParamsDep = Annotated[StatsParams, Depends()]
 
 
+def stats_out(item: CoveredStats, by: str) -> StatsOut:
+    """One group's statistics with its coverage, as the API shows them."""
+    return StatsOut(
+        **asdict(item.stats),
+        vendor=item.name if by == "vendor" else None,
+        runtime=item.name if by == "runtime" else None,
+        runtimes_observed=item.runtimes_observed,
+        runtimes_total=item.runtimes_total,
+        observed_until=item.observed_until,
+        observed_runtimes=[
+            ObservedRuntimeOut(runtime=runtime, observed_until=until)
+            for runtime, until in item.observed_runtimes
+        ],
+    )
+
+
 def _stats(
-    request: Request, session: SessionDep, now: datetime, *, by: str, params: StatsParams
+    request: Request, session: SessionDep, *, by: str, params: StatsParams
 ) -> Page[StatsOut] | Response:
     filters = gap_filters(
         stage=params.stage,
@@ -50,12 +72,13 @@ def _stats(
         since=params.since,
         until=params.until,
         rows=[RowKind(by)],
+        final_only=params.final_only,
     )
-    stats = group_stats(gap_stats_rows(session, filters, now=now), by=by, per_quarter=params.per_quarter)
+    stats = load_group_stats(session, filters, by=by, per_quarter=params.per_quarter)
     return page_or_csv(
         request,
         StatsOut,
-        stats,
+        [stats_out(item, by) for item in stats],
         limit=params.limit,
         cursor=params.cursor,
         format=params.format,
@@ -69,10 +92,8 @@ def _stats(
     response_model=Page[StatsOut],
     responses={200: {"content": {"text/csv": {}}}},
 )
-def vendor_stats(
-    request: Request, session: SessionDep, now: NowDep, params: StatsParamsDep
-) -> Page[StatsOut] | Response:
-    return _stats(request, session, now, by="vendor", params=params)
+def vendor_stats(request: Request, session: SessionDep, params: StatsParamsDep) -> Page[StatsOut] | Response:
+    return _stats(request, session, by="vendor", params=params)
 
 
 @router.get(
@@ -81,10 +102,8 @@ def vendor_stats(
     response_model=Page[StatsOut],
     responses={200: {"content": {"text/csv": {}}}},
 )
-def runtime_stats(
-    request: Request, session: SessionDep, now: NowDep, params: StatsParamsDep
-) -> Page[StatsOut] | Response:
-    return _stats(request, session, now, by="runtime", params=params)
+def runtime_stats(request: Request, session: SessionDep, params: StatsParamsDep) -> Page[StatsOut] | Response:
+    return _stats(request, session, by="runtime", params=params)
 
 
 @router.get(
@@ -94,12 +113,12 @@ def runtime_stats(
 )
 def survival(
     session: SessionDep,
-    now: NowDep,
     vendor: Annotated[Vendor | None, Query()] = None,
     runtime: Annotated[str | None, Query()] = None,
     stage: Annotated[Stage, Query()] = Stage.MERGED,
     since: SinceQuery = None,
     until: UntilQuery = None,
+    final_only: FinalOnly = False,
 ) -> SurvivalOut:
     if (vendor is None) == (runtime is None):
         raise HTTPException(422, "give exactly one of vendor or runtime")
@@ -110,8 +129,9 @@ def survival(
         since=since,
         until=until,
         rows=[RowKind.VENDOR if vendor else RowKind.RUNTIME],
+        final_only=final_only,
     )
-    curve = survival_curve(gap_stats_rows(session, filters, now=now))
+    curve = survival_curve(gap_stats_rows(session, filters))
     return SurvivalOut(
         group=vendor or runtime or "",
         stage=stage,

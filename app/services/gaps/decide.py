@@ -44,6 +44,17 @@ class SupportPoint:
     commit: str | None
     tag: str | None
     evidence_url: str | None
+    prerelease: bool | None = None
+    """At the ``released`` stage: whether the tag is a pre-release (rc, alpha, beta, dev)."""
+
+
+@dataclass(frozen=True)
+class CellCoverage:
+    """What the decision needs to know of a source's coverage (``app/services/coverage.py`` loads it)."""
+
+    observed_until: datetime | None
+    """None: never observed."""
+    coverage_start: datetime | None = None
 
 
 SUPPORTED_STATUSES = frozenset(
@@ -55,7 +66,7 @@ SUPPORTED_STATUSES = frozenset(
 @dataclass(frozen=True)
 class GapDecision:
     status: GapStatus
-    gap_hours: float
+    gap_hours: float | None
     confidence: Confidence
 
 
@@ -70,22 +81,35 @@ def classify_gap(
     release_precision: str,
     support_at: datetime | None,
     key_is_new: bool,
-    now: datetime,
+    observed_until: datetime | None,
+    coverage_start: datetime | None = None,
     early_access_window: timedelta = EARLY_ACCESS_WINDOW,
 ) -> GapDecision:
     """Decide the status and gap of one (release, runtime, stage) cell.
 
-    Pending gaps are the time elapsed so far (censored). Support before the release is evidence of early
-    access only for a key that is new at the release and only within the early-access window; anything
-    older means the key predates what LaunchGap knows, so the support pre-exists. A day-precision release time
-    cannot order events within that day, so support on the release day counts as day 0.
+    A source never observed (``observed_until`` None) says nothing: unknown. A release older than the
+    source's coverage start cannot be dated by it: before-coverage. Without support, a release newer
+    than what the source was observed until is unknown too, and an older one is pending, its gap running
+    to ``observed_until`` (censored there) — support found before the release is evidence whatever the copy's
+    age. Support before the release is evidence of early access only for a key that is new at the release and
+    only within the early-access window; anything older means the key predates what LaunchGap knows, so the
+    support pre-exists. A day-precision release time cannot order events within that day (or the day around
+    it, time zones), so support on the release day counts as day 0 and support within a day before it as a
+    low-confidence pre-release.
     """
+    if observed_until is None:
+        return GapDecision(GapStatus.UNKNOWN, None, Confidence.HIGH)
+    if coverage_start is not None and release_at < coverage_start:
+        return GapDecision(GapStatus.BEFORE_COVERAGE, None, Confidence.HIGH)
     if support_at is None:
-        return GapDecision(GapStatus.PENDING, hours(now - release_at), Confidence.HIGH)
+        if release_at > observed_until:
+            return GapDecision(GapStatus.UNKNOWN, None, Confidence.HIGH)
+        return GapDecision(GapStatus.PENDING, hours(observed_until - release_at), Confidence.HIGH)
     if support_at < release_at:
         if not key_is_new or release_at - support_at > early_access_window:
             return GapDecision(GapStatus.PRE_EXISTING, 0.0, Confidence.HIGH)
-        confidence = Confidence.LOW if release_precision == ReleasePrecision.DAY else Confidence.HIGH
+        near = release_at - support_at <= timedelta(days=1)
+        confidence = Confidence.LOW if release_precision == ReleasePrecision.DAY and near else Confidence.HIGH
         return GapDecision(GapStatus.PRE_RELEASE, hours(support_at - release_at), confidence)
     gap = support_at - release_at
     if release_precision == ReleasePrecision.DAY and gap < timedelta(days=1):
@@ -142,12 +166,14 @@ class SupportIndex:
 
     An event counts for a vendor view only when the vendor table says so (``runtime_coverage.event_vendors``):
     a SKU's row counts for that SKU's vendor, an ``amd/*`` branch for AMD, anything else for the runtime's own
-    vendors — so upstream vLLM merging an architecture is not AMD or Ascend support.
+    vendors — so upstream vLLM merging an architecture is not AMD or Ascend support. ``final`` holds the same
+    views over final runtime releases only (the ``released`` stage: "which version do I install").
     """
 
     runtime: dict[SupportKeyTuple, SupportPoint] = field(default_factory=dict)
     vendor: dict[tuple[str, str, str, str, str], SupportPoint] = field(default_factory=dict)
     sku: dict[tuple[str, str, str, str, str], SupportPoint] = field(default_factory=dict)
+    final: SupportIndex | None = None
 
     def add(
         self, runtime: str, stage: str, kind: str, key: str, sku: str, branch: str, point: SupportPoint
@@ -168,15 +194,30 @@ def _keep_earliest(index: dict, key: tuple, point: SupportPoint) -> None:  # typ
         index[key] = point
 
 
-Cell = tuple[str | None, str | None, SupportPoint | None, GapDecision, bool]
+Lookup = Callable[[str, str], SupportPoint | None]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One runtime's decision for a release: the key it matched on, its support and its final support."""
+
+    kind: str | None
+    key: str | None
+    point: SupportPoint | None
+    decision: GapDecision
+    key_is_new: bool
+    coverage: CellCoverage
+    final_point: SupportPoint | None = None
+    final_decision: GapDecision | None = None
 
 
 def _cell(
     release: Release,
     novelty: KeyNovelty,
     kinds: Sequence[str],
-    lookup: Callable[[str, str], SupportPoint | None],
-    now: datetime,
+    lookup: Lookup,
+    coverage: CellCoverage,
+    final_lookup: Lookup | None = None,
 ) -> Cell:
     kind = next((k for k in kinds if release.keys.get(k)), None)
     key = release.keys.get(kind) if kind else None
@@ -185,14 +226,22 @@ def _cell(
     point = lookup(kind, indexed[0]) if indexed else None
     # A release offering none of the runtime's key kinds has no key at all, so nothing can make it new.
     key_is_new = bool(kind and key) and novelty.is_new(release, kind, key)  # type: ignore[arg-type]
-    decision = classify_gap(
-        release_at=release.release_at,
-        release_precision=release.release_precision,
-        support_at=point.at if point else None,
-        key_is_new=key_is_new,
-        now=now,
-    )
-    return kind, key, point, decision, key_is_new
+
+    def decide(support: SupportPoint | None) -> GapDecision:
+        return classify_gap(
+            release_at=release.release_at,
+            release_precision=release.release_precision,
+            support_at=support.at if support else None,
+            key_is_new=key_is_new,
+            observed_until=coverage.observed_until,
+            coverage_start=coverage.coverage_start,
+        )
+
+    final_point = final_decision = None
+    if final_lookup is not None:
+        final_point = final_lookup(kind, indexed[0]) if indexed else None
+        final_decision = decide(final_point)
+    return Cell(kind, key, point, decide(point), key_is_new, coverage, final_point, final_decision)
 
 
 def _row(
@@ -204,31 +253,47 @@ def _row(
     vendor: str | None = None,
     sku: str | None = None,
     via: str | None = None,
+    observed_until: datetime | None = None,
+    final: Cell | None = None,
 ) -> GapRow:
-    kind, key, point, decision, key_is_new = cell
+    point, decision = cell.point, cell.decision
+    # Unknown means no evidence is stated: a source not observed, or support the copy cannot reach.
+    shown = point if decision.status != GapStatus.UNKNOWN else None
+    final = final or cell
+    final_point = final.final_point if final.final_decision is not None else None
+    final_decision = final.final_decision or decision
     return GapRow(
         repo_id=release.repo_id,
         publisher=release.publisher,
         runtime=runtime,
         stage=stage,
-        key_kind=kind,
-        key=key,
+        key_kind=cell.kind,
+        key=cell.key,
         status=decision.status,
         gap_hours=decision.gap_hours,
         confidence=decision.confidence,
         release_at=release.release_at,
         release_precision=release.release_precision,
-        support_at=point.at if point else None,
-        author_at=point.author_at if point else None,
-        commit=point.commit if point else None,
-        tag=point.tag if point else None,
-        evidence_url=point.evidence_url if point else None,
+        support_at=shown.at if shown else None,
+        author_at=shown.author_at if shown else None,
+        commit=shown.commit if shown else None,
+        tag=shown.tag if shown else None,
+        evidence_url=shown.evidence_url if shown else None,
         vendor=vendor,
         sku=sku,
         family=release.family or release.repo_id,
         via_runtime=via,
-        key_is_new=key_is_new,
+        key_is_new=cell.key_is_new,
         model_id=release.model_id,
+        observed_until=observed_until if runtime is None else cell.coverage.observed_until,
+        tag_prerelease=shown.prerelease if shown else None,
+        first_final_tag=final_point.tag if final_point and final_decision.status.observed else None,
+        first_final_at=final_point.at if final_point and final_decision.status.observed else None,
+        first_final_evidence_url=(
+            final_point.evidence_url if final_point and final_decision.status.observed else None
+        ),
+        final_status=final_decision.status,
+        final_gap_hours=final_decision.gap_hours,
     )
 
 
@@ -238,7 +303,8 @@ def compute_gaps(
     support: Mapping[SupportKeyTuple, SupportPoint] | SupportIndex,
     *,
     stage: str,
-    now: datetime,
+    now: datetime | None = None,
+    coverage: Mapping[str, CellCoverage] | None = None,
     known_models: Sequence[Release] | None = None,
     vendor_runtimes: Mapping[str, Sequence[str]] | None = None,
     sku_runtimes: Mapping[str, Sequence[str]] | None = None,
@@ -249,51 +315,128 @@ def compute_gaps(
     ``runtime_key_kinds`` lists, per runtime, the key kinds it registers in order of preference: a runtime
     matches a release on the first kind the release offers. ``support`` maps (runtime, stage, key kind, key)
     to the earliest registration (a docs name keyed as ``matching.support_keys`` gives it), or is a
-    ``SupportIndex`` with vendor and SKU views. ``known_models`` (default: the releases) decides whether a
-    key is new. ``vendor_runtimes`` (vendor → runtimes that count for it) adds one row per vendor view: the
-    earliest among its runtimes, each decided on its own key. ``sku_runtimes`` (runtime → SKUs) adds per-SKU
-    rows for runtimes whose source is per SKU.
+    ``SupportIndex`` with vendor, SKU and final views. ``coverage``
+    says, per runtime, until when it is observed and where its source starts (a runtime missing from it was
+    never observed); without it every runtime counts as observed until ``now``. ``known_models`` (default:
+    the releases) decides whether a key is new. ``vendor_runtimes`` (vendor → runtimes that count for it)
+    adds one row per vendor view: the earliest among its observed runtimes (those whose source covers the
+    release), each decided on its own key, known until the earliest of their ``observed_until``.
+    ``sku_runtimes`` (runtime → SKUs) adds per-SKU rows for runtimes whose source is per SKU.
     """
+    if coverage is None:
+        if now is None:
+            raise ValueError("compute_gaps needs the runtimes' coverage, or now")
+        coverage = {name: CellCoverage(now) for name in runtime_key_kinds}
     index = support if isinstance(support, SupportIndex) else SupportIndex(runtime=dict(support))
+    final = index.final
     novelty = KeyNovelty(known_models if known_models is not None else releases)
+
+    def covered(runtime: str) -> CellCoverage:
+        return coverage.get(runtime, CellCoverage(None))  # type: ignore[union-attr]
+
     rows: list[GapRow] = []
-
-    def decide(release: Release, runtime: str, table: Mapping[tuple, SupportPoint], *view: str) -> Cell:  # type: ignore[type-arg]
-        # ``view`` is the vendor or the SKU that narrows the index, nothing for the runtime's own row.
-        return _cell(
-            release,
-            novelty,
-            runtime_key_kinds[runtime],
-            lambda kind, key: table.get((runtime, stage, kind, key, *view)),
-            now,
-        )
-
     for release in releases:
         if include_runtime_rows:
-            for runtime in runtime_key_kinds:
-                rows.append(_row(release, stage, decide(release, runtime, index.runtime), runtime=runtime))
+            for runtime, kinds in runtime_key_kinds.items():
+                cell = _cell(
+                    release,
+                    novelty,
+                    kinds,
+                    lambda k, v, r=runtime: index.runtime.get((r, stage, k, v)),
+                    covered(runtime),
+                    (lambda k, v, r=runtime: final.runtime.get((r, stage, k, v))) if final else None,
+                )
+                rows.append(_row(release, stage, cell, runtime=runtime))
         for vendor, runtimes in (vendor_runtimes or {}).items():
-            best: tuple[str, Cell] | None = None
-            for runtime in runtimes:
-                if runtime not in runtime_key_kinds:
-                    continue
-                cell = decide(release, runtime, index.vendor, vendor)
-                if best is None or _better(cell, best[1]):
-                    best = (runtime, cell)
-            if best is not None:
-                rows.append(_row(release, stage, best[1], runtime=None, vendor=vendor, via=best[0]))
+            vendor_row = _vendor_row(
+                release, stage, vendor, runtimes, runtime_key_kinds, index, novelty, covered
+            )
+            if vendor_row is not None:  # a vendor with no runtime at this stage has no row
+                rows.append(vendor_row)
         for runtime, skus in (sku_runtimes or {}).items():
             if runtime not in runtime_key_kinds:
                 continue
             for sku in skus:
-                cell = decide(release, runtime, index.sku, sku)
+                cell = _cell(
+                    release,
+                    novelty,
+                    runtime_key_kinds[runtime],
+                    lambda k, v, r=runtime, s=sku: index.sku.get((r, stage, k, v, s)),
+                    covered(runtime),
+                    (lambda k, v, r=runtime, s=sku: final.sku.get((r, stage, k, v, s))) if final else None,
+                )
                 rows.append(_row(release, stage, cell, runtime=runtime, vendor=sku_vendor(sku), sku=sku))
     return rows
 
 
-def _better(cell: tuple, than: tuple) -> bool:  # type: ignore[type-arg]
-    """The vendor view takes the earliest support; among unsupported cells, the first runtime."""
-    point, other = cell[2], than[2]
-    if point is None:
-        return False
-    return other is None or point.at < other.at
+def _vendor_row(
+    release: Release,
+    stage: str,
+    vendor: str,
+    runtimes: Sequence[str],
+    runtime_key_kinds: Mapping[str, Sequence[str]],
+    index: SupportIndex,
+    novelty: KeyNovelty,
+    covered: Callable[[str], CellCoverage],
+) -> GapRow | None:
+    """A vendor view: decided on its observed runtimes only (docs/concepts.md: a vendor is ranked only on the
+    runtimes observed for it), whose coverage reaches the release; known until the earliest of theirs."""
+    final = index.final
+    cells: list[tuple[str, Cell]] = []
+    for runtime in runtimes:
+        if runtime not in runtime_key_kinds:
+            continue
+        cell = _cell(
+            release,
+            novelty,
+            runtime_key_kinds[runtime],
+            lambda k, v, r=runtime: index.vendor.get((r, stage, k, v, vendor)),
+            covered(runtime),
+            (lambda k, v, r=runtime: final.vendor.get((r, stage, k, v, vendor))) if final else None,
+        )
+        cells.append((runtime, cell))
+    observed = [(r, c) for r, c in cells if c.coverage.observed_until is not None]
+    until = min((c.coverage.observed_until for _, c in observed), default=None)  # type: ignore[type-var]
+    covering = [(r, c) for r, c in observed if c.decision.status != GapStatus.BEFORE_COVERAGE]
+    if not cells:
+        return None
+    if not observed or not covering:
+        # Nothing observed: unknown; observed but every source starts after the release: before coverage.
+        runtime, cell = (observed or cells)[0]
+        return _row(release, stage, cell, runtime=None, vendor=vendor, observed_until=until)
+    # The earliest support among the covering runtimes; without any, the vendor's gap runs to the earliest
+    # observed_until of its runtimes (a runtime known only until March cannot say "none" for April).
+    best = min(covering, key=lambda rc: _support_order(rc[1].point))
+    best_final = min(covering, key=lambda rc: _support_order(rc[1].final_point))
+    runtime, cell = best
+    if cell.point is None:
+        decision = classify_gap(
+            release_at=release.release_at,
+            release_precision=release.release_precision,
+            support_at=None,
+            key_is_new=cell.key_is_new,
+            observed_until=until,
+        )
+        cell = Cell(cell.kind, cell.key, None, decision, cell.key_is_new, cell.coverage, None, decision)
+        return _row(release, stage, cell, runtime=None, vendor=vendor, via=None, observed_until=until)
+    final_cell = best_final[1]
+    if final_cell.final_decision is not None and final_cell.final_point is None:
+        final_decision = classify_gap(
+            release_at=release.release_at,
+            release_precision=release.release_precision,
+            support_at=None,
+            key_is_new=final_cell.key_is_new,
+            observed_until=until,
+        )
+        final_cell = Cell(
+            final_cell.kind, final_cell.key, final_cell.point, final_cell.decision, final_cell.key_is_new,
+            final_cell.coverage, None, final_decision,
+        )  # fmt: skip
+    return _row(
+        release, stage, cell, runtime=None, vendor=vendor, via=runtime, observed_until=until, final=final_cell
+    )
+
+
+def _support_order(point: SupportPoint | None) -> tuple[bool, datetime | None]:
+    """Supported before unsupported, then the earliest support (ties: the first runtime, as listed)."""
+    return (point is None, point.at if point else None)  # type: ignore[return-value]

@@ -12,10 +12,11 @@ from pathlib import Path
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from app.domain.vocabulary import KeyKind, ReleasePrecision
+from app.domain.vocabulary import KeyKind, ReleasePrecision, Stage
 from app.models import KeyMapping, Model, Publisher, Runtime, SupportEvent, SupportKey
+from app.services.coverage import load_coverage
 from app.services.csv_files import read_csv
-from app.services.gaps.decide import Release, SupportIndex, SupportPoint
+from app.services.gaps.decide import CellCoverage, Release, SupportIndex, SupportPoint
 from app.services.matching import NameMatcher, release_keys
 
 
@@ -94,16 +95,28 @@ def load_support_index(
     session: Session, stage: str, *, runtimes: Iterable[str] | None = None
 ) -> SupportIndex:
     """Earliest non-retracted ``added`` event per (runtime, key, SKU, branch) at ``stage``, with evidence
-    (only ``runtimes``' events when given).
+    (only ``runtimes``' events when given); at the ``released`` stage, also the earliest final release
+    (``SupportIndex.final``).
 
     The minimum is taken in SQL, so this reads one row per registration, not every event. A key removed later
     keeps its first support time (docs/concepts.md, "Support event"), so removals do not clear it here.
     """
+    index = _earliest(session, stage, runtimes, final_only=False)
+    if stage == Stage.RELEASED:
+        index.final = _earliest(session, stage, runtimes, final_only=True)
+    return index
+
+
+def _earliest(
+    session: Session, stage: str, runtimes: Iterable[str] | None, *, final_only: bool
+) -> SupportIndex:
     live: tuple = (  # type: ignore[type-arg]
         SupportEvent.stage == stage,
         SupportEvent.event == "added",
         SupportEvent.retracted_at.is_(None),
     )
+    if final_only:
+        live = (*live, SupportEvent.is_prerelease.is_not(True))
     if runtimes is not None:
         names = select(Runtime.id).where(Runtime.name.in_(sorted(set(runtimes))))
         live = (*live, SupportEvent.runtime_id.in_(names.scalar_subquery()))
@@ -131,6 +144,7 @@ def load_support_index(
             SupportEvent.commit,
             SupportEvent.tag,
             SupportEvent.evidence_url,
+            SupportEvent.is_prerelease,
         )
         .join(
             first,
@@ -148,7 +162,7 @@ def load_support_index(
         .order_by(SupportEvent.at, SupportEvent.id)
     ).all()
     index = SupportIndex()
-    for runtime, kind, key, sku, branch, at, author_at, commit, tag, url in rows:
+    for runtime, kind, key, sku, branch, at, author_at, commit, tag, url, prerelease in rows:
         index.add(
             runtime,
             stage,
@@ -156,6 +170,15 @@ def load_support_index(
             key,
             sku,
             branch,
-            SupportPoint(at, author_at, commit or None, tag or None, url),
+            SupportPoint(at, author_at, commit or None, tag or None, url, prerelease),
         )
     return index
+
+
+def load_gap_coverage(session: Session) -> dict[str, dict[str, CellCoverage]]:
+    """Per stage, per runtime with a source for it: until when it is observed and where its source starts
+    (one query). A runtime never observed has ``observed_until`` None."""
+    by_stage: dict[str, dict[str, CellCoverage]] = {stage: {} for stage in Stage}
+    for (runtime, stage), item in load_coverage(session).items():
+        by_stage[stage][runtime] = CellCoverage(item.observed_until, item.coverage_start)
+    return by_stage

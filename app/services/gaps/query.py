@@ -11,9 +11,8 @@ from sqlalchemy import String, and_, case, false, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.domain.gap_row import GapRow
-from app.domain.vocabulary import GapStatus, RowKind, Stage
+from app.domain.vocabulary import RowKind, Stage
 from app.models import GapRecord
-from app.services.gaps.decide import hours
 from app.services.gaps.record import READ_COLUMNS, TABLE, Identity, from_record, utc
 from app.services.runtime_coverage import vendor_runtimes
 
@@ -34,6 +33,8 @@ class GapFilters:
     repo_id: str | None = None
     family: str | None = None
     """A release family: its key, the repo id of its earliest member."""
+    final_only: bool = False
+    """Measure ``released`` gaps to the first final runtime release (rc, alpha, beta and dev ignored)."""
 
 
 def implied_row_kinds(*, runtime: str | None, vendor: str | None, sku: str | None) -> tuple[RowKind, ...]:
@@ -88,7 +89,7 @@ def _where(filters: GapFilters) -> list:  # type: ignore[type-arg]
     if filters.runtime is not None and RowKind.VENDOR not in filters.rows:
         where.append(TABLE.runtime == filters.runtime)
     if filters.status is not None:
-        where.append(TABLE.status == filters.status)
+        where.append((TABLE.final_status if filters.final_only else TABLE.status) == filters.status)
     if filters.publisher is not None:
         where.append(TABLE.publisher == filters.publisher)
     if filters.repo_id is not None:
@@ -103,10 +104,10 @@ def _where(filters: GapFilters) -> list:  # type: ignore[type-arg]
 
 
 def query_gaps(
-    session: Session, filters: GapFilters, *, now: datetime, limit: int | None = None, offset: int = 0
+    session: Session, filters: GapFilters, *, limit: int | None = None, offset: int = 0
 ) -> list[GapRow]:
     """Materialised gap rows matching ``filters``, newest release first, in one query (a page of them with
-    ``limit``/``offset``). Pending rows get the time elapsed until ``now``."""
+    ``limit``/``offset``)."""
     statement = (
         select(*READ_COLUMNS)
         .where(*_where(filters))
@@ -115,7 +116,7 @@ def query_gaps(
     )
     if limit is not None:
         statement = statement.limit(limit)
-    return [from_record(row, now) for row in session.execute(statement).all()]
+    return [from_record(row, final_only=filters.final_only) for row in session.execute(statement).all()]
 
 
 def query_gaps_among(
@@ -148,11 +149,11 @@ class GapStatsRow(NamedTuple):
     repo_id: str
     release_at: datetime
     status: str
-    gap_hours: float
+    gap_hours: float | None
     key_is_new: bool
 
 
-def gap_stats_rows(session: Session, filters: GapFilters, *, now: datetime) -> list[GapStatsRow]:
+def gap_stats_rows(session: Session, filters: GapFilters) -> list[GapStatsRow]:
     """``query_gaps`` reduced to what statistics need, in one query and without building full rows: the
     statistics endpoints read every vendor or runtime row of a stage on each request."""
     statement = select(
@@ -163,8 +164,8 @@ def gap_stats_rows(session: Session, filters: GapFilters, *, now: datetime) -> l
         TABLE.family,
         TABLE.repo_id,
         type_coerce(TABLE.release_at, String),
-        TABLE.status,
-        TABLE.gap_hours,
+        TABLE.final_status if filters.final_only else TABLE.status,
+        TABLE.final_gap_hours if filters.final_only else TABLE.gap_hours,
         TABLE.key_is_new,
     ).where(*_where(filters))
     facts = []
@@ -172,8 +173,6 @@ def gap_stats_rows(session: Session, filters: GapFilters, *, now: datetime) -> l
         statement
     ).all():
         release_at = utc(release)
-        if status == GapStatus.PENDING:
-            gap = hours(now - release_at)
         facts.append(
             GapStatsRow(
                 runtime or None,

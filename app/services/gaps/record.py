@@ -1,8 +1,8 @@
 """The mapping between ``GapRow`` and its table, derived from the row's shape (``app/domain/gap_row.py``).
 
-Writing: ``values`` gives a row's column values (identity parts '' for "not applicable", no elapsed time
-for a pending row). Reading: ``READ_COLUMNS`` selects them (times untyped, see ``utc``) and ``from_record``
-rebuilds the row, giving a pending row its elapsed time from the reader's ``now``.
+Writing: ``values`` gives a row's column values (identity parts '' for "not applicable"). Reading:
+``READ_COLUMNS`` selects them (times untyped, see ``utc``) and ``from_record`` rebuilds the row. Nothing
+depends on the reader's clock: a pending gap runs to the source's ``observed_until``, stored with the row.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from typing import Any
 from sqlalchemy import String, type_coerce
 
 from app.domain.gap_row import GapRow, gap_fields
-from app.domain.vocabulary import GapStatus, RowKind
+from app.domain.vocabulary import RowKind
 from app.models import GapRecord
-from app.services.gaps.decide import hours
 
 TABLE = GapRecord.__table__.c
 TIMES = tuple(item.name for item in gap_fields() if issubclass(item.type, datetime))
@@ -61,9 +60,6 @@ def values(row: GapRow) -> dict[str, object]:
             result[item.name] = getattr(row, item.name)
     result.update(stage=stage, runtime=runtime, vendor=vendor, sku=sku)
     result["family"] = row.family or row.repo_id
-    # The one clock-dependent number is left out: readers compute a pending row's elapsed time.
-    if row.status == GapStatus.PENDING:
-        result["gap_hours"] = None
     return result
 
 
@@ -79,8 +75,9 @@ _READERS = tuple(
 )
 
 
-def from_record(record: Sequence[Any], now: datetime) -> GapRow:
-    """The row a ``READ_COLUMNS`` record stores, pending rows with the time elapsed until ``now``."""
+def from_record(record: Sequence[Any], *, final_only: bool = False) -> GapRow:
+    """The row a ``READ_COLUMNS`` record stores; with ``final_only``, measured to the first final runtime
+    release (status, gap, support time and tag)."""
     fields: dict[str, Any] = {}
     for name, position, how in _READERS:
         value = record[position]
@@ -89,6 +86,15 @@ def from_record(record: Sequence[Any], now: datetime) -> GapRow:
         elif how == _TIME and value is not None:
             value = utc(value)
         fields[name] = value
-    if fields["status"] == GapStatus.PENDING:
-        fields["gap_hours"] = hours(now - fields["release_at"])
+    if final_only and fields["final_status"] is not None and fields["tag"] != fields["first_final_tag"]:
+        fields.update(
+            status=fields["final_status"],
+            gap_hours=fields["final_gap_hours"],
+            support_at=fields["first_final_at"],
+            tag=fields["first_final_tag"],
+            tag_prerelease=False if fields["first_final_tag"] else None,
+            evidence_url=fields["first_final_evidence_url"],
+            commit=None,
+            author_at=None,
+        )
     return GapRow(**fields)

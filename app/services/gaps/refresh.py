@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -14,7 +13,7 @@ from app.db.upsert import insert_ignoring_conflicts
 from app.domain.vocabulary import KeyKind, RowKind, Stage
 from app.models import GapRecord
 from app.services.gaps.decide import SUPPORTED_STATUSES, Release, compute_gaps
-from app.services.gaps.load import load_releases, load_support_index
+from app.services.gaps.load import load_gap_coverage, load_releases, load_support_index
 from app.services.gaps.record import READ_COLUMNS, TABLE, TIMES, Identity, identity, utc, values
 from app.services.runtime_coverage import per_sku_runtimes, runtime_key_kinds, vendor_runtimes
 
@@ -31,8 +30,6 @@ class RefreshReport:
     """Rows that now have a supported status and had none before (new, pending, or never computed)."""
 
 
-# Any fixed instant will do: pending rows store no gap, and every other status ignores the clock.
-_NO_CLOCK = datetime(2000, 1, 1, tzinfo=UTC)
 _CHUNK = 500
 
 
@@ -97,6 +94,7 @@ def refresh_gaps(
 
     target: dict[Identity, dict[str, object]] = {}
     vendor_scope: dict[str, set[str]] = {}
+    coverage = load_gap_coverage(session)
     for stage in Stage:
         kinds = runtime_key_kinds(stage)
         vendors = vendor_runtimes(stage)
@@ -116,7 +114,7 @@ def refresh_gaps(
             kinds,
             index,
             stage=stage,
-            now=_NO_CLOCK,
+            coverage=coverage[stage],
             known_models=known,
             vendor_runtimes=vendors,
             sku_runtimes=skus,
@@ -127,7 +125,7 @@ def refresh_gaps(
             {n: k for n, k in kinds.items() if runtime_scope is None or n in runtime_scope},
             index,
             stage=stage,
-            now=_NO_CLOCK,
+            coverage=coverage[stage],
             known_models=known,
         )
         for row in rows:

@@ -27,6 +27,6 @@ def seed_snapshot(session: Session, path: Path, *, now: datetime) -> SnapshotImp
     log.info(
         "seeded %s runtime events from the bundled snapshot (as of %s)",
         report.events_new,
-        report.cutoff.date().isoformat() if report.cutoff else "unknown",
+        report.cutoff.date().isoformat() if report.cutoff else "not known",
     )
     return report

@@ -459,7 +459,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
                         ),
                     ),
                 ),
-                exclude_keys=(r"\(unknown\)", r"unknown"),
+                exclude_keys=(r"\(?unknown\)?",),
             ),
         ),
         releases=ReleaseRules(tag_pattern=r"^b\d+$", prerelease_pattern=r"(?!)"),
