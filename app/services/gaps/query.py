@@ -134,7 +134,7 @@ def query_gaps_among(
         for record in session.execute(statement).all():
             key = (record.model_id, record.stage, record.row_kind, record.runtime, record.vendor, record.sku)
             if key in wanted:
-                rows.append(from_record(record, now))
+                rows.append(from_record(record, final_only=filters.final_only))
     return rows
 
 
