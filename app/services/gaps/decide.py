@@ -403,7 +403,9 @@ def _vendor_row(
     if not observed or not covering:
         # Nothing observed: unknown; observed but every source starts after the release: before coverage.
         runtime, cell = (observed or cells)[0]
-        return _row(release, stage, cell, runtime=None, vendor=vendor, observed_until=until)
+        # A before-coverage row still shows what the source says (an unknown one shows nothing): name it.
+        via = runtime if cell.decision.status == GapStatus.BEFORE_COVERAGE else None
+        return _row(release, stage, cell, runtime=None, vendor=vendor, via=via, observed_until=until)
     # The earliest support among the covering runtimes; without any, the vendor's gap runs to the earliest
     # observed_until of its runtimes (a runtime known only until March cannot say "none" for April).
     best = min(covering, key=lambda rc: _support_order(rc[1].point))
