@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.domain.gap_row import GapRow
 from app.domain.vocabulary import GapStatus, RowKind, Stage
 from app.services.gaps.query import GapFilters, query_gaps
-from app.services.lags import OBSERVED
+from app.services.lags import observed
 from app.services.stats import family_rows
 
 EXAMPLES_PER_CELL = 5
@@ -63,7 +63,7 @@ def early_access_cells(rows: Iterable[GapRow], stage: Stage) -> list[EarlyAccess
     for row in family_rows(rows):
         if row.publisher is None or row.vendor is None or row.runtime is not None:
             continue
-        if row.status not in OBSERVED or not row.key_is_new or row.status == GapStatus.PRE_EXISTING:
+        if not observed(row.status) or not row.key_is_new or row.status == GapStatus.PRE_EXISTING:
             continue
         groups.setdefault((row.publisher, row.vendor), []).append(row)
     cells = []

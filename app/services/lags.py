@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.domain.vocabulary import GapStatus, RowKind, Stage
@@ -28,10 +28,10 @@ from app.sources.runtimes.catalog import CATALOG, PROPAGATION
 SUPPORTED = frozenset({GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER})
 """Statuses with a support time measured against the release (pre-existing support is not new)."""
 
-# The statuses whose source could say something about the release (the honest cells' "observed" ones).
-OBSERVED = frozenset(
-    {GapStatus.PRE_EXISTING, GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER, GapStatus.PENDING}
-)
+
+def observed(status: str) -> bool:
+    """Whether a cell's source could say something about the release (the vocabulary decides)."""
+    return GapStatus(status).observed
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def measure_lags(first: FamilyRows, second: FamilyRows) -> LagSummary:
     pending = 0
     for family, before in first.items():
         after = second.get(family)
-        if not _counted_first(before) or after is None or after.status not in OBSERVED:
+        if not _counted_first(before) or after is None or not observed(after.status):
             continue
         if after.status == GapStatus.PENDING:
             pending += 1
@@ -133,6 +133,9 @@ class LagScope:
     publisher: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    final_only: bool = False
+    """At the ``released`` stage, support is the first *final* release (issue 11's ``final_status`` and
+    ``first_final_at``): "final release behind merge" rather than "a release candidate behind merge"."""
 
 
 def _stage_rows(
@@ -153,15 +156,16 @@ def _stage_rows(
         where.append(TABLE.release_at >= scope.since)
     if scope.until is not None:
         where.append(TABLE.release_at < scope.until)
+    final = scope.final_only and stage == Stage.RELEASED
     statement = select(
         TABLE.runtime,
         TABLE.family,
         TABLE.repo_id,
         type_coerce(TABLE.release_at, String),
-        TABLE.status,
-        TABLE.gap_hours,
+        func.coalesce(TABLE.final_status, TABLE.status) if final else TABLE.status,
+        TABLE.final_gap_hours if final else TABLE.gap_hours,
         TABLE.key_is_new,
-        type_coerce(TABLE.support_at, String),
+        type_coerce(TABLE.first_final_at if final else TABLE.support_at, String),
     ).where(*where)
     rows = [
         LagRow(

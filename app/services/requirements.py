@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.domain.vocabulary import KeyKind, RowKind, Stage
 from app.models import Model, Runtime, SupportEvent, SupportKey, VersionStatement
 from app.services.gaps.record import TABLE
-from app.services.lags import OBSERVED
+from app.services.lags import observed
 from app.sources.runtimes.catalog import CATALOG
 
 
@@ -73,11 +73,21 @@ class Requirement:
 
 
 class Cell(NamedTuple):
+    """What the model's gap row at one stage says (issue 11's fields say which release is final)."""
+
     runtime: str
     stage: str
     status: str
     key_kind: str | None
     key: str | None
+    tag: str | None
+    support_at: datetime | None
+    tag_prerelease: bool | None
+    commit: str | None
+    evidence_url: str | None
+    first_final_tag: str | None
+    first_final_at: datetime | None
+    first_final_evidence_url: str | None
 
 
 @dataclass(frozen=True)
@@ -109,13 +119,27 @@ def model_requirements(
     # The model's runtime cells at the two stages, read by its (indexed) id: a handful of plain columns.
     cells: dict[str, dict[str, Cell]] = {}
     for cell in session.execute(
-        select(TABLE.runtime, TABLE.stage, TABLE.status, TABLE.key_kind, TABLE.key).where(
+        select(
+            TABLE.runtime,
+            TABLE.stage,
+            TABLE.status,
+            TABLE.key_kind,
+            TABLE.key,
+            TABLE.tag,
+            TABLE.support_at,
+            TABLE.tag_prerelease,
+            TABLE.commit,
+            TABLE.evidence_url,
+            TABLE.first_final_tag,
+            TABLE.first_final_at,
+            TABLE.first_final_evidence_url,
+        ).where(
             TABLE.model_id == model_id,
             TABLE.row_kind == RowKind.RUNTIME,
             TABLE.stage.in_([Stage.RELEASED, Stage.BRANCH]),
         )
     ).all():
-        if cell.status in OBSERVED and _wanted(cell.runtime, filters):
+        if observed(cell.status) and _wanted(cell.runtime, filters):
             cells.setdefault(cell.runtime, {})[cell.stage] = Cell(*cell)
     keys = {
         name: next(((r.key_kind, r.key) for r in by_stage.values() if r.key_kind and r.key), None)
@@ -126,8 +150,8 @@ def model_requirements(
     items = []
     for name, by_stage in cells.items():
         released, branch = events.get(name, ([], []))
-        final = next((e for e in released if e.prerelease is False), None)
         kind, key = keys[name] or (None, None)
+        first, final = _releases(by_stage.get(Stage.RELEASED), released)
         items.append(
             Requirement(
                 runtime=name,
@@ -135,7 +159,7 @@ def model_requirements(
                 key_kind=kind,
                 key=key,
                 status=by_stage[Stage.RELEASED].status if Stage.RELEASED in by_stage else None,
-                first_release=released[0] if released else None,
+                first_release=first,
                 first_final_release=final,
                 first_branch=branch[0] if branch else None,
                 min_version=statements.get(name),
@@ -150,6 +174,23 @@ def model_requirements(
             r.runtime,
         ),
     )
+
+
+def _releases(
+    cell: Cell | None, released: Sequence[ReleaseRef]
+) -> tuple[ReleaseRef | None, ReleaseRef | None]:
+    """The first release and the first final release, as the ``released`` gap row states them (the gap
+    decision's earliest support and its first final release); the final release's commit is its event's."""
+    if cell is None or cell.tag is None or cell.support_at is None:
+        return None, None
+    first = ReleaseRef(cell.tag, cell.support_at, cell.tag_prerelease, cell.commit, cell.evidence_url)
+    if cell.first_final_tag is None or cell.first_final_at is None:
+        return first, None
+    commit = next((e.commit for e in released if e.tag == cell.first_final_tag), None)
+    final = ReleaseRef(
+        cell.first_final_tag, cell.first_final_at, False, commit, cell.first_final_evidence_url
+    )
+    return first, final
 
 
 def _events(

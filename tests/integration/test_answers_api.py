@@ -127,8 +127,16 @@ def test_propagation_from_vllm_to_vllm_ascend(scenario) -> None:  # type: ignore
     assert released["median_hours"] == pytest.approx((-20 + (494 - 86)) / 2)
     # upstream has no release branch for either: nothing to measure at the branch stage
     assert items[("vllm", "vllm-ascend", "branch")]["families"] == 0
-    # rocm-vllm was not scanned: its cells are not evidence of anything yet, nothing resolved
-    assert items[("vllm", "rocm-vllm", "merged")]["resolved"] == 0
+    # rocm-vllm was never scanned: its cells are unknown, so nothing is measured (not "pending" either)
+    assert items[("vllm", "rocm-vllm", "merged")]["families"] == 0
+
+    # to final releases only, Huawei is no longer ahead: v0.13.0 (06-10 12:00) behind v0.20.0 (04-25 10:00)
+    # for V4 (1106 h) and behind v0.12.0 (2025-12-05) for V3.2 (4500 h)
+    [final] = _items(
+        client, "/api/v1/stats/propagation", downstream="vllm-ascend", stage="released", final_only="true"
+    )
+    assert (final["resolved"], final["ahead"]) == (2, 0)
+    assert final["median_hours"] == pytest.approx((1106 + 4500) / 2)
 
     one = _items(client, "/api/v1/stats/propagation", downstream="vllm-ascend", stage="merged")
     assert [(i["upstream"], i["families"]) for i in one] == [("vllm", 2)]
@@ -154,6 +162,18 @@ def test_stage_lags_docs_behind_code_and_release_before_main(scenario) -> None: 
     [item] = released
     # V4 shipped (as v0.13.0rc3) twelve days before main had it: the release branch came first
     assert item["ahead"] == 1 and item["resolved"] == 2
+    # final release behind merge: v0.13.0 carried both (V3.2's only earlier release was a candidate)
+    [final] = _items(
+        client,
+        "/api/v1/stats/lag",
+        from_stage="merged",
+        to_stage="released",
+        runtime="vllm-ascend",
+        final_only="true",
+    )
+    # V3.2 merged 2025-12-20 10:00 → v0.13.0 2026-06-10 12:00 (4130 h); V4 merged 05-06 12:00 → 06-10 (840 h)
+    assert (final["resolved"], final["ahead"]) == (2, 0)
+    assert final["median_hours"] == pytest.approx((4130 + 840) / 2)
     assert (
         client.get("/api/v1/stats/lag", params={"from_stage": "merged", "to_stage": "merged"}).status_code
         == 422
@@ -163,10 +183,10 @@ def test_stage_lags_docs_behind_code_and_release_before_main(scenario) -> None: 
 def test_which_version_do_i_need(scenario) -> None:  # type: ignore[no-untyped-def]
     client, built = scenario
     items = _items(client, f"/api/v1/models/{V4}/requirements")
-    released = [i for i in items if i["first_release"] or i["first_branch"]]
-    # the runtime with a release first: Huawei's release candidate came before upstream's release
-    assert [i["runtime"] for i in released] == ["vllm-ascend", "vllm"]
-    ascend, vllm = released
+    # observed cells only: the runtimes never scanned say nothing and are left out; the runtime with a
+    # release first: Huawei's release candidate came before upstream's release
+    assert [i["runtime"] for i in items] == ["vllm-ascend", "vllm"]
+    ascend, vllm = items
     assert ascend["vendors"] == ["huawei"] and ascend["status"] == "day-0"
     assert (ascend["key_kind"], ascend["key"]) == ("architecture", "DeepseekV4ForCausalLM")
     first = ascend["first_release"]

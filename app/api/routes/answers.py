@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, page_or_csv, wants_csv
 from app.api.params import check_runtime, check_sku
+from app.api.routes.stats import FinalOnly
 from app.domain.vocabulary import Stage, Vendor
 from app.schemas.answers import (
     EarlyAccessOut,
@@ -97,6 +98,7 @@ def propagation(
     downstream: Annotated[str | None, Query(description="Downstream runtime, e.g. `vllm-ascend`.")] = None,
     stage: Annotated[Stage | None, Query(description="One stage (default: every stage both have).")] = None,
     publisher: PublisherQuery = None,
+    final_only: FinalOnly = False,
     since: SinceQuery = None,
     until: UntilQuery = None,
     limit: LimitQuery = 100,
@@ -108,7 +110,7 @@ def propagation(
     _aware(since, until)
     lags = propagation_lags(
         session,
-        scope=LagScope(publisher, since, until),
+        scope=LagScope(publisher, since, until, final_only),
         upstream=upstream,
         downstream=downstream,
         stage=stage,
@@ -137,6 +139,7 @@ def stage_lag(
     to_stage: Annotated[Stage, Query(description="The later stage, e.g. `documented`.")] = Stage.DOCUMENTED,
     runtime: Annotated[str | None, Query(description="One runtime.")] = None,
     publisher: PublisherQuery = None,
+    final_only: FinalOnly = False,
     since: SinceQuery = None,
     until: UntilQuery = None,
     limit: LimitQuery = 100,
@@ -151,7 +154,7 @@ def stage_lag(
         session,
         from_stage=from_stage,
         to_stage=to_stage,
-        scope=LagScope(publisher, since, until),
+        scope=LagScope(publisher, since, until, final_only),
         runtimes=[runtime] if runtime else None,
     )
     return page_or_csv(
