@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, page_or_csv, wants_csv
-from app.api.params import check_runtime, check_sku
+from app.api.params import check_runtime, check_sku, check_time_zones
 from app.api.routes.stats import FinalOnly
 from app.domain.vocabulary import Stage, Vendor
 from app.schemas.answers import (
@@ -35,12 +35,6 @@ router = APIRouter(tags=["stats"])
 SinceQuery = Annotated[datetime | None, Query(description="Releases at or after (ISO-8601).")]
 UntilQuery = Annotated[datetime | None, Query(description="Releases before (ISO-8601).")]
 PublisherQuery = Annotated[str | None, Query(description="Publisher's Hub org.")]
-
-
-def _aware(*values: datetime | None) -> None:
-    for value in values:
-        if value is not None and value.tzinfo is None:
-            raise HTTPException(422, "since/until need a time zone (e.g. 2025-01-01T00:00:00Z)")
 
 
 def _flat(item: object) -> dict[str, object]:
@@ -70,7 +64,7 @@ def early_access(
     cursor: CursorQuery = None,
     format: FormatQuery = None,
 ) -> Page[EarlyAccessOut] | Response:
-    _aware(since, until)
+    check_time_zones(since, until)
     cells = early_access_map(
         session, stage=stage, now=now, publisher=publisher, vendor=vendor, since=since, until=until
     )
@@ -107,7 +101,7 @@ def propagation(
 ) -> Page[PropagationOut] | Response:
     check_runtime(upstream)
     check_runtime(downstream)
-    _aware(since, until)
+    check_time_zones(since, until)
     lags = propagation_lags(
         session,
         scope=LagScope(publisher, since, until, final_only),
@@ -147,7 +141,7 @@ def stage_lag(
     format: FormatQuery = None,
 ) -> Page[StageLagOut] | Response:
     check_runtime(runtime)
-    _aware(since, until)
+    check_time_zones(since, until)
     if from_stage == to_stage:
         raise HTTPException(422, "from_stage and to_stage must differ")
     lags = stage_lags(
