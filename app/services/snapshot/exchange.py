@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from app.db.upsert import insert_ignoring_conflicts
@@ -206,16 +207,19 @@ def _runtime_ids(session: Session, snapshot: Snapshot) -> dict[str, int]:
     return ids
 
 
+def _insert_chunked(
+    session: Session, table: Table, rows: list[dict[str, Any]], conflict_columns: Sequence[str]
+) -> int:
+    """Insert ``rows`` a chunk at a time, skipping identities already stored; returns how many were new."""
+    return sum(
+        insert_ignoring_conflicts(session, table, rows[start : start + _CHUNK], conflict_columns)
+        for start in range(0, len(rows), _CHUNK)
+    )
+
+
 def _import_events(session: Session, snapshot: Snapshot, runtime_ids: dict[str, int], now: datetime) -> int:
     rows = event_rows(session, snapshot.events, lambda e: runtime_ids[e.runtime], now)
-    inserted = 0
-    for start in range(0, len(rows), _CHUNK):
-        inserted += insert_ignoring_conflicts(
-            session,
-            SupportEvent.__table__,  # type: ignore[arg-type]
-            rows[start : start + _CHUNK],
-            EVENT_IDENTITY,
-        )
+    inserted = _insert_chunked(session, SupportEvent.__table__, rows, EVENT_IDENTITY)  # type: ignore[arg-type]
     return inserted
 
 
@@ -236,14 +240,9 @@ def _import_key_mappings(session: Session, snapshot: Snapshot, now: datetime) ->
         }
         for m in new
     ]
-    inserted = 0
-    for start in range(0, len(rows), _CHUNK):
-        inserted += insert_ignoring_conflicts(
-            session,
-            KeyMapping.__table__,  # type: ignore[arg-type]
-            rows[start : start + _CHUNK],
-            ["source", "from_kind", "from_key", "to_kind"],
-        )
+    inserted = _insert_chunked(
+        session, KeyMapping.__table__, rows, ["source", "from_kind", "from_key", "to_kind"]
+    )  # type: ignore[arg-type]
     return inserted, len(snapshot.key_mappings) - inserted
 
 
@@ -266,14 +265,9 @@ def _import_statements(session: Session, snapshot: Snapshot, now: datetime) -> t
         for s in snapshot.statements
         if s.source not in present
     ]
-    inserted = 0
-    for start in range(0, len(rows), _CHUNK):
-        inserted += insert_ignoring_conflicts(
-            session,
-            VersionStatement.__table__,  # type: ignore[arg-type]
-            rows[start : start + _CHUNK],
-            ["source", "key_kind", "key", "runtime"],
-        )
+    inserted = _insert_chunked(
+        session, VersionStatement.__table__, rows, ["source", "key_kind", "key", "runtime"]
+    )  # type: ignore[arg-type]
     return inserted, len(snapshot.statements) - inserted
 
 
