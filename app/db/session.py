@@ -115,21 +115,30 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def run_in_transaction(
-    factory: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = 3
-) -> T:
-    """Run ``work`` in a unit of work of its own (committed on success). When a concurrent writer wins a
-    race on a unique key first (two processes creating the same publisher, model or release row), the
-    IntegrityError rolls the unit back and it runs again, now seeing the other's row and updating it."""
+def retry_on_conflict(work: Callable[[], T], *, attempts: int = 3) -> T:
+    """Run ``work`` (which commits or rolls back its own units of work) again when a concurrent writer won
+    a race on a unique key first (two processes creating the same publisher, model or release row): the
+    next run sees the other's row and updates it. The last attempt's IntegrityError propagates."""
     for attempt in range(1, attempts + 1):
         try:
-            with session_scope(factory) as session:
-                return work(session)
+            return work()
         except IntegrityError as exc:
             if attempt == attempts:
                 raise
             log.info("concurrent write on a unique key (%s); running the unit of work again", exc.orig)
     raise AssertionError("unreachable")
+
+
+def run_in_transaction(
+    factory: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = 3
+) -> T:
+    """Run ``work`` in a unit of work of its own (committed on success), again on a unique-key race."""
+
+    def unit() -> T:
+        with session_scope(factory) as session:
+            return work(session)
+
+    return retry_on_conflict(unit, attempts=attempts)
 
 
 def refresh_planner_statistics(session: Session) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.session import session_scope
+from app.db.session import retry_on_conflict, session_scope
 from app.db.upsert import insert_ignoring_conflicts
 from app.models.model import Model
 from app.models.publisher import Publisher
@@ -130,23 +130,19 @@ def _process_with_retry(
     """``_process``, run again when another process stored the same new model first (two deliveries for
     one repo handled at once): the second run finds the row and updates it. Whatever happens, an outcome
     comes back, so no delivery is left without one."""
-    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
-        try:
-            return _process(session_factory, client, payload, received_at)
-        except IntegrityError as exc:
-            if attempt == CONFLICT_ATTEMPTS:
-                log.error("Hub webhook for %s kept conflicting: %s", payload.repo.name, exc.orig)
-                return f"error: concurrent update kept conflicting ({type(exc.orig).__name__})"
-            log.info("Hub webhook for %s raced another writer; processing it again", payload.repo.name)
-        except (HubError, InvalidName) as exc:
-            log.error(
-                "Hub webhook for %s failed: %s (the next poll cycle will catch up)", payload.repo.name, exc
-            )
-            return f"error: {exc}"
-        except Exception as exc:  # recorded on the delivery rather than lost in a background task
-            log.exception("Hub webhook for %s failed", payload.repo.name)
-            return f"error: {type(exc).__name__}: {exc}"
-    raise AssertionError("unreachable")
+    try:
+        return retry_on_conflict(
+            lambda: _process(session_factory, client, payload, received_at), attempts=CONFLICT_ATTEMPTS
+        )
+    except IntegrityError as exc:
+        log.error("Hub webhook for %s kept conflicting: %s", payload.repo.name, exc.orig)
+        return f"error: concurrent update kept conflicting ({type(exc.orig).__name__})"
+    except (HubError, InvalidName) as exc:
+        log.error("Hub webhook for %s failed: %s (the next poll cycle will catch up)", payload.repo.name, exc)
+        return f"error: {exc}"
+    except Exception as exc:  # recorded on the delivery rather than lost in a background task
+        log.exception("Hub webhook for %s failed", payload.repo.name)
+        return f"error: {type(exc).__name__}: {exc}"
 
 
 def _model_of(session: Session, payload: HubWebhookPayload) -> Model | None:
