@@ -34,8 +34,8 @@ from app.api.routes import (
 )
 from app.config import Settings, get_settings
 from app.db.session import open_database, read_only_factory
-from app.services.bootstrap import bootstrap_reference_data
-from app.services.watchers import WatcherLoop
+from app.services.operations.bootstrap import bootstrap_reference_data
+from app.services.operations.watcher_loop import WatcherLoop
 from app.web import views
 from app.web.page_cache import PageCache
 

@@ -36,10 +36,10 @@ from app.db.session import create_db_engine, session_factory
 from app.domain.vocabulary import Vendor
 from app.main import create_app
 from app.models import Model, Publisher, Runtime, SupportEvent, SupportKey
-from app.services.catalog_rows import sync_catalog
-from app.services.coverage import record_coverage
 from app.services.gaps.refresh import refresh_gaps
-from app.services.runtime_coverage import runtime_key_kinds
+from app.services.runtimes.catalog_rows import sync_catalog
+from app.services.runtimes.catalog_views import runtime_key_kinds
+from app.services.runtimes.stored_coverage import record_coverage
 from app.sources.runtimes.catalog import CATALOG
 from app.sources.runtimes.coverage import FETCHED, StageCoverage, scanned_stages
 from benchmarks.hub_cycle import postgres_url, sqlite_url

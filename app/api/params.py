@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import HTTPException
 
 from app.services.gaps.query import GapFilters, implied_row_kinds
-from app.services.runtime_coverage import runtime_names, sku_names
+from app.services.runtimes.catalog_views import runtime_names, sku_names
 
 
 def check_runtime(runtime: str | None) -> None:

@@ -13,8 +13,8 @@ import typer
 from app.config import Settings, get_settings
 
 if TYPE_CHECKING:
-    from app.services.audit import AuditReport
-    from app.services.support_scan import RuntimeSpec
+    from app.services.runtimes.catalog_audit import AuditReport
+    from app.services.runtimes.scan import RuntimeSpec
 
 
 def _progress(message: str) -> None:
@@ -43,7 +43,7 @@ def register(cli: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the events as JSON and store nothing."),
     ) -> None:
         """Scan runtime histories for support events (stored idempotently, incrementally)."""
-        from app.services.support_scan import UnknownRuntimeError, runtimes_named
+        from app.services.runtimes.scan import UnknownRuntimeError, runtimes_named
 
         if all_runtimes == (runtime is not None):
             raise typer.BadParameter("give one RUNTIME or --all")
@@ -70,7 +70,7 @@ def register(cli: typer.Typer) -> None:
         repo: str = typer.Option(..., "--repo", help="A real history (local path or URL) to check against."),
     ) -> None:
         """Check the hand-checked facts of RUNTIME against a real history; non-zero exit on a mismatch."""
-        from app.services.support_scan import ScanError, UnknownRuntimeError, get_runtime, verify_facts
+        from app.services.runtimes.scan import ScanError, UnknownRuntimeError, get_runtime, verify_facts
 
         try:
             spec = get_runtime(runtime)
@@ -108,8 +108,8 @@ def register(cli: typer.Typer) -> None:
 
         Exit 1 when a finding has no reason declared in the catalog (``audit_expected``), 2 on bad input.
         """
-        from app.services.audit import audit_runtime
-        from app.services.support_scan import ScanError, UnknownRuntimeError, get_runtime
+        from app.services.runtimes.catalog_audit import audit_runtime
+        from app.services.runtimes.scan import ScanError, UnknownRuntimeError, get_runtime
 
         try:
             spec = get_runtime(runtime)
@@ -160,7 +160,7 @@ def _source(
     spec: RuntimeSpec, settings: Settings, repo: str | None, upstream: str | None
 ) -> tuple[str | None, str | None]:
     """``--repo`` (a copy of ``--upstream`` when given), else the configured copy or the catalog's URL."""
-    from app.services.support_scan import declared_source
+    from app.services.runtimes.scan import declared_source
 
     if repo:
         return repo, upstream
@@ -170,7 +170,7 @@ def _source(
 def _print_json(
     specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None, upstream: str | None
 ) -> None:
-    from app.services.support_scan import ScanError, collect_events
+    from app.services.runtimes.scan import ScanError, collect_events
 
     out = []
     for spec in specs:
@@ -188,9 +188,9 @@ def _store(
     specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None, upstream: str | None
 ) -> None:
     from app.db.session import open_database
-    from app.services.catalog_rows import sync_catalog
     from app.services.jobs import scan_then_refresh
-    from app.services.support_scan import ScanError
+    from app.services.runtimes.catalog_rows import sync_catalog
+    from app.services.runtimes.scan import ScanError
 
     failures = 0
     with open_database(settings.database_url) as factory, factory() as session:

@@ -73,9 +73,9 @@ def register(cli: typer.Typer) -> None:
         ),
     ) -> None:
         """Scan every listed copy with the catalog's rules into a scratch database and export it."""
+        from app.services.runtimes.scan import ScanError
         from app.services.snapshot import SnapshotError, write_snapshot
         from app.services.snapshot.build import BUNDLED_SNAPSHOT, SOURCES_FILE, build_snapshot, read_sources
-        from app.services.support_scan import ScanError
 
         target = out or BUNDLED_SNAPSHOT
         try:

@@ -29,7 +29,7 @@ def register(cli: typer.Typer) -> None:
         """Poll the watched Hugging Face publishers (the endpoint comes from the settings / HF_ENDPOINT)."""
         from app.db.session import open_database, session_scope
         from app.services.jobs import poll_then_refresh
-        from app.services.publishers import sync_publishers
+        from app.services.releases.publishers import sync_publishers
 
         settings = get_settings()
         if org:
@@ -88,7 +88,7 @@ def register(cli: typer.Typer) -> None:
         """Import dated release facts (idempotent); conflicts with the Hub are flagged, not overwritten."""
         from app.db.session import open_database
         from app.services.jobs import import_file
-        from app.services.release_facts import ReleaseFileError
+        from app.services.releases.facts import ReleaseFileError
 
         settings = get_settings()
         try:
@@ -114,8 +114,8 @@ def _run_forever(settings: Settings) -> None:
     import signal
 
     from app.db.session import open_database
-    from app.services.bootstrap import bootstrap_reference_data
-    from app.services.watchers import WatcherLoop
+    from app.services.operations.bootstrap import bootstrap_reference_data
+    from app.services.operations.watcher_loop import WatcherLoop
 
     with open_database(settings.database_url) as factory:
         bootstrap_reference_data(factory, settings, now=datetime.now(UTC))

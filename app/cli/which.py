@@ -6,7 +6,7 @@ import typer
 
 from app.config import get_settings
 from app.db.session import open_database, session_scope
-from app.services.requirements import ReleaseRef, Requirement, RequirementFilters, model_requirements
+from app.services.answers.requirements import ReleaseRef, Requirement, RequirementFilters, model_requirements
 
 COLUMNS = ("RUNTIME", "VENDORS", "FIRST RELEASE", "FIRST FINAL RELEASE", "FIRST BRANCH", "MIN VERSION")
 
@@ -56,7 +56,7 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """Which runtime versions support REPO_ID: first release, first final release, first release branch."""
         from app.domain.vocabulary import Vendor
-        from app.services.runtime_coverage import runtime_names, sku_names
+        from app.services.runtimes.catalog_views import runtime_names, sku_names
 
         if runtime is not None and runtime not in runtime_names():
             raise typer.BadParameter(f"unknown runtime {runtime!r}; known: {', '.join(runtime_names())}")

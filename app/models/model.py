@@ -39,7 +39,7 @@ class Model(Base):
     release_times: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """Every release time a source gave, by source (``observed``, ``imported``, ``bundled``,
     ``created_at_estimate``): ``{"at", "precision", "detail", "notes", "confidence"}``. The chosen one is
-    copied to the ``release_*`` columns (app/services/model_releases.py ranks them); the others stay so a
+    copied to the ``release_*`` columns (app/services/releases/rules.py ranks them); the others stay so a
     disagreement between sources is listed, never hidden."""
     architectures: Mapped[list[str]] = mapped_column(JSON, default=list)
     model_type: Mapped[str | None] = mapped_column(String(100))

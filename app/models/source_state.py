@@ -13,7 +13,7 @@ class SourceState(Base):
     """Poll state of one source (a Hub publisher, a runtime repository …), written on every attempt.
 
     ``lease_owner``/``lease_expires_at`` let several processes share one PostgreSQL: a worker only works on a
-    source after winning its lease with a conditional UPDATE (see app/services/source_state.py).
+    source after winning its lease with a conditional UPDATE (see app/services/operations/source_state.py).
     """
 
     __tablename__ = "source_states"

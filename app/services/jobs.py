@@ -22,15 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db.session import run_in_transaction, session_scope
-from app.services import source_state
 from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.poll import CycleReport, poll_publishers
 from app.services.hub.webhooks import process_webhook_delivery
-from app.services.publishers import sync_publishers
-from app.services.release_facts import ImportReport, import_releases
+from app.services.operations import source_state
+from app.services.releases.facts import ImportReport, import_releases
+from app.services.releases.publishers import sync_publishers
+from app.services.runtimes.scan import ScanError, ScanSummary, scan_runtime
 from app.services.snapshot.exchange import SnapshotImport, import_snapshot
 from app.services.snapshot.format import Snapshot
-from app.services.support_scan import ScanError, ScanSummary, scan_runtime
 from app.services.watches.outbox import enqueue_deliveries, first_poll_models
 from app.sources.hub.client import HubClient
 from app.sources.hub.webhook import HubWebhookPayload

@@ -17,10 +17,10 @@ from app.domain.gap_row import GapRow
 from app.domain.rows import EventRow
 from app.domain.vocabulary import RowKind, Stage
 from app.models import Model, Publisher, Runtime, SourceState, SupportEvent, SupportKey
+from app.services.gaps.matching import normalise_name
 from app.services.gaps.query import GapFilters, query_gaps
-from app.services.matching import normalise_name
-from app.services.model_releases import RELEASE_SOURCES, ReleaseConflict, ReleaseTime, release_conflicts
-from app.services.runtime_coverage import has_source_for
+from app.services.releases.rules import RELEASE_SOURCES, ReleaseConflict, ReleaseTime, release_conflicts
+from app.services.runtimes.catalog_views import has_source_for
 from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDOR_BRANCHES
 
 MODEL_SORTS = {

@@ -14,16 +14,16 @@ from fastapi.templating import Jinja2Templates
 from app.api.deps import NowDep, SessionDep, get_now
 from app.domain.gap_row import GapRow
 from app.domain.vocabulary import VENDOR_LABELS, GapStatus, RowKind, Stage
-from app.services.coverage import load_coverage, vendor_coverage
-from app.services.early_access import early_access_map
+from app.services.answers.early_access import early_access_map
+from app.services.answers.lags import propagation_lags, stage_lags
+from app.services.answers.requirements import model_requirements
+from app.services.answers.stats import covered_group_stats, survival_curve
 from app.services.gaps.query import GapFilters, query_gaps
-from app.services.lags import propagation_lags, stage_lags
+from app.services.operations.source_problems import summarize_problems
+from app.services.operations.source_state import list_health
 from app.services.read_views import EventFilters, count_events, get_model, list_events, list_runtimes
-from app.services.requirements import model_requirements
+from app.services.runtimes.stored_coverage import load_coverage, vendor_coverage
 from app.services.snapshot.exchange import imported_snapshots
-from app.services.source_problems import summarize_problems
-from app.services.source_state import list_health
-from app.services.stats import covered_group_stats, survival_curve
 from app.web.page_cache import PageCache
 
 router = APIRouter(include_in_schema=False)

@@ -13,7 +13,7 @@ from app.db.migrate import upgrade
 from app.db.session import open_database
 from app.main import create_app
 from app.services.hub.poll import poll_publishers
-from app.services.support_scan import ScanError, scan_runtime
+from app.services.runtimes.scan import ScanError, scan_runtime
 from app.sources.hub.client import HubClient
 from app.sources.runtimes.catalog import CATALOG
 

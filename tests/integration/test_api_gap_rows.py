@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_now, get_session
 from app.main import create_app
 from app.models import GapRecord, Model
-from app.services.catalog_rows import sync_catalog
 from app.services.gaps.query import GapFilters, query_gaps
 from app.services.gaps.refresh import refresh_gaps
+from app.services.runtimes.catalog_rows import sync_catalog
 from tests.support.coverage import observe
 from tests.support.seed import Seed
 

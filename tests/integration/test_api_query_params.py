@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_now, get_session
 from app.main import create_app
 from app.models import Model, Publisher
-from app.services.catalog_rows import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
+from app.services.runtimes.catalog_rows import sync_catalog
 
 NOW = datetime(2025, 10, 1, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.config import Settings
 from app.db.session import create_db_engine, session_factory
 from app.models import GapRecord, Model, Publisher, Runtime
-from app.services.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
+from app.services.operations.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
 from app.sources.runtimes.catalog import CATALOG
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
@@ -83,8 +83,8 @@ def test_publishers_file_alone_decides_who_is_watched(fresh_database_url: str, t
 
 
 def test_an_operator_import_survives_any_number_of_restarts(fresh_database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from app.services.model_releases import release_conflicts
-    from app.services.release_facts import import_releases
+    from app.services.releases.facts import import_releases
+    from app.services.releases.rules import release_conflicts
 
     engine = create_db_engine(fresh_database_url)
     factory = session_factory(engine)

@@ -28,7 +28,7 @@ from app.models import (
     SupportEvent,
     VersionStatement,
 )
-from app.services.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
+from app.services.operations.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
 from app.services.snapshot import read_snapshot
 from app.services.snapshot.build import BUNDLED_SNAPSHOT, read_sources
 from app.services.snapshot.exchange import import_snapshot

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.services.catalog_rows import sync_catalog
+from app.services.runtimes.catalog_rows import sync_catalog
 from tests.support.seed import Seed
 
 NOW = datetime(2025, 10, 1, tzinfo=UTC)

@@ -15,8 +15,8 @@ from app.config import Settings
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.services.hub.poll import poll_publishers
-from app.services.publishers import sync_publishers
-from app.services.watchers import WatcherLoop
+from app.services.operations.watcher_loop import WatcherLoop
+from app.services.releases.publishers import sync_publishers
 from app.sources.hub import HubClient
 from tests.fakes.fake_hub import FakeHub
 

@@ -17,7 +17,7 @@ from app.models.publisher import Publisher
 from app.models.source_state import SourceState
 from app.services.hub import apply as hub_apply
 from app.services.hub.poll import poll_publishers
-from app.services.model_releases import CREATED_AT_ESTIMATE, OBSERVED
+from app.services.releases.rules import CREATED_AT_ESTIMATE, OBSERVED
 from app.sources.hub import HubClient
 from app.sources.hub.budget import RequestBudget
 from app.sources.hub.types import created_at_from_object_id

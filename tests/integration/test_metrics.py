@@ -16,7 +16,7 @@ from app.db.session import create_db_engine, session_factory
 from app.main import create_app
 from app.metrics import REGISTRY
 from app.models import GapRecord
-from app.services.support_scan import ScanError, scan_runtime
+from app.services.runtimes.scan import ScanError, scan_runtime
 from app.sources.runtimes.catalog import CATALOG
 
 from ..fakes.fake_hub import FakeHub

@@ -22,9 +22,9 @@ from app.db.session import create_db_engine, open_database, session_factory, ses
 from app.models.model import Model
 from app.models.source_state import SourceState
 from app.models.webhook_delivery import WebhookDelivery
-from app.services import source_state
 from app.services.hub.webhooks import process_webhook_delivery, record_webhook_delivery
-from app.services.publishers import sync_publishers
+from app.services.operations import source_state
+from app.services.releases.publishers import sync_publishers
 from app.sources.hub import HubClient
 from app.sources.hub.webhook import HubWebhookPayload
 from tests.conftest import ScratchDatabases
@@ -49,7 +49,7 @@ def _lease_holder(url: str, ttl_seconds: float) -> subprocess.Popen[str]:
         import time
         from datetime import UTC, datetime, timedelta
         from app.db.session import open_database
-        from app.services import source_state
+        from app.services.operations import source_state
         with open_database({url!r}) as factory:
             with source_state.lease(
                 factory, "runtime_repo", "vllm", "holder", datetime.now(UTC), timedelta(seconds={ttl_seconds})
@@ -96,7 +96,7 @@ def test_a_lease_is_renewed_while_its_owner_works_and_freed_soon_after_kill_9(
 
 
 def test_process_owner_ids_differ_between_processes() -> None:
-    code = "from app.services.source_state import process_owner; print(process_owner())"
+    code = "from app.services.operations.source_state import process_owner; print(process_owner())"
     owners = {
         subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True).stdout
         for _ in range(2)

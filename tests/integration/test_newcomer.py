@@ -21,14 +21,14 @@ from app.api.deps import get_now, get_session
 from app.db.migrate import upgrade
 from app.main import create_app
 from app.models import Runtime, SourceState, SupportEvent, SupportKey
-from app.services import source_state
-from app.services.catalog_rows import sync_catalog
 from app.services.hub.poll import poll_publishers
 from app.services.jobs import scan_then_refresh
-from app.services.source_problems import summarize_problems
-from app.services.source_state import SourceHealth
-from app.services.support_scan import ScanError
-from app.services.watchers import MIN_HUB_WAIT_SECONDS, next_hub_wait
+from app.services.operations import source_state
+from app.services.operations.source_problems import summarize_problems
+from app.services.operations.source_state import SourceHealth
+from app.services.operations.watcher_loop import MIN_HUB_WAIT_SECONDS, next_hub_wait
+from app.services.runtimes.catalog_rows import sync_catalog
+from app.services.runtimes.scan import ScanError
 from app.sources.hub.client import HubClient
 from app.web.views import column_order
 from tests.fakes.repo_builder import RepoBuilder

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.model import Model
 from app.services.hub.poll import poll_publishers
-from app.services.publishers import sync_publishers
-from app.services.release_facts import ReleaseFileError, import_releases
+from app.services.releases.facts import ReleaseFileError, import_releases
+from app.services.releases.publishers import sync_publishers
 from app.sources.hub import HubClient
 from tests.fakes.fake_hub import FakeHub
 
@@ -146,7 +146,7 @@ def test_imports_keep_families_and_new_architecture_flags_right(session: Session
 def test_within_a_rank_a_time_to_the_second_beats_a_day_and_a_newer_fact_replaces_an_older(
     session: Session, tmp_path: Path
 ) -> None:
-    from app.services.model_releases import release_conflicts
+    from app.services.releases.rules import release_conflicts
 
     sync_publishers(session, None)
     repo = "acme/Acme-1"

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import get_now, get_session
 from app.main import create_app
-from app.services.catalog_rows import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
-from app.services.publishers import sync_publishers
-from app.services.release_facts import import_releases
+from app.services.releases.facts import import_releases
+from app.services.releases.publishers import sync_publishers
+from app.services.runtimes.catalog_rows import sync_catalog
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 HEADER = "hf_repo_id,org,architecture,model_type,public_release_date,createdAt,source,confidence,notes\n"

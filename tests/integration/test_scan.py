@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from app.models.runtime import Runtime, RuntimeVendor
 from app.models.source_state import SourceState
 from app.models.support import SupportEvent
-from app.services.catalog_rows import sync_catalog
-from app.services.support_scan import ScanError, collect_events, scan_runtime
+from app.services.runtimes.catalog_rows import sync_catalog
+from app.services.runtimes.scan import ScanError, collect_events, scan_runtime
 from app.sources.runtimes.catalog import CATALOG, get_runtime
 from tests.fakes.repo_builder import RepoBuilder
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.services.coverage import load_coverage
-from app.services.support_scan import scan_runtime
+from app.services.runtimes.scan import scan_runtime
+from app.services.runtimes.stored_coverage import load_coverage
 from app.sources.runtimes.catalog import get_runtime
 from tests.fakes.repo_builder import RepoBuilder
 from tests.integration.test_scan import VLLM, registry, vllm_history

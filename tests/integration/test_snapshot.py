@@ -28,9 +28,10 @@ from app.models import (
     SupportEvent,
     VersionStatement,
 )
-from app.services.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
-from app.services.catalog_rows import sync_catalog
-from app.services.release_facts import read_release_facts
+from app.services.operations.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
+from app.services.releases.facts import read_release_facts
+from app.services.runtimes.catalog_rows import sync_catalog
+from app.services.runtimes.scan import scan_runtime, store_events, store_key_mapping
 from app.services.snapshot import Snapshot, SnapshotError, read_snapshot, write_snapshot
 from app.services.snapshot.build import CopySpec, build_snapshot, read_sources
 from app.services.snapshot.exchange import SNAPSHOT_STATE, export_snapshot, import_snapshot
@@ -43,7 +44,6 @@ from app.services.snapshot.format import (
     StatementRow,
     encode,
 )
-from app.services.support_scan import scan_runtime, store_events, store_key_mapping
 from app.sources.runtimes.catalog import CATALOG, get_runtime
 from app.sources.runtimes.scanner import ScanEvent
 from tests.fakes.repo_builder import RepoBuilder

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from app.db.session import create_db_engine, session_factory
-from app.services import source_state
+from app.services.operations import source_state
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 TTL = timedelta(minutes=5)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import VersionStatement
-from app.services.support_scan import scan_runtime
+from app.services.runtimes.scan import scan_runtime
 from app.sources.runtimes.catalog import CATALOG
 
 from ..fakes.repo_builder import RepoBuilder

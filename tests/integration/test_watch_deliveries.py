@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db.session import create_db_engine, session_factory, session_scope
 from app.main import create_app
 from app.models import WatchDelivery
-from app.services.bootstrap import bootstrap_reference_data
+from app.services.operations.bootstrap import bootstrap_reference_data
+from app.services.operations.watcher_loop import WatcherLoop
 from app.services.tokens import create_token
-from app.services.watchers import WatcherLoop
 from app.services.watches.manage import WatchFilter, create_watch
 from app.sources.runtimes.catalog import CATALOG
 
@@ -212,7 +212,7 @@ def test_a_model_first_seen_by_a_later_poll_is_delivered(scenario: Scenario, fak
 def test_deliveries_commit_with_the_change_or_not_at_all(scenario: Scenario) -> None:
     """The outbox rows are part of the scan's transaction: rolled back with it, committed with it."""
     from app.services.gaps.refresh import refresh_gaps
-    from app.services.support_scan import scan_runtime
+    from app.services.runtimes.scan import scan_runtime
     from app.services.watches.outbox import enqueue_deliveries
 
     s = scenario

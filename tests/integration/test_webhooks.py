@@ -23,11 +23,11 @@ from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.webhook_delivery import WebhookDelivery
 from app.services.hub.poll import poll_publishers
-from app.services.publishers import sync_publishers
+from app.services.releases.publishers import sync_publishers
 from app.sources.hub import HubClient
 from tests.fakes.fake_hub import FakeHub
 
-SAMPLES = Path(__file__).resolve().parents[1] / "unit" / "hub" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "unit" / "sources" / "hub" / "samples"
 NOW = datetime(2025, 10, 1, 12, 0, tzinfo=UTC)
 OLD = datetime(2025, 9, 1, tzinfo=UTC)
 SECRET = "s3cret-value-42"

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.services.coverage import record_coverage
+from app.services.runtimes.stored_coverage import record_coverage
 from app.sources.runtimes.catalog import CATALOG
 from app.sources.runtimes.coverage import FETCHED, StageCoverage, scanned_stages
 

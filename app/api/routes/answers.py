@@ -27,9 +27,9 @@ from app.schemas.answers import (
     StageLagOut,
 )
 from app.schemas.common import Page
-from app.services.early_access import early_access_map
-from app.services.lags import LagScope, propagation_lags, stage_lags
-from app.services.requirements import RequirementFilters, model_requirements
+from app.services.answers.early_access import early_access_map
+from app.services.answers.lags import LagScope, propagation_lags, stage_lags
+from app.services.answers.requirements import RequirementFilters, model_requirements
 
 router = APIRouter(tags=["stats"])
 SinceQuery = Annotated[datetime | None, Query(description="Releases at or after (ISO-8601).")]

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__
 from app.api.deps import SessionDep
-from app.services.health import check_database
+from app.services.operations.health import check_database
 
 router = APIRouter(tags=["health"])
 

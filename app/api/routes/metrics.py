@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from app.api.deps import SessionDep
-from app.services.metrics import exposition
+from app.services.operations.gauges import exposition
 
 router = APIRouter(tags=["health"])
 

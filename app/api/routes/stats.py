@@ -14,8 +14,8 @@ from app.api.params import gap_filters
 from app.domain.vocabulary import RowKind, Stage, Vendor
 from app.schemas.common import Page, UtcTime
 from app.schemas.stats import ObservedRuntimeOut, StatsOut, SurvivalOut, SurvivalPointOut
+from app.services.answers.stats import CoveredStats, load_group_stats, survival_curve
 from app.services.gaps.query import gap_stats_rows
-from app.services.stats import CoveredStats, load_group_stats, survival_curve
 
 router = APIRouter(tags=["stats"])
 SinceQuery = Annotated[UtcTime | None, Query(description="Releases at or after (ISO-8601).")]

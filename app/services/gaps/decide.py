@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from app.domain.gap_row import GapRow
 from app.domain.vocabulary import Confidence, GapStatus, ReleasePrecision
-from app.services.matching import support_keys
-from app.services.runtime_coverage import event_vendors, sku_vendor
+from app.services.gaps.matching import support_keys
+from app.services.runtimes.catalog_views import event_vendors, sku_vendor
 
 EARLY_ACCESS_WINDOW = timedelta(days=90)
 DAY_0 = timedelta(hours=24)
@@ -50,7 +50,7 @@ class SupportPoint:
 
 @dataclass(frozen=True)
 class CellCoverage:
-    """What the decision needs to know of a source's coverage (``app/services/coverage.py`` loads it)."""
+    """What the decision needs to know of a source's coverage (``app/services/runtimes/stored_coverage.py`` loads it)."""
 
     observed_until: datetime | None
     """None: never observed."""

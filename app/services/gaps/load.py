@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from app.domain.vocabulary import KeyKind, ReleasePrecision, Stage
 from app.models import KeyMapping, Model, Publisher, Runtime, SupportEvent, SupportKey
-from app.services.coverage import load_coverage
 from app.services.csv_files import read_csv
 from app.services.gaps.decide import CellCoverage, Release, SupportIndex, SupportPoint
-from app.services.matching import NameMatcher, release_keys
+from app.services.gaps.matching import NameMatcher, release_keys
+from app.services.runtimes.stored_coverage import load_coverage
 
 
 def load_gguf_table(session: Session) -> dict[str, str]:

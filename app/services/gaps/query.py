@@ -14,7 +14,7 @@ from app.domain.gap_row import GapRow
 from app.domain.vocabulary import RowKind, Stage
 from app.models import GapRecord
 from app.services.gaps.record import READ_COLUMNS, TABLE, Identity, from_record, utc
-from app.services.runtime_coverage import vendor_runtimes
+from app.services.runtimes.catalog_views import vendor_runtimes
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from app.models import GapRecord
 from app.services.gaps.decide import SUPPORTED_STATUSES, Release, compute_gaps
 from app.services.gaps.load import load_gap_coverage, load_releases, load_support_index
 from app.services.gaps.record import READ_COLUMNS, TABLE, TIMES, Identity, identity, utc, values
-from app.services.runtime_coverage import per_sku_runtimes, runtime_key_kinds, vendor_runtimes
+from app.services.runtimes.catalog_views import per_sku_runtimes, runtime_key_kinds, vendor_runtimes
 
 
 @dataclass(frozen=True)

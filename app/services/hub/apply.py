@@ -20,7 +20,7 @@ from sqlalchemy.orm.util import identity_key
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.services.hub.decide import GONE, NOT_STORED, StoredModel, decide_model_update, release_values
-from app.services.model_releases import (
+from app.services.releases.rules import (
     ReleaseCandidate,
     ReleaseTime,
     assign_families,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.services.model_releases import (
+from app.services.releases.rules import (
     ReleaseTime,
     best_release_time,
     classify,

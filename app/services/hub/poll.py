@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.session import session_scope
 from app.models.model import Model
-from app.services import source_state
 from app.services.hub.apply import (
     apply_hub_model,
     apply_hub_models,
@@ -32,7 +31,8 @@ from app.services.hub.apply import (
     refresh_families,
 )
 from app.services.hub.decide import PUBLIC
-from app.services.publishers import name_publishers, sync_publishers, watched_orgs
+from app.services.operations import source_state
+from app.services.releases.publishers import name_publishers, sync_publishers, watched_orgs
 from app.sources.hub import (
     HubClient,
     HubError,

@@ -18,9 +18,9 @@ from app.db.upsert import insert_ignoring_conflicts
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.webhook_delivery import WebhookDelivery
-from app.services import source_state
 from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.apply import apply_hub_model, mark_gone, publisher_for, refresh_families
+from app.services.operations import source_state
 from app.services.watches.outbox import enqueue_deliveries
 from app.sources.hub import HubClient, HubError, HubRepoNotFound
 from app.sources.hub.types import InvalidName, check_repo_id

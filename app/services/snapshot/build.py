@@ -21,12 +21,12 @@ from pathlib import Path
 from app.db.migrate import upgrade
 from app.db.session import open_database, session_scope
 from app.domain.vocabulary import Stage
-from app.services.catalog_rows import sync_catalog
-from app.services.model_releases import BUNDLED
-from app.services.release_facts import import_releases
+from app.services.releases.facts import import_releases
+from app.services.releases.rules import BUNDLED
+from app.services.runtimes.catalog_rows import sync_catalog
+from app.services.runtimes.scan import scan_runtime
 from app.services.snapshot.exchange import export_snapshot
 from app.services.snapshot.format import Snapshot, SnapshotError, SourceRow
-from app.services.support_scan import scan_runtime
 from app.sources.runtimes.catalog import RuntimeSpec, UnknownRuntimeError, get_runtime
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"

@@ -24,9 +24,11 @@ from app.models.runtime import Runtime
 from app.models.source_state import SourceState
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
 from app.models.version_statement import VersionStatement
-from app.services.catalog_rows import sync_catalog
 from app.services.hub.apply import publisher_for, refresh_families, set_release_time
-from app.services.model_releases import BUNDLED, CREATED_AT_ESTIMATE, IMPORTED, OBSERVED, ReleaseTime
+from app.services.operations.source_state import IMPORTED_SNAPSHOT, RUNTIME_REPO
+from app.services.releases.rules import BUNDLED, CREATED_AT_ESTIMATE, IMPORTED, OBSERVED, ReleaseTime
+from app.services.runtimes.catalog_rows import sync_catalog
+from app.services.runtimes.scan import event_rows
 from app.services.snapshot.format import (
     CoverageRow,
     EventRow,
@@ -38,8 +40,6 @@ from app.services.snapshot.format import (
     StatementRow,
     content_digest,
 )
-from app.services.source_state import IMPORTED_SNAPSHOT, RUNTIME_REPO
-from app.services.support_scan import event_rows
 from app.sources.runtimes.catalog import CATALOG
 from app.sources.runtimes.coverage import stage_coverage_start
 

@@ -27,7 +27,7 @@ from app.db.session import session_scope
 from app.domain.vocabulary import AttemptOutcome, DeliveryState
 from app.metrics import WATCH_DELIVERY_ATTEMPTS
 from app.models import Watch, WatchDelivery, WatchDeliveryAttempt
-from app.services import source_state
+from app.services.operations import source_state
 from app.sources.outbound import PostResult, post_json
 from app.sources.outbound.client import TIMEOUT_SECONDS
 from app.sources.outbound.guard import Resolver, system_resolver

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.models.model import Model
 from app.services.csv_files import read_csv
 from app.services.hub.apply import publisher_for, refresh_families, set_release_time
-from app.services.model_releases import (
+from app.services.releases.rules import (
     BUNDLED,
     IMPORTED,
     ReleaseDateError,

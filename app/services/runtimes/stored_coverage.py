@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.vocabulary import Stage
 from app.models.coverage import SourceCoverage
-from app.services.runtime_coverage import has_source_for
+from app.services.runtimes.catalog_views import has_source_for
 from app.sources.runtimes.catalog import CATALOG
 from app.sources.runtimes.coverage import StageCoverage, stage_coverage_start
 
@@ -110,7 +110,7 @@ class GroupCoverage:
 
 def vendor_coverage(coverage: dict[tuple[str, str], Coverage], stage: str) -> dict[str, GroupCoverage]:
     """Per catalog vendor, its runtimes at ``stage`` and which of them are observed."""
-    from app.services.runtime_coverage import vendor_runtimes
+    from app.services.runtimes.catalog_views import vendor_runtimes
 
     result = {}
     for vendor, runtimes in vendor_runtimes(stage).items():

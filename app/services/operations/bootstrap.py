@@ -10,16 +10,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db.session import refresh_planner_statistics, run_in_transaction
-from app.services.catalog_rows import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.apply import refresh_families
-from app.services.model_releases import BUNDLED
-from app.services.publishers import sync_publishers
-from app.services.release_facts import import_releases
+from app.services.releases.facts import import_releases
+from app.services.releases.publishers import sync_publishers
+from app.services.releases.rules import BUNDLED
+from app.services.runtimes.catalog_rows import sync_catalog
 from app.services.snapshot.build import BUNDLED_SNAPSHOT
 from app.services.snapshot.seed import seed_snapshot
 
-BUNDLED_RELEASE_FACTS = Path(__file__).resolve().parents[1] / "data" / "releases.csv"
+BUNDLED_RELEASE_FACTS = Path(__file__).resolve().parents[2] / "data" / "releases.csv"
 
 
 def bootstrap_reference_data(

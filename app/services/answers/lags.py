@@ -19,10 +19,10 @@ from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.domain.vocabulary import GapStatus, RowKind, Stage
+from app.services.answers.stats import family_rows, quantile
 from app.services.gaps.decide import hours
 from app.services.gaps.record import TABLE, utc
-from app.services.runtime_coverage import has_source_for
-from app.services.stats import family_rows, quantile
+from app.services.runtimes.catalog_views import has_source_for
 from app.sources.runtimes.catalog import CATALOG, PROPAGATION
 
 SUPPORTED = frozenset({GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER})

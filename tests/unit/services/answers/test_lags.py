@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.domain.vocabulary import GapStatus
-from app.services.lags import LagRow, measure_lags
+from app.services.answers.lags import LagRow, measure_lags
 
 RELEASE = datetime(2026, 1, 1, tzinfo=UTC)
 

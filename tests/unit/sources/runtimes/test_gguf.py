@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.services.support_scan import gguf_mapping
+from app.services.runtimes.scan import gguf_mapping
 from app.sources.runtimes.gguf import parse_mapping
 from tests.fakes.repo_builder import RepoBuilder
 
@@ -61,7 +61,7 @@ def test_scanning_llama_cpp_stores_the_mapping_and_releases_offer_the_gguf_key(
 
     from app.models import KeyMapping, Model
     from app.services.gaps.load import load_releases
-    from app.services.support_scan import scan_runtime
+    from app.services.runtimes.scan import scan_runtime
     from app.sources.runtimes.catalog import CATALOG
 
     now = datetime(2025, 1, 1, tzinfo=UTC)

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from app.domain.vocabulary import KeyKind, RowKind, Stage
 from app.models import Model, Runtime, SupportEvent, SupportKey, VersionStatement
+from app.services.answers.lags import observed
 from app.services.gaps.record import TABLE
-from app.services.lags import observed
 from app.sources.runtimes.catalog import CATALOG
 
 

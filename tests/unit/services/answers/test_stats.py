@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.domain.gap_row import GapRow
-from app.services.stats import (
+from app.services.answers.stats import (
     family_rows,
     group_stats,
     kaplan_meier,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.services.source_state import HUB_PUBLISHER, RUNTIME_REPO, SourceHealth
+from app.services.operations.source_state import HUB_PUBLISHER, RUNTIME_REPO, SourceHealth
 
 # What failure messages say when nothing answered at all (httpx/huggingface_hub and git wordings), and the
 # message a publisher gets when the cycle stopped before reaching it (see hub.poll.WAITING_PREFIX).

@@ -1,6 +1,6 @@
 """Launch-gap statistics: plain quantiles of resolved gaps, Kaplan–Meier with pending gaps censored.
 
-Small, pure and tested (tests/unit/test_stats.py) rather than a heavy scientific dependency: the estimator
+Small, pure and tested (tests/unit/services/answers/test_stats.py) rather than a heavy scientific dependency: the estimator
 is a dozen lines and the inputs are at most a few thousand gaps. Only ``load_group_stats`` reads the
 database (the rows and the coverage the API and the pages summarise).
 """
@@ -16,8 +16,13 @@ from typing import Protocol, TypeVar
 from sqlalchemy.orm import Session
 
 from app.domain.vocabulary import GapStatus
-from app.services.coverage import GroupCoverage, load_coverage, runtime_coverage, vendor_coverage
 from app.services.gaps.query import GapFilters, gap_stats_rows
+from app.services.runtimes.stored_coverage import (
+    GroupCoverage,
+    load_coverage,
+    runtime_coverage,
+    vendor_coverage,
+)
 
 
 class GapLike(Protocol):

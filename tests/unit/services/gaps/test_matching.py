@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.services.gaps.decide import Release, SupportIndex, SupportPoint, compute_gaps
-from app.services.matching import (
+from app.services.gaps.matching import (
     NameMatcher,
     gguf_architecture,
     listed_models,

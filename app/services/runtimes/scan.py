@@ -25,9 +25,9 @@ from app.models.key_mapping import KeyMapping
 from app.models.runtime import Runtime
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
 from app.models.version_statement import VersionStatement
-from app.services.catalog_rows import sync_catalog
-from app.services.coverage import record_coverage
-from app.services.source_state import RUNTIME_REPO, get_state, record_failure, record_success
+from app.services.operations.source_state import RUNTIME_REPO, get_state, record_failure, record_success
+from app.services.runtimes.catalog_rows import sync_catalog
+from app.services.runtimes.stored_coverage import record_coverage
 from app.sources.git.repo import GitError, GitRepo, is_url, open_repository
 from app.sources.runtimes.audit import AuditRecorder
 from app.sources.runtimes.catalog import (
@@ -76,7 +76,7 @@ class ScanSummary:
     seconds: float = 0.0
     audit_findings: int = 0
     audit_unexplained: list[str] = field(default_factory=list)
-    """Ids of the catalog audit's findings without a declared reason (see app/services/audit.py)."""
+    """Ids of the catalog audit's findings without a declared reason (see app/services/runtimes/catalog_audit.py)."""
     first_scan: bool = False
     """The source's first successful scan: its events are history (they date support, they do not notify)."""
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.gap_row import GapRow
 from app.domain.vocabulary import GapStatus, RowKind, Stage
+from app.services.answers.lags import observed
+from app.services.answers.stats import family_rows
 from app.services.gaps.query import GapFilters, query_gaps
-from app.services.lags import observed
-from app.services.stats import family_rows
 
 EXAMPLES_PER_CELL = 5
 

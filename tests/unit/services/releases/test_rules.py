@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.services.model_releases import (
+from app.services.releases.rules import (
     CREATED_AT_ESTIMATE,
     IMPORTED,
     OBSERVED,
