@@ -17,8 +17,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from app.domain.runtime_spec import RuntimeSpec
 from app.sources.git.repo import GitRepo, open_repository
-from app.sources.runtimes.catalog import RuntimeSpec, get_runtime
+from app.sources.runtimes.catalog import get_runtime
 from app.sources.runtimes.extractors import _chunk_registrations
 from app.sources.runtimes.scanner import Scanner
 

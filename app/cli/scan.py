@@ -13,8 +13,8 @@ import typer
 from app.config import Settings, get_settings
 
 if TYPE_CHECKING:
+    from app.domain.runtime_spec import RuntimeSpec
     from app.services.runtimes.catalog_audit import AuditReport
-    from app.services.runtimes.scan import RuntimeSpec
 
 
 def _progress(message: str) -> None:
@@ -43,7 +43,8 @@ def register(cli: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the events as JSON and store nothing."),
     ) -> None:
         """Scan runtime histories for support events (stored idempotently, incrementally)."""
-        from app.services.runtimes.scan import UnknownRuntimeError, runtimes_named
+        from app.domain.runtime_spec import UnknownRuntimeError
+        from app.services.runtimes.scan import runtimes_named
 
         if all_runtimes == (runtime is not None):
             raise typer.BadParameter("give one RUNTIME or --all")
@@ -70,7 +71,8 @@ def register(cli: typer.Typer) -> None:
         repo: str = typer.Option(..., "--repo", help="A real history (local path or URL) to check against."),
     ) -> None:
         """Check the hand-checked facts of RUNTIME against a real history; non-zero exit on a mismatch."""
-        from app.services.runtimes.scan import ScanError, UnknownRuntimeError, get_runtime, verify_facts
+        from app.domain.runtime_spec import UnknownRuntimeError
+        from app.services.runtimes.scan import ScanError, get_runtime, verify_facts
 
         try:
             spec = get_runtime(runtime)
@@ -108,8 +110,9 @@ def register(cli: typer.Typer) -> None:
 
         Exit 1 when a finding has no reason declared in the catalog (``audit_expected``), 2 on bad input.
         """
+        from app.domain.runtime_spec import UnknownRuntimeError
         from app.services.runtimes.catalog_audit import audit_runtime
-        from app.services.runtimes.scan import ScanError, UnknownRuntimeError, get_runtime
+        from app.services.runtimes.scan import ScanError, get_runtime
 
         try:
             spec = get_runtime(runtime)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db.session import run_in_transaction, session_scope
+from app.domain.runtime_spec import RuntimeSpec
 from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.poll import CycleReport, poll_publishers
 from app.services.hub.webhooks import process_webhook_delivery
@@ -34,7 +35,6 @@ from app.services.snapshot.format import Snapshot
 from app.services.watches.outbox import enqueue_deliveries, first_poll_models
 from app.sources.hub.client import HubClient
 from app.sources.hub.webhook import HubWebhookPayload
-from app.sources.runtimes.catalog import RuntimeSpec
 
 
 def scan_then_refresh(

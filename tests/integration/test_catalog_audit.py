@@ -15,12 +15,13 @@ from typer.testing import CliRunner
 from app.api.deps import get_now, get_session
 from app.cli.main import cli
 from app.config import get_settings
+from app.domain.runtime_spec import Era, Expected, ReleaseRules, RuntimeSpec, Signal
 from app.main import create_app
 from app.services.operations.source_state import RUNTIME_REPO, get_state
 from app.services.runtimes.catalog_audit import AuditLimits, audit_runtime
 from app.services.runtimes.catalog_rows import sync_catalog
 from app.services.runtimes.scan import scan_runtime
-from app.sources.runtimes.catalog import Era, Expected, ReleaseRules, RuntimeSpec, Signal, get_runtime
+from app.sources.runtimes.catalog import get_runtime
 from app.sources.runtimes.extractors import Extractor
 from tests.fakes.repo_builder import RepoBuilder
 

@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db.session import session_scope
+from app.domain.runtime_spec import RuntimeSpec
 from app.services.hub.poll import CycleReport
 from app.services.jobs import poll_then_refresh, scan_then_refresh
 from app.services.operations import source_state
 from app.services.runtimes.scan import ScanError, declared_source
 from app.services.watches.sender import DeliverySender
-from app.sources.runtimes.catalog import CATALOG, RuntimeSpec
+from app.sources.runtimes.catalog import CATALOG
 
 logger = logging.getLogger(__name__)
 

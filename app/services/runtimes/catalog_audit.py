@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from app.domain.runtime_spec import RuntimeSpec
 from app.sources.git.repo import GitError, is_url, open_repository
 from app.sources.runtimes.audit import AuditLimits, AuditRecorder, AuditReport
-from app.sources.runtimes.catalog import RuntimeSpec
 from app.sources.runtimes.scan_events import ScanError
 from app.sources.runtimes.scanner import Scanner
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from app.domain.runtime_spec import RuntimeSpec
 from app.domain.vocabulary import Vendor
-from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDOR_BRANCHES, RuntimeSpec
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDOR_BRANCHES
 
 
 def runtime_names() -> list[str]:

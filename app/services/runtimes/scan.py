@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db.upsert import insert_ignoring_conflicts
+from app.domain.runtime_spec import RuntimeSpec
 from app.metrics import SCAN_DURATION, SCAN_EVENTS, SCAN_FAILURES
 from app.models.key_mapping import KeyMapping
 from app.models.runtime import Runtime
@@ -30,14 +31,7 @@ from app.services.runtimes.catalog_rows import sync_catalog
 from app.services.runtimes.stored_coverage import record_coverage
 from app.sources.git.repo import GitError, GitRepo, is_url, open_repository
 from app.sources.runtimes.audit import AuditRecorder
-from app.sources.runtimes.catalog import (
-    CATALOG,
-    VERSION_SOURCES,
-    RuntimeSpec,
-    UnknownRuntimeError,
-    get_runtime,
-    gguf_mapping_runtime,
-)
+from app.sources.runtimes.catalog import CATALOG, VERSION_SOURCES, get_runtime, gguf_mapping_runtime
 from app.sources.runtimes.coverage import StageCoverage, read_coverage
 from app.sources.runtimes.scan_events import ScanError, ScanEvent, ScanOutcome, evidence_base
 from app.sources.runtimes.scanner import Scanner
@@ -47,7 +41,7 @@ from app.sources.runtimes.version_statements import StatedVersion, read_version_
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "FactCheck", "RuntimeSpec", "ScanError", "ScanSummary", "UnknownRuntimeError", "collect_events",
+    "FactCheck", "ScanError", "ScanSummary", "collect_events",
     "declared_source", "event_rows", "get_runtime", "gguf_mapping", "runtimes_named", "scan_runtime",
     "store_events", "verify_facts",
 ]  # fmt: skip

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from app.db.migrate import upgrade
 from app.db.session import open_database, session_scope
+from app.domain.runtime_spec import RuntimeSpec, UnknownRuntimeError
 from app.domain.vocabulary import Stage
 from app.services.releases.facts import import_releases
 from app.services.releases.rules import BUNDLED
@@ -27,7 +28,7 @@ from app.services.runtimes.catalog_rows import sync_catalog
 from app.services.runtimes.scan import scan_runtime
 from app.services.snapshot.exchange import export_snapshot
 from app.services.snapshot.format import Snapshot, SnapshotError, SourceRow
-from app.sources.runtimes.catalog import RuntimeSpec, UnknownRuntimeError, get_runtime
+from app.sources.runtimes.catalog import get_runtime
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SOURCES_FILE = DATA_DIR / "snapshot_sources.json"

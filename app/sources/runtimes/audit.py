@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.domain.runtime_spec import RuntimeSpec
 from app.sources.git.repo import Commit, TagRef
-from app.sources.runtimes.catalog import RuntimeSpec
 from app.sources.runtimes.extractors import Registration
 
 STATE_VERSION = 1

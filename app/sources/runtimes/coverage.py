@@ -13,9 +13,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.domain.runtime_spec import RuntimeSpec
 from app.domain.vocabulary import Stage
 from app.sources.git.repo import GitRepo, is_url
-from app.sources.runtimes.catalog import RuntimeSpec
 
 FETCHED = "fetched"
 LOCAL = "local"

@@ -13,9 +13,9 @@ import re
 from datetime import datetime
 from typing import Any
 
+from app.domain.runtime_spec import Signal
 from app.domain.vocabulary import Stage
 from app.sources.git.repo import TagRef
-from app.sources.runtimes.catalog import Signal
 from app.sources.runtimes.scan_events import HistoryScanner, RegistrationSnapshots, ScanEvent, ScanOutcome
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from app.domain.runtime_spec import RuntimeSpec, Signal
 from app.sources.git.repo import GitRepo
-from app.sources.runtimes.catalog import RuntimeSpec, Signal
 from app.sources.runtimes.extractors import Registration
 
 

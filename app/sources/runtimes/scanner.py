@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from app.domain.runtime_spec import Era, RuntimeSpec, Signal
 from app.sources.git.repo import ZERO_OID, Commit, GitError, GitRepo
 from app.sources.runtimes.audit import AuditRecorder
 from app.sources.runtimes.branches import scan_branches
-from app.sources.runtimes.catalog import Era, RuntimeSpec, Signal
 from app.sources.runtimes.extractors import Registration
 from app.sources.runtimes.runtime_releases import scan_runtime_releases
 from app.sources.runtimes.scan_events import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.runtime_spec import VersionSource
 from app.sources.git.repo import GitRepo
-from app.sources.runtimes.catalog import VersionSource
 from app.sources.runtimes.extractors import read_recipe
 
 

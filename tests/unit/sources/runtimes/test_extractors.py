@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.sources.runtimes.catalog import CATALOG, Era, UnknownRuntimeError, get_runtime
+from app.domain.runtime_spec import Era, UnknownRuntimeError
+from app.sources.runtimes.catalog import CATALOG, get_runtime
 from app.sources.runtimes.extractors import Extractor, _chunks, read_recipe
 
 
