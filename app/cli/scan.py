@@ -44,7 +44,7 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """Scan runtime histories for support events (stored idempotently, incrementally)."""
         from app.domain.runtime_spec import UnknownRuntimeError
-        from app.services.runtimes.scan import runtimes_named
+        from app.services.runtimes.catalog_views import runtimes_named
 
         if all_runtimes == (runtime is not None):
             raise typer.BadParameter("give one RUNTIME or --all")
@@ -72,10 +72,12 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """Check the hand-checked facts of RUNTIME against a real history; non-zero exit on a mismatch."""
         from app.domain.runtime_spec import UnknownRuntimeError
-        from app.services.runtimes.scan import ScanError, get_runtime, verify_facts
+        from app.services.runtimes.catalog_views import runtime_named
+        from app.services.runtimes.scan import ScanError
+        from app.services.runtimes.verify import verify_facts
 
         try:
-            spec = get_runtime(runtime)
+            spec = runtime_named(runtime)
             checks = verify_facts(spec, repo=repo, data_dir=get_settings().data_dir, progress=_progress)
         except (UnknownRuntimeError, ScanError) as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -112,10 +114,11 @@ def register(cli: typer.Typer) -> None:
         """
         from app.domain.runtime_spec import UnknownRuntimeError
         from app.services.runtimes.catalog_audit import audit_runtime
-        from app.services.runtimes.scan import ScanError, get_runtime
+        from app.services.runtimes.catalog_views import runtime_named
+        from app.services.runtimes.scan import ScanError
 
         try:
-            spec = get_runtime(runtime)
+            spec = runtime_named(runtime)
             report = audit_runtime(
                 spec, repo=repo or get_settings().runtime_repos.get(spec.name), ref=ref,
                 data_dir=get_settings().data_dir, progress=_progress,
@@ -163,7 +166,7 @@ def _source(
     spec: RuntimeSpec, settings: Settings, repo: str | None, upstream: str | None
 ) -> tuple[str | None, str | None]:
     """``--repo`` (a copy of ``--upstream`` when given), else the configured copy or the catalog's URL."""
-    from app.services.runtimes.scan import declared_source
+    from app.services.runtimes.fetch import declared_source
 
     if repo:
         return repo, upstream
@@ -173,7 +176,8 @@ def _source(
 def _print_json(
     specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None, upstream: str | None
 ) -> None:
-    from app.services.runtimes.scan import ScanError, collect_events
+    from app.services.runtimes.fetch import collect_events
+    from app.services.runtimes.scan import ScanError
 
     out = []
     for spec in specs:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from app.models.support import SupportEvent
 from app.services.runtimes.catalog_rows import sync_catalog
-from app.services.runtimes.scan import ScanError, collect_events, scan_runtime
+from app.services.runtimes.fetch import collect_events
+from app.services.runtimes.scan import ScanError, scan_runtime
 from app.sources.git.repo import open_repository
 from tests.fakes.repo_builder import RepoBuilder
 from tests.integration.test_scan import VLLM, registry

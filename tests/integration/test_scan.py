@@ -13,7 +13,8 @@ from app.models.runtime import Runtime, RuntimeVendor
 from app.models.source_state import SourceState
 from app.models.support import SupportEvent
 from app.services.runtimes.catalog_rows import sync_catalog
-from app.services.runtimes.scan import ScanError, collect_events, scan_runtime
+from app.services.runtimes.fetch import collect_events
+from app.services.runtimes.scan import ScanError, scan_runtime
 from app.sources.runtimes.catalog import CATALOG, get_runtime
 from tests.fakes.repo_builder import RepoBuilder
 

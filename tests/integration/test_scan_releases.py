@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.models.support import SupportEvent
-from app.services.runtimes.scan import collect_events, scan_runtime, verify_facts
+from app.services.runtimes.fetch import collect_events
+from app.services.runtimes.scan import scan_runtime
+from app.services.runtimes.verify import verify_facts
 from app.sources.runtimes.catalog import get_runtime
 from app.sources.runtimes.verified_facts import VerifiedFact
 from tests.fakes.repo_builder import RepoBuilder

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.services.runtimes.scan import collect_events, verify_facts
+from app.services.runtimes.fetch import collect_events
+from app.services.runtimes.verify import verify_facts
 from app.sources.runtimes.catalog import CATALOG, get_runtime
 from app.sources.runtimes.verified_facts import VerifiedFact, load_facts
 from tests.fakes.repo_builder import RepoBuilder

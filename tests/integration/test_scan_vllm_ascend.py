@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.services.runtimes.scan import collect_events
+from app.services.runtimes.fetch import collect_events
 from app.sources.runtimes.catalog import get_runtime
 from tests.fakes.repo_builder import RepoBuilder
 

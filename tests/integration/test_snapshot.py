@@ -31,7 +31,8 @@ from app.models import (
 from app.services.operations.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
 from app.services.releases.facts import read_release_facts
 from app.services.runtimes.catalog_rows import sync_catalog
-from app.services.runtimes.scan import scan_runtime, store_events, store_key_mapping
+from app.services.runtimes.scan import scan_runtime
+from app.services.runtimes.store import store_events, store_key_mapping
 from app.services.snapshot import Snapshot, SnapshotError, read_snapshot, write_snapshot
 from app.services.snapshot.build import CopySpec, build_snapshot, read_sources
 from app.services.snapshot.exchange import SNAPSHOT_STATE, export_snapshot, import_snapshot

@@ -22,7 +22,8 @@ from app.domain.runtime_spec import RuntimeSpec
 from app.services.hub.poll import CycleReport
 from app.services.jobs import poll_then_refresh, scan_then_refresh
 from app.services.operations import source_state
-from app.services.runtimes.scan import ScanError, declared_source
+from app.services.runtimes.fetch import declared_source
+from app.services.runtimes.scan import ScanError
 from app.services.watches.sender import DeliverySender
 from app.sources.runtimes.catalog import CATALOG
 

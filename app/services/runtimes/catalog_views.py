@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from app.domain.runtime_spec import RuntimeSpec
 from app.domain.vocabulary import Vendor
-from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDOR_BRANCHES
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDOR_BRANCHES, get_runtime
+
+
+def runtime_named(name: str) -> RuntimeSpec:
+    """The catalog runtime called ``name``; ``UnknownRuntimeError`` listing the known names otherwise."""
+    return get_runtime(name)
+
+
+def runtimes_named(name: str | None) -> list[RuntimeSpec]:
+    """The catalog runtime called ``name``, or every one (None); ``UnknownRuntimeError`` for another name."""
+    return list(CATALOG.values()) if name is None else [get_runtime(name)]
 
 
 def runtime_names() -> list[str]:

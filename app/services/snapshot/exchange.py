@@ -28,7 +28,7 @@ from app.services.hub.apply import publisher_for, refresh_families, set_release_
 from app.services.operations.source_state import IMPORTED_SNAPSHOT, RUNTIME_REPO
 from app.services.releases.rules import BUNDLED, CREATED_AT_ESTIMATE, IMPORTED, OBSERVED, ReleaseTime
 from app.services.runtimes.catalog_rows import sync_catalog
-from app.services.runtimes.scan import event_rows
+from app.services.runtimes.store import event_rows
 from app.services.snapshot.format import (
     CoverageRow,
     EventRow,

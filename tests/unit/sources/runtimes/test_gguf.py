@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.services.runtimes.scan import gguf_mapping
+from app.services.runtimes.fetch import gguf_mapping
 from app.sources.runtimes.gguf import parse_mapping
 from tests.fakes.repo_builder import RepoBuilder
 
