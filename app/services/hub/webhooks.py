@@ -3,10 +3,12 @@ next poll cycle catches up on anything a webhook misses)."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -24,11 +26,28 @@ from app.services.operations import source_state
 from app.services.watches.outbox import enqueue_deliveries
 from app.sources.hub import HubClient, HubError, HubRepoNotFound
 from app.sources.hub.types import InvalidName, check_repo_id
-from app.sources.hub.webhook import MAX_PAYLOAD_DEPTH, HubWebhookPayload, payload_depth, secret_matches
+from app.sources.hub.webhook import HubWebhookPayload
 
 log = logging.getLogger(__name__)
 
 KIND = source_state.HUB_PUBLISHER
+
+
+# Hub payloads are a few levels deep; anything far deeper is hostile, and json/pydantic recurse per level.
+MAX_PAYLOAD_DEPTH = 32
+
+
+def payload_depth(value: Any) -> int:
+    """How deeply ``value`` (parsed JSON) nests lists and objects, counted without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 class PayloadError(ValueError):
@@ -53,8 +72,11 @@ def parse_payload(body: bytes) -> HubWebhookPayload:
 
 
 def secret_is_right(configured: str, given: str | None) -> bool:
-    """Whether the ``X-Webhook-Secret`` a delivery carries is the configured one (constant time)."""
-    return secret_matches(configured, given)
+    """Whether the ``X-Webhook-Secret`` a delivery carries is the configured one, compared in constant time
+    (the Hub sends the secret verbatim)."""
+    if given is None:
+        return False
+    return hmac.compare_digest(configured.encode("utf-8"), given.encode("utf-8"))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """A lenient model of Hub webhook payloads (version 3), and the identity used to spot duplicate deliveries.
 
+This is the payload's shape only; reading a delivery's body into it (size, nesting, errors) and checking its
+secret happen once, in ``app/services/hub/webhooks.py``.
+
 huggingface_hub's own ``WebhookPayload`` drops ``updatedConfig``, reads ``head_sha`` where the Hub sends
 ``headSha``, and rejects unknown actions and versions; the payload grows over time, so ours accepts and
 keeps unknown fields and only requires what routing needs (``event`` and ``repo``).
@@ -8,7 +11,6 @@ keeps unknown fields and only requires what routing needs (``event`` and ``repo`
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from typing import Annotated, Any
 
@@ -23,22 +25,6 @@ def _no_nul(value: str) -> str:
 
 
 HubText = Annotated[str, AfterValidator(_no_nul)]
-
-# Hub payloads are a few levels deep; anything far deeper is hostile, and json/pydantic recurse per level.
-MAX_PAYLOAD_DEPTH = 32
-
-
-def payload_depth(value: Any) -> int:
-    """How deeply ``value`` (parsed JSON) nests lists and objects, counted without recursion."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return deepest
 
 
 class _Lenient(BaseModel):
@@ -110,10 +96,3 @@ class HubWebhookPayload(_Lenient):
             "refs": (self.model_extra or {}).get("updatedRefs"),
         }
         return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def secret_matches(expected: str, given: str | None) -> bool:
-    """Constant-time comparison of the ``X-Webhook-Secret`` header (the Hub sends the secret verbatim)."""
-    if given is None:
-        return False
-    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
