@@ -106,6 +106,32 @@ class RowKind(StrEnum):
     SKU = "sku"
 
 
+class ReleaseSource(StrEnum):
+    """Where a model's release time comes from, best first: the ranking every writer of release times uses
+    (docs/concepts.md, "Models and releases"). Seen turning public by LaunchGap, then the operator's import,
+    then the facts bundled with LaunchGap (they only fill gaps), then the repo's creation time."""
+
+    OBSERVED = "observed"
+    IMPORTED = "imported"
+    BUNDLED = "bundled"
+    CREATED_AT_ESTIMATE = "created_at_estimate"
+    """The Hub's ``createdAt``: repos are often created private days before release, so an estimate only."""
+
+    @property
+    def rank(self) -> int:
+        """Lower is better: the declaration order."""
+        return list(ReleaseSource).index(self)
+
+    @property
+    def dated(self) -> bool:
+        """Whether this source states the release day (``createdAt`` does not: it is the repo's creation)."""
+        return self is not ReleaseSource.CREATED_AT_ESTIMATE
+
+    @classmethod
+    def dated_sources(cls) -> tuple[ReleaseSource, ...]:
+        return tuple(source for source in cls if source.dated)
+
+
 class ReleasePrecision(StrEnum):
     """How precisely a model's release time is known."""
 

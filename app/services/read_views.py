@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from app.domain.gap_row import GapRow
 from app.domain.rows import EventRow
-from app.domain.vocabulary import RowKind, Stage
+from app.domain.vocabulary import ReleaseSource, RowKind, Stage
 from app.models import Model, Publisher, Runtime, SourceState, SupportEvent, SupportKey
 from app.services.gaps.matching import normalise_name
 from app.services.gaps.query import GapFilters, query_gaps
-from app.services.releases.rules import RELEASE_SOURCES, ReleaseConflict, ReleaseTime, release_conflicts
+from app.services.releases.rules import ReleaseConflict, ReleaseTime, release_conflicts
 from app.services.runtimes.catalog_views import has_source_for
 from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDOR_BRANCHES
 
@@ -169,7 +169,7 @@ def get_model(session: Session, repo_id: str) -> ModelDetail | None:
     return ModelDetail(
         model=_model_row(model, org),
         ladders=ordered,
-        release_times=[ReleaseTime.from_record(s, times[s]) for s in RELEASE_SOURCES if s in times],
+        release_times=[ReleaseTime.from_record(s, times[s]) for s in ReleaseSource if s in times],
         release_conflicts=release_conflicts(times),
     )
 

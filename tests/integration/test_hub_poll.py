@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.domain.vocabulary import ReleaseSource
 from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.source_state import SourceState
 from app.services.hub import apply as hub_apply
 from app.services.hub.poll import poll_publishers
-from app.services.releases.rules import CREATED_AT_ESTIMATE, OBSERVED
 from app.sources.hub import HubClient
 from app.sources.hub.budget import RequestBudget
 from app.sources.hub.types import created_at_from_object_id
@@ -114,7 +114,7 @@ def test_first_cycle_stores_models_with_created_at_estimates(
     }
     base = rows["acme/Acme-1-Base"]
     assert base.hub_id == hub.hub_id("acme/Acme-1-Base")
-    assert (base.release_at, base.release_at_source) == (OLD, CREATED_AT_ESTIMATE)
+    assert (base.release_at, base.release_at_source) == (OLD, ReleaseSource.CREATED_AT_ESTIMATE)
     assert base.first_seen_public_at == NOW and base.parameters == 7_000_000_000
     assert (
         base.publisher_id == session.execute(select(Publisher.id).where(Publisher.hub_org == "acme")).scalar()
@@ -151,7 +151,11 @@ def test_second_cycle_is_idempotent_and_new_repo_is_observed_whatever_its_create
     seen_at = NOW + timedelta(minutes=45)
     poll_publishers(factory, client, ["acme"], seen_at)
     row = models(session)["acme/Acme-2"]
-    assert (row.release_at, row.release_at_source, row.release_at_precision) == (seen_at, OBSERVED, "second")
+    assert (row.release_at, row.release_at_source, row.release_at_precision) == (
+        seen_at,
+        ReleaseSource.OBSERVED,
+        "second",
+    )
     assert row.new_architecture
 
 
@@ -171,7 +175,7 @@ def test_cycle_cut_short_by_rate_limit_does_not_make_old_repos_look_new(
         report = poll_publishers(factory, fresh, ["acme", "beta"], NOW + timedelta(minutes=15))
     assert report.ok
     rows = models(session)
-    assert all(m.release_at_source == CREATED_AT_ESTIMATE for m in rows.values())
+    assert all(m.release_at_source == ReleaseSource.CREATED_AT_ESTIMATE for m in rows.values())
     assert state(session, "acme").last_error is None
 
 
@@ -363,7 +367,7 @@ def test_a_new_repo_takes_the_name_of_one_renamed_in_the_same_cycle(
     )
     newcomer = rows["acme/Acme-1-Instruct"]
     assert newcomer.id != old_id and newcomer.hub_id == hub.hub_id("acme/Acme-1-Instruct")
-    assert (newcomer.release_at, newcomer.release_at_source) == (later, OBSERVED)
+    assert (newcomer.release_at, newcomer.release_at_source) == (later, ReleaseSource.OBSERVED)
     # The next cycle changes nothing.
     again = poll_publishers(factory, client, ["acme"], later + timedelta(minutes=15)).results[0]
     assert (again.new, again.updated, again.renamed, again.gone) == (0, 0, 0, 0)
@@ -467,9 +471,9 @@ def test_imported_rows_of_a_large_org_are_matched_across_chunks(
     assert all(r.hub_id == hub.hub_id(r.repo_id) for r in rows.values())
     assert [rows[f"gamma/G-{i}"].release_at_source for i in range(5)] == [
         "imported",
-        CREATED_AT_ESTIMATE,
-        CREATED_AT_ESTIMATE,
-        CREATED_AT_ESTIMATE,
+        ReleaseSource.CREATED_AT_ESTIMATE,
+        ReleaseSource.CREATED_AT_ESTIMATE,
+        ReleaseSource.CREATED_AT_ESTIMATE,
         "imported",
     ]
 
@@ -490,7 +494,7 @@ def test_timeout_is_recorded_and_the_next_cycle_recovers(
         assert poll_publishers(factory, client, ["acme"], NOW + timedelta(minutes=5)).ok
     assert len(models(session)) == 3 and state(session, "acme").last_error is None
     # Never completely listed before the timeout: the first complete listing gives estimates, not "observed".
-    assert all(m.release_at_source == CREATED_AT_ESTIMATE for m in models(session).values())
+    assert all(m.release_at_source == ReleaseSource.CREATED_AT_ESTIMATE for m in models(session).values())
 
 
 def test_connection_refused_is_recorded_and_nothing_is_lost(

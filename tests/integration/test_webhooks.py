@@ -359,3 +359,29 @@ def test_webhooks_keep_families_and_new_architecture_flags_right(
         False,
     )
     assert (qwen.family, qwen.new_architecture, qwen.new_model_type) == ("Qwen/Q-1", True, True)
+
+
+def test_a_watched_publisher_is_found_whatever_the_case_of_its_org_name(
+    api: TestClient, session: Session, hub: FakeHub
+) -> None:
+    # The publishers file spells the org "Zeta-Labs"; the Hub's repo name spells it "zeta-labs". Hub org names
+    # are case-insensitive, so the webhook is about a watched publisher's model and is processed.
+    session.add(Publisher(hub_org="Zeta-Labs", name="Zeta Labs", watched=True))
+    session.commit()
+    hub.add_model("zeta-labs", "Zeta-1", architectures=["ZetaForCausalLM"], model_type="zeta", created_at=NOW)
+    created = payload(
+        "webhook.repo_created.assembled_from_docs.json",
+        repo={"name": "zeta-labs/Zeta-1", "id": hub.hub_id("zeta-labs/Zeta-1"), "private": False},
+    )
+    assert post(api, created).status_code == 202
+    row = model(session, "zeta-labs/Zeta-1")
+    assert row is not None and (row.release_at, row.release_at_source) == (NOW, "observed")
+    publisher = session.get(Publisher, row.publisher_id)
+    assert publisher is not None and publisher.hub_org == "Zeta-Labs"  # the existing row, not a second one
+    assert (
+        session.execute(select(func.count()).select_from(Publisher)).scalar()
+        == session.execute(
+            select(func.count()).select_from(Publisher).where(func.lower(Publisher.hub_org) != "zeta-labs")
+        ).scalar()
+        + 1
+    )

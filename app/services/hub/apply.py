@@ -1,7 +1,7 @@
 """Writing what the Hub says into the ``models`` table: match each listed model to its row (by ``hub_id``,
 else an imported row by ``repo_id``), follow renames, let ``decide.py`` say what changes, write it.
 
-Also here: marking a model gone, the publisher rows, and the release families recomputed after changes.
+Also here: marking a model gone. Release times are kept and ranked by ``app/services/releases/store.py``.
 """
 
 from __future__ import annotations
@@ -12,21 +12,17 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from app.models.model import Model
 from app.models.publisher import Publisher
-from app.services.hub.decide import GONE, NOT_STORED, StoredModel, decide_model_update, release_values
+from app.services.hub.decide import GONE, NOT_STORED, StoredModel, decide_model_update
 from app.services.releases.rules import (
-    ReleaseCandidate,
     ReleaseTime,
-    assign_families,
-    record_release_time,
     seeded_release_times,
 )
+from app.services.releases.store import set_release_time
 from app.sources.hub import HubModel
 
 log = logging.getLogger(__name__)
@@ -80,13 +76,6 @@ def _load_index(session: Session, hubs: Sequence[HubModel], publisher: Publisher
         for row in session.execute(query).scalars():
             index.add(row)
     return index
-
-
-def set_release_time(row: Model, candidate: ReleaseTime) -> None:
-    """Keep ``candidate`` among ``row``'s release times and make the best-ranked one its release time."""
-    times = record_release_time(seeded_release_times(row.release_times, _stored(row).release), candidate)
-    for name, value in release_values(times).items():
-        setattr(row, name, value)
 
 
 def _free_repo_id(
@@ -263,74 +252,3 @@ def mark_gone(session: Session, row: Model, now: datetime, why: str) -> bool:
     row.hub_extra = {**(row.hub_extra or {}), "gone_reason": why}
     session.flush()
     return True
-
-
-def publisher_for(session: Session, org: str) -> Publisher:
-    """The Publisher row for ``org`` (case-insensitive), created watched when an org is named explicitly."""
-    publisher = session.execute(select(Publisher).where(Publisher.hub_org == org)).scalar_one_or_none()
-    if publisher is None:
-        for candidate in session.execute(select(Publisher)).scalars():
-            if candidate.hub_org.lower() == org.lower():
-                return candidate
-        publisher = Publisher(hub_org=org, name=org, watched=True)
-        session.add(publisher)
-        session.flush()
-    return publisher
-
-
-def refresh_families(session: Session) -> int:
-    """Recompute release families and new-architecture flags over every original of a watched publisher.
-
-    Returns how many rows changed. Derivatives and models of unwatched publishers get no family.
-    """
-    rows = session.execute(
-        select(
-            Model.id,
-            Model.repo_id,
-            Model.architectures,
-            Model.model_type,
-            Model.release_at,
-            Model.is_derivative,
-            Model.family,
-            Model.new_architecture,
-            Model.new_model_type,
-            Publisher.hub_org,
-            Publisher.watched,
-        ).join(Publisher, Model.publisher_id == Publisher.id, isouter=True)
-    ).all()
-    candidates = [
-        ReleaseCandidate(
-            id=r.id,
-            repo_id=r.repo_id,
-            org=r.hub_org or r.repo_id.split("/", 1)[0],
-            architecture=(r.architectures or [None])[0],
-            model_type=r.model_type,
-            release_at=r.release_at,
-        )
-        for r in rows
-        if not r.is_derivative and r.watched
-    ]
-    facts = assign_families(candidates)
-    changes = []
-    for r in rows:
-        fact = facts.get(r.id)
-        wanted = (fact.family, fact.new_architecture, fact.new_model_type) if fact else (None, False, False)
-        if (r.family, bool(r.new_architecture), bool(r.new_model_type)) != wanted:
-            changes.append({"row_id": r.id, "f": wanted[0], "na": wanted[1], "nt": wanted[2]})
-    if changes:
-        # One executemany instead of loading each ORM object: a first cycle changes every row.
-        table = Model.__table__
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values(family=bindparam("f"), new_architecture=bindparam("na"), new_model_type=bindparam("nt"))
-        )
-        session.execute(statement, changes)
-        # Objects already loaded in this session must not keep (or later write back) the old values.
-        for change in changes:
-            loaded = session.identity_map.get(identity_key(Model, change["row_id"]))
-            if loaded is not None:
-                set_committed_value(loaded, "family", change["f"])
-                set_committed_value(loaded, "new_architecture", change["na"])
-                set_committed_value(loaded, "new_model_type", change["nt"])
-    return len(changes)

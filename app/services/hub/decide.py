@@ -14,12 +14,12 @@ from typing import Any
 
 from app.services.releases.rules import (
     ReleaseTime,
-    best_release_time,
     classify,
     created_at_estimate,
     import_conflicts,
     poll_release_time,
     record_release_time,
+    release_values,
     seeded_release_times,
     webhook_release_time,
 )
@@ -93,20 +93,6 @@ class ModelUpdate:
     changed: bool
     public_again: bool = False
     """The stored model was gone (deleted or private) and the Hub lists it again."""
-
-
-def release_values(times: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """The columns for a model's release times: all of them by source, and the best-ranked one chosen."""
-    chosen = best_release_time(times)
-    assert chosen is not None, "a model's release times are never emptied"
-    return {
-        "release_times": dict(times),
-        "release_at": chosen.at,
-        "release_at_source": chosen.source,
-        "release_at_precision": chosen.precision,
-        "release_source_detail": chosen.detail,
-        "release_confidence": chosen.confidence,
-    }
 
 
 def decide_model_update(

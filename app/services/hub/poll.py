@@ -27,12 +27,11 @@ from app.services.hub.apply import (
     apply_hub_model,
     apply_hub_models,
     mark_gone,
-    publisher_for,
-    refresh_families,
 )
 from app.services.hub.decide import PUBLIC
 from app.services.operations import source_state
-from app.services.releases.publishers import name_publishers, sync_publishers, watched_orgs
+from app.services.releases.publishers import name_publishers, publisher_for, sync_publishers, watched_orgs
+from app.services.releases.store import refresh_families
 from app.sources.hub import (
     HubClient,
     HubError,

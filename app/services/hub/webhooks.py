@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db.session import retry_on_conflict, session_scope
 from app.db.upsert import insert_ignoring_conflicts
 from app.models.model import Model
-from app.models.publisher import Publisher
 from app.models.webhook_delivery import WebhookDelivery
 from app.services.gaps.refresh import refresh_gaps
-from app.services.hub.apply import apply_hub_model, mark_gone, publisher_for, refresh_families
+from app.services.hub.apply import apply_hub_model, mark_gone
 from app.services.operations import source_state
+from app.services.releases.publishers import publisher_for, watched_publisher
+from app.services.releases.store import refresh_families
 from app.services.watches.outbox import enqueue_deliveries
 from app.sources.hub import HubClient, HubError, HubRepoNotFound
 from app.sources.hub.types import InvalidName, check_repo_id
@@ -194,7 +195,7 @@ def _process(
         row = None
         if payload.repo.id:
             row = session.execute(select(Model).where(Model.hub_id == payload.repo.id)).scalar_one_or_none()
-        watched = _watched_publisher(session, name.split("/", 1)[0])
+        watched = watched_publisher(session, name.split("/", 1)[0])
         if row is None and watched is None:
             return f"ignored: {name.split('/', 1)[0]} is not a watched publisher"
         if (scope == "repo" and payload.event.action == "delete") or payload.turned_private:
@@ -208,7 +209,7 @@ def _process(
     except HubRepoNotFound:
         return "not public (model_info: not found)"
     with session_scope(session_factory) as session:
-        publisher = _watched_publisher(session, hub.org) or publisher_for(session, hub.org)
+        publisher = publisher_for(session, hub.org)
         state = source_state.get_state(session, KIND, hub.org)
         already_watched = bool((state.cursor or {}).get("complete_listing_at"))
         outcome = apply_hub_model(
@@ -221,8 +222,3 @@ def _process(
         )
         refresh_families(session)
     return f"refreshed ({outcome})"
-
-
-def _watched_publisher(session: Session, org: str) -> Publisher | None:
-    publisher = session.execute(select(Publisher).where(Publisher.hub_org == org)).scalar_one_or_none()
-    return publisher if publisher is not None and publisher.watched else None

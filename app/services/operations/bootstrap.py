@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db.session import refresh_planner_statistics, run_in_transaction
+from app.domain.vocabulary import ReleaseSource
 from app.services.gaps.refresh import refresh_gaps
-from app.services.hub.apply import refresh_families
 from app.services.releases.facts import import_releases
 from app.services.releases.publishers import sync_publishers
-from app.services.releases.rules import BUNDLED
+from app.services.releases.store import refresh_families
 from app.services.runtimes.catalog_rows import sync_catalog
 from app.services.snapshot.build import BUNDLED_SNAPSHOT
 from app.services.snapshot.seed import seed_snapshot
@@ -40,7 +40,7 @@ def bootstrap_reference_data(
     def bootstrap(session: Session) -> None:
         sync_catalog(session)
         if settings.seed_release_facts:
-            import_releases(session, BUNDLED_RELEASE_FACTS, kind=BUNDLED)
+            import_releases(session, BUNDLED_RELEASE_FACTS, kind=ReleaseSource.BUNDLED)
             if snapshot is not None:
                 seed_snapshot(session, snapshot, now=now)
         # After the import, so the publishers file alone decides who is watched (importing may create publishers).

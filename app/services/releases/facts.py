@@ -16,17 +16,17 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.vocabulary import ReleaseSource
 from app.models.model import Model
 from app.services.csv_files import read_csv
-from app.services.hub.apply import publisher_for, refresh_families, set_release_time
+from app.services.releases.publishers import publisher_for
 from app.services.releases.rules import (
-    BUNDLED,
-    IMPORTED,
     ReleaseDateError,
     ReleaseTime,
     import_conflicts,
     parse_release_date,
 )
+from app.services.releases.store import refresh_families, set_release_time
 from app.sources.hub.types import InvalidName, check_repo_id, parse_hub_time
 
 REQUIRED = ("hf_repo_id", "public_release_date", "source", "confidence")
@@ -99,14 +99,18 @@ def read_release_facts(path: Path) -> list[ReleaseFact]:
     return list(facts.values())
 
 
-def import_releases(session: Session, path: Path, *, kind: str = IMPORTED) -> ImportReport:
+def import_releases(
+    session: Session, path: Path, *, kind: ReleaseSource = ReleaseSource.IMPORTED
+) -> ImportReport:
     """Import the facts in ``path`` (idempotent); the caller commits.
 
     ``kind`` is ``imported`` (an operator's file: it outranks the bundled facts) or ``bundled`` (the facts
     shipped with LaunchGap, imported at every start: they only fill gaps, and never replace an operator's
     import or an observation however often they are imported again)."""
-    if kind not in (IMPORTED, BUNDLED):
-        raise ValueError(f"kind must be {IMPORTED!r} or {BUNDLED!r}, not {kind!r}")
+    if kind not in (ReleaseSource.IMPORTED, ReleaseSource.BUNDLED):
+        raise ValueError(
+            f"kind must be {ReleaseSource.IMPORTED!r} or {ReleaseSource.BUNDLED!r}, not {kind!r}"
+        )
     facts = read_release_facts(path)
     created = updated = unchanged = 0
     conflicts: list[str] = []
@@ -136,7 +140,7 @@ def import_releases(session: Session, path: Path, *, kind: str = IMPORTED) -> Im
             "release_at": fact.release_at.isoformat(),
             "precision": fact.precision,
         }
-        if kind == IMPORTED or "imported" not in (row.hub_extra or {}):
+        if kind == ReleaseSource.IMPORTED or "imported" not in (row.hub_extra or {}):
             # The operator's facts are what the Hub is compared with; bundled ones only when there are none.
             row.hub_extra = {**(row.hub_extra or {}), "imported": imported}
         set_release_time(

@@ -1,4 +1,5 @@
-"""Watched publishers: catalog data loaded from a CSV (``hub_org,name,country,confidence``)."""
+"""Watched publishers: catalog data loaded from a CSV (``hub_org,name,country,confidence``), and the one lookup
+of a publisher by its Hub org name (case-insensitive, as the Hub's names are)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models.publisher import Publisher
@@ -115,3 +116,26 @@ def watched_orgs(session: Session) -> list[str]:
             select(Publisher.hub_org).where(Publisher.watched.is_(True)).order_by(Publisher.hub_org)
         ).scalars()
     )
+
+
+def find_publisher(session: Session, org: str) -> Publisher | None:
+    """The Publisher row for ``org``, matched case-insensitively (the exact spelling first, should an old
+    database hold two spellings)."""
+    rows = session.scalars(select(Publisher).where(func.lower(Publisher.hub_org) == org.lower())).all()
+    return next((row for row in rows if row.hub_org == org), rows[0] if rows else None)
+
+
+def watched_publisher(session: Session, org: str) -> Publisher | None:
+    """The Publisher row for ``org`` if it is watched (case-insensitive), else None."""
+    publisher = find_publisher(session, org)
+    return publisher if publisher is not None and publisher.watched else None
+
+
+def publisher_for(session: Session, org: str) -> Publisher:
+    """The Publisher row for ``org`` (case-insensitive), created watched when an org is named explicitly."""
+    publisher = find_publisher(session, org)
+    if publisher is None:
+        publisher = Publisher(hub_org=org, name=org, watched=True)
+        session.add(publisher)
+        session.flush()
+    return publisher

@@ -11,14 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-OBSERVED = "observed"
-IMPORTED = "imported"
-BUNDLED = "bundled"
-CREATED_AT_ESTIMATE = "created_at_estimate"
-# Lower is better (docs/concepts.md, "Models and releases"): seen turning public by LaunchGap, then the operator's import, then the facts
-# bundled with LaunchGap (they only fill gaps), then the repo creation time.
-SOURCE_RANK = {OBSERVED: 0, IMPORTED: 1, BUNDLED: 2, CREATED_AT_ESTIMATE: 3}
-RELEASE_SOURCES = tuple(SOURCE_RANK)
+from app.domain.vocabulary import ReleaseSource
 
 FAMILY_WINDOW = timedelta(days=3)
 """Sibling repos (Base / Instruct / FP8 …) of one architecture released within this span form one family."""
@@ -69,10 +62,10 @@ def classify(
 
 @dataclass(frozen=True)
 class ReleaseTime:
-    """A release time with where it comes from (one of ``RELEASE_SOURCES``)."""
+    """A release time with where it comes from."""
 
     at: datetime
-    source: str
+    source: ReleaseSource
     precision: str = "second"
     detail: str | None = None
     """The source text: a URL or citation for a fact, how LaunchGap saw it otherwise."""
@@ -95,7 +88,7 @@ class ReleaseTime:
         at = datetime.fromisoformat(str(record["at"]))
         return cls(
             at=at if at.tzinfo else at.replace(tzinfo=UTC),
-            source=source,
+            source=ReleaseSource(source),
             precision=str(record.get("precision") or "second"),
             detail=record.get("detail"),
             confidence=record.get("confidence"),
@@ -112,7 +105,7 @@ def same_day(a: ReleaseTime, b: ReleaseTime) -> bool:
 
 
 def _better_within_rank(current: ReleaseTime, candidate: ReleaseTime) -> ReleaseTime:
-    if candidate.source == OBSERVED:
+    if candidate.source == ReleaseSource.OBSERVED:
         return candidate if candidate.at < current.at else current  # two sightings: the first one
     if current.precision == "second" and candidate.precision == "day" and same_day(current, candidate):
         return current  # a time to the second beats a date of that day, whichever came later
@@ -123,7 +116,7 @@ def choose_release_time(current: ReleaseTime | None, candidate: ReleaseTime) -> 
     """Keep the better-ranked time; within one rank, see ``_better_within_rank``."""
     if current is None:
         return candidate
-    rank_current, rank_candidate = SOURCE_RANK[current.source], SOURCE_RANK[candidate.source]
+    rank_current, rank_candidate = ReleaseSource(current.source).rank, ReleaseSource(candidate.source).rank
     if rank_candidate != rank_current:
         return candidate if rank_candidate < rank_current else current
     return _better_within_rank(current, candidate)
@@ -156,8 +149,22 @@ def seeded_release_times(
 
 def best_release_time(times: Mapping[str, Mapping[str, Any]]) -> ReleaseTime | None:
     """The best-ranked release time among ``times`` (None when there is none)."""
-    known = [source for source in RELEASE_SOURCES if source in times]
+    known = [source for source in ReleaseSource if source in times]
     return ReleaseTime.from_record(known[0], times[known[0]]) if known else None
+
+
+def release_values(times: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The columns for a model's release times: all of them by source, and the best-ranked one chosen."""
+    chosen = best_release_time(times)
+    assert chosen is not None, "a model's release times are never emptied"
+    return {
+        "release_times": dict(times),
+        "release_at": chosen.at,
+        "release_at_source": chosen.source,
+        "release_at_precision": chosen.precision,
+        "release_source_detail": chosen.detail,
+        "release_confidence": chosen.confidence,
+    }
 
 
 @dataclass(frozen=True)
@@ -181,8 +188,8 @@ def release_conflicts(times: Mapping[str, Mapping[str, Any]]) -> list[ReleaseCon
     if chosen is None:
         return []
     conflicts = []
-    for source in RELEASE_SOURCES:
-        if source in (chosen.source, CREATED_AT_ESTIMATE) or source not in times:
+    for source in ReleaseSource:
+        if source == chosen.source or not source.dated or source not in times:
             continue
         other = ReleaseTime.from_record(source, times[source])
         if not same_day(chosen, other):
@@ -199,18 +206,22 @@ def poll_release_time(created_at: datetime, *, seen_turning_public: bool, now: d
     since that listing: ``now`` is observed. Otherwise the poller only knows ``createdAt``, an estimate.
     """
     if seen_turning_public:
-        return ReleaseTime(now, OBSERVED, "second", "first seen public by the Hub poller", "high")
+        return ReleaseTime(
+            now, ReleaseSource.OBSERVED, "second", "first seen public by the Hub poller", "high"
+        )
     return created_at_estimate(created_at)
 
 
 def created_at_estimate(created_at: datetime) -> ReleaseTime:
     """The Hub's ``createdAt`` as an estimate: repos are often created private days before release."""
-    return ReleaseTime(created_at, CREATED_AT_ESTIMATE, "second", "Hub createdAt (repo creation time)", "low")
+    return ReleaseTime(
+        created_at, ReleaseSource.CREATED_AT_ESTIMATE, "second", "Hub createdAt (repo creation time)", "low"
+    )
 
 
 def webhook_release_time(received_at: datetime) -> ReleaseTime:
     """A webhook saying the repo was created public or turned public."""
-    return ReleaseTime(received_at, OBSERVED, "second", "Hub webhook (turned public)", "high")
+    return ReleaseTime(received_at, ReleaseSource.OBSERVED, "second", "Hub webhook (turned public)", "high")
 
 
 class ReleaseDateError(ValueError):

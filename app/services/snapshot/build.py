@@ -21,9 +21,8 @@ from pathlib import Path
 from app.db.migrate import upgrade
 from app.db.session import open_database, session_scope
 from app.domain.runtime_spec import RuntimeSpec, UnknownRuntimeError
-from app.domain.vocabulary import Stage
+from app.domain.vocabulary import ReleaseSource, Stage
 from app.services.releases.facts import import_releases
-from app.services.releases.rules import BUNDLED
 from app.services.runtimes.catalog_rows import sync_catalog
 from app.services.runtimes.scan import scan_runtime
 from app.services.snapshot.exchange import export_snapshot
@@ -124,7 +123,7 @@ def build_snapshot(
     with open_database(url) as factory:
         with session_scope(factory) as session:
             sync_catalog(session)
-            import_releases(session, RELEASE_FACTS, kind=BUNDLED)
+            import_releases(session, RELEASE_FACTS, kind=ReleaseSource.BUNDLED)
         for copy in copies:
             spec = _spec_for(copy)
             path = located[(copy.runtime, copy.copy)]

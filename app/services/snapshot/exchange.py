@@ -17,6 +17,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from app.db.upsert import insert_ignoring_conflicts
+from app.domain.vocabulary import ReleaseSource
 from app.models.coverage import SourceCoverage
 from app.models.key_mapping import KeyMapping
 from app.models.model import Model
@@ -24,9 +25,10 @@ from app.models.runtime import Runtime
 from app.models.source_state import SourceState
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
 from app.models.version_statement import VersionStatement
-from app.services.hub.apply import publisher_for, refresh_families, set_release_time
 from app.services.operations.source_state import IMPORTED_SNAPSHOT, RUNTIME_REPO
-from app.services.releases.rules import BUNDLED, CREATED_AT_ESTIMATE, IMPORTED, OBSERVED, ReleaseTime
+from app.services.releases.publishers import publisher_for
+from app.services.releases.rules import ReleaseTime
+from app.services.releases.store import fill_release_time, refresh_families
 from app.services.runtimes.catalog_rows import sync_catalog
 from app.services.runtimes.store import event_rows
 from app.services.snapshot.format import (
@@ -140,7 +142,7 @@ def export_snapshot(session: Session, *, sources: Sequence[SourceRow] | None = N
         )
     models = select(Model).where(
         Model.release_at.is_not(None),
-        Model.release_at_source.in_((OBSERVED, IMPORTED, BUNDLED)),
+        Model.release_at_source.in_(ReleaseSource.dated_sources()),
         Model.is_derivative.is_(False),
         Model.visibility == "public",
     )
@@ -280,6 +282,11 @@ def _import_releases(session: Session, snapshot: Snapshot) -> tuple[int, int, in
     }
     created = filled = kept = 0
     for fact in snapshot.releases:
+        # A snapshot's release time (whoever observed it elsewhere) ranks as a bundled fact here, and only
+        # fills a model with no dated release time: observed live, imported or bundled, it is never touched.
+        candidate = ReleaseTime(
+            fact.release_at, ReleaseSource.BUNDLED, fact.precision, fact.detail, fact.confidence
+        )
         model = by_repo.get(fact.repo_id)
         if model is None:
             model = Model(
@@ -288,17 +295,12 @@ def _import_releases(session: Session, snapshot: Snapshot) -> tuple[int, int, in
             )  # fmt: skip
             model.publisher_id = publisher_for(session, fact.repo_id.split("/", 1)[0]).id
             session.add(model)
+            fill_release_time(model, candidate)
             created += 1
-        elif model.release_at is None or model.release_at_source in (None, CREATED_AT_ESTIMATE):
+        elif fill_release_time(model, candidate):
             filled += 1
         else:
-            kept += 1  # observed live, imported by the operator or bundled: never overwritten
-            continue
-        # A snapshot's release time (whoever observed it elsewhere) ranks as a bundled fact here, kept among
-        # the model's release times by source like every other.
-        set_release_time(
-            model, ReleaseTime(fact.release_at, BUNDLED, fact.precision, fact.detail, fact.confidence)
-        )
+            kept += 1
     session.flush()
     return created, filled, kept
 

@@ -6,10 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.domain.vocabulary import ReleaseSource
 from app.services.releases.rules import (
-    CREATED_AT_ESTIMATE,
-    IMPORTED,
-    OBSERVED,
     ReleaseCandidate,
     ReleaseDateError,
     ReleaseTime,
@@ -52,26 +50,26 @@ def test_no_lineage_is_original_unless_tags_say_merge_or_adapter() -> None:
 
 
 def test_release_time_preference_order() -> None:
-    estimate = ReleaseTime(T0 - timedelta(days=5), CREATED_AT_ESTIMATE)
-    imported = ReleaseTime(T0 - timedelta(days=1), IMPORTED, "day")
-    observed = ReleaseTime(T0, OBSERVED)
+    estimate = ReleaseTime(T0 - timedelta(days=5), ReleaseSource.CREATED_AT_ESTIMATE)
+    imported = ReleaseTime(T0 - timedelta(days=1), ReleaseSource.IMPORTED, "day")
+    observed = ReleaseTime(T0, ReleaseSource.OBSERVED)
     assert choose_release_time(estimate, imported) == imported
     assert choose_release_time(imported, estimate) == imported
     assert choose_release_time(imported, observed) == observed
     assert choose_release_time(observed, imported) == observed
-    earlier = ReleaseTime(T0 - timedelta(hours=1), OBSERVED)
+    earlier = ReleaseTime(T0 - timedelta(hours=1), ReleaseSource.OBSERVED)
     assert choose_release_time(observed, earlier) == earlier
     assert choose_release_time(earlier, observed) == earlier
-    corrected = ReleaseTime(T0 - timedelta(days=2), IMPORTED, "day")
+    corrected = ReleaseTime(T0 - timedelta(days=2), ReleaseSource.IMPORTED, "day")
     assert choose_release_time(imported, corrected) == corrected
 
 
 def test_poll_release_time_trusts_appearance_only_for_already_watched_publishers() -> None:
     created = T0 - timedelta(days=400)
     seen = poll_release_time(created, seen_turning_public=True, now=T0)
-    assert (seen.at, seen.source) == (T0, OBSERVED)
+    assert (seen.at, seen.source) == (T0, ReleaseSource.OBSERVED)
     first = poll_release_time(created, seen_turning_public=False, now=T0)
-    assert (first.at, first.source) == (created, CREATED_AT_ESTIMATE)
+    assert (first.at, first.source) == (created, ReleaseSource.CREATED_AT_ESTIMATE)
 
 
 def test_parse_release_date_keeps_day_precision() -> None:
