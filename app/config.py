@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     runtime_repos: dict[str, str] = Field(default_factory=dict)
     """Per-runtime repository overrides (JSON object of name → local path or URL), e.g. a local mirror."""
 
+    fork_copies: list[str] = Field(default_factory=list)
+    """Runtimes whose ``runtime_repos`` copy is a fork: its pull requests are not the runtime's, never read."""
+
     seed_release_facts: bool = True
     """Import the bundled release facts (``app/data/releases.csv``, dated with sources) at startup; idempotent."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -41,15 +42,28 @@ def register(cli: typer.Typer) -> None:
             None, "--upstream", help="The repository --repo is a copy of (URL): evidence links point there."
         ),
         as_json: bool = typer.Option(False, "--json", help="Print the events as JSON and store nothing."),
+        no_pull_requests: bool = typer.Option(
+            False,
+            "--no-pull-requests",
+            help="--repo is a fork: its refs/pull/* are its own pull requests, not the runtime's (not read).",
+        ),
     ) -> None:
-        """Scan runtime histories for support events (stored idempotently, incrementally)."""
+        """Scan runtime histories for support events (stored idempotently, incrementally).
+
+        Pull-request heads (``refs/pull/N/head``) date the ``proposed`` stage: a URL is fetched with them; a
+        local copy is read for them when it carries them, as the runtime's own unless --no-pull-requests.
+        """
         from app.domain.runtime_spec import UnknownRuntimeError
         from app.services.runtimes.catalog_views import runtimes_named
 
         if all_runtimes == (runtime is not None):
             raise typer.BadParameter("give one RUNTIME or --all")
-        if all_runtimes and (repo or ref or upstream):
-            raise typer.BadParameter("--repo, --ref and --upstream apply to one runtime, not --all")
+        if all_runtimes and (repo or ref or upstream or no_pull_requests):
+            raise typer.BadParameter(
+                "--repo, --ref, --upstream and --no-pull-requests apply to one runtime, not --all"
+            )
+        if no_pull_requests and not repo:
+            raise typer.BadParameter("--no-pull-requests says --repo is a fork's copy: give --repo too")
         if upstream and not repo:
             raise typer.BadParameter("--upstream names what --repo is a copy of: give --repo too")
         if upstream and not upstream.startswith(("https://", "http://")):
@@ -60,10 +74,11 @@ def register(cli: typer.Typer) -> None:
         except UnknownRuntimeError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        pulls = _pull_requests(settings, repo, no_pull_requests)
         if as_json:
-            _print_json(specs, settings, repo, ref, upstream)
+            _print_json(specs, settings, repo, ref, upstream, pulls)
             return
-        _store(specs, settings, repo, ref, upstream)
+        _store(specs, settings, repo, ref, upstream, pulls)
 
     @catalog.command("verify")
     def verify(
@@ -173,8 +188,21 @@ def _source(
     return declared_source(spec, settings.runtime_repos)
 
 
+def _pull_requests(settings: Settings, repo: str | None, no_pull_requests: bool) -> Callable[[str], bool]:
+    """Per runtime, whether its source's pull requests are its own: not with --no-pull-requests, nor for a
+    configured copy declared a fork (``LAUNCHGAP_FORK_COPIES``) when no --repo is given."""
+    if repo:
+        return lambda _name: not no_pull_requests
+    return lambda name: not (name in settings.runtime_repos and name in settings.fork_copies)
+
+
 def _print_json(
-    specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None, upstream: str | None
+    specs: list[RuntimeSpec],
+    settings: Settings,
+    repo: str | None,
+    ref: str | None,
+    upstream: str | None,
+    pulls: Callable[[str], bool],
 ) -> None:
     from app.services.runtimes.fetch import collect_events
     from app.services.runtimes.scan import ScanError
@@ -183,7 +211,10 @@ def _print_json(
     for spec in specs:
         source, declared = _source(spec, settings, repo, upstream)
         try:
-            events = collect_events(spec, data_dir=settings.data_dir, repo=source, ref=ref, upstream=declared)
+            events = collect_events(
+                spec, data_dir=settings.data_dir, repo=source, ref=ref, upstream=declared,
+                pull_requests=pulls(spec.name),
+            )  # fmt: skip
         except ScanError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
@@ -192,7 +223,12 @@ def _print_json(
 
 
 def _store(
-    specs: list[RuntimeSpec], settings: Settings, repo: str | None, ref: str | None, upstream: str | None
+    specs: list[RuntimeSpec],
+    settings: Settings,
+    repo: str | None,
+    ref: str | None,
+    upstream: str | None,
+    pulls: Callable[[str], bool],
 ) -> None:
     from app.db.session import open_database
     from app.services.jobs import scan_then_refresh
@@ -211,7 +247,7 @@ def _store(
                     session, spec, data_dir=settings.data_dir, repo=source, upstream=declared, ref=ref,
                     now=datetime.now(UTC), progress=_progress,
                     # --repo naming another copy is a one-off: the server's record of its source stays.
-                    one_off=repo is not None and repo != configured,
+                    one_off=repo is not None and repo != configured, pull_requests=pulls(spec.name),
                 )  # fmt: skip
             except ScanError as exc:
                 # Noted on the runtime's source state when the configured source failed, nothing else.

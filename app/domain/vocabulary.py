@@ -12,13 +12,24 @@ from enum import StrEnum
 
 
 class Stage(StrEnum):
-    """How far a runtime's support has gone, from work in progress to hardware verification."""
+    """How far a runtime's support has gone, from its first public trace to hardware verification."""
 
+    PROPOSED = "proposed"
+    """The first public appearance of a commit adding the key in any ref: a pull-request head, a branch or
+    the default branch (docs/concepts.md, "Stages")."""
     BRANCH = "branch"
     MERGED = "merged"
     RELEASED = "released"
     DOCUMENTED = "documented"
     VERIFIED = "verified"
+
+    @property
+    def event_stages(self) -> tuple[Stage, ...]:
+        """The stages whose events date this one: ``proposed`` is the earliest public trace, so a branch or
+        a default-branch commit that came first dates it too (it is never later than ``merged``)."""
+        if self is Stage.PROPOSED:
+            return (Stage.PROPOSED, Stage.BRANCH, Stage.MERGED)
+        return (self,)
 
 
 class GapStatus(StrEnum):

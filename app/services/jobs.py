@@ -50,6 +50,7 @@ def scan_then_refresh(
     interval: timedelta = timedelta(minutes=15),
     retry_after: timedelta = timedelta(minutes=5),
     one_off: bool = False,
+    pull_requests: bool = True,
 ) -> ScanSummary:
     """Scan one runtime (``repo``: a copy of ``upstream``, which evidence links name), bring its gap rows up
     to date and commit both together (``one_off``: see ``scan_runtime``; the configured source's health is
@@ -71,6 +72,7 @@ def scan_then_refresh(
             interval=interval,
             retry_after=retry_after,
             one_off=one_off,
+            pull_requests=pull_requests,
         )
     except ScanError:
         session.commit()

@@ -250,8 +250,13 @@ def early_access_page(
     )
 
 
-# The stage pairs the runtime page measures: docs behind code, release behind merge.
-RUNTIME_STAGE_LAGS = ((Stage.MERGED, Stage.RELEASED), (Stage.MERGED, Stage.DOCUMENTED))
+# The stage pairs the runtime page measures: review (merge behind the first proposal), release behind merge,
+# docs behind code.
+RUNTIME_STAGE_LAGS = (
+    (Stage.PROPOSED, Stage.MERGED),
+    (Stage.MERGED, Stage.RELEASED),
+    (Stage.MERGED, Stage.DOCUMENTED),
+)
 
 
 @router.get("/runtimes/{name}", response_class=HTMLResponse)

@@ -22,6 +22,7 @@ from ..support.deepseek_v4 import (
     ASCEND_V4_AUTHORED,
     ASCEND_V4_BRANCH,
     ASCEND_V4_FINAL,
+    ASCEND_V4_PROPOSED,
     ASCEND_V4_RC,
     NOW,
     V4,
@@ -85,6 +86,48 @@ def test_early_access_map_shows_the_release_branch_before_release(scenario) -> N
     # a release no runtime supported is a family for the vendor, with nothing early
     other = merged[("other-lab", "nvidia")]
     assert (other["families"], other["pre_release"], other["day_0"], other["examples"]) == (1, 0, 0, [])
+
+
+def test_early_access_map_at_the_proposed_stage(scenario) -> None:  # type: ignore[no-untyped-def]
+    client, _built = scenario
+    cells = {
+        (c["publisher"], c["vendor"]): c
+        for c in _items(client, "/api/v1/stats/early-access", stage="proposed")
+    }
+    huawei = cells[("deepseek-ai", "huawei")]
+    assert (huawei["families"], huawei["pre_release"]) == (2, 1)
+    [example] = huawei["examples"]
+    # pull request #8648 came 7 h 20 min before the release branch: the earliest public trace
+    assert example["repo_id"] == V4 and example["runtime"] == "vllm-ascend"
+    assert example["support_at"].startswith(ASCEND_V4_PROPOSED.strftime("%Y-%m-%dT%H:%M"))
+    assert example["gap_hours"] == pytest.approx(-15.83, abs=0.01)
+    # upstream vLLM's copy carries no pull-request refs: its proposed stage is unknown, NVIDIA is not ranked
+    assert ("deepseek-ai", "nvidia") not in cells
+
+
+def test_ladder_and_pages_show_the_proposed_rung(scenario) -> None:  # type: ignore[no-untyped-def]
+    client, _built = scenario
+    model = client.get(f"/api/v1/models/{V4}").json()
+    ladders = {(lad["runtime"], lad["vendor"]): lad for lad in model["ladders"]}
+    ascend = {r["stage"]: r for r in ladders[("vllm-ascend", None)]["rungs"]}
+    assert ascend["proposed"]["status"] == "pre-release"
+    assert ascend["proposed"]["support_at"].startswith(ASCEND_V4_PROPOSED.strftime("%Y-%m-%dT%H:%M"))
+    huawei = {r["stage"]: r for r in ladders[(None, "huawei")]["rungs"]}
+    assert huawei["proposed"]["status"] == "pre-release"
+    # the release page's ladder and the matrix's stage selector have the rung, first
+    page = client.get(f"/releases/{V4}").text
+    assert '<th scope="col">proposed</th><th scope="col">branch</th>' in page
+    assert client.get("/", params={"stage": "proposed"}).status_code == 200
+
+
+def test_review_lag_from_proposed_to_merged(scenario) -> None:  # type: ignore[no-untyped-def]
+    client, _built = scenario
+    [ascend] = _items(
+        client, "/api/v1/stats/lag", from_stage="proposed", to_stage="merged", runtime="vllm-ascend"
+    )
+    # V3.2 was never in a pull request here: main dates both stages (0 h); V4: 2026-04-23 20:10 → 05-06 12:00
+    assert (ascend["families"], ascend["resolved"]) == (2, 2)
+    assert ascend["median_hours"] == pytest.approx((0 + 303.83) / 2, abs=0.01)
 
 
 def test_early_access_filters(scenario) -> None:  # type: ignore[no-untyped-def]

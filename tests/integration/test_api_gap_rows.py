@@ -100,12 +100,15 @@ def test_a_runtime_refresh_touches_that_runtime_and_its_vendor_views_only(sessio
     _support(session, "rocm-vllm", "NewMoeForCausalLM", RELEASE + timedelta(days=3), commit="d" * 40)
 
     report = refresh_gaps(session, runtimes=["rocm-vllm"])
-    # The event is a merged one: the rocm-vllm runtime row and the AMD vendor view at that stage change.
-    assert (report.inserted, report.updated, report.deleted) == (0, 2, 0)
+    # The event is a merged one: the rocm-vllm runtime row and the AMD vendor view change at that stage and at
+    # proposed, which a default-branch commit dates too when it came first (Stage.event_stages).
+    assert (report.inserted, report.updated, report.deleted) == (0, 4, 0)
     assert _cell(session, "acme/New-MoE", runtime="rocm-vllm").status == "later"
     amd = _cell(session, "acme/New-MoE", vendor="amd")
     assert (amd.status, amd.via_runtime, amd.gap_hours) == ("later", "rocm-vllm", 72.0)
-    assert len(_snapshot(session) - before) == 2
+    assert len(_snapshot(session) - before) == 4
+    proposed = query_gaps(session, GapFilters(stage="proposed", runtime="rocm-vllm", repo_id="acme/New-MoE"))
+    assert [(r.status, r.gap_hours) for r in proposed] == [("later", 72.0)]
 
     # The incremental result is exactly what a full recompute gives.
     full = refresh_gaps(session)

@@ -32,8 +32,10 @@ def test_local_copy_is_known_up_to_its_newest_ref_read(session: Session, tmp_pat
     )  # head 2024-10-01, tag v0.6.3 on 2024-10-02 (lightweight: commit time)
     # a release branch (a catalog branch pattern) committed later than the head
     repo.branch("releases/v0.6.4").commit({"notes.txt": "x"}, at="2024-11-05T10:00:00Z").checkout("main")
-    # a pull-request ref is never read, however new
-    repo.git("update-ref", "refs/pull/9/head", repo.head("releases/v0.6.4"))
+    # a pull-request ref is read for the proposed stage only, however new
+    repo.branch("pr", "main").commit({"notes.txt": "y"}, at="2024-12-24T10:00:00Z").checkout("main")
+    repo.git("update-ref", "refs/pull/9/head", repo.head("pr"))
+    repo.git("branch", "-D", "pr")
     scan_runtime(session, VLLM, data_dir=tmp_path / "d", repo=str(repo.path), now=NOW)
     coverage = load_coverage(session)
     merged = coverage[("vllm", "merged")]
@@ -41,6 +43,7 @@ def test_local_copy_is_known_up_to_its_newest_ref_read(session: Session, tmp_pat
     assert merged.observed_until == datetime(2024, 11, 5, 10, tzinfo=UTC)
     assert coverage[("vllm", "released")].observed
     assert coverage[("vllm", "branch")].observed
+    assert coverage[("vllm", "proposed")].observed_until == datetime(2024, 12, 24, 10, tzinfo=UTC)
     # other runtimes stay unknown
     assert not coverage[("sglang", "merged")].observed
 

@@ -165,6 +165,19 @@ def test_build_names_missing_copies_and_bad_source_lists(tmp_path: Path) -> None
 def test_the_bundled_list_of_copies_names_catalog_runtimes() -> None:
     copies = read_sources()
     assert {c.runtime for c in copies} == set(CATALOG) - {"tensorrt-llm"}  # not fetchable here (docs/data.md)
+    # forks' pull requests are their own, not upstream's: never read for the proposed stage
+    forks = {c.copy for c in copies if not c.pull_requests}
+    assert {"Ascend/sglang", "ngxson/llama.cpp", "vasqu/transformers"} <= forks
+    read = {(c.runtime, c.copy) for c in copies if c.reads_pull_requests}
+    assert ("vllm-ascend", "vllm-project/vllm-ascend") in read and ("mlx-lm", "ml-explore/mlx-lm") in read
+    assert ("rocm-vllm", "ROCm/vllm") in read and ("vllm", "ROCm/vllm") not in read
+
+
+def test_source_list_pull_requests_flag_is_checked(tmp_path: Path) -> None:
+    bad = tmp_path / "sources.json"
+    bad.write_text(json.dumps({"copies": [{"runtime": "vllm", "copy": "a/b", "pull_requests": "no"}]}))
+    with pytest.raises(SnapshotError, match=r"entry 1: pull_requests must be true or false, not 'no'"):
+        read_sources(bad)
 
 
 def test_file_round_trip_and_refusals(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -480,6 +493,42 @@ def test_cli_build_import_export_and_scan_upstream(cli_env: Path) -> None:
     assert urls == {f"{VLLM_URL}/commit/{c}" for c in repos["mirror"].git("rev-list", "HEAD").split()}
     lonely = CliRunner().invoke(cli, ["scan", "vllm", "--upstream", VLLM_URL, "--json"])
     assert lonely.exit_code == 2 and "give --repo too" in lonely.output
+    lonely = CliRunner().invoke(cli, ["scan", "vllm", "--no-pull-requests", "--json"])
+    assert lonely.exit_code == 2 and "give --repo too" in lonely.output
+
+
+def test_cli_reads_pull_requests_unless_the_copy_is_a_fork(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.cli.main import cli
+    from app.config import get_settings
+
+    repos = make_copies(cli_env / "copies")
+    mirror = repos["mirror"]
+    mirror.branch("pr").commit(
+        {
+            "vllm/model_executor/models/registry.py": '_TEXT_GENERATION_MODELS = {\n    "Glm5ForCausalLM": ("g", "G"),\n}\n'
+        },
+        at="2025-04-01T10:00:00Z",
+    )
+    mirror.git("update-ref", "refs/pull/77/head", mirror.head())
+    mirror.checkout("main").git("branch", "-D", "pr")
+
+    def proposed(*args: str) -> list[tuple[str, int]]:
+        result = CliRunner().invoke(cli, ["scan", "vllm", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return [(e["key"], e["pr_number"]) for e in json.loads(result.stdout) if e["stage"] == "proposed"]
+
+    assert proposed("--repo", str(mirror.path)) == [("Glm5ForCausalLM", 77)]
+    assert proposed("--repo", str(mirror.path), "--no-pull-requests") == []
+    # a configured copy declared a fork (LAUNCHGAP_FORK_COPIES) is not read for them either
+    monkeypatch.setenv("LAUNCHGAP_RUNTIME_REPOS", json.dumps({"vllm": str(mirror.path)}))
+    monkeypatch.setenv("LAUNCHGAP_FORK_COPIES", json.dumps(["vllm"]))
+    get_settings.cache_clear()
+    assert proposed() == []
+    monkeypatch.setenv("LAUNCHGAP_FORK_COPIES", "[]")
+    get_settings.cache_clear()
+    assert proposed() == [("Glm5ForCausalLM", 77)]
 
 
 def test_configured_copy_links_to_the_catalog_repository(

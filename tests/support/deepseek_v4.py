@@ -42,6 +42,8 @@ VLLM_V4_RELEASE_TAG = datetime(2026, 4, 25, 10, 0, tzinfo=UTC)  # v0.20.0, final
 ASCEND_V32_MERGED = datetime(2025, 12, 20, 10, 0, tzinfo=UTC)  # +19 d, 456 h after upstream's +4 h
 ASCEND_V4_BRANCH = datetime(2026, 4, 24, 3, 30, tzinfo=UTC)  # on v0.13.0-dev, 8.5 h before the release
 ASCEND_V4_AUTHORED = datetime(2026, 4, 20, 11, 2, tzinfo=UTC)
+ASCEND_V4_PROPOSED = datetime(2026, 4, 23, 20, 10, tzinfo=UTC)  # pull request #8648, the evening before
+ASCEND_V4_PR = 8648
 ASCEND_V4_RC = datetime(2026, 4, 24, 14, 0, tzinfo=UTC)  # v0.13.0rc3, +2 h: a pre-release on day 0
 ASCEND_V4_MAIN = datetime(2026, 5, 6, 12, 0, tzinfo=UTC)  # main, +12 d
 ASCEND_V4_DOCS = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)  # the supported-models table, +26 d
@@ -141,6 +143,14 @@ def _build_ascend(path: Path) -> tuple[RepoBuilder, str, str]:
         message="[Model] DeepSeek V4 on main (#5100)",
     )
     repo.commit({ASCEND_DOCS: ascend_docs("DeepSeek-V3.2", "DeepSeek-V4")}, at=ASCEND_V4_DOCS, message="docs")
+    # the first public trace: a pull request, open the evening before the release (GitHub's refs/pull/N/head)
+    repo.branch("pr", "v0.12.0rc1").commit(
+        {ASCEND_INIT: ascend_registry("LlamaForCausalLM", "DeepseekV32ForCausalLM", "DeepseekV4ForCausalLM")},
+        at=ASCEND_V4_PROPOSED,
+        message="[Model] DeepSeek V4",
+    )
+    repo.git("update-ref", f"refs/pull/{ASCEND_V4_PR}/head", repo.head())
+    repo.checkout("main").git("branch", "-D", "pr")
     return repo, branch_commit, final_commit
 
 

@@ -96,7 +96,8 @@ def load_support_index(
 ) -> SupportIndex:
     """Earliest non-retracted ``added`` event per (runtime, key, SKU, branch) at ``stage``, with evidence
     (only ``runtimes``' events when given); at the ``released`` stage, also the earliest final release
-    (``SupportIndex.final``).
+    (``SupportIndex.final``). ``proposed`` reads the events of every stage that dates it
+    (``Stage.event_stages``: a pull request, a branch or the default branch, whichever came first).
 
     The minimum is taken in SQL, so this reads one row per registration, not every event. A key removed later
     keeps its first support time (docs/concepts.md, "Support event"), so removals do not clear it here.
@@ -111,7 +112,7 @@ def _earliest(
     session: Session, stage: str, runtimes: Iterable[str] | None, *, final_only: bool
 ) -> SupportIndex:
     live: tuple = (  # type: ignore[type-arg]
-        SupportEvent.stage == stage,
+        SupportEvent.stage.in_(Stage(stage).event_stages),
         SupportEvent.event == "added",
         SupportEvent.retracted_at.is_(None),
     )

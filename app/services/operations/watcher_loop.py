@@ -112,6 +112,7 @@ class WatcherLoop:
                     now=now,
                     interval=timedelta(seconds=self.settings.watch_interval_seconds),
                     retry_after=timedelta(seconds=self.settings.retry_after_error_seconds),
+                    pull_requests=not (repo and spec.name in self.settings.fork_copies),
                 )
         except ScanError as exc:
             logger.warning("scan of %s failed: %s", spec.name, exc)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.domain.runtime_spec import RuntimeSpec
-from app.domain.vocabulary import Vendor
+from app.domain.vocabulary import Stage, Vendor
 from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDOR_BRANCHES, get_runtime
 
 
@@ -36,6 +36,8 @@ def has_source_for(spec: RuntimeSpec, stage: str) -> bool:
         return "merged" in stages and spec.releases is not None
     if stage == "branch":
         return "merged" in stages and bool(spec.branch_patterns)
+    if stage == Stage.PROPOSED:
+        return "merged" in stages  # any public ref of the repository: pull requests, branches, main
     return False
 
 
@@ -50,7 +52,7 @@ def runtime_key_kinds(stage: str | None = None) -> dict[str, tuple[str, ...]]:
     for name, spec in CATALOG.items():
         if stage is not None and not has_source_for(spec, stage):
             continue
-        wanted = "merged" if stage in ("released", "branch") else stage
+        wanted = "merged" if stage in ("released", "branch", Stage.PROPOSED) else stage
         ordered: list[str] = []
         for signal in spec.signals:
             if wanted is not None and signal.stage != wanted:
@@ -68,7 +70,7 @@ def vendor_runtimes(stage: str | None = None) -> dict[str, tuple[str, ...]]:
         if stage is not None and not has_source_for(spec, stage):
             continue
         vendors = set(spec.vendors)
-        if stage in (None, "branch"):
+        if stage in (None, "branch", Stage.PROPOSED):
             for pattern in spec.branch_patterns:
                 for prefix, vendor in VENDOR_BRANCHES.items():
                     if pattern.startswith(prefix):

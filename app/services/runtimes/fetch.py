@@ -26,12 +26,17 @@ log = logging.getLogger(__name__)
 
 
 def open_source(
-    spec: RuntimeSpec, data_dir: Path, repo: str | None, upstream: str | None = None
+    spec: RuntimeSpec,
+    data_dir: Path,
+    repo: str | None,
+    upstream: str | None = None,
+    pull_requests: bool | None = None,
 ) -> tuple[GitRepo, str | None]:
     """The repository to read (``repo``, else the catalog's URL; mirrored under ``data_dir``) and the base
-    its evidence links name."""
+    its evidence links name. ``pull_requests``: keep the source's pull-request heads (its own pull requests)
+    or drop them (a fork's); None leaves the copy as it is."""
     source = repo or spec.repo_url
-    git = open_repository(source, data_dir, spec.name)
+    git = open_repository(source, data_dir, spec.name, pull_requests=pull_requests)
     # A declared copy (a snapshot source, LAUNCHGAP_RUNTIME_REPOS, ``scan --upstream``) shares its commits
     # and tags with its upstream, so evidence links point there; a URL with no upstream declared is its own.
     evidence = upstream or (source if is_url(source) else None)
@@ -67,15 +72,17 @@ def run_scan(
     audit: AuditRecorder | None = None,
     fetched_at: datetime | None = None,
     stages: Collection[str] | None = None,
+    pull_requests: bool = True,
 ) -> ScanReadings:
     """Scan, then read at the head: llama.cpp's GGUF mapping, the head's commit time, (with ``fetched_at``)
-    what the scan covered, and the version statements."""
+    what the scan covered, and the version statements. ``pull_requests``: the source's ``refs/pull/*`` are the
+    runtime's own pull requests, read for the ``proposed`` stage (False: a fork's, not read)."""
     try:
-        git, evidence = open_source(spec, data_dir, repo, upstream)
+        git, evidence = open_source(spec, data_dir, repo, upstream, pull_requests)
         with git:
-            outcome = Scanner(spec, git, evidence_url=evidence, progress=progress, audit=audit).scan(
-                ref=ref, cursor=cursor
-            )
+            outcome = Scanner(
+                spec, git, evidence_url=evidence, progress=progress, audit=audit, pull_requests=pull_requests
+            ).scan(ref=ref, cursor=cursor)
             mapping = _read_gguf_mapping(spec, git, outcome.head)
             head_at = git.commit_times(outcome.head)[0] if outcome.head else None
             coverage = []
@@ -87,6 +94,7 @@ def run_scan(
                     source=repo or spec.repo_url,
                     fetched_at=fetched_at,
                     stages=stages,
+                    pull_requests=pull_requests,
                 )
             statements = _read_statements(spec, git, outcome.head, evidence)
             return ScanReadings(outcome, mapping, head_at, coverage, statements)
@@ -129,11 +137,13 @@ def collect_events(
     ref: str | None = None,
     progress: Callable[[str], None] | None = None,
     upstream: str | None = None,
+    pull_requests: bool = True,
 ) -> list[ScanEvent]:
     """A full scan that stores nothing (``launchgap scan --json``): every event, oldest first."""
     outcome = run_scan(
-        spec, data_dir=data_dir, repo=repo, ref=ref, cursor=None, progress=progress, upstream=upstream
-    ).outcome
+        spec, data_dir=data_dir, repo=repo, ref=ref, cursor=None, progress=progress, upstream=upstream,
+        pull_requests=pull_requests,
+    ).outcome  # fmt: skip
     return sorted(outcome.events, key=lambda e: (e.at, e.stage, e.key))
 
 

@@ -82,11 +82,14 @@ def scan_runtime(
     upstream: str | None = None,
     stages: Collection[str] | None = None,
     one_off: bool = False,
+    pull_requests: bool = True,
 ) -> ScanSummary:
     """Mirror/update ``spec``'s repository (or ``repo``), scan what is new since the last scan, store it.
 
     ``upstream``: the repository ``repo`` is a copy of (evidence links name it). ``stages``: keep only
     events of these stages (a fork carries upstream's tags but its own branches and merge dates).
+    ``pull_requests``: the source's ``refs/pull/*`` are the runtime's own pull requests (read for the
+    ``proposed`` stage); False for a fork's copy, whose pull requests are not upstream's.
 
     Events are inserted idempotently; events whose commits vanished after a force-push are marked
     retracted. On any failure nothing of this scan is kept (a savepoint is rolled back), the failure is
@@ -108,7 +111,7 @@ def scan_runtime(
             runtime_id = runtime_row_id(session, spec.name)
             outcome, gguf, head_at, coverage, statements = run_scan(
                 spec, data_dir=data_dir, repo=repo, ref=ref, cursor=previous or None, progress=progress,
-                upstream=upstream, audit=recorder, fetched_at=now, stages=stages,
+                upstream=upstream, audit=recorder, fetched_at=now, stages=stages, pull_requests=pull_requests,
             )  # fmt: skip
             if stages is not None:
                 outcome.events = [e for e in outcome.events if e.stage in stages]

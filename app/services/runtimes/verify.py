@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app.domain.runtime_spec import RuntimeSpec
+from app.domain.vocabulary import Stage
 from app.services.runtimes.fetch import collect_events, open_source
 from app.sources.git.repo import GitError
 from app.sources.runtimes.scan_events import ScanError, ScanEvent
@@ -56,7 +57,9 @@ def verify_facts(
     first: dict[tuple[str, str, str, str], ScanEvent] = {}
     if checkable:
         for event in collect_events(spec, data_dir=data_dir, repo=repo, progress=progress):
-            first.setdefault((event.key, event.stage, event.sku, event.event), event)
+            for stage in Stage:  # the first of the stages that date it (proposed: also branch, merged)
+                if event.stage in stage.event_stages:
+                    first.setdefault((event.key, stage, event.sku, event.event), event)
     return [_check(fact, first, checked=fact in checkable) for fact in facts]
 
 
@@ -72,13 +75,7 @@ def _check(
     found = first.get((fact.key, fact.stage, fact.sku, fact.event))
     if found is None:
         return FactCheck(fact, False, None, None, None, f"no {fact.event} event found for this key and stage")
-    problems = []
-    if fact.commit and not found.commit.startswith(fact.commit):
-        problems.append(f"commit {found.commit[:12]} != {fact.commit[:12]}")
-    if fact.at and found.at != fact.at:
-        problems.append(f"time {found.at.isoformat()} != {fact.at.isoformat()}")
-    if fact.tag and found.tag != fact.tag:
-        problems.append(f"tag {found.tag or '-'} != {fact.tag}")
+    problems = fact.mismatches(commit=found.commit, at=found.at, tag=found.tag, pr_number=found.pr_number)
     return FactCheck(
         fact, not problems, found.commit, found.at, found.tag or None, "; ".join(problems) or "ok"
     )

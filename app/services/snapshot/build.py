@@ -46,7 +46,14 @@ class CopySpec:
     """Stages taken from this copy; empty means every stage."""
     excluded_tags: tuple[str, ...] = ()
     """The copy's own tags under upstream release names (not upstream's releases): ignored."""
+    pull_requests: bool = True
+    """Whether the copy's ``refs/pull/*`` are the runtime's own pull requests (a fork's are not: not read)."""
     why: str = ""
+
+    @property
+    def reads_pull_requests(self) -> bool:
+        """Its pull requests are read only when they are upstream's and ``proposed`` is taken from it."""
+        return self.pull_requests and (not self.stages or Stage.PROPOSED in self.stages)
 
 
 def read_sources(path: Path = SOURCES_FILE) -> list[CopySpec]:
@@ -64,8 +71,11 @@ def read_sources(path: Path = SOURCES_FILE) -> list[CopySpec]:
                 copy=entry["copy"],
                 stages=tuple(entry.get("stages", ())),
                 excluded_tags=tuple(entry.get("excluded_tags", ())),
+                pull_requests=entry.get("pull_requests", True),
                 why=entry.get("why", ""),
             )
+            if not isinstance(copy.pull_requests, bool):
+                raise ValueError(f"pull_requests must be true or false, not {copy.pull_requests!r}")
             get_runtime(copy.runtime)
             bad = [s for s in copy.stages if s not in tuple(Stage)]
             if bad:
@@ -131,6 +141,7 @@ def build_snapshot(
                 summary = scan_runtime(
                     session, spec, data_dir=work_dir / "data", repo=str(path), upstream=spec.repo_url,
                     stages=copy.stages or None, now=datetime.now(UTC), progress=say,
+                    pull_requests=copy.reads_pull_requests,
                 )  # fmt: skip
             say(
                 f"{copy.runtime} from {copy.copy}: head {summary.head[:12]}, {summary.events_inserted} new events "

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.sources.git.pulls import PULL_REF_RE, pack_pull_refs, sync_pull_refs, want_pull_requests
+
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 ZERO_OID = "0" * 40
 _PR_RE = re.compile(r"\(#(\d+)\)\s*$")
@@ -69,6 +71,17 @@ class TagRef:
     at: datetime
     """Tagger date for an annotated tag, else the commit's committer date."""
     annotated: bool
+
+
+@dataclass(frozen=True)
+class GraphCommit:
+    """One commit of a graph listing: its parents (first parent first), tree and times."""
+
+    sha: str
+    parents: tuple[str, ...]
+    tree: str
+    committed_at: datetime
+    authored_at: datetime
 
 
 def _ts(value: str) -> datetime:
@@ -169,14 +182,7 @@ class GitRepo:
         result: dict[str, dict[str, str]] = {c: {} for c in commits}
         if not commits:
             return result
-        # diff-tree wants trees: peel every commit in one cat-file process first.
-        peeled = self.run("cat-file", "--batch-check", input_text="".join(f"{c}^{{tree}}\n" for c in commits))
-        tree_of: dict[str, str] = {}
-        for commit, line in zip(commits, peeled.splitlines(), strict=True):
-            bits = line.split()
-            if len(bits) < 2 or bits[1] != "tree":
-                raise GitError(f"commit {commit} has no readable tree in {self.git_dir}")
-            tree_of[commit] = bits[0]
+        tree_of = self.trees_of(commits)
         commits_of: dict[str, list[str]] = {}
         for commit, tree in tree_of.items():
             commits_of.setdefault(tree, []).append(commit)
@@ -200,6 +206,112 @@ class GitRepo:
                 elif line.startswith(EMPTY_TREE):
                     current = [result[c] for c in commits_of.get(line.split()[1], [])]
         return result
+
+    def trees_of(self, commits: Sequence[str]) -> dict[str, str]:
+        """``{commit: tree}``, peeled in one cat-file process (diff-tree wants trees)."""
+        if not commits:
+            return {}
+        peeled = self.run("cat-file", "--batch-check", input_text="".join(f"{c}^{{tree}}\n" for c in commits))
+        tree_of: dict[str, str] = {}
+        for commit, line in zip(commits, peeled.splitlines(), strict=True):
+            bits = line.split()
+            if len(bits) < 2 or bits[1] != "tree":
+                raise GitError(f"commit {commit} has no readable tree in {self.git_dir}")
+            tree_of[commit] = bits[0]
+        return tree_of
+
+    def diff_trees(
+        self, pairs: Iterable[tuple[str, str]], pathspecs: Sequence[str]
+    ) -> dict[tuple[str, str], list[Change]]:
+        """``{(old tree, new tree): changes}`` for many pairs in one ``diff-tree --stdin`` (pairs of equal
+        trees have no changes and are not asked)."""
+        wanted = sorted({(a, b) for a, b in pairs if a != b})
+        result: dict[tuple[str, str], list[Change]] = {pair: [] for pair in wanted}
+        if not wanted:
+            return result
+        out = self.run(
+            "diff-tree", "--stdin", "-r", "-z", "--no-renames", "--no-abbrev", "--",
+            *[f":(glob){p}" for p in pathspecs],
+            input_text="".join(f"{a} {b}\n" for a, b in wanted),
+        )  # fmt: skip
+        # Output: an echoed "<old> <new>" header line per pair, then ":meta\0path\0" entries.
+        current: list[Change] = []
+        pending: list[str] | None = None
+        for token in out.split("\x00"):
+            if pending is not None:
+                current.append(Change(path=token, old_blob=pending[2], new_blob=pending[3]))
+                pending = None
+                continue
+            for line in token.split("\n"):
+                if line.startswith(":"):
+                    pending = line[1:].split()
+                elif line:
+                    old, _, new = line.partition(" ")
+                    current = result.setdefault((old, new), [])
+        return result
+
+    def commit_graph(self, heads: Sequence[str], exclude: Sequence[str] = ()) -> list[GraphCommit]:
+        """Commits reachable from ``heads`` but not from ``exclude``, children before parents
+        (``--topo-order``), with parents, tree and times; revisions go through stdin (thousands of refs)."""
+        if not heads:
+            return []
+        out = self.run(
+            "log",
+            "--stdin",
+            "--topo-order",
+            "--format=%H%x00%P%x00%T%x00%ct%x00%at",
+            input_text="".join(f"{h}\n" for h in heads) + "".join(f"^{x}\n" for x in exclude),
+        )
+        graph: list[GraphCommit] = []
+        for line in out.splitlines():
+            if not line:
+                continue
+            sha, parents, tree, ct, at = line.split("\x00")
+            graph.append(GraphCommit(sha, tuple(parents.split()), tree, _ts(ct), _ts(at)))
+        return graph
+
+    def describe(self, commits: Iterable[str]) -> dict[str, tuple[str, datetime]]:
+        """``{commit: (tree, committer time)}`` for exactly these commits (one git call)."""
+        wanted = sorted(set(commits))
+        if not wanted:
+            return {}
+        out = self.run(
+            "log", "--no-walk", "--stdin", "--format=%H%x00%T%x00%ct", input_text="\n".join(wanted) + "\n"
+        )
+        result: dict[str, tuple[str, datetime]] = {}
+        for line in out.splitlines():
+            if line:
+                sha, tree, ct = line.split("\x00")
+                result[sha] = (tree, _ts(ct))
+        return result
+
+    def existing_commits(self, shas: Iterable[str]) -> set[str]:
+        """Those of ``shas`` that are commits present in the repository (one cat-file process)."""
+        return {sha for sha, kind in self._object_types(shas).items() if kind == "commit"}
+
+    def missing_objects(self, oids: Iterable[str]) -> set[str]:
+        """Those of ``oids`` the repository lacks (a copy of a size-filtered mirror). Never ask a partial
+        clone: each missing object would be fetched lazily, one request at a time."""
+        return {oid for oid, kind in self._object_types(oids).items() if kind == "missing"}
+
+    def _object_types(self, oids: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(oids))
+        if not wanted:
+            return {}
+        out = self.run("cat-file", "--batch-check", input_text="".join(f"{s}\n" for s in wanted))
+        lines = out.splitlines()
+        return {oid: (line.split()[1:2] or ["missing"])[0] for oid, line in zip(wanted, lines, strict=True)}
+
+    def pull_heads(self) -> dict[int, str]:
+        """``{pull-request number: head commit}`` from ``refs/pull/N/head`` (empty when the copy has none)."""
+        out = self.run("for-each-ref", "refs/pull", "--format=%(refname)%00%(objectname)")
+        heads: dict[int, str] = {}
+        for line in out.splitlines():
+            name, _, sha = line.partition("\x00")
+            match = PULL_REF_RE.match(name)
+            if match:
+                heads[int(match.group(1))] = sha
+        return heads
 
     def tags(self) -> list[TagRef]:
         """Every tag with its peeled commit and date (tagger date if annotated, else commit date)."""
@@ -340,16 +452,21 @@ class BlobReader:
         self._proc.stdout.close()
 
 
-def open_repository(source: str, data_dir: Path, name: str, *, update: bool = True) -> GitRepo:
+def open_repository(
+    source: str, data_dir: Path, name: str, *, update: bool = True, pull_requests: bool | None = None
+) -> GitRepo:
     """A readable repository for ``source``, always one LaunchGap owns.
 
     A URL is kept as a bare partial clone under ``data_dir/mirrors/<name>.git``, cloned once and fetched
     (with pruning, so force-pushes show) on later calls. A local path is never read in place: its config is
     someone else's (``remote.*.uploadpack``, ``core.fsmonitor``, hooks …) and git runs what a config names.
     It is copied to ``data_dir/local-copies/`` and synced at every call (see ``_owned_copy``).
+
+    ``pull_requests``: True fetches the pull-request heads too (``refs/pull/N/head``: the source's own pull
+    requests), False drops them (a fork's pull requests are not its upstream's), None leaves the copy as it is.
     """
     if not is_url(source):
-        return _owned_copy(source, data_dir, name, update=update)
+        return _owned_copy(source, data_dir, name, update=update, pull_requests=pull_requests)
     mirror = Path(data_dir) / "mirrors" / f"{name}.git"
     if not (mirror / "HEAD").exists():
         mirror.parent.mkdir(parents=True, exist_ok=True)
@@ -368,15 +485,23 @@ def open_repository(source: str, data_dir: Path, name: str, *, update: bool = Tr
         # Mirror every branch and tag as local refs; prune so a force-push or deleted branch shows.
         repo.run("config", "remote.origin.fetch", "+refs/heads/*:refs/heads/*")
         repo.run("config", "--add", "remote.origin.fetch", "+refs/tags/*:refs/tags/*")
+        want_pull_requests(repo, pull_requests)
+        if pull_requests:
+            repo.run("fetch", "--quiet", "--prune", "--force", "origin")
+            pack_pull_refs(repo)
         tmp.rename(mirror)
         return GitRepo(mirror)
     repo = GitRepo(mirror)
-    if update:
+    changed = want_pull_requests(repo, pull_requests)
+    if update or changed:
         repo.run("fetch", "--quiet", "--prune", "--force", "origin")
+        pack_pull_refs(repo)
     return repo
 
 
-def _owned_copy(source: str, data_dir: Path, name: str, *, update: bool) -> GitRepo:
+def _owned_copy(
+    source: str, data_dir: Path, name: str, *, update: bool, pull_requests: bool | None = None
+) -> GitRepo:
     """A bare copy of the repository at ``source`` with a config LaunchGap wrote, synced from the path.
 
     The first copy is a local clone (objects copied or hard-linked, nothing of the source's config kept);
@@ -411,12 +536,15 @@ def _owned_copy(source: str, data_dir: Path, name: str, *, update: bool) -> GitR
         repo = GitRepo(tmp)
         repo.run("config", "remote.origin.fetch", "+refs/heads/*:refs/heads/*")
         repo.run("config", "--add", "remote.origin.fetch", "+refs/tags/*:refs/tags/*")
+        sync_pull_refs(repo, pull_requests)
         tmp.rename(copy)
         return GitRepo(copy)
     repo = GitRepo(copy)
     if update:
         repo.run("fetch", "--quiet", "--prune", "--force", "origin")
         _follow_source_head(repo)
+    if update or pull_requests is not None:
+        sync_pull_refs(repo, pull_requests)
     return repo
 
 

@@ -1,10 +1,11 @@
 """What one scan of a runtime's repository observed, stage by stage, and until when (docs/concepts.md, "Coverage").
 
 A repository LaunchGap fetched from its URL is known up to the fetch. A copy given as a path is known only up
-to its newest commit among the refs the scanner reads — the scanned head, the catalog's release tags and its
-branch patterns (never ``refs/pull/*``, which the scanner does not read): a copy made in March says nothing
-about April. A stage whose refs the copy lacks (no release tags for ``released``, no matching branch for
-``branch``) is not observed at all, rather than observed as "nothing happened".
+to its newest commit among the refs the scanner reads for the stage — the scanned head, the catalog's release
+tags and its branch patterns, and for ``proposed`` the pull-request heads too: a copy made in March says
+nothing about April. A stage whose refs the copy lacks (no release tags for ``released``, no matching branch
+for ``branch``, no ``refs/pull/*`` — or a fork's, not read — for ``proposed``) is not observed at all, rather
+than observed as "nothing happened".
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def scanned_stages(spec: RuntimeSpec) -> list[Stage]:
     """The stages a scan of ``spec`` reads (the walked signals' stages, and released/branch for code)."""
     stages = list(dict.fromkeys(signal.stage for signal in spec.signals))
     if Stage.MERGED in stages:
+        stages.insert(0, Stage.PROPOSED)
         if spec.releases is not None:
             stages.append(Stage.RELEASED)
         if spec.branch_patterns:
@@ -55,7 +57,7 @@ def scanned_stages(spec: RuntimeSpec) -> list[Stage]:
 def stage_coverage_start(spec: RuntimeSpec, stage: str) -> datetime | None:
     """When ``spec`` starts dating support at ``stage`` (start of that UTC day): None when any signal
     feeding the stage covers its whole history, else the earliest declared start."""
-    feeding = Stage.MERGED if stage in (Stage.RELEASED, Stage.BRANCH) else stage
+    feeding = Stage.MERGED if stage in (Stage.RELEASED, Stage.BRANCH, Stage.PROPOSED) else stage
     starts = [signal.coverage_start_at for signal in spec.signals if signal.stage == feeding]
     if not starts or any(start is None for start in starts):
         return None
@@ -70,12 +72,15 @@ def read_coverage(
     source: str,
     fetched_at: datetime,
     stages: Collection[str] | None = None,
+    pull_requests: bool = True,
 ) -> list[StageCoverage]:
     """Coverage of every stage ``spec`` scans (or only ``stages``), after a successful scan of ``head``.
 
     ``fetched_at`` is when the scan fetched ``source`` (used only when LaunchGap fetched it from its URL).
     A local copy read for some stages only (a fork trusted for upstream's tags, not for its own main line)
     is known as far as the refs of those stages go: its tags for ``released``, its head for the walked stages.
+    ``proposed`` is observed only where the pull-request heads were read (``pull_requests``: the source's
+    own; a fork's are not upstream's) and, for a copy, only when it carries them.
     """
     fetched = is_fetched(source)
     tags = (
@@ -84,18 +89,25 @@ def read_coverage(
         else []
     )
     branches = [sha for name, sha in git.branches().items() if spec.branch_matches(name)]
+    pulls = list(git.pull_heads().values()) if pull_requests else []
     read = [stage for stage in scanned_stages(spec) if stages is None or stage in stages]
-    if fetched:
-        until: datetime | None = fetched_at
-    else:
-        walked = any(stage not in (Stage.RELEASED, Stage.BRANCH) for stage in read)
+    until: datetime | None = fetched_at
+    proposed_until: datetime | None = fetched_at
+    if not fetched:
+        walked = any(stage not in (Stage.RELEASED, Stage.BRANCH, Stage.PROPOSED) for stage in read)
         refs = ([head] if walked else []) + (tags if Stage.RELEASED in read else [])
         refs += branches if Stage.BRANCH in read else []
         until = git.newest_commit_time(refs)
+        # every ref the proposed stage is dated from: pull-request heads, branches and the head
+        proposed_until = git.newest_commit_time([head, *branches, *pulls]) if pulls else None
     copy = FETCHED if fetched else LOCAL
     result = []
     for stage in read:
         reason = None
+        if stage == Stage.PROPOSED and not pull_requests:
+            reason = "the copy's pull requests are not the runtime's own (a fork): not read"
+        elif stage == Stage.PROPOSED and not fetched and not pulls:
+            reason = "the local copy carries no pull-request refs (refs/pull/*)"
         if not fetched and stage == Stage.RELEASED and not tags:
             version_bumps = spec.releases is not None and bool(spec.releases.version_file)
             if not version_bumps:
@@ -106,7 +118,9 @@ def read_coverage(
             StageCoverage(
                 stage=stage,
                 observed=reason is None,
-                observed_until=until if reason is None else None,
+                observed_until=(proposed_until if stage == Stage.PROPOSED else until)
+                if reason is None
+                else None,
                 copy=copy,
                 source=source,
                 reason=reason,

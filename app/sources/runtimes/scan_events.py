@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from app.domain.runtime_spec import RuntimeSpec, Signal
-from app.sources.git.repo import GitRepo
+from app.domain.runtime_spec import Era, RuntimeSpec, Signal
+from app.sources.git.repo import ZERO_OID, GitRepo
 from app.sources.runtimes.extractors import Registration
 
 
@@ -90,6 +91,43 @@ def evidence_base(repo_url: str | None) -> str | None:
     return re.sub(r"\.git$", "", repo_url.rstrip("/"))
 
 
+class FactTracker:
+    """Current facts of one signal: per-path fact sets and how many paths provide each fact."""
+
+    def __init__(self, signal: Signal) -> None:
+        self.signal = signal
+        self.path_blob: dict[str, str] = {}
+        self.path_registrations: dict[str, frozenset[Registration]] = {}
+        self.counts: Counter[Registration] = Counter()
+
+    def eras_for(self, path: str) -> list[Era]:
+        return [era for era in self.signal.eras if era.matches(path)]
+
+    def copy(self) -> FactTracker:
+        """An independent copy (a commit with several children hands each its own)."""
+        other = FactTracker(self.signal)
+        other.path_blob = dict(self.path_blob)
+        other.path_registrations = dict(self.path_registrations)
+        other.counts = Counter(self.counts)
+        return other
+
+    def facts(self) -> frozenset[Registration]:
+        return frozenset(self.counts)
+
+    def set_path(self, path: str, blob: str, facts: frozenset[Registration]) -> None:
+        old = self.path_registrations.pop(path, frozenset())
+        self.path_blob.pop(path, None)
+        for fact in old:
+            self.counts[fact] -= 1
+            if self.counts[fact] <= 0:
+                del self.counts[fact]
+        if blob != ZERO_OID:
+            self.path_blob[path] = blob
+            self.path_registrations[path] = facts
+            for fact in facts:
+                self.counts[fact] += 1
+
+
 RegistrationSnapshots = dict[str, list[tuple[int, frozenset[Registration]]]]
 """Per signal, the fact sets after each walked commit that changed them: (position in the walk, facts)."""
 
@@ -112,3 +150,9 @@ class HistoryScanner(Protocol):
     def registrations_at(
         self, commits: Sequence[str], signals: Sequence[Signal]
     ) -> dict[str, dict[str, frozenset[Registration]]]: ...
+
+    def load_versions(self, wanted: Iterable[tuple[Signal, str, str]]) -> None:
+        """Parse the (signal, path, blob) file versions not parsed yet (fetched in one batch)."""
+
+    def apply_change(self, tracker: FactTracker, path: str, blob: str) -> None:
+        """Update ``tracker`` with ``path`` now at ``blob`` (``ZERO_OID``: deleted); its version is loaded."""

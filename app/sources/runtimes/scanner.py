@@ -5,6 +5,7 @@
   split within one commit is no event, and era transitions need no dates.
 - released (``runtime_releases.py``): tags and version bumps on main, judged by the facts at their commits.
 - branch (``branches.py``): each branch matching the runtime's patterns, walked from where it forked.
+- proposed (``pull_requests.py``): the commits pull-request heads reach that no other walk reads.
 
 Incremental: the cursor keeps each walked ref's head; the next scan walks only ``old..new``. When the old
 head is no longer an ancestor (a force-push), the ref is walked again from scratch and the caller is
@@ -14,7 +15,6 @@ told which commits are still live, so vanished events get retracted rather than 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -24,8 +24,10 @@ from app.sources.git.repo import ZERO_OID, Commit, GitError, GitRepo
 from app.sources.runtimes.audit import AuditRecorder
 from app.sources.runtimes.branches import scan_branches
 from app.sources.runtimes.extractors import Registration
+from app.sources.runtimes.pull_requests import PULLS_CURSOR_KEY, scan_pull_requests
 from app.sources.runtimes.runtime_releases import scan_runtime_releases
 from app.sources.runtimes.scan_events import (
+    FactTracker,
     RegistrationSnapshots,
     ScanError,
     ScanEvent,
@@ -36,35 +38,6 @@ from app.sources.runtimes.scan_events import (
 
 CURSOR_VERSION = 1
 _BATCH = 300  # commits whose new blobs are fetched/read together
-
-
-class _Tracker:
-    """Current facts of one signal: per-path fact sets and how many paths provide each fact."""
-
-    def __init__(self, signal: Signal) -> None:
-        self.signal = signal
-        self.path_blob: dict[str, str] = {}
-        self.path_registrations: dict[str, frozenset[Registration]] = {}
-        self.counts: Counter[Registration] = Counter()
-
-    def eras_for(self, path: str) -> list[Era]:
-        return [era for era in self.signal.eras if era.matches(path)]
-
-    def facts(self) -> frozenset[Registration]:
-        return frozenset(self.counts)
-
-    def set_path(self, path: str, blob: str, facts: frozenset[Registration]) -> None:
-        old = self.path_registrations.pop(path, frozenset())
-        self.path_blob.pop(path, None)
-        for fact in old:
-            self.counts[fact] -= 1
-            if self.counts[fact] <= 0:
-                del self.counts[fact]
-        if blob != ZERO_OID:
-            self.path_blob[path] = blob
-            self.path_registrations[path] = facts
-            for fact in facts:
-                self.counts[fact] += 1
 
 
 class Scanner:
@@ -78,8 +51,11 @@ class Scanner:
         evidence_url: str | None = None,
         progress: Callable[[str], None] | None = None,
         audit: AuditRecorder | None = None,
+        pull_requests: bool = False,
     ) -> None:
         self.spec = spec
+        self.pull_requests = pull_requests
+        """Read ``refs/pull/*`` for the ``proposed`` stage (the repository's own pull requests, not a fork's)."""
         self.audit = audit
         """Follows the default branch's walk (never branches) for ``launchgap catalog audit``."""
         self.repo = repo
@@ -108,7 +84,7 @@ class Scanner:
         self._registrations_cache[key] = result
         return result
 
-    def _load(self, wanted: Iterable[tuple[Signal, str, str]]) -> None:
+    def load_versions(self, wanted: Iterable[tuple[Signal, str, str]]) -> None:
         """Parse the file versions not parsed yet: prefetched in one batch (partial clone), then read a
         few at a time and dropped once parsed, so memory stays flat however large the files are."""
         need: dict[str, list[tuple[Signal, list[Era], str]]] = {}
@@ -137,7 +113,7 @@ class Scanner:
         # Path-derived facts depend on the path too; content-only facts are shared by every path.
         return (signal.name, path if any(not e.extractor.reads_content for e in eras) else "", blob)
 
-    def _apply(self, tracker: _Tracker, path: str, blob: str) -> None:
+    def apply_change(self, tracker: FactTracker, path: str, blob: str) -> None:
         eras = tracker.eras_for(path)
         if not eras:
             return
@@ -148,16 +124,16 @@ class Scanner:
         )
         tracker.set_path(path, blob, facts)
 
-    def _init_trackers(self, signals: Sequence[Signal], commit: str | None) -> list[_Tracker]:
-        trackers = [_Tracker(s) for s in signals]
+    def _init_trackers(self, signals: Sequence[Signal], commit: str | None) -> list[FactTracker]:
+        trackers = [FactTracker(s) for s in signals]
         if commit is None:
             return trackers
         globs = sorted({g for s in signals for g in s.globs})
         files = self.repo.list_tree(commit, globs)
-        self._load((t.signal, p, b) for t in trackers for p, b in files.items() if t.eras_for(p))
+        self.load_versions((t.signal, p, b) for t in trackers for p, b in files.items() if t.eras_for(p))
         for tracker in trackers:
             for path, blob in files.items():
-                self._apply(tracker, path, blob)
+                self.apply_change(tracker, path, blob)
         return trackers
 
     def registrations_at(
@@ -166,7 +142,7 @@ class Scanner:
         """Facts per signal in each commit's tree (tags off the walked line), trees listed in one batch."""
         globs = sorted({g for s in signals for g in s.globs})
         trees = self.repo.list_trees(commits, globs)
-        self._load(
+        self.load_versions(
             (s, p, b)
             for files in trees.values()
             for p, b in files.items()
@@ -235,7 +211,7 @@ class Scanner:
                 for t in trackers
                 if t.eras_for(ch.path)
             ]
-            self._load(wanted)
+            self.load_versions(wanted)
             version_blobs = [
                 ch.new_blob
                 for c in batch
@@ -253,10 +229,10 @@ class Scanner:
                     for change in commit.changes:
                         if tracker.eras_for(change.path):
                             if recorder is None:
-                                self._apply(tracker, change.path, change.new_blob)
+                                self.apply_change(tracker, change.path, change.new_blob)
                             else:
                                 old = self._path_state(tracker, change.path)
-                                self._apply(tracker, change.path, change.new_blob)
+                                self.apply_change(tracker, change.path, change.new_blob)
                                 new = self._path_state(tracker, change.path)
                                 recorder.path(tracker.signal.name, change.path, old, new)
                             touched = True
@@ -317,7 +293,7 @@ class Scanner:
         return None
 
     @staticmethod
-    def _path_of(tracker: _Tracker, fact: Registration, commit: Commit) -> str | None:
+    def _path_of(tracker: FactTracker, fact: Registration, commit: Commit) -> str | None:
         """The file this commit changed that now states ``fact`` (a docs line's page), if one does."""
         for change in commit.changes:
             if fact in tracker.path_registrations.get(change.path, ()):
@@ -325,7 +301,7 @@ class Scanner:
         return None
 
     @staticmethod
-    def _path_state(tracker: _Tracker, path: str) -> tuple[bool, bool]:
+    def _path_state(tracker: FactTracker, path: str) -> tuple[bool, bool]:
         """(the file exists, it yields a key) for the audit."""
         return path in tracker.path_blob, bool(tracker.path_registrations.get(path))
 
@@ -394,6 +370,7 @@ class Scanner:
                 self, outcome, cursor, snapshots=None, walked=[], line=[], versions=[], rejudge=False
             )
             scan_branches(self, outcome, head, ref_name, cursor)
+            self._scan_pull_requests(outcome, head, cursor)
             self._finish_audit(head, [])
             outcome.versions_read = self.versions_read
             return outcome
@@ -436,9 +413,16 @@ class Scanner:
             rejudge=rejudge,
         )
         scan_branches(self, outcome, head, ref_name, cursor)
+        self._scan_pull_requests(outcome, head, cursor)
         self._finish_audit(head, line)
         outcome.versions_read = self.versions_read
         return outcome
+
+    def _scan_pull_requests(self, outcome: ScanOutcome, head: str, cursor: dict[str, Any]) -> None:
+        if self.pull_requests:
+            scan_pull_requests(self, outcome, head, cursor)
+        else:
+            outcome.cursor.pop(PULLS_CURSOR_KEY, None)  # read again from scratch if they are wanted later
 
     def _finish_audit(self, head: str, line: list[str]) -> None:
         if self.audit is None:

@@ -35,6 +35,21 @@ class VerifiedFact:
     era: int | None = None
     """The era (index in the signal's ``eras``) whose files carried a first registration; None when not
     recorded (releases, removals of keys several eras held)."""
+    pr_number: int | None = None
+    """The pull request that carried it (``proposed``: the lowest-numbered one whose head contains it)."""
+
+    def mismatches(self, *, commit: str, at: datetime, tag: str, pr_number: int | None) -> list[str]:
+        """How the event a scan found differs from this fact (empty: it holds)."""
+        problems = []
+        if self.commit and not commit.startswith(self.commit):
+            problems.append(f"commit {commit[:12]} != {self.commit[:12]}")
+        if self.at and at != self.at:
+            problems.append(f"time {at.isoformat()} != {self.at.isoformat()}")
+        if self.tag and tag != self.tag:
+            problems.append(f"tag {tag or '-'} != {self.tag}")
+        if self.pr_number is not None and pr_number != self.pr_number:
+            problems.append(f"pull request #{pr_number or '-'} != #{self.pr_number}")
+        return problems
 
 
 def load_facts(path: Path = FACTS_FILE) -> list[VerifiedFact]:
@@ -54,7 +69,7 @@ def load_facts(path: Path = FACTS_FILE) -> list[VerifiedFact]:
                     runtime=item["runtime"], key=item["key"], stage=item["stage"], commit=item.get("commit", ""),
                     at=at, tag=item.get("tag", ""), sku=item.get("sku", ""), note=item.get("note", ""),
                     repository=item.get("repository", ""), head=item.get("head", ""), event=event,
-                    signal=item.get("signal", ""), era=item.get("era"),
+                    signal=item.get("signal", ""), era=item.get("era"), pr_number=item.get("pr_number"),
                 )
             )  # fmt: skip
         except (KeyError, ValueError, AttributeError) as exc:
