@@ -112,6 +112,31 @@ class GapRow:
             "runtimes); null when never observed. A pending gap runs to this time, not to the wall clock."
         ),
     )
+    complete: bool = field(
+        default=True,
+        metadata=_spec(
+            description="Whether the cell is decided: true on runtime and SKU rows; on a vendor row, whether "
+            "every runtime of the vendor (with a source for the stage) is observed far enough to rule out "
+            "earlier support (until the support time, or the release when there is none). An incomplete "
+            "supported cell's gap is an upper bound; an incomplete cell without support is unknown."
+        ),
+    )
+    runtimes_total: int | None = field(
+        default=None,
+        metadata=_spec(
+            description="On vendor rows: the vendor's catalog runtimes with a source for the stage."
+        ),
+    )
+    runtimes_observed: int | None = field(
+        default=None,
+        metadata=_spec(description="On vendor rows: how many of them are observed far enough for this cell."),
+    )
+    unobserved_runtimes: str | None = field(
+        default=None,
+        metadata=_spec(
+            description="On incomplete vendor rows: the runtimes not observed far enough, comma-separated."
+        ),
+    )
     tag_prerelease: bool | None = field(
         default=None,
         metadata=_spec(
@@ -149,7 +174,7 @@ class GapRow:
 RUNG_FIELDS = (
     "stage", "status", "gap_hours", "support_at", "author_at", "key_kind", "key", "commit", "tag",
     "evidence_url", "confidence", "via_runtime", "observed_until", "tag_prerelease", "first_final_tag",
-    "first_final_at",
+    "first_final_at", "complete", "unobserved_runtimes",
 )  # fmt: skip
 """What one rung of a model's support ladder shows: the gap row's stage, status and evidence."""
 

@@ -23,6 +23,8 @@ from app.domain.gap_row import GapField, gap_fields
 def _sql_type(item: GapField) -> TypeEngine:  # type: ignore[type-arg]
     if issubclass(item.type, bool):
         return Boolean()
+    if issubclass(item.type, int):
+        return Integer()
     if issubclass(item.type, float):
         return Float()
     if issubclass(item.type, datetime):

@@ -37,6 +37,7 @@ class EarlyAccessOut(BaseModel):
                     "pre_release": 2,
                     "day_0": 1,
                     "pre_release_share": 0.5,
+                    "incomplete": 1,
                     "examples": [
                         {
                             "repo_id": "deepseek-ai/DeepSeek-V4-Flash",
@@ -59,11 +60,17 @@ class EarlyAccessOut(BaseModel):
     vendor: str = Field(description="The catalog's vendor slug.")
     stage: Stage
     families: int = Field(
-        description="Release families with a new key whose vendor cell was observed (pre-existing excluded)."
+        description="Release families with a new key whose vendor cell was observed (pre-existing excluded) "
+        "and complete, or pre-release (evidence of early access whether complete or not)."
     )
     pre_release: int = Field(description="Families supported for the vendor before their public release.")
     day_0: int = Field(description="Families supported within 24 h after release (pre-release not included).")
     pre_release_share: float | None = Field(description="pre_release / families.")
+    incomplete: int = Field(
+        0,
+        description="Families left out: their vendor cell was supported but not complete (a runtime of the "
+        "vendor not observed far enough), and not pre-release.",
+    )
     examples: list[EarlyAccessExampleOut] = Field(
         description="Up to 5: pre-release families first (earliest first), then day-0 ones."
     )

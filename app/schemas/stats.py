@@ -38,6 +38,7 @@ class StatsOut(BaseModel):
                     "not_new_key": 5,
                     "unknown": 3,
                     "before_coverage": 0,
+                    "incomplete": 4,
                     "median_hours": 212.5,
                     "p90_hours": 1310.0,
                     "km_median_hours": 260.0,
@@ -74,6 +75,11 @@ class StatsOut(BaseModel):
     )
     before_coverage: int = Field(
         description="Counted apart: releases older than the source's coverage start."
+    )
+    incomplete: int = Field(
+        description="Vendor cells with support whose vendor had a runtime not observed far enough to rule "
+        "out earlier support (their gaps are upper bounds): left out of the figures, or counted in them "
+        "with `include_incomplete=true`. Always 0 for runtimes."
     )
     median_hours: float | None = Field(description="Plain median of resolved gaps (ignores pending).")
     p90_hours: float | None = Field(description="Plain p90 of resolved gaps.")

@@ -148,7 +148,9 @@ def test_early_access_filters(scenario) -> None:  # type: ignore[no-untyped-def]
     )
     csv = client.get("/api/v1/stats/early-access", params={"stage": "branch", "format": "csv"})
     assert csv.status_code == 200
-    assert csv.text.splitlines()[0] == "publisher,vendor,stage,families,pre_release,day_0,pre_release_share"
+    assert csv.text.splitlines()[0] == (
+        "publisher,vendor,stage,families,pre_release,day_0,pre_release_share,incomplete"
+    )
 
 
 def test_propagation_from_vllm_to_vllm_ascend(scenario) -> None:  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ from app.sources.runtimes.catalog import CATALOG
 
 from ..fakes.fake_hub import FakeHub
 from ..fakes.repo_builder import RepoBuilder
+from .coverage import observe
 
 V4 = "deepseek-ai/DeepSeek-V4-Flash"
 V32 = "deepseek-ai/DeepSeek-V3.2"
@@ -55,6 +56,12 @@ VLLM_REGISTRY = "vllm/model_executor/models/registry.py"
 ASCEND_INIT = "vllm_ascend/models/__init__.py"
 ASCEND_DOCS = "docs/source/user_guide/support_matrix/supported_models.md"
 RECIPE = "models/deepseek-ai/DeepSeek-V4-Flash.yaml"
+
+# The rest of NVIDIA's and Huawei's runtimes, read as far as NOW and supporting none of these models, so those
+# vendors' cells are complete (docs/concepts.md, "Complete or bound").
+OTHER_NVIDIA_HUAWEI = (
+    "ktransformers", "lightllm", "lmdeploy", "sglang", "tensorrt-llm", "tgi", "vllm-mindspore", "xllm",
+)  # fmt: skip
 
 
 def vllm_registry(*architectures: str) -> str:
@@ -212,6 +219,7 @@ def build_deepseek_v4(tmp_path: Path, hub: FakeHub, database_url: str) -> DeepSe
         with session_scope(factory) as session:
             for name, repo in repos.items():
                 scan_runtime(session, CATALOG[name], data_dir=settings.data_dir, repo=str(repo.path), now=NOW)
+            observe(session, *OTHER_NVIDIA_HUAWEI, until=NOW)
             refresh_gaps(session)
     finally:
         engine.dispose()

@@ -28,6 +28,14 @@ FinalOnly = Annotated[
     ),
 ]
 
+IncludeIncomplete = Annotated[
+    bool,
+    Query(
+        description="Count incomplete vendor cells too (a runtime of the vendor not observed far enough: "
+        "their gaps are upper bounds). Default: complete cells only; `incomplete` says how many were left out."
+    ),
+]
+
 
 @dataclass
 class StatsParams:
@@ -39,6 +47,7 @@ class StatsParams:
     publisher: Annotated[str | None, Query()] = None
     per_quarter: PerQuarter = False
     final_only: FinalOnly = False
+    include_incomplete: IncludeIncomplete = False
     limit: LimitQuery = 100
     cursor: CursorQuery = None
     format: FormatQuery = None
@@ -74,7 +83,13 @@ def _stats(
         rows=[RowKind(by)],
         final_only=params.final_only,
     )
-    stats = load_group_stats(session, filters, by=by, per_quarter=params.per_quarter)
+    stats = load_group_stats(
+        session,
+        filters,
+        by=by,
+        per_quarter=params.per_quarter,
+        include_incomplete=params.include_incomplete,
+    )
     return page_or_csv(
         request,
         StatsOut,
@@ -119,6 +134,7 @@ def survival(
     since: SinceQuery = None,
     until: UntilQuery = None,
     final_only: FinalOnly = False,
+    include_incomplete: IncludeIncomplete = False,
 ) -> SurvivalOut:
     if (vendor is None) == (runtime is None):
         raise HTTPException(422, "give exactly one of vendor or runtime")
@@ -131,7 +147,7 @@ def survival(
         rows=[RowKind.VENDOR if vendor else RowKind.RUNTIME],
         final_only=final_only,
     )
-    curve = survival_curve(gap_stats_rows(session, filters))
+    curve = survival_curve(gap_stats_rows(session, filters), include_incomplete=include_incomplete)
     return SurvivalOut(
         group=vendor or runtime or "",
         stage=stage,

@@ -2,7 +2,9 @@
 
 Read from the vendor views of the materialised gap rows, one row per release family and vendor (as
 statistics count them), over families with a new key whose vendor cell was observed. A pre-release status is
-the evidence: a runtime counting for that vendor registered the key before the model was public.
+the evidence: a runtime counting for that vendor registered the key before the model was public. A
+pre-release cell counts whether complete or not (support a runtime not read that far could add would only be
+earlier still); other incomplete cells are left out and counted (docs/concepts.md, "Complete or bound").
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class EarlyAccessCell:
     day_0: int
     """Supported within 24 h after the release (pre-release not included)."""
     pre_release_share: float | None
+    incomplete: int
+    """Families left out because their vendor cell was incomplete (and not pre-release)."""
     examples: tuple[EarlyAccessExample, ...]
     """Pre-release releases first (earliest support first), then day-0 ones, at most ``EXAMPLES_PER_CELL``."""
 
@@ -60,10 +64,14 @@ def early_access_cells(rows: Iterable[GapRow], stage: Stage) -> list[EarlyAccess
     """The map from vendor-view rows (pure): one cell per publisher and vendor with a counted family,
     ordered by publisher then vendor."""
     groups: dict[tuple[str, str], list[GapRow]] = {}
+    left_out: dict[tuple[str, str], int] = {}
     for row in family_rows(rows):
         if row.publisher is None or row.vendor is None or row.runtime is not None:
             continue
         if not observed(row.status) or not row.key_is_new or row.status == GapStatus.PRE_EXISTING:
+            continue
+        if not row.complete and row.status != GapStatus.PRE_RELEASE:
+            left_out[(row.publisher, row.vendor)] = left_out.get((row.publisher, row.vendor), 0) + 1
             continue
         groups.setdefault((row.publisher, row.vendor), []).append(row)
     cells = []
@@ -83,6 +91,7 @@ def early_access_cells(rows: Iterable[GapRow], stage: Stage) -> list[EarlyAccess
                 pre_release=len(early),
                 day_0=len(day_0),
                 pre_release_share=round(len(early) / len(members), 4),
+                incomplete=left_out.get((publisher, vendor), 0),
                 examples=tuple(_example(r) for r in [*early, *day_0][:EXAMPLES_PER_CELL]),
             )
         )

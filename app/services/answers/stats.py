@@ -48,6 +48,8 @@ class GapLike(Protocol):
     def gap_hours(self) -> float | None: ...
     @property
     def key_is_new(self) -> bool: ...
+    @property
+    def complete(self) -> bool: ...
 
 
 Row = TypeVar("Row", bound=GapLike)
@@ -127,6 +129,9 @@ class GapStats:
     """Counted apart: cells whose source was never observed, or not as far as the release."""
     before_coverage: int
     """Counted apart: releases older than the source's coverage start."""
+    incomplete: int
+    """Vendor cells with support that not every runtime of the vendor was observed far enough to confirm:
+    their gap is an upper bound. Left out of the figures unless ``include_incomplete``."""
     median_hours: float | None
     """Plain median of resolved gaps (pending ignored: biased low while many are pending)."""
     p90_hours: float | None
@@ -163,12 +168,20 @@ def _observed(row: GapLike) -> bool:
     return GapStatus(row.status).observed
 
 
-def counted_rows(rows: Iterable[Row]) -> list[Row]:
-    """The rows launch-gap statistics count: observed new-key releases, pre-existing support excluded.
+def _decidable(rows: Iterable[Row]) -> list[Row]:
+    return [r for r in rows if _observed(r) and r.key_is_new and r.status != GapStatus.PRE_EXISTING]
+
+
+def counted_rows(rows: Iterable[Row], *, include_incomplete: bool = False) -> list[Row]:
+    """The rows launch-gap statistics count: observed new-key releases, pre-existing support excluded, and
+    complete cells only unless ``include_incomplete``.
 
     An unknown cell (never observed, or newer than the source's coverage) and a cell before the source's
-    coverage start say nothing about the gap: counting them as pending would make "not scanned" look slow."""
-    return [r for r in rows if _observed(r) and r.key_is_new and r.status != GapStatus.PRE_EXISTING]
+    coverage start say nothing about the gap: counting them as pending would make "not scanned" look slow.
+    An incomplete vendor cell's gap is only an upper bound (a runtime not read that far may have supported
+    the release earlier), so it would bias the figures towards slow (docs/concepts.md, "Complete or bound").
+    """
+    return [r for r in _decidable(rows) if include_incomplete or r.complete]
 
 
 def _observations(rows: Iterable[GapLike]) -> list[tuple[float, bool]]:
@@ -176,20 +189,22 @@ def _observations(rows: Iterable[GapLike]) -> list[tuple[float, bool]]:
     return [(max(r.gap_hours or 0.0, 0.0), r.status != GapStatus.PENDING) for r in rows]
 
 
-def survival_curve(rows: Iterable[GapLike]) -> list[SurvivalPoint]:
+def survival_curve(rows: Iterable[GapLike], *, include_incomplete: bool = False) -> list[SurvivalPoint]:
     """Kaplan–Meier time to support over the counted family rows, pending censored at ``observed_until``.
 
     Pre-release support is an event at time 0: the curve starts at the release."""
-    return kaplan_meier(_observations(counted_rows(family_rows(rows))))
+    counted = counted_rows(family_rows(rows), include_incomplete=include_incomplete)
+    return kaplan_meier(_observations(counted))
 
 
-def summarise(group: str, rows: Sequence[GapLike]) -> GapStats:
+def summarise(group: str, rows: Sequence[GapLike], *, include_incomplete: bool = False) -> GapStats:
     """Statistics for one group's rows (already one per family) over observed new-key families only;
-    pre-existing, not-new-key, unknown and before-coverage rows are counted apart."""
+    pre-existing, not-new-key, unknown and before-coverage rows are counted apart, and so are incomplete
+    cells unless ``include_incomplete`` (``incomplete`` says how many there are either way)."""
     observed = [r for r in rows if _observed(r)]
     pre_existing = sum(1 for r in observed if r.status == GapStatus.PRE_EXISTING)
     not_new_key = sum(1 for r in observed if not r.key_is_new and r.status != GapStatus.PRE_EXISTING)
-    counted = counted_rows(rows)
+    counted = counted_rows(rows, include_incomplete=include_incomplete)
     resolved = [
         r.gap_hours
         for r in counted
@@ -207,6 +222,7 @@ def summarise(group: str, rows: Sequence[GapLike]) -> GapStats:
         not_new_key=not_new_key,
         unknown=sum(1 for r in rows if r.status == GapStatus.UNKNOWN),
         before_coverage=sum(1 for r in rows if r.status == GapStatus.BEFORE_COVERAGE),
+        incomplete=sum(1 for r in _decidable(rows) if not r.complete),
         median_hours=quantile(resolved, 0.5),
         p90_hours=quantile(resolved, 0.9),
         km_median_hours=km_median(curve),
@@ -226,7 +242,9 @@ def quarter(at: datetime) -> str:
     return f"{at.year}Q{(at.month - 1) // 3 + 1}"
 
 
-def group_stats(rows: Iterable[GapLike], *, by: str, per_quarter: bool = False) -> list[GapStats]:
+def group_stats(
+    rows: Iterable[GapLike], *, by: str, per_quarter: bool = False, include_incomplete: bool = False
+) -> list[GapStats]:
     """Statistics per ``by`` ("vendor" or "runtime"), optionally per release quarter too ("nvidia 2025Q3")."""
     groups: dict[str, list[GapLike]] = {}
     for row in family_rows(rows):
@@ -235,7 +253,9 @@ def group_stats(rows: Iterable[GapLike], *, by: str, per_quarter: bool = False) 
             continue
         label = f"{name} {quarter(row.release_at)}" if per_quarter else name
         groups.setdefault(label, []).append(row)
-    return [summarise(label, groups[label]) for label in sorted(groups)]
+    return [
+        summarise(label, groups[label], include_incomplete=include_incomplete) for label in sorted(groups)
+    ]
 
 
 @dataclass(frozen=True)
@@ -258,11 +278,19 @@ class CoveredStats:
 
 
 def covered_group_stats(
-    rows: Iterable[GapLike], *, by: str, coverage: Mapping[str, GroupCoverage], per_quarter: bool = False
+    rows: Iterable[GapLike],
+    *,
+    by: str,
+    coverage: Mapping[str, GroupCoverage],
+    per_quarter: bool = False,
+    include_incomplete: bool = False,
 ) -> list[CoveredStats]:
     """``group_stats`` with every group of ``coverage`` present (a group with no row gets count 0) and its
     observed runtimes; groups with an observed runtime first, then the ones with none (not ranked)."""
-    by_label = {s.group: s for s in group_stats(rows, by=by, per_quarter=per_quarter)}
+    by_label = {
+        s.group: s
+        for s in group_stats(rows, by=by, per_quarter=per_quarter, include_incomplete=include_incomplete)
+    }
     if not per_quarter:
         for name in coverage:
             by_label.setdefault(name, summarise(name, []))
@@ -287,7 +315,12 @@ def covered_group_stats(
 
 
 def load_group_stats(
-    session: Session, filters: GapFilters, *, by: str, per_quarter: bool = False
+    session: Session,
+    filters: GapFilters,
+    *,
+    by: str,
+    per_quarter: bool = False,
+    include_incomplete: bool = False,
 ) -> list[CoveredStats]:
     """Statistics per vendor view (``by="vendor"``) or runtime of ``filters``' rows, with every catalog
     vendor or runtime of the stage present and its coverage (two queries)."""
@@ -298,5 +331,9 @@ def load_group_stats(
         else runtime_coverage(coverage, filters.stage)
     )
     return covered_group_stats(
-        gap_stats_rows(session, filters), by=by, coverage=groups, per_quarter=per_quarter
+        gap_stats_rows(session, filters),
+        by=by,
+        coverage=groups,
+        per_quarter=per_quarter,
+        include_incomplete=include_incomplete,
     )

@@ -8,7 +8,7 @@ reads the database or the clock: ``load.py`` gathers the inputs, ``refresh.py`` 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from app.domain.gap_row import GapRow
@@ -379,8 +379,16 @@ def _vendor_row(
     novelty: KeyNovelty,
     covered: Callable[[str], CellCoverage],
 ) -> GapRow | None:
-    """A vendor view: decided on its observed runtimes only (docs/concepts.md: a vendor is ranked only on the
-    runtimes observed for it), whose coverage reaches the release; known until the earliest of theirs."""
+    """A vendor view: the earliest support among the vendor's runtimes with a source for the stage, and how
+    complete that answer is (docs/concepts.md, "Complete or bound").
+
+    Support counts from runtimes whose source covers the release. The cell is complete when every runtime
+    is observed far enough to rule out earlier support: observed (its own cell neither unknown nor
+    before-coverage) until at least the cell's support time, or the release when nothing supports it. An
+    incomplete supported cell keeps its status, its gap an upper bound; an incomplete cell without support
+    is unknown (a runtime nobody read could have supported it). Known until the earliest ``observed_until``
+    of its observed runtimes.
+    """
     final = index.final
     cells: list[tuple[str, Cell]] = []
     for runtime in runtimes:
@@ -395,32 +403,54 @@ def _vendor_row(
             (lambda k, v, r=runtime: final.vendor.get((r, stage, k, v, vendor))) if final else None,
         )
         cells.append((runtime, cell))
+    if not cells:
+        return None  # a vendor with no runtime at this stage has no row
     observed = [(r, c) for r, c in cells if c.coverage.observed_until is not None]
     until = min((c.coverage.observed_until for _, c in observed), default=None)  # type: ignore[type-var]
-    covering = [(r, c) for r, c in observed if c.decision.status != GapStatus.BEFORE_COVERAGE]
-    if not cells:
-        return None
-    if not observed or not covering:
+    covering = [(r, c) for r, c in cells if c.decision.status.observed]
+    supported = [(r, c) for r, c in covering if c.point is not None]
+    best = min(supported, key=lambda rc: _support_order(rc[1].point)) if supported else None
+    horizon = best[1].point.at if best else release.release_at  # type: ignore[union-attr]
+    # A runtime with support of its own was read at least that far; one without, until its observed_until.
+    far_enough = {
+        r
+        for r, c in covering
+        if c.point is not None or c.coverage.observed_until >= horizon  # type: ignore[operator]
+    }
+    complete = len(far_enough) == len(cells)
+
+    def with_completeness(row: GapRow) -> GapRow:
+        return replace(
+            row,
+            complete=complete,
+            runtimes_total=len(cells),
+            runtimes_observed=len(far_enough),
+            unobserved_runtimes=", ".join(r for r, _ in cells if r not in far_enough) or None,
+        )
+
+    if not covering:
         # Nothing observed: unknown; observed but every source starts after the release: before coverage.
         runtime, cell = (observed or cells)[0]
         # A before-coverage row still shows what the source says (an unknown one shows nothing): name it.
         via = runtime if cell.decision.status == GapStatus.BEFORE_COVERAGE else None
-        return _row(release, stage, cell, runtime=None, vendor=vendor, via=via, observed_until=until)
-    # The earliest support among the covering runtimes; without any, the vendor's gap runs to the earliest
-    # observed_until of its runtimes (a runtime known only until March cannot say "none" for April).
-    best = min(covering, key=lambda rc: _support_order(rc[1].point))
-    best_final = min(covering, key=lambda rc: _support_order(rc[1].final_point))
-    runtime, cell = best
-    if cell.point is None:
+        row = _row(release, stage, cell, runtime=None, vendor=vendor, via=via, observed_until=until)
+        return with_completeness(row)
+    if best is None:
+        # No support: pending to the earliest observed_until when every runtime was read past the release,
+        # unknown otherwise (a runtime known only until March cannot say "none" for April).
+        cell = covering[0][1]
         decision = classify_gap(
             release_at=release.release_at,
             release_precision=release.release_precision,
             support_at=None,
             key_is_new=cell.key_is_new,
-            observed_until=until,
+            observed_until=until if complete else None,
         )
         cell = Cell(cell.kind, cell.key, None, decision, cell.key_is_new, cell.coverage, None, decision)
-        return _row(release, stage, cell, runtime=None, vendor=vendor, via=None, observed_until=until)
+        row = _row(release, stage, cell, runtime=None, vendor=vendor, via=None, observed_until=until)
+        return with_completeness(row)
+    runtime, cell = best
+    best_final = min(covering, key=lambda rc: _support_order(rc[1].final_point))
     final_cell = best_final[1]
     if final_cell.final_decision is not None and final_cell.final_point is None:
         final_decision = classify_gap(
@@ -428,15 +458,16 @@ def _vendor_row(
             release_precision=release.release_precision,
             support_at=None,
             key_is_new=final_cell.key_is_new,
-            observed_until=until,
+            observed_until=until if complete else None,
         )
         final_cell = Cell(
             final_cell.kind, final_cell.key, final_cell.point, final_cell.decision, final_cell.key_is_new,
             final_cell.coverage, None, final_decision,
         )  # fmt: skip
-    return _row(
+    row = _row(
         release, stage, cell, runtime=None, vendor=vendor, via=runtime, observed_until=until, final=final_cell
     )
+    return with_completeness(row)
 
 
 def _support_order(point: SupportPoint | None) -> tuple[bool, datetime | None]:

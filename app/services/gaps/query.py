@@ -151,6 +151,7 @@ class GapStatsRow(NamedTuple):
     status: str
     gap_hours: float | None
     key_is_new: bool
+    complete: bool
 
 
 def gap_stats_rows(session: Session, filters: GapFilters) -> list[GapStatsRow]:
@@ -167,9 +168,10 @@ def gap_stats_rows(session: Session, filters: GapFilters) -> list[GapStatsRow]:
         TABLE.final_status if filters.final_only else TABLE.status,
         TABLE.final_gap_hours if filters.final_only else TABLE.gap_hours,
         TABLE.key_is_new,
+        TABLE.complete,
     ).where(*_where(filters))
     facts = []
-    for runtime, vendor, sku, stage, family, repo_id, release, status, gap, new in session.execute(
+    for runtime, vendor, sku, stage, family, repo_id, release, status, gap, new, complete in session.execute(
         statement
     ).all():
         release_at = utc(release)
@@ -185,6 +187,7 @@ def gap_stats_rows(session: Session, filters: GapFilters) -> list[GapStatsRow]:
                 status,
                 gap,
                 new,
+                complete,
             )
         )
     return facts
