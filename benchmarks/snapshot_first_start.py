@@ -102,6 +102,8 @@ def main() -> None:
             print(
                 f"vendors at {stage} with >= 10 counted families: {len(big)} ({', '.join(big)}); all: {ranked}"
             )
+            left_out = [(i.get("vendor") or i["group"], i["incomplete"], i["unknown"]) for i in items]
+            print(f"vendors at {stage}: (incomplete cells left out, unknown): {left_out}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from ..support.deepseek_v4 import (
     ASCEND_V4_PROPOSED,
     ASCEND_V4_RC,
     NOW,
+    OTHER_NVIDIA_HUAWEI,
     V4,
     V32,
     DeepSeekV4,
@@ -230,8 +231,11 @@ def test_which_version_do_i_need(scenario) -> None:  # type: ignore[no-untyped-d
     items = _items(client, f"/api/v1/models/{V4}/requirements")
     # observed cells only: the runtimes never scanned say nothing and are left out; the runtime with a
     # release first: Huawei's release candidate came before upstream's release
-    assert [i["runtime"] for i in items] == ["vllm-ascend", "vllm"]
-    ascend, vllm = items
+    assert [i["runtime"] for i in items][:2] == ["vllm-ascend", "vllm"]
+    # then the runtimes read with no support yet (nothing to install)
+    assert {i["runtime"] for i in items[2:]} <= set(OTHER_NVIDIA_HUAWEI)
+    assert all(i["first_release"] is None for i in items[2:])
+    ascend, vllm = items[:2]
     assert ascend["vendors"] == ["huawei"] and ascend["status"] == "day-0"
     assert (ascend["key_kind"], ascend["key"]) == ("architecture", "DeepseekV4ForCausalLM")
     first = ascend["first_release"]

@@ -29,6 +29,7 @@ from tests.support.seed import Seed
 
 NOW = datetime(2026, 10, 1, tzinfo=UTC)
 RELEASE = datetime(2026, 9, 1, 12, tzinfo=UTC)
+OTHER_NVIDIA = ("ktransformers", "lightllm", "lmdeploy", "sglang", "tensorrt-llm", "tgi")
 
 
 @pytest.fixture
@@ -78,8 +79,10 @@ def client(session: Session) -> Iterator[TestClient]:
             sku=sku,
             evidence_url=evidence,
         )
-    # Observed until now: every runtime that has evidence here, and vllm-ascend (observed, no support).
+    # Observed until now: every runtime that has evidence here, and every other runtime of NVIDIA and Huawei
+    # (observed, no support), so those vendors' cells are complete (docs/concepts.md, "Complete or bound").
     observe(session, "vllm", "rocm-vllm", "vllm-recipes", "vllm-ascend", until=NOW)
+    observe(session, *OTHER_NVIDIA, "vllm-mindspore", "xllm", until=NOW)
     with seed.serving(NOW) as test_client:
         yield test_client
 
@@ -218,7 +221,8 @@ def test_stats_and_survival(client: TestClient) -> None:
     ranked = [s["runtimes_observed"] > 0 for s in items]
     assert ranked == sorted(ranked, reverse=True)
     assert vendors["huawei"]["observed_runtimes"] == [
-        {"runtime": "vllm-ascend", "observed_until": "2026-10-01T00:00:00Z"}
+        {"runtime": name, "observed_until": "2026-10-01T00:00:00Z"}
+        for name in ("vllm-ascend", "vllm-mindspore", "xllm")
     ]
     quarters = client.get("/api/v1/stats/runtimes", params={"per_quarter": "true"}).json()["items"]
     assert "vllm 2026Q3" in {s["group"] for s in quarters}

@@ -6,19 +6,23 @@ and every test here reads that one import. The file alone is checked against the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from app.api.deps import get_session
 from app.config import Settings
 from app.db.migrate import upgrade
 from app.db.session import open_database
+from app.main import create_app
 from app.models import (
     GapRecord,
     KeyMapping,
@@ -239,3 +243,40 @@ def test_db_upgrade_import_and_scan_never_seed(tmp_path: Path, monkeypatch: pyte
             )
             == 0
         )
+
+
+def _vendor_cell(session: Session, repo_id: str, vendor: str, stage: str) -> GapRecord:
+    return session.execute(
+        select(GapRecord).where(
+            GapRecord.repo_id == repo_id,
+            GapRecord.row_kind == "vendor",
+            GapRecord.vendor == vendor,
+            GapRecord.stage == stage,
+        )
+    ).scalar_one()
+
+
+def test_vendor_answers_say_what_they_do_not_know(seeded: Seeded) -> None:
+    """DeepSeek-V4-Pro for NVIDIA at the released stage: lmdeploy's release is the earliest seen, but vLLM's
+    copy ends before V4 and TensorRT-LLM was never read, so the cell is an upper bound (docs/data.md)."""
+    with seeded.factory() as session:
+        nvidia = _vendor_cell(session, "deepseek-ai/DeepSeek-V4-Pro", "nvidia", "released")
+        assert (nvidia.status, nvidia.via_runtime, nvidia.complete) == ("later", "lmdeploy", False)
+        assert nvidia.gap_hours is not None and nvidia.runtimes_total == 7
+        unobserved = set((nvidia.unobserved_runtimes or "").split(", "))
+        assert {"vllm", "tensorrt-llm"} <= unobserved
+        app = create_app(start_watchers=False)
+        app.dependency_overrides[get_session] = lambda: session
+        client = TestClient(app)
+        html = client.get(
+            "/", params={"stage": "released", "view": "vendors", "publisher": "deepseek-ai"}
+        ).text
+        assert f"≤ +{nvidia.gap_hours / 24:.1f} d" in html and "tensorrt-llm" in html
+        # the leaderboard says per vendor how many cells it left out as incomplete
+        stats = client.get("/api/v1/stats/vendors", params={"stage": "released"}).json()["items"]
+        incomplete = {s["vendor"]: s["incomplete"] for s in stats}
+        assert incomplete["nvidia"] > 0
+        leaderboard = client.get("/", params={"stage": "released"}).text
+        shown = dict(re.findall(r'data-vendor="(\w+)">.*?data-incomplete="(\d+)"', leaderboard, re.DOTALL))
+        ranked = {s["vendor"] for s in stats if s["runtimes_observed"]}
+        assert shown == {vendor: str(count) for vendor, count in incomplete.items() if vendor in ranked}
