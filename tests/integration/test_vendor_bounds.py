@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import get_session
 from app.main import create_app
-from app.services.catalog_rows import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
-from app.services.publishers import sync_publishers
-from app.services.release_facts import import_releases
-from app.services.support_scan import scan_runtime
+from app.services.releases.facts import import_releases
+from app.services.releases.publishers import sync_publishers
+from app.services.runtimes.catalog_rows import sync_catalog
+from app.services.runtimes.scan import scan_runtime
 from app.sources.runtimes.catalog import get_runtime
 from tests.fakes.repo_builder import RepoBuilder
 from tests.integration.test_scan import registry

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from app.domain.vocabulary import GapStatus
+from app.services.answers.stats import summarise, survival_curve
 from app.services.gaps.decide import CellCoverage, Release, SupportIndex, SupportPoint, compute_gaps
-from app.services.stats import summarise, survival_curve
 
 RELEASE = datetime(2026, 4, 24, 12, 0, tzinfo=UTC)
 KEY = "NewForCausalLM"
