@@ -7,11 +7,14 @@ from pathlib import Path
 import pytest
 
 from app.db.migrate import upgrade
+from app.db.session import open_database, session_scope
 from app.main import create_app
+from app.services.gaps.refresh import refresh_gaps
 
 from ..fakes.fake_hub import FakeHub
+from ..support.coverage import observe
 from ..support.server import serve_in_thread
-from ..support.slice import build_slice
+from ..support.slice import NOW, build_slice
 
 MOE = "example-org/Example-MoE-100B"
 
@@ -21,6 +24,11 @@ def dashboard_url(tmp_path: Path, fake_hub: FakeHub, scratch_databases):  # type
     url = scratch_databases.new_url("sqlite")
     upgrade(url)
     scenario = build_slice(tmp_path, fake_hub, url)
+    # NVIDIA's other runtimes read too (no support), so its cells are complete and the chart has a curve
+    # (statistics and curves count complete vendor cells only: docs/concepts.md, "Complete or bound").
+    with open_database(url) as factory, session_scope(factory) as session:
+        observe(session, "ktransformers", "lightllm", "lmdeploy", "sglang", "tensorrt-llm", "tgi", until=NOW)
+        refresh_gaps(session)
     with serve_in_thread(create_app(scenario.settings, start_watchers=False)) as base:
         yield base, scenario
 
