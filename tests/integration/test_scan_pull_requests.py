@@ -247,3 +247,25 @@ def test_rescan_walks_only_new_pull_requests(tmp_path: Path) -> None:
         third = Scanner(VLLM, git, pull_requests=True).scan(cursor=again.cursor)
     assert third.commits_walked == 1
     assert _proposed(third.events) == [("DeepseekV4ForCausalLM", "2026-04-23T20:10:00+00:00", 8648)]
+
+
+def test_a_file_version_the_copy_lacks_is_left_out_not_fatal(tmp_path: Path) -> None:
+    """Copies of GitHub repositories can lack a few large blobs: one pull request's unreadable file version
+    must not fail the others."""
+    repo = RepoBuilder(tmp_path / "r")
+    repo.commit({REGISTRY: registry("LlamaForCausalLM")}, at="2025-01-02T10:00:00Z")
+    repo.branch("a").commit(
+        {REGISTRY: registry("LlamaForCausalLM", "LostForCausalLM")}, at="2025-02-01T10:00:00Z"
+    )
+    _pull(repo, 1)
+    lost = repo.git("rev-parse", f"HEAD:{REGISTRY}")
+    repo.branch("b", "main").commit(
+        {REGISTRY: registry("LlamaForCausalLM", "KeptForCausalLM")}, at="2025-02-02T10:00:00Z"
+    )
+    _pull(repo, 2)
+    repo.checkout("main").git("branch", "-D", "a", "b")
+    git = open_repository(str(repo.path), tmp_path / "d", "vllm", pull_requests=True)
+    (git.git_dir / "objects" / lost[:2] / lost[2:]).unlink()  # the copy's link to that version only
+    with git:
+        outcome = Scanner(VLLM, git, pull_requests=True).scan()
+    assert _proposed(outcome.events) == [("KeptForCausalLM", "2025-02-02T10:00:00+00:00", 2)]
