@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Query
 
+from app.schemas.common import UtcTime
 from app.services.gaps.query import GapFilters, implied_row_kinds
 from app.services.runtimes.catalog_views import runtime_names, sku_names
+
+SinceQuery = Annotated[UtcTime | None, Query(description="Releases at or after (ISO-8601).")]
+UntilQuery = Annotated[UtcTime | None, Query(description="Releases before (ISO-8601).")]
+"""The release-time window the statistics and the answers take (a time without a zone is a 422)."""
 
 
 def check_runtime(runtime: str | None) -> None:

@@ -105,7 +105,7 @@ class Signal:
     def __post_init__(self) -> None:
         if self.key_kind not in set(KeyKind):
             raise ValueError(f"signal {self.name}: unknown key kind {self.key_kind!r}")
-        if self.stage not in (Stage.MERGED, Stage.DOCUMENTED, Stage.VERIFIED):
+        if not Stage(self.stage).walked:
             raise ValueError(f"signal {self.name}: a walked signal's stage is merged, documented or verified")
 
     @cached_property

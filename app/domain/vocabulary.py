@@ -31,6 +31,18 @@ class Stage(StrEnum):
             return (Stage.PROPOSED, Stage.BRANCH, Stage.MERGED)
         return (self,)
 
+    @property
+    def fed_by(self) -> Stage:
+        """The stage whose signals feed this one: a release, a release branch and a pull request carry code
+        (the code signals are judged at tags, on branches and at pull heads); the others are walked signals of
+        their own."""
+        return Stage.MERGED if self in (Stage.RELEASED, Stage.BRANCH, Stage.PROPOSED) else self
+
+    @property
+    def walked(self) -> bool:
+        """Whether a catalog signal can have this stage (its files are walked on the default branch)."""
+        return self.fed_by is self
+
 
 class GapStatus(StrEnum):
     """Where support landed relative to the model's release (docs/concepts.md, "Statuses")."""
@@ -51,10 +63,33 @@ class GapStatus(StrEnum):
         return self not in (GapStatus.UNKNOWN, GapStatus.BEFORE_COVERAGE)
 
     @property
+    def supported(self) -> bool:
+        """Whether the runtime (vendor, SKU) supports the cell, before the release or after: a cell entering
+        one of these has gained support (watches are told)."""
+        return self in (GapStatus.PRE_EXISTING, GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER)
+
+    @property
+    def resolved(self) -> bool:
+        """Whether support came for this release, so its gap is measured (lags and statistics use these);
+        a pre-existing key was supported before the release and measures nothing."""
+        return self.supported and self is not GapStatus.PRE_EXISTING
+
+    @property
+    def css_class(self) -> str:
+        """The class pages and the stylesheet give a cell or badge of this status (one mapping for both)."""
+        return f"status-{self.value}"
+
+    @property
     def meaning(self) -> str:
         """One line for legends."""
         return _STATUS_MEANINGS[self]
 
+
+# The sets the code asks for, derived from the properties above (fast ``in`` tests over many rows; a stored
+# status read back as a plain string matches, since members hash as their values).
+SUPPORTED_STATUSES = frozenset(status for status in GapStatus if status.supported)
+RESOLVED_STATUSES = frozenset(status for status in GapStatus if status.resolved)
+OBSERVED_STATUSES = frozenset(status for status in GapStatus if status.observed)
 
 _STATUS_MEANINGS: dict[GapStatus, str] = {
     GapStatus.PRE_EXISTING: "the key was supported before the release (not new): left out of statistics",

@@ -60,6 +60,11 @@ def _percent(value: float | None) -> str:
 
 
 templates.env.filters["gap"] = _format_gap
+# Status classes come from the vocabulary (GapStatus.css_class), the one mapping pages and stylesheet share.
+templates.env.globals["Status"] = GapStatus
+templates.env.globals["status_class"] = lambda status: (
+    GapStatus(status).css_class if status else "status-none"
+)
 templates.env.filters["when"] = _when
 templates.env.filters["percent"] = _percent
 

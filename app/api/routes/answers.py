@@ -8,7 +8,6 @@ before `/models/{repo_id:path}`, which would take the whole rest of the path as 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -16,7 +15,7 @@ from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, page_or_csv, wants_csv
-from app.api.params import check_runtime, check_sku, check_time_zones
+from app.api.params import SinceQuery, UntilQuery, check_runtime, check_sku
 from app.api.routes.stats import FinalOnly
 from app.domain.vocabulary import Stage, Vendor
 from app.schemas.answers import (
@@ -32,8 +31,6 @@ from app.services.answers.lags import LagScope, propagation_lags, stage_lags
 from app.services.answers.requirements import RequirementFilters, model_requirements
 
 router = APIRouter(tags=["stats"])
-SinceQuery = Annotated[datetime | None, Query(description="Releases at or after (ISO-8601).")]
-UntilQuery = Annotated[datetime | None, Query(description="Releases before (ISO-8601).")]
 PublisherQuery = Annotated[str | None, Query(description="Publisher's Hub org.")]
 
 
@@ -64,7 +61,6 @@ def early_access(
     cursor: CursorQuery = None,
     format: FormatQuery = None,
 ) -> Page[EarlyAccessOut] | Response:
-    check_time_zones(since, until)
     cells = early_access_map(
         session, stage=stage, now=now, publisher=publisher, vendor=vendor, since=since, until=until
     )
@@ -101,7 +97,6 @@ def propagation(
 ) -> Page[PropagationOut] | Response:
     check_runtime(upstream)
     check_runtime(downstream)
-    check_time_zones(since, until)
     lags = propagation_lags(
         session,
         scope=LagScope(publisher, since, until, final_only),
@@ -141,7 +136,6 @@ def stage_lag(
     format: FormatQuery = None,
 ) -> Page[StageLagOut] | Response:
     check_runtime(runtime)
-    check_time_zones(since, until)
     if from_stage == to_stage:
         raise HTTPException(422, "from_stage and to_stage must differ")
     lags = stage_lags(

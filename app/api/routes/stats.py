@@ -10,16 +10,14 @@ from fastapi.responses import Response
 
 from app.api.deps import SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
-from app.api.params import gap_filters
+from app.api.params import SinceQuery, UntilQuery, gap_filters
 from app.domain.vocabulary import RowKind, Stage, Vendor
-from app.schemas.common import Page, UtcTime
+from app.schemas.common import Page
 from app.schemas.stats import ObservedRuntimeOut, StatsOut, SurvivalOut, SurvivalPointOut
 from app.services.answers.stats import CoveredStats, load_group_stats, survival_curve
 from app.services.gaps.query import gap_stats_rows
 
 router = APIRouter(tags=["stats"])
-SinceQuery = Annotated[UtcTime | None, Query(description="Releases at or after (ISO-8601).")]
-UntilQuery = Annotated[UtcTime | None, Query(description="Releases before (ISO-8601).")]
 PerQuarter = Annotated[bool, Query(description="One row per group and release quarter (the trend).")]
 FinalOnly = Annotated[
     bool,

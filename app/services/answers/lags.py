@@ -18,15 +18,12 @@ from typing import NamedTuple
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.domain.vocabulary import GapStatus, RowKind, Stage
+from app.domain.vocabulary import RESOLVED_STATUSES, GapStatus, RowKind, Stage
 from app.services.answers.stats import family_rows, quantile
 from app.services.gaps.decide import hours
 from app.services.gaps.record import TABLE, utc
 from app.services.runtimes.catalog_views import has_source_for
 from app.sources.runtimes.catalog import CATALOG, PROPAGATION
-
-SUPPORTED = frozenset({GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER})
-"""Statuses with a support time measured against the release (pre-existing support is not new)."""
 
 
 def observed(status: str) -> bool:
@@ -91,7 +88,7 @@ FamilyRows = Mapping[str, LagRow]
 
 
 def _counted_first(row: LagRow) -> bool:
-    return row.key_is_new and row.status in SUPPORTED and row.support_at is not None
+    return row.key_is_new and row.status in RESOLVED_STATUSES and row.support_at is not None
 
 
 def measure_lags(first: FamilyRows, second: FamilyRows) -> LagSummary:
@@ -105,7 +102,7 @@ def measure_lags(first: FamilyRows, second: FamilyRows) -> LagSummary:
             continue
         if after.status == GapStatus.PENDING:
             pending += 1
-        elif after.status in SUPPORTED and after.support_at is not None:
+        elif after.status in RESOLVED_STATUSES and after.support_at is not None:
             # (pre-existing second support — the key long before the release — measures no propagation)
             lags.append(hours(after.support_at - before.support_at))  # type: ignore[operator]
     return LagSummary(

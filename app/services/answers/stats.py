@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
-from app.domain.vocabulary import GapStatus
+from app.domain.vocabulary import SUPPORTED_STATUSES, GapStatus
 from app.services.gaps.query import GapFilters, gap_stats_rows
 from app.services.runtimes.stored_coverage import (
     GroupCoverage,
@@ -155,13 +155,10 @@ def family_rows(rows: Iterable[Row]) -> list[Row]:
     return list(best.values())
 
 
-_UNRESOLVED = (GapStatus.PENDING, GapStatus.UNKNOWN, GapStatus.BEFORE_COVERAGE)
-
-
 def _family_order(row: GapLike) -> tuple[datetime, bool, float, str]:
     # Earliest public member first; among members released together, the earliest supported one.
     gap = row.gap_hours if row.gap_hours is not None else math.inf
-    return (row.release_at, row.status in _UNRESOLVED, gap, row.repo_id)
+    return (row.release_at, row.status not in SUPPORTED_STATUSES, gap, row.repo_id)
 
 
 def _observed(row: GapLike) -> bool:

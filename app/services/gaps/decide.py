@@ -57,12 +57,6 @@ class CellCoverage:
     coverage_start: datetime | None = None
 
 
-SUPPORTED_STATUSES = frozenset(
-    {GapStatus.PRE_EXISTING, GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER}
-)
-"""Statuses of a cell the runtime (or vendor, or SKU) supports: a cell entering one has gained support."""
-
-
 @dataclass(frozen=True)
 class GapDecision:
     status: GapStatus

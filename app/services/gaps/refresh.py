@@ -10,9 +10,9 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db.upsert import insert_ignoring_conflicts
-from app.domain.vocabulary import KeyKind, RowKind, Stage
+from app.domain.vocabulary import SUPPORTED_STATUSES, KeyKind, RowKind, Stage
 from app.models import GapRecord
-from app.services.gaps.decide import SUPPORTED_STATUSES, Release, compute_gaps
+from app.services.gaps.decide import Release, compute_gaps
 from app.services.gaps.load import load_gap_coverage, load_releases, load_support_index
 from app.services.gaps.record import READ_COLUMNS, TABLE, TIMES, Identity, identity, utc, values
 from app.services.runtimes.catalog_views import per_sku_runtimes, runtime_key_kinds, vendor_runtimes

@@ -29,16 +29,16 @@ def sku_names() -> list[str]:
 
 def has_source_for(spec: RuntimeSpec, stage: str) -> bool:
     """Whether the runtime has a source for ``stage`` (no "pending documented" without a docs matrix)."""
-    stages = {signal.stage for signal in spec.signals}
-    if stage in ("merged", "documented", "verified"):
-        return stage in stages
-    if stage == "released":
-        return "merged" in stages and spec.releases is not None
-    if stage == "branch":
-        return "merged" in stages and bool(spec.branch_patterns)
-    if stage == Stage.PROPOSED:
-        return "merged" in stages  # any public ref of the repository: pull requests, branches, main
-    return False
+    if stage not in set(Stage):
+        return False
+    stage = Stage(stage)
+    if stage.fed_by not in {signal.stage for signal in spec.signals}:
+        return False
+    if stage is Stage.RELEASED:
+        return spec.releases is not None
+    if stage is Stage.BRANCH:
+        return bool(spec.branch_patterns)
+    return True
 
 
 def runtime_key_kinds(stage: str | None = None) -> dict[str, tuple[str, ...]]:
@@ -52,7 +52,7 @@ def runtime_key_kinds(stage: str | None = None) -> dict[str, tuple[str, ...]]:
     for name, spec in CATALOG.items():
         if stage is not None and not has_source_for(spec, stage):
             continue
-        wanted = "merged" if stage in ("released", "branch", Stage.PROPOSED) else stage
+        wanted = Stage(stage).fed_by if stage is not None else None
         ordered: list[str] = []
         for signal in spec.signals:
             if wanted is not None and signal.stage != wanted:
@@ -70,7 +70,7 @@ def vendor_runtimes(stage: str | None = None) -> dict[str, tuple[str, ...]]:
         if stage is not None and not has_source_for(spec, stage):
             continue
         vendors = set(spec.vendors)
-        if stage in (None, "branch", Stage.PROPOSED):
+        if stage in (None, Stage.BRANCH, Stage.PROPOSED):
             for pattern in spec.branch_patterns:
                 for prefix, vendor in VENDOR_BRANCHES.items():
                     if pattern.startswith(prefix):
@@ -82,9 +82,9 @@ def vendor_runtimes(stage: str | None = None) -> dict[str, tuple[str, ...]]:
 
 def per_sku_runtimes(stage: str) -> dict[str, tuple[str, ...]]:
     """Runtimes whose source is per hardware SKU (a ``verified`` signal), with their SKUs."""
-    if stage != "verified":
+    if stage != Stage.VERIFIED:
         return {}
-    return {name: spec.hardware for name, spec in CATALOG.items() if has_source_for(spec, "verified")}
+    return {name: spec.hardware for name, spec in CATALOG.items() if has_source_for(spec, Stage.VERIFIED)}
 
 
 def sku_vendor(sku: str) -> str | None:

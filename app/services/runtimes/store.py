@@ -5,6 +5,7 @@ commits.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db.upsert import insert_ignoring_conflicts
+from app.domain.rows import EventRow
 from app.domain.runtime_spec import RuntimeSpec
+from app.domain.vocabulary import Stage
 from app.models.key_mapping import KeyMapping
 from app.models.runtime import Runtime
 from app.models.support import EVENT_IDENTITY, SupportEvent, SupportKey
@@ -130,10 +133,11 @@ def support_key_ids(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple
 
 
 # The columns an event brings as they are; its runtime, its key and when it was recorded are added.
-_EVENT_COLUMNS = (
-    "stage", "event", "at", "author_at", "commit", "tag", "branch", "sku", "signal", "pr_number",
-    "is_prerelease", "evidence_url", "provenance", "confidence",
-)  # fmt: skip
+_EVENT_COLUMNS = tuple(
+    item.name
+    for item in dataclasses.fields(EventRow)
+    if item.name not in {"id", "runtime", "key_kind", "key", "retracted_at", "recorded_at"}
+)
 
 
 def event_rows(
@@ -197,7 +201,7 @@ def retract_vanished(
         rows = session.execute(
             select(SupportEvent.id, SupportEvent.tag, SupportEvent.commit).where(
                 SupportEvent.runtime_id == runtime_id,
-                SupportEvent.stage == "released",
+                SupportEvent.stage == Stage.RELEASED,
                 SupportEvent.tag.in_(list(chunk)),
                 SupportEvent.retracted_at.is_(None),
             )
@@ -210,7 +214,7 @@ def retract_vanished(
                     update(SupportEvent)
                     .where(
                         SupportEvent.runtime_id == runtime_id,
-                        SupportEvent.stage == "released",
+                        SupportEvent.stage == Stage.RELEASED,
                         SupportEvent.tag == tag,
                         SupportEvent.commit == target,
                         SupportEvent.retracted_at.is_not(None),

@@ -57,7 +57,7 @@ def scanned_stages(spec: RuntimeSpec) -> list[Stage]:
 def stage_coverage_start(spec: RuntimeSpec, stage: str) -> datetime | None:
     """When ``spec`` starts dating support at ``stage`` (start of that UTC day): None when any signal
     feeding the stage covers its whole history, else the earliest declared start."""
-    feeding = Stage.MERGED if stage in (Stage.RELEASED, Stage.BRANCH, Stage.PROPOSED) else stage
+    feeding = Stage(stage).fed_by
     starts = [signal.coverage_start_at for signal in spec.signals if signal.stage == feeding]
     if not starts or any(start is None for start in starts):
         return None
@@ -94,7 +94,7 @@ def read_coverage(
     until: datetime | None = fetched_at
     proposed_until: datetime | None = fetched_at
     if not fetched:
-        walked = any(stage not in (Stage.RELEASED, Stage.BRANCH, Stage.PROPOSED) for stage in read)
+        walked = any(Stage(stage).walked for stage in read)
         refs = ([head] if walked else []) + (tags if Stage.RELEASED in read else [])
         refs += branches if Stage.BRANCH in read else []
         until = git.newest_commit_time(refs)
