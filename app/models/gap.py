@@ -44,9 +44,10 @@ class GapRecord(Base):
     """A materialised launch gap: one (release, stage, runtime | vendor view | runtime SKU) cell.
 
     Recomputed by ``app.services.gaps.refresh.refresh_gaps`` for what changed after each scan, poll or
-    import, so API reads are plain indexed queries. Nothing here depends on the clock: a pending row stores
-    no gap, and readers compute its elapsed time from their own ``now``. The columns are ``GapRow``'s
-    fields (``app/domain/gap_row.py``) plus the row's id, its model and its kind.
+    import, so API reads are plain indexed queries. Nothing here depends on the clock: a pending row's gap
+    runs to its source's ``observed_until``, stored with the row and shown "as of" that time, so a row
+    changes only when the evidence or the coverage does, never because time passed. The columns are
+    ``GapRow``'s fields (``app/domain/gap_row.py``) plus the row's id, its model and its kind.
     """
 
     __table__ = Table(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.domain.vocabulary import ReleaseSource
 from app.services.releases.rules import (
     ReleaseTime,
     classify,
@@ -58,7 +59,7 @@ class StoredModel:
             return None
         return ReleaseTime(
             self.release_at,
-            self.release_at_source,
+            ReleaseSource(self.release_at_source),
             self.release_at_precision or "second",
             self.release_source_detail,
             self.release_confidence,
@@ -140,7 +141,7 @@ def decide_model_update(
     if public_again:
         values.update(visibility=PUBLIC, gone_at=None)
 
-    # Every source's time is kept; the best-ranked one is the release time (releases.py ranks them).
+    # Every source's time is kept; the best-ranked one is the release time (releases/rules.py ranks them).
     times = seeded_release_times(current.release_times, current.release)
     before = dict(times)
     if current.first_seen_public_at is None:
