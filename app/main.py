@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio.to_thread
@@ -32,9 +31,10 @@ from app.api.routes import (
     stats,
     watches,
 )
+from app.clock import utcnow
 from app.config import Settings, get_settings
 from app.db.session import open_database, read_only_factory
-from app.services.operations.bootstrap import bootstrap_reference_data
+from app.services.jobs import bootstrap_reference_data
 from app.services.operations.watcher_loop import WatcherLoop
 from app.web import views
 from app.web.page_cache import PageCache
@@ -62,11 +62,11 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
             app.state.settings = settings
             app.state.session_factory = factory
             app.state.read_session_factory = read_only_factory(factory)
-            bootstrap_reference_data(factory, settings, now=datetime.now(UTC))
+            bootstrap_reference_data(factory, settings, now=utcnow())
             stop = asyncio.Event()
             task: asyncio.Task[None] | None = None
             if start_watchers:
-                loop = WatcherLoop(settings, factory)
+                loop = WatcherLoop(settings, factory, clock=utcnow)
                 task = asyncio.create_task(loop.run(stop), name="launchgap-watchers")
             try:
                 yield

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from app.clock import utcnow
 from app.config import Settings
 from app.services.tokens import authenticate
 
@@ -49,7 +50,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 def get_now() -> datetime:
     """The request's notion of "now" (the one place routes read the clock; services take it as an argument)."""
-    return datetime.now(UTC)
+    return utcnow()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import typer
 
+from app.clock import utcnow
 from app.config import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ def _store(
             try:
                 summary = scan_then_refresh(
                     session, spec, data_dir=settings.data_dir, repo=source, upstream=declared, ref=ref,
-                    now=datetime.now(UTC), progress=_progress,
+                    now=utcnow(), progress=_progress,
                     # --repo naming another copy is a one-off: the server's record of its source stays.
                     one_off=repo is not None and repo != configured, pull_requests=pulls(spec.name),
                 )  # fmt: skip

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
+from app.clock import utcnow
 from app.config import get_settings
 
 
@@ -45,7 +45,7 @@ def register(cli: typer.Typer) -> None:
         try:
             snapshot = read_snapshot(file)
             with open_database(get_settings().database_url) as factory, session_scope(factory) as session:
-                report = import_snapshot_then_refresh(session, snapshot, now=datetime.now(UTC))
+                report = import_snapshot_then_refresh(session, snapshot, now=utcnow())
         except SnapshotError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -80,7 +80,9 @@ def register(cli: typer.Typer) -> None:
         target = out or BUNDLED_SNAPSHOT
         try:
             copies = read_sources(sources or SOURCES_FILE)
-            snapshot = build_snapshot(copies, copies_dir=copies_dir, work_dir=work_dir, progress=_say)
+            snapshot = build_snapshot(
+                copies, copies_dir=copies_dir, work_dir=work_dir, clock=utcnow, progress=_say
+            )
         except (SnapshotError, ScanError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None

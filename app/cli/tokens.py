@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import typer
 from sqlalchemy.orm import Session
 
+from app.clock import utcnow
 from app.config import get_settings
 from app.db.session import open_database, session_scope
 from app.services import tokens
@@ -28,7 +28,7 @@ def register(cli: typer.Typer) -> None:
         """Create a token and print its secret (it cannot be shown again)."""
         try:
             with _session() as session:
-                token, secret = tokens.create_token(session, name, now=datetime.now(UTC))
+                token, secret = tokens.create_token(session, name, now=utcnow())
                 token_id = token.id
         except ValueError as exc:
             typer.echo(str(exc), err=True)
@@ -52,7 +52,7 @@ def register(cli: typer.Typer) -> None:
         """Revoke a token; requests with it get 401 from then on."""
         try:
             with _session() as session:
-                tokens.revoke_token(session, token_id, now=datetime.now(UTC))
+                tokens.revoke_token(session, token_id, now=utcnow())
         except LookupError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from exc

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
+from app.clock import utcnow
 from app.config import Settings, get_settings
 
 
@@ -43,7 +43,7 @@ def register(cli: typer.Typer) -> None:
                 sync_publishers(session, settings.publishers_file, named=settings.hub_orgs or ())
             # --org, else LAUNCHGAP_HUB_ORGS (an empty list polls nothing), else (None) every watched publisher.
             orgs = list(org) if org else settings.hub_orgs
-            report = poll_then_refresh(factory, settings, orgs, datetime.now(UTC))
+            report = poll_then_refresh(factory, settings, orgs, utcnow())
         for problem in report.problems:
             typer.echo(f"error: {problem}", err=True)
         for r in report.results:
@@ -77,7 +77,7 @@ def register(cli: typer.Typer) -> None:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: stop.set())
         with open_database(settings.database_url) as factory:
-            sent = run_sender(factory, settings, once=once, stop=stop)
+            sent = run_sender(factory, settings, once=once, stop=stop, clock=utcnow)
         if once:
             typer.echo(f"{sent} delivery attempt(s)")
 
@@ -114,17 +114,17 @@ def _run_forever(settings: Settings) -> None:
     import signal
 
     from app.db.session import open_database
-    from app.services.operations.bootstrap import bootstrap_reference_data
+    from app.services.jobs import bootstrap_reference_data
     from app.services.operations.watcher_loop import WatcherLoop
 
     with open_database(settings.database_url) as factory:
-        bootstrap_reference_data(factory, settings, now=datetime.now(UTC))
+        bootstrap_reference_data(factory, settings, now=utcnow())
 
         async def main() -> None:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            await WatcherLoop(settings, factory).run(stop)
+            await WatcherLoop(settings, factory, clock=utcnow).run(stop)
 
         asyncio.run(main())

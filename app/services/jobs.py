@@ -1,6 +1,8 @@
 """The workflows every entry point runs, written once: each brings the gap rows up to date after the data
 it changed, so the CLI, the watcher loop and the webhook endpoint cannot drift apart.
 
+- reference data (catalog, facts, publishers, first-start snapshot) → refresh gaps, before a process serves
+  or watches (``bootstrap_reference_data``);
 - scan → refresh gaps → commit (``scan_then_refresh``);
 - poll → refresh gaps (``poll_then_refresh``);
 - import → refresh gaps (``import_then_refresh``, ``import_snapshot_then_refresh``);
@@ -21,20 +23,46 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.session import run_in_transaction, session_scope
+from app.db.session import refresh_planner_statistics, run_in_transaction, session_scope
 from app.domain.runtime_spec import RuntimeSpec
 from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.poll import CycleReport, poll_publishers
 from app.services.hub.webhooks import process_webhook_delivery
 from app.services.operations import source_state
+from app.services.operations.bootstrap import load_reference_data
 from app.services.releases.facts import ImportReport, import_releases
 from app.services.releases.publishers import sync_publishers
 from app.services.runtimes.scan import ScanError, ScanSummary, scan_runtime
+from app.services.snapshot.build import BUNDLED_SNAPSHOT
 from app.services.snapshot.exchange import SnapshotImport, import_snapshot
 from app.services.snapshot.format import Snapshot
 from app.services.watches.outbox import enqueue_deliveries, first_poll_models
 from app.sources.hub.client import HubClient
 from app.sources.hub.webhook import HubWebhookPayload
+
+
+def bootstrap_reference_data(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    now: datetime,
+    snapshot: Path | None = BUNDLED_SNAPSHOT,
+) -> None:
+    """Reference data every process needs (``load_reference_data``: catalog, release facts, publishers, the
+    bundled snapshot on an empty database), then the materialised gap rows, in one transaction before the
+    server listens: a first start serves the snapshot's data from its first request. Past facts notify no
+    watch."""
+
+    def bootstrap(session: Session) -> None:
+        load_reference_data(session, settings, now=now, snapshot=snapshot)
+        # The gap table must reflect what is in the database now (facts imported, catalog changed) even when
+        # no watcher runs; the refresh writes only differences, so a restart with nothing new costs a diff.
+        refresh_gaps(session)
+        refresh_planner_statistics(session)
+
+    # Several processes starting at once on one database race to create the same rows: the loser runs
+    # the bootstrap again and finds them.
+    run_in_transaction(factory, bootstrap)
 
 
 def scan_then_refresh(
@@ -141,6 +169,14 @@ def import_snapshot_then_refresh(session: Session, snapshot: Snapshot, *, now: d
 def process_webhook(
     factory: sessionmaker[Session], settings: Settings, delivery_id: int, payload: HubWebhookPayload
 ) -> str:
-    """Process a recorded webhook delivery with a Hub client of its own (the model's gap rows included)."""
+    """Process a recorded webhook delivery with a Hub client of its own, then the changed model's gap rows
+    (webhooks are for latency: now, not at the next poll; should this refresh fail, the next poll cycle's
+    whole-table refresh catches up). Returns the delivery's outcome."""
     with HubClient.from_settings(settings) as client:
-        return process_webhook_delivery(factory, client, delivery_id, payload)
+        result = process_webhook_delivery(factory, client, delivery_id, payload)
+    if result.changed_model is not None and result.received_at is not None:
+        with session_scope(factory) as session:
+            report = refresh_gaps(session, models=[result.changed_model])
+            # A webhook is a live observation, never history: cells it makes supported notify watches.
+            enqueue_deliveries(session, report.gained_support, now=result.received_at)
+    return result.outcome

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.db.session import create_db_engine, session_factory
 from app.models import GapRecord
-from app.services.operations.bootstrap import bootstrap_reference_data
+from app.services.jobs import bootstrap_reference_data
 from app.services.operations.watcher_loop import WatcherLoop
 from app.sources.runtimes.catalog import CATALOG
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from app.config import Settings
 from app.db.session import create_db_engine, session_factory
 from app.models import GapRecord, Model, Publisher, Runtime
-from app.services.operations.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
+from app.services.jobs import bootstrap_reference_data
+from app.services.operations.bootstrap import BUNDLED_RELEASE_FACTS
 from app.sources.runtimes.catalog import CATALOG
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)

@@ -33,7 +33,8 @@ from app.models import (
     SupportEvent,
     VersionStatement,
 )
-from app.services.operations.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
+from app.services.jobs import bootstrap_reference_data
+from app.services.operations.bootstrap import BUNDLED_RELEASE_FACTS
 from app.services.snapshot import read_snapshot
 from app.services.snapshot.build import BUNDLED_SNAPSHOT, read_sources
 from app.services.snapshot.exchange import import_snapshot

@@ -300,7 +300,9 @@ def test_two_deliveries_for_one_new_repo_at_once_store_it_once(
         barrier.wait()
         with HubClient(hub.url, None, 10.0, backoff_seconds=0) as client:
             payload = HubWebhookPayload.model_validate((created, pushed)[index])
-            outcomes.append(process_webhook_delivery(factories[index], client, deliveries[index], payload))
+            outcomes.append(
+                process_webhook_delivery(factories[index], client, deliveries[index], payload).outcome
+            )
 
     threads = [threading.Thread(target=handle, args=(i,)) for i in range(2)]
     for thread in threads:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from app.clock import utcnow
 from app.config import Settings
 from app.db.session import create_db_engine, session_factory
 from app.main import create_app
@@ -28,7 +29,8 @@ from app.models import (
     SupportEvent,
     VersionStatement,
 )
-from app.services.operations.bootstrap import BUNDLED_RELEASE_FACTS, bootstrap_reference_data
+from app.services.jobs import bootstrap_reference_data
+from app.services.operations.bootstrap import BUNDLED_RELEASE_FACTS
 from app.services.releases.facts import read_release_facts
 from app.services.runtimes.catalog_rows import sync_catalog
 from app.services.runtimes.scan import scan_runtime
@@ -94,7 +96,7 @@ COPIES = [
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Snapshot, dict[str, RepoBuilder], Path]:
     root = tmp_path_factory.mktemp("snapshot-build")
     repos = make_copies(root / "copies")
-    snapshot = build_snapshot(COPIES, copies_dir=root / "copies", work_dir=root / "work")
+    snapshot = build_snapshot(COPIES, copies_dir=root / "copies", work_dir=root / "work", clock=utcnow)
     return snapshot, repos, root
 
 
@@ -146,7 +148,7 @@ def test_build_reads_declared_copies_with_links_to_the_upstream(built) -> None: 
 
 def test_rebuilding_from_the_same_copies_gives_the_same_bytes(built) -> None:  # type: ignore[no-untyped-def]
     snapshot, _repos, root = built
-    again = build_snapshot(COPIES, copies_dir=root / "copies", work_dir=root / "work-again")
+    again = build_snapshot(COPIES, copies_dir=root / "copies", work_dir=root / "work-again", clock=utcnow)
     assert encode(again) == encode(snapshot)
     data = encode(snapshot)
     assert data[4:8] == b"\0\0\0\0"  # gzip mtime 0: no build time in the bytes
@@ -154,7 +156,9 @@ def test_rebuilding_from_the_same_copies_gives_the_same_bytes(built) -> None:  #
 
 def test_build_names_missing_copies_and_bad_source_lists(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match=r"copies not found under .*: nobody/vllm"):
-        build_snapshot([CopySpec("vllm", "nobody/vllm")], copies_dir=tmp_path, work_dir=tmp_path / "w")
+        build_snapshot(
+            [CopySpec("vllm", "nobody/vllm")], copies_dir=tmp_path, work_dir=tmp_path / "w", clock=utcnow
+        )
     bad = tmp_path / "sources.json"
     bad.write_text(json.dumps({"copies": [{"runtime": "nope", "copy": "a/b"}, {"runtime": "vllm", "copy": "x",
                                                                               "stages": ["shipped"]}]}))  # fmt: skip

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db.session import create_db_engine, session_factory, session_scope
 from app.main import create_app
 from app.models import WatchDelivery
-from app.services.operations.bootstrap import bootstrap_reference_data
+from app.services.jobs import bootstrap_reference_data
 from app.services.operations.watcher_loop import WatcherLoop
 from app.services.tokens import create_token
 from app.services.watches.manage import WatchFilter, create_watch

@@ -17,7 +17,7 @@ from app.config import Settings
 from app.db.session import create_db_engine, session_factory, session_scope
 from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.poll import poll_publishers
-from app.services.operations.bootstrap import bootstrap_reference_data
+from app.services.jobs import bootstrap_reference_data
 from app.services.runtimes.scan import scan_runtime
 from app.sources.hub.client import HubClient
 from app.sources.runtimes.catalog import CATALOG

@@ -138,6 +138,68 @@ def test_status_strings_are_written_only_in_the_vocabulary() -> None:
     assert not found, "status strings outside the vocabulary:\n" + "\n".join(found)
 
 
+STAGE_RULE_PACKAGES = ("services", "api")
+
+
+def test_stage_strings_are_written_only_in_the_vocabulary() -> None:
+    """Services and routes name a stage through ``Stage`` (and what feeds it through ``Stage.fed_by``), never
+    as a string constant; dict keys (field names such as an event's ``branch``) are not stages."""
+    stages = {stage.value for stage in Stage}
+    found: list[str] = []
+    for package in STAGE_RULE_PACKAGES:
+        for path in sorted((APP / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            keys = {id(key) for node in ast.walk(tree) if isinstance(node, ast.Dict) for key in node.keys}
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Constant) and node.value in stages and id(node) not in keys:
+                    found.append(f"{_name(path)}:{node.lineno}: {node.value!r}")
+    assert not found, "stage strings outside the vocabulary:\n" + "\n".join(found)
+
+
+def test_pages_and_stylesheet_take_status_classes_from_the_vocabulary() -> None:
+    """Templates write a status's class through ``GapStatus.css_class`` (``status_class``, ``Status``), never
+    spelt out; the stylesheet styles every one of those classes."""
+    spelt = re.compile("status-(" + "|".join(re.escape(status.value) for status in GapStatus) + r")\b")
+    found = [
+        f"{path.name}: {match.group(0)}"
+        for path in sorted((APP / "web" / "templates").glob("*.html"))
+        for match in spelt.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, f"status classes spelt out in templates: {found}"
+    css = (APP / "web" / "static" / "app.css").read_text(encoding="utf-8")
+    unstyled = [status.css_class for status in GapStatus if f".{status.css_class} " not in css]
+    assert not unstyled, f"status classes the stylesheet lacks: {unstyled}"
+
+
+WORKFLOWS = "services/jobs.py"
+
+
+def test_services_never_read_the_clock() -> None:
+    """``now`` is an argument: entry points read the clock (``app/clock.py``) and pass it in."""
+    found = [
+        f"{_name(path)}:{number}"
+        for path in sorted((APP / "services").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\b(datetime\.now|datetime\.utcnow|date\.today)\(", line)
+    ]
+    assert not found, f"services reading the clock: {found}"
+
+
+def test_gap_refreshes_run_only_from_the_workflows_module() -> None:
+    """``refresh_gaps`` is called from the workflows (``app/services/jobs.py``) alone, so every path that
+    changes data ends with the same refresh and the same watch notifications."""
+    callers = []
+    for path in _modules():
+        if _name(path) in (WORKFLOWS, "services/gaps/refresh.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == (
+                "refresh_gaps"
+            ):
+                callers.append(f"{_name(path)}:{node.lineno}")
+    assert not callers, f"refresh_gaps called outside {WORKFLOWS}: {callers}"
+
+
 def test_code_cites_documents_of_this_repository() -> None:
     """A docstring or comment that points to a document points to one in this repository's ``docs/``."""
     missing: list[str] = []

@@ -19,12 +19,10 @@ from app.db.session import retry_on_conflict, session_scope
 from app.db.upsert import insert_ignoring_conflicts
 from app.models.model import Model
 from app.models.webhook_delivery import WebhookDelivery
-from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.apply import apply_hub_model, mark_gone
 from app.services.operations import source_state
 from app.services.releases.publishers import publisher_for, watched_publisher
 from app.services.releases.store import refresh_families
-from app.services.watches.outbox import enqueue_deliveries
 from app.sources.hub import HubClient, HubError, HubRepoNotFound
 from app.sources.hub.types import InvalidName, check_repo_id
 from app.sources.hub.webhook import HubWebhookPayload
@@ -111,19 +109,30 @@ def record_webhook_delivery(session: Session, payload: HubWebhookPayload, now: d
     return DeliveryReceipt(delivery_id, duplicate=not inserted)
 
 
+@dataclass(frozen=True)
+class WebhookResult:
+    """What processing a delivery did: its outcome (also noted on the delivery), and the model it changed
+    with the delivery's receipt time, for the workflow to refresh that model's gap rows."""
+
+    outcome: str
+    changed_model: int | None = None
+    received_at: datetime | None = None
+
+
 def process_webhook_delivery(
     session_factory: sessionmaker[Session], client: HubClient, delivery_id: int, payload: HubWebhookPayload
-) -> str:
+) -> WebhookResult:
     """Refresh the model a delivery is about and note the outcome on the delivery. Never raises.
 
     Turned public (created public, or ``repo.config`` private→public): the release time is observed at the
     delivery's receipt time. Deleted or private again: the model is marked gone. Moved: followed.
     Anything else: the model is refreshed with ``model_info``. Only watched publishers' models are stored.
+    The gap rows are the workflow's part (``app/services/jobs.py``, ``process_webhook``).
     """
     with session_scope(session_factory) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
         if delivery is None:
-            return "unknown delivery"
+            return WebhookResult("unknown delivery")
         received_at = delivery.received_at
     outcome = _process_with_retry(session_factory, client, payload, received_at)
     with session_scope(session_factory) as session:
@@ -131,14 +140,8 @@ def process_webhook_delivery(
         if delivery is not None:
             delivery.outcome = outcome[:2000]
             delivery.processed_at = received_at
-        if outcome.startswith(("refreshed", "gone")):
-            # Webhooks are for latency: bring this model's gap rows up to date now, not at the next poll.
-            changed = _model_of(session, payload)
-            if changed is not None:
-                report = refresh_gaps(session, models=[changed.id])
-                # A webhook is a live observation, never history: cells it makes supported notify watches.
-                enqueue_deliveries(session, report.gained_support, now=received_at)
-    return outcome
+        changed = _model_of(session, payload) if outcome.startswith(("refreshed", "gone")) else None
+        return WebhookResult(outcome, changed.id if changed is not None else None, received_at)
 
 
 CONFLICT_ATTEMPTS = 3

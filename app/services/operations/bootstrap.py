@@ -6,12 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db.session import refresh_planner_statistics, run_in_transaction
 from app.domain.vocabulary import ReleaseSource
-from app.services.gaps.refresh import refresh_gaps
 from app.services.releases.facts import import_releases
 from app.services.releases.publishers import sync_publishers
 from app.services.releases.store import refresh_families
@@ -22,36 +20,19 @@ from app.services.snapshot.seed import seed_snapshot
 BUNDLED_RELEASE_FACTS = Path(__file__).resolve().parents[2] / "data" / "releases.csv"
 
 
-def bootstrap_reference_data(
-    factory: sessionmaker[Session],
-    settings: Settings,
-    *,
-    now: datetime,
-    snapshot: Path | None = BUNDLED_SNAPSHOT,
+def load_reference_data(
+    session: Session, settings: Settings, *, now: datetime, snapshot: Path | None = BUNDLED_SNAPSHOT
 ) -> None:
     """Idempotently sync catalog runtimes, vendors, hardware, release facts and watched publishers into the
-    database, seed an empty one with the bundled snapshot, then bring the materialised gap rows up to date.
-
-    ``LAUNCHGAP_SEED_RELEASE_FACTS=false`` turns all seeding off (facts and snapshot). It all happens in one
-    transaction, before the server listens: a first start serves the snapshot's data from its first request.
-    ``snapshot=None`` seeds the release facts only.
-    """
-
-    def bootstrap(session: Session) -> None:
-        sync_catalog(session)
-        if settings.seed_release_facts:
-            import_releases(session, BUNDLED_RELEASE_FACTS, kind=ReleaseSource.BUNDLED)
-            if snapshot is not None:
-                seed_snapshot(session, snapshot, now=now)
-        # After the import, so the publishers file alone decides who is watched (importing may create publishers).
-        sync_publishers(session, settings.publishers_file, named=settings.hub_orgs or ())
-        # Who is watched may have changed (the file, LAUNCHGAP_HUB_ORGS): classify releases accordingly.
-        refresh_families(session)
-        # The gap table must reflect what is in the database now (facts imported, catalog changed) even when
-        # no watcher runs; the refresh writes only differences, so a restart with nothing new costs a diff.
-        refresh_gaps(session)
-        refresh_planner_statistics(session)
-
-    # Several processes starting at once on one database race to create the same rows: the loser runs
-    # the bootstrap again and finds them.
-    run_in_transaction(factory, bootstrap)
+    database and seed an empty one with ``snapshot`` (the bundled one by default; None: the release facts
+    only). ``LAUNCHGAP_SEED_RELEASE_FACTS=false`` turns all seeding off (facts and snapshot). The gap rows
+    are the workflow's part (``app/services/jobs.py``, ``bootstrap_reference_data``); the caller commits."""
+    sync_catalog(session)
+    if settings.seed_release_facts:
+        import_releases(session, BUNDLED_RELEASE_FACTS, kind=ReleaseSource.BUNDLED)
+        if snapshot is not None:
+            seed_snapshot(session, snapshot, now=now)
+    # After the import, so the publishers file alone decides who is watched (importing may create publishers).
+    sync_publishers(session, settings.publishers_file, named=settings.hub_orgs or ())
+    # Who is watched may have changed (the file, LAUNCHGAP_HUB_ORGS): classify releases accordingly.
+    refresh_families(session)

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,10 +30,6 @@ from app.sources.runtimes.catalog import CATALOG
 logger = logging.getLogger(__name__)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class WatcherLoop:
     """Runs the Hub watcher and the runtime scanners until asked to stop."""
 
@@ -42,7 +38,7 @@ class WatcherLoop:
         settings: Settings,
         factory: sessionmaker[Session],
         *,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime],
         owner: str | None = None,
     ) -> None:
         self.settings = settings

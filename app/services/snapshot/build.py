@@ -15,7 +15,7 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from app.db.migrate import upgrade
@@ -115,6 +115,7 @@ def build_snapshot(
     *,
     copies_dir: Path,
     work_dir: Path,
+    clock: Callable[[], datetime],
     progress: Callable[[str], None] | None = None,
 ) -> Snapshot:
     """Scan each copy (as a copy of its catalog repository) into a new SQLite database under ``work_dir``,
@@ -140,7 +141,7 @@ def build_snapshot(
             with session_scope(factory) as session:
                 summary = scan_runtime(
                     session, spec, data_dir=work_dir / "data", repo=str(path), upstream=spec.repo_url,
-                    stages=copy.stages or None, now=datetime.now(UTC), progress=say,
+                    stages=copy.stages or None, now=clock(), progress=say,
                     pull_requests=copy.reads_pull_requests,
                 )  # fmt: skip
             say(

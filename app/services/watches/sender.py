@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -227,7 +227,12 @@ def _unclaimed(now: datetime):  # type: ignore[no-untyped-def]
 
 
 def run_sender(
-    factory: sessionmaker[Session], settings: Settings, *, once: bool, stop: threading.Event
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    once: bool,
+    stop: threading.Event,
+    clock: Callable[[], datetime],
 ) -> int:
     """Send due deliveries from this process (``launchgap watch deliveries``): with ``once``, until nothing
     is due, else until ``stop`` is set, looking every ``watch_send_interval_seconds``. Returns the attempts
@@ -236,7 +241,7 @@ def run_sender(
         factory,
         owner=source_state.process_owner(),
         allow_private=settings.webhook_allow_private,
-        clock=lambda: datetime.now(UTC),
+        clock=clock,
     )
     attempts = 0
     log.info("watch delivery sender started (%s)", sender.owner)
