@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.domain.vocabulary import ReleaseSource
 from app.services.releases.rules import (
     ReleaseTime,
+    chosen_release_time,
     classify,
     created_at_estimate,
     import_conflicts,
@@ -55,15 +55,7 @@ class StoredModel:
 
     @property
     def release(self) -> ReleaseTime | None:
-        if self.release_at is None or self.release_at_source is None:
-            return None
-        return ReleaseTime(
-            self.release_at,
-            ReleaseSource(self.release_at_source),
-            self.release_at_precision or "second",
-            self.release_source_detail,
-            self.release_confidence,
-        )
+        return chosen_release_time(self)
 
 
 NOT_STORED = StoredModel()

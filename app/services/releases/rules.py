@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.vocabulary import ReleaseSource
 
@@ -94,6 +94,29 @@ class ReleaseTime:
             confidence=record.get("confidence"),
             notes=record.get("notes"),
         )
+
+
+class ReleaseColumns(Protocol):
+    """A model's ``release_*`` columns: a ``Model`` row, or the values ``hub/decide.py`` reads."""
+
+    release_at: datetime | None
+    release_at_source: str | None
+    release_at_precision: str | None
+    release_source_detail: str | None
+    release_confidence: str | None
+
+
+def chosen_release_time(model: ReleaseColumns) -> ReleaseTime | None:
+    """The release time copied to ``model``'s columns (None when it has none)."""
+    if model.release_at is None or model.release_at_source is None:
+        return None
+    return ReleaseTime(
+        model.release_at,
+        ReleaseSource(model.release_at_source),
+        model.release_at_precision or "second",
+        model.release_source_detail,
+        model.release_confidence,
+    )
 
 
 def same_day(a: ReleaseTime, b: ReleaseTime) -> bool:

@@ -20,23 +20,11 @@ from app.services.releases.rules import (
     ReleaseCandidate,
     ReleaseTime,
     assign_families,
+    chosen_release_time,
     record_release_time,
     release_values,
     seeded_release_times,
 )
-
-
-def chosen_release_time(row: Model) -> ReleaseTime | None:
-    """The release time copied to ``row``'s columns (None when it has none)."""
-    if row.release_at is None or row.release_at_source is None:
-        return None
-    return ReleaseTime(
-        row.release_at,
-        ReleaseSource(row.release_at_source),
-        row.release_at_precision or "second",
-        row.release_source_detail,
-        row.release_confidence,
-    )
 
 
 def set_release_time(row: Model, candidate: ReleaseTime) -> None:
