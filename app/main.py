@@ -110,7 +110,8 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
     app.include_router(feeds.router, dependencies=[KnownQueryOnly])
     app.include_router(metrics.router)
     app.include_router(hooks.router)
-    app.include_router(views.router)
+    # Pages refuse unknown query parameters too (an error page naming them), so `/?cb=N` is not a new page.
+    app.include_router(views.router, dependencies=[KnownQueryOnly])
     add_body_schemas(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,5 +1,5 @@
-"""HTTP request latency per route template (``/api/v1/watches/{watch_id}``, never the raw path, so the
-number of series stays bounded whatever clients ask for)."""
+"""HTTP request latency per route template (``/api/v1/watches/{watch_id}``, never the raw path) and per
+standard method (anything else is ``other``), so the number of series stays bounded whatever clients send."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.metrics import HTTP_REQUEST_DURATION
 
 UNMATCHED = "unmatched"
+STANDARD_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"})
+OTHER_METHOD = "other"
 
 
 class RequestMetrics:
@@ -35,8 +37,14 @@ class RequestMetrics:
             await self.app(scope, receive, send_and_note)
         finally:
             HTTP_REQUEST_DURATION.labels(
-                method=scope["method"], route=route_template(scope), status=str(status)
+                method=method_label(scope["method"]), route=route_template(scope), status=str(status)
             ).observe(time.perf_counter() - started)
+
+
+def method_label(method: str) -> str:
+    """The request method as a label: one of the standard methods, else ``other`` (a client can send any
+    token as a method; each would otherwise become a series of its own)."""
+    return method if method in STANDARD_METHODS else OTHER_METHOD
 
 
 def route_template(scope: Scope) -> str:

@@ -72,6 +72,11 @@ class PageCache:
         finally:
             key_lock.release()
 
+    def __len__(self) -> int:
+        """How many rendered pages are kept."""
+        with self._lock:
+            return len(self._entries)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

@@ -141,8 +141,10 @@ def dashboard(
 ) -> HTMLResponse:
     """Leaderboard and time-to-support chart per vendor, then the release × runtime (or vendor) matrix."""
     cache: PageCache = request.app.state.page_cache
+    # Keyed on the validated parameters only: the same page under other spellings (an unknown parameter is
+    # refused before this) is one entry and one rendering.
     body = cache.get_or_render(
-        str(request.query_params),
+        f"stage={stage}&view={view}&publisher={publisher or ''}&page={page}",
         lambda: _render_dashboard(request, session, stage, view, publisher or None, page).body,
     )
     return HTMLResponse(body)

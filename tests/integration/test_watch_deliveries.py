@@ -233,3 +233,29 @@ def test_deliveries_commit_with_the_change_or_not_at_all(scenario: Scenario) -> 
     s.loop.scan_if_due(CATALOG["vllm"])  # the change is found again, and its delivery with it
     [owed] = _deliveries(s)
     assert owed.state == "pending" and '"repo_id":"example-org/Example-MoE-100B"' in owed.body
+
+
+def test_a_revoked_tokens_watches_are_owed_nothing(scenario: Scenario) -> None:
+    """Issue 23, item 11: a refresh writes no delivery for a watch whose token was revoked."""
+    from app.services.tokens import revoke_token
+
+    s = scenario
+    live = _watch(s, "http://127.0.0.1:9/live", runtime="vllm")
+    with session_scope(s.factory) as session:
+        other, _secret = create_token(session, "revoked-later", now=NOW)
+        revoked = create_watch(
+            session, token_id=other.id, url="http://127.0.0.1:9/revoked", secret=SECRET,
+            watch_filter=WatchFilter(runtime="vllm"), now=NOW, allow_private=True,
+        ).id  # fmt: skip
+        revoke_token(session, other.id, now=NOW)
+    s.loop.hub_cycle()
+    s.loop.scan_if_due(CATALOG["vllm"])
+    s.repo.commit(
+        {REGISTRY: registry_source("LlamaForCausalLM", "ExampleMoeForCausalLM")},
+        at=SUPPORT_AT,
+        message="[Model] Add Example MoE (#4242)",
+    )
+    s.clock.advance(timedelta(seconds=s.settings.watch_interval_seconds))  # type: ignore[attr-defined]
+    s.loop.scan_if_due(CATALOG["vllm"])
+    assert [d.watch_id for d in _deliveries(s)] == [live]
+    assert revoked != live

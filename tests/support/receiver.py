@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -79,3 +80,59 @@ def receiver(
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@dataclass
+class DripReceiver:
+    """A receiver that reads the request, then answers ``answer`` one byte every ``interval`` seconds."""
+
+    url: str
+    connections: int = 0
+
+
+@contextmanager
+def drip_receiver(
+    answer: bytes, *, head: bytes = b"", interval: float = 0.1, give_up_after: float = 15.0
+) -> Iterator[DripReceiver]:
+    """A hostile receiver on loopback: ``head`` at once, then each byte of its ``answer`` (status line, headers, body) arrives
+    ``interval`` seconds after the previous one, so every read is well inside any per-read timeout. It hangs
+    up after ``give_up_after`` seconds, so a client without a total deadline fails slowly rather than hangs."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    state = DripReceiver(url=f"http://127.0.0.1:{listener.getsockname()[1]}/hook")
+    stopping = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(give_up_after)
+            try:
+                conn.recv(65536)  # the request (small enough to arrive at once on loopback)
+                started = time.monotonic()
+                conn.sendall(head)
+                for byte in answer:
+                    if stopping.is_set() or time.monotonic() - started > give_up_after:
+                        return
+                    conn.sendall(bytes([byte]))
+                    time.sleep(interval)
+            except OSError:  # the client gave up: what we are testing for
+                return
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stopping.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            state.connections += 1
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, name="test-drip-receiver", daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        stopping.set()
+        thread.join()
+        listener.close()

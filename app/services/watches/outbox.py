@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.db.upsert import insert_ignoring_conflicts
 from app.domain.gap_row import GapRow
 from app.domain.vocabulary import DeliveryState
-from app.models import Model, Publisher, Watch, WatchDelivery
+from app.models import ApiToken, Model, Publisher, Watch, WatchDelivery
 from app.schemas.gaps import GapOut
 from app.services.gaps.query import query_gaps_among
 from app.services.gaps.record import Identity, row_kind
@@ -56,10 +56,14 @@ def enqueue_deliveries(session: Session, gained: Iterable[Identity], *, now: dat
     identities = set(gained)
     if not identities:
         return 0
+    # Watches of a revoked token are kept (listed to nobody, deleted with the token) but owed nothing.
     watches = session.execute(
         select(
             Watch.id, Watch.stage, Watch.repo_id, Watch.publisher, Watch.vendor, Watch.runtime, Watch.sku
-        ).order_by(Watch.id)
+        )
+        .join(ApiToken, ApiToken.id == Watch.token_id)
+        .where(ApiToken.revoked_at.is_(None))
+        .order_by(Watch.id)
     ).all()
     rows_by_filter: dict[WatchFilter, list[GapRow]] = {}
     new: list[dict[str, object]] = []

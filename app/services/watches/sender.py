@@ -15,8 +15,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,9 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db.session import session_scope
+from app.domain.text import storable
 from app.domain.vocabulary import AttemptOutcome, DeliveryState
 from app.metrics import WATCH_DELIVERY_ATTEMPTS
-from app.models import Watch, WatchDelivery, WatchDeliveryAttempt
+from app.models import ApiToken, Watch, WatchDelivery, WatchDeliveryAttempt
 from app.services.operations import source_state
 from app.sources.outbound import PostResult, post_json
 from app.sources.outbound.client import TIMEOUT_SECONDS
@@ -41,6 +44,8 @@ GIVE_UP_AFTER = timedelta(days=1)
 # Longer than an attempt can take (connect, send, a capped read, each under the timeout), so a live
 # sender never loses its claim mid-attempt.
 CLAIM = timedelta(seconds=6 * TIMEOUT_SECONDS)
+SEND_LANES = 4
+"""Receivers sent to at once by one process: one slow receiver delays only its own deliveries."""
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -76,7 +81,8 @@ class Claimed:
 
 
 class DeliverySender:
-    """Sends the outbox's due deliveries; ``clock`` and ``resolver`` are injectable for tests."""
+    """Sends the outbox's due deliveries; ``clock``, ``resolver`` and the per-attempt ``timeout`` (a total
+    deadline) are injectable for tests."""
 
     def __init__(
         self,
@@ -86,27 +92,34 @@ class DeliverySender:
         allow_private: bool,
         clock: Callable[[], datetime],
         resolver: Resolver = system_resolver,
+        timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         self.factory = factory
+        self.timeout = timeout
         self.owner = owner
         self.allow_private = allow_private
         self.clock = clock
         self.resolver = resolver
 
-    def due(self, session: Session, now: datetime, limit: int) -> list[int]:
-        """Ids of deliveries due at ``now`` that no live claim holds, oldest due first."""
-        return list(
-            session.scalars(
-                select(WatchDelivery.id)
+    def due(self, session: Session, now: datetime, limit: int) -> list[tuple[int, str]]:
+        """Ids and receiver URLs of deliveries due at ``now`` that no live claim holds and whose watch's
+        token is live, oldest due first."""
+        return [
+            (pk, url)
+            for pk, url in session.execute(
+                select(WatchDelivery.id, Watch.url)
+                .join(Watch, Watch.id == WatchDelivery.watch_id)
+                .join(ApiToken, ApiToken.id == Watch.token_id)
                 .where(
                     WatchDelivery.state == DeliveryState.PENDING,
                     WatchDelivery.next_attempt_at <= now,
                     _unclaimed(now),
+                    ApiToken.revoked_at.is_(None),
                 )
                 .order_by(WatchDelivery.next_attempt_at, WatchDelivery.id)
                 .limit(limit)
             )
-        )
+        ]
 
     def claim(self, pk: int) -> Claimed | None:
         """Win delivery ``pk`` for this process (committed), or None when another process has it or it is
@@ -120,6 +133,8 @@ class DeliverySender:
                     WatchDelivery.state == DeliveryState.PENDING,
                     WatchDelivery.next_attempt_at <= now,
                     _unclaimed(now),
+                    # A watch whose token was revoked meanwhile sends nothing more.
+                    WatchDelivery.watch_id.in_(_live_watches()),
                 )
                 .values(claimed_by=self.owner, claim_expires_at=now + CLAIM)
                 .execution_options(synchronize_session=False)
@@ -150,7 +165,12 @@ class DeliverySender:
         started = self.clock()
         began = time.monotonic()
         result = post_json(
-            claimed.url, body, headers, allow_private=self.allow_private, resolver=self.resolver
+            claimed.url,
+            body,
+            headers,
+            allow_private=self.allow_private,
+            resolver=self.resolver,
+            timeout=self.timeout,
         )
         duration_ms = round((time.monotonic() - began) * 1000)
         self._record(claimed, result, started, duration_ms)
@@ -171,7 +191,7 @@ class DeliverySender:
             log.info("watch delivery %s delivered (HTTP %s)", claimed.delivery_id, result.status_code)
         else:
             retry = next_attempt_at(claimed.created_at, number, now)
-            values["last_error"] = result.error
+            values["last_error"] = storable(result.error)
             if retry is None:
                 values["state"] = DeliveryState.FAILED
                 log.warning("watch delivery %s given up after %d attempts: %s", claimed.delivery_id, number,
@@ -180,6 +200,33 @@ class DeliverySender:
                 values["next_attempt_at"] = retry
                 log.info("watch delivery %s attempt %d %s (%s); next at %s", claimed.delivery_id, number,
                          result.outcome, result.error, retry.isoformat())  # fmt: skip
+        try:
+            self._store_attempt(claimed, number, values, result, started, duration_ms)
+        except SQLAlchemyError as exc:
+            # Whatever the attempt brought back must not keep the delivery from backing off: without this
+            # the claim would simply expire and the delivery be resent every minute, for ever.
+            log.exception("watch delivery %s: recording attempt %d failed", claimed.delivery_id, number)
+            if result.outcome != AttemptOutcome.DELIVERED:
+                values["last_error"] = (
+                    f"recording the attempt failed ({type(exc).__name__}): {values['last_error']}"
+                )
+            with session_scope(self.factory) as session:
+                session.execute(
+                    update(WatchDelivery)
+                    .where(WatchDelivery.id == claimed.pk, WatchDelivery.claimed_by == self.owner)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+
+    def _store_attempt(
+        self,
+        claimed: Claimed,
+        number: int,
+        values: dict[str, object],
+        result: PostResult,
+        started: datetime,
+        duration_ms: int,
+    ) -> None:
         with session_scope(self.factory) as session:
             updated = session.execute(
                 update(WatchDelivery)
@@ -199,27 +246,58 @@ class DeliverySender:
                     duration_ms=duration_ms,
                     outcome=result.outcome,
                     status_code=result.status_code,
-                    error=result.error,
-                    response_excerpt=result.excerpt,
+                    error=storable(result.error),
+                    response_excerpt=storable(result.excerpt),
                     sender=self.owner,
                 )
             )
 
     def run_once(self, *, limit: int = 100, should_stop: Callable[[], bool] = lambda: False) -> int:
         """Send what is due now (up to ``limit`` deliveries, each claimed just before it is sent); returns
-        how many attempts this process made."""
+        how many attempts this process made.
+
+        Each receiver gets a lane of its own (up to ``SEND_LANES`` at once), so a slow or unreachable
+        receiver holds up only its own deliveries; a receiver that could not be reached (no answer within
+        the deadline) is left for the next run after one attempt instead of costing a deadline per delivery.
+        """
         with self.factory() as session:
             candidates = self.due(session, self.clock(), limit)
-        sent = 0
-        for pk in candidates:
-            if should_stop():
-                break
-            claimed = self.claim(pk)
-            if claimed is None:
-                continue
-            self.send(claimed)
-            sent += 1
-        return sent
+        lanes: dict[str, list[int]] = {}
+        for pk, url in candidates:
+            lanes.setdefault(receiver_of(url), []).append(pk)
+
+        def run_lane(pks: list[int]) -> int:
+            made = 0
+            for pk in pks:
+                if should_stop():
+                    break
+                claimed = self.claim(pk)
+                if claimed is None:
+                    continue
+                result = self.send(claimed)
+                made += 1
+                if result.outcome != AttemptOutcome.DELIVERED and result.status_code is None:
+                    break  # no answer at all: its other deliveries wait for the next run
+            return made
+
+        if len(lanes) <= 1:
+            return sum(run_lane(pks) for pks in lanes.values())
+        with ThreadPoolExecutor(min(SEND_LANES, len(lanes)), thread_name_prefix="launchgap-send") as pool:
+            return sum(pool.map(run_lane, lanes.values()))
+
+
+def receiver_of(url: str) -> str:
+    """The lane a watch URL is sent in: its scheme, host and port (case-insensitive)."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port or ''}"
+
+
+def _live_watches():  # type: ignore[no-untyped-def]
+    return select(Watch.id).join(ApiToken, ApiToken.id == Watch.token_id).where(ApiToken.revoked_at.is_(None))
 
 
 def _unclaimed(now: datetime):  # type: ignore[no-untyped-def]

@@ -1,24 +1,42 @@
-"""One signed POST to a checked receiver, with hard limits: no redirects, a 10 s timeout, a few KB read.
+"""One signed POST to a checked receiver, with hard limits: no redirects, one wall-clock deadline (10 s) over
+connecting, sending, the answer's headers and its body, and a few KB read.
 
 The request goes to the address the guard checked (the URL's host is kept in the ``Host`` header and, for
 https, as the TLS server name, so certificates are verified against the name), never to a second
 resolution of the name.
+
+The deadline is total, not per read: every socket operation waits at most for what is left of it, so a
+receiver dripping one byte at a time (each read well inside any per-read timeout) is cut off when the
+deadline passes. The request is made with httpcore (httpx's transport layer), whose network backend can be
+replaced: that is where the remaining time is applied.
 """
 
 from __future__ import annotations
 
+import ssl
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlunsplit
 
+import httpcore
 import httpx
 
 from app.domain.vocabulary import AttemptOutcome
 from app.sources.outbound.guard import RefusedTarget, Resolver, Target, resolve_target, system_resolver
 
 TIMEOUT_SECONDS = 10.0
+"""The whole attempt (connect, TLS, request, answer headers and the capped body), wall clock."""
 MAX_RESPONSE_BYTES = 4096
 USER_AGENT = "LaunchGap-Watch/1"
+
+# What httpcore raises for the receiver's faults (a refused connection, a timeout, a broken answer).
+_RECEIVER_FAULTS = (
+    httpcore.TimeoutException,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.UnsupportedProtocol,
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +47,67 @@ class PostResult:
     status_code: int | None = None
     error: str | None = None
     excerpt: str | None = None
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read and write waits at most until ``deadline`` (time.monotonic())."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def _left(self, timeout: float | None, expired: type[Exception]) -> float:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise expired("the delivery's deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        wrapped = self._stream.start_tls(
+            ssl_context, server_hostname, self._left(timeout, httpcore.ConnectTimeout)
+        )
+        return _DeadlineStream(wrapped, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's own socket backend, with every operation bounded by one shared deadline."""
+
+    def __init__(self, deadline: float) -> None:
+        self._backend = httpcore.SyncBackend()
+        self._deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise httpcore.ConnectTimeout("the delivery's deadline passed")
+        stream = self._backend.connect_tcp(
+            host, port, left if timeout is None else min(timeout, left), local_address, socket_options
+        )
+        return _DeadlineStream(stream, self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
 
 
 def _address_url(target: Target, address: str) -> str:
@@ -57,7 +136,8 @@ def post_json(
     """POST ``body`` to ``url`` after checking every address of its host (unless ``allow_private``).
 
     Never raises for the receiver's faults: a refused address, a network error, a timeout or a non-2xx
-    answer are results. At most ``max_response_bytes`` of the answer are read.
+    answer are results. The attempt ends within ``timeout`` seconds of starting to connect, whatever the
+    receiver does; at most ``max_response_bytes`` of the answer are read.
     """
     try:
         target = resolve_target(url, allow_private=allow_private, resolver=resolver)
@@ -71,50 +151,71 @@ def post_json(
         # Raw bytes only: a compressed answer could expand far beyond what we mean to read.
         "Accept-Encoding": "identity",
     }
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    extensions: dict[str, Any] = {
+        "timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
+    }
+    if target.scheme == "https":
+        extensions["sni_hostname"] = target.host
     deadline = time.monotonic() + timeout
     last_error = "no address to connect to"
-    # trust_env=False: a proxy from the environment would make the request from elsewhere, past the guard.
-    with httpx.Client(follow_redirects=False, timeout=httpx.Timeout(timeout), trust_env=False) as client:
+    # httpcore never reads proxy settings from the environment: the request goes to the checked address.
+    with httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), network_backend=_DeadlineBackend(deadline), retries=0
+    ) as pool:
         for address in target.addresses:
-            request = client.build_request(
-                "POST", _address_url(target, address), content=body, headers=request_headers
-            )
-            request.extensions.update(extensions)
             try:
-                response = client.send(request, stream=True)
-            except httpx.ConnectError as exc:  # this address is down: try the host's next one
+                with pool.stream(
+                    "POST",
+                    _address_url(target, address),
+                    headers=list(request_headers.items()),
+                    content=body,
+                    extensions=extensions,
+                ) as response:
+                    status = response.status
+                    location = _header(response, b"location")
+                    try:
+                        excerpt = _read_some(response, max_response_bytes, deadline)
+                    except _RECEIVER_FAULTS as exc:
+                        return PostResult(
+                            AttemptOutcome.FAILED, status, f"reading the answer: {_describe(exc)}"
+                        )
+            except httpcore.ConnectError as exc:  # this address is down: try the host's next one
                 last_error = f"cannot connect to {address}: {exc}"
                 continue
-            except httpx.HTTPError as exc:
-                return PostResult(AttemptOutcome.FAILED, error=f"{type(exc).__name__}: {exc}")
-            try:
-                excerpt = _read_some(response, max_response_bytes, deadline)
-            except httpx.HTTPError as exc:
-                return PostResult(
-                    AttemptOutcome.FAILED,
-                    response.status_code,
-                    f"reading the answer: {type(exc).__name__}: {exc}",
-                )
-            finally:
-                response.close()
-            status = response.status_code
+            except _RECEIVER_FAULTS as exc:
+                return PostResult(AttemptOutcome.FAILED, error=_describe(exc))
             if 200 <= status < 300:
                 return PostResult(AttemptOutcome.DELIVERED, status, excerpt=excerpt)
             if 300 <= status < 400:
-                where = response.headers.get("location", "")
                 return PostResult(
-                    AttemptOutcome.FAILED, status, f"redirect to {where!r} not followed", excerpt
+                    AttemptOutcome.FAILED, status, f"redirect to {location!r} not followed", excerpt
                 )
             return PostResult(AttemptOutcome.FAILED, status, f"HTTP {status}", excerpt)
     return PostResult(AttemptOutcome.FAILED, error=last_error)
 
 
-def _read_some(response: httpx.Response, limit: int, deadline: float) -> str:
-    """The first ``limit`` bytes of the answer as text; stops at the limit or the deadline."""
+def _describe(exc: Exception) -> str:
+    name = type(exc).__name__
+    return f"{name}: {exc}" if str(exc) else name
+
+
+def _header(response: httpcore.Response, name: bytes) -> str:
+    for key, value in response.headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def _read_some(response: httpcore.Response, limit: int, deadline: float) -> str:
+    """The first ``limit`` bytes of the answer as text; stops at the limit or the deadline (a read never
+    waits past the deadline: the stream's own bound). The status is the receiver's answer: a body still
+    arriving at the deadline is cut, not a failure."""
     data = bytearray()
-    for chunk in response.iter_raw(chunk_size=1024):
-        data.extend(chunk)
-        if len(data) >= limit or time.monotonic() > deadline:
-            break
+    try:
+        for chunk in response.iter_stream():
+            data.extend(chunk)
+            if len(data) >= limit or time.monotonic() > deadline:
+                break
+    except httpcore.TimeoutException:
+        pass
     return bytes(data[:limit]).decode("utf-8", errors="replace")

@@ -42,9 +42,11 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 def refusal(address: IpAddress) -> str | None:
     """Why ``address`` is not a public one, or None when it is."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        # ::ffff:127.0.0.1 reaches 127.0.0.1.
-        return refusal(address.ipv4_mapped)
+    for inner in embedded_ipv4(address):
+        # ::ffff:127.0.0.1 reaches 127.0.0.1, and so may a 6to4 or Teredo address built on it.
+        reason = refusal(inner)
+        if reason is not None:
+            return reason
     for reason, hit in (
         # Most specific first (Python counts loopback and link-local as private too), for a clear message.
         ("loopback", address.is_loopback),
@@ -59,6 +61,28 @@ def refusal(address: IpAddress) -> str | None:
         if hit:
             return reason
     return None
+
+
+def embedded_ipv4(address: IpAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries and may be routed to: IPv4-mapped (``::ffff:a.b.c.d``),
+    IPv4-compatible (``::a.b.c.d``), 6to4 (``2002:AABB:CCDD::/16``), Teredo (server and client,
+    ``2001::/32``) and the NAT64 well-known prefix (``64:ff9b::/96``)."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    found: list[ipaddress.IPv4Address] = []
+    if address.ipv4_mapped is not None:
+        found.append(address.ipv4_mapped)
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address in _NAT64 or (int(address) >> 32 == 0 and int(address) > 0xFFFF):
+        found.append(low32)
+    return found
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 def check_target(url: str) -> tuple[SplitResult, str, int]:
@@ -100,12 +124,18 @@ def resolve_target(url: str, *, allow_private: bool, resolver: Resolver = system
     if not allow_private:
         for text in addresses:
             reason = refusal(ipaddress.ip_address(text.split("%", 1)[0]))
-            if reason is not None:
-                shown = host if literal is not None else f"{host} ({text})"
-                raise RefusedTarget(
-                    f"{shown} is a {reason} address; receivers must be public "
-                    "(LAUNCHGAP_WEBHOOK_ALLOW_PRIVATE=true allows private ones)"
-                )
+            if reason is None:
+                continue
+            # A name's addresses are not shown, nor why they are refused: the answer must not tell a
+            # caller what internal names resolve to. An address given as such is named with its reason.
+            why = (
+                f"{host} is a {reason} address"
+                if literal is not None
+                else f"the address of {host} is not allowed"
+            )
+            raise RefusedTarget(
+                f"{why}; receivers must be public (LAUNCHGAP_WEBHOOK_ALLOW_PRIVATE=true allows private ones)"
+            )
     return Target(
         url=url.strip(), scheme=parts.scheme.lower(), host=host, port=port, addresses=tuple(addresses)
     )

@@ -33,10 +33,11 @@ ZONE = dns(
 @pytest.mark.parametrize(
     ("host", "reason"),
     [
-        ("internal.example.com", "private"),
-        ("metadata.example.com", "link-local"),
-        ("v6-loop.example.com", "loopback"),
-        ("mixed.example.com", "private"),
+        # Names are refused without their addresses or the reason (that would map internal names).
+        ("internal.example.com", "the address of internal.example.com is not allowed"),
+        ("metadata.example.com", "the address of metadata.example.com is not allowed"),
+        ("v6-loop.example.com", "the address of v6-loop.example.com is not allowed"),
+        ("mixed.example.com", "the address of mixed.example.com is not allowed"),
         ("nowhere.example.com", "cannot resolve"),
     ],
 )
