@@ -176,7 +176,10 @@ def test_the_address_is_checked_again_at_each_delivery(engine: Engine) -> None:
         sender = DeliverySender(factory, owner="p", allow_private=False, clock=clock)
         assert sender.run_once() == 2
     assert rec.received == []
-    for delivery_id, shown in ((by_literal, "127.0.0.1 is a loopback"), (by_name, "the address of localhost is not allowed")):
+    for delivery_id, shown in (
+        (by_literal, "127.0.0.1 is a loopback"),
+        (by_name, "the address of localhost is not allowed"),
+    ):
         row, [attempt] = _delivery(factory, delivery_id)
         assert (row.state, attempt.outcome, attempt.status_code) == ("pending", "refused", None)
         assert shown in (attempt.error or "") and row.next_attempt_at == T0 + timedelta(minutes=1)

@@ -58,9 +58,7 @@ def enqueue_deliveries(session: Session, gained: Iterable[Identity], *, now: dat
         return 0
     # Watches of a revoked token are kept (listed to nobody, deleted with the token) but owed nothing.
     watches = session.execute(
-        select(
-            Watch.id, Watch.stage, Watch.repo_id, Watch.publisher, Watch.vendor, Watch.runtime, Watch.sku
-        )
+        select(Watch.id, Watch.stage, Watch.repo_id, Watch.publisher, Watch.vendor, Watch.runtime, Watch.sku)
         .join(ApiToken, ApiToken.id == Watch.token_id)
         .where(ApiToken.revoked_at.is_(None))
         .order_by(Watch.id)
