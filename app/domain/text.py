@@ -26,3 +26,9 @@ def storable(value: str | None) -> str | None:
     if value is None:
         return None
     return _UNSTORABLE.sub("\ufffd", value)
+
+
+def is_web_link(value: object) -> bool:
+    """Whether ``value`` may become a link (``href``): an http(s) URL. Anything else (``javascript:``,
+    ``data:``) is shown as text, whatever was stored."""
+    return isinstance(value, str) and value.lower().startswith(("https://", "http://"))

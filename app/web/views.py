@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.api.deps import NowDep, SessionDep, get_now
 from app.domain.gap_row import GapRow
+from app.domain.text import is_web_link
 from app.domain.vocabulary import VENDOR_LABELS, GapStatus, RowKind, Stage
 from app.services.answers.early_access import early_access_map
 from app.services.answers.lags import propagation_lags, stage_lags
@@ -59,6 +60,8 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
+# An evidence link becomes an href only when it is http(s): a stored ``javascript:`` or ``data:`` is text.
+templates.env.tests["web_link"] = is_web_link
 templates.env.filters["gap"] = _format_gap
 # Status classes come from the vocabulary (GapStatus.css_class), the one mapping pages and stylesheet share.
 templates.env.globals["Status"] = GapStatus

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from app.api.deps import NowDep, SessionDep
 from app.api.routes.events import event_filters
 from app.domain.rows import EventRow
+from app.domain.text import is_web_link
 from app.domain.vocabulary import Vendor
 from app.services.read_views import feed_events
 
@@ -31,7 +32,7 @@ def _entry(feed: ET.Element, event: EventRow) -> None:
     ET.SubElement(entry, "id").text = f"{FEED_ID}:event:{event.id}"
     ET.SubElement(entry, "updated").text = _iso(event.recorded_at)
     ET.SubElement(entry, "published").text = _iso(event.at)
-    if event.evidence_url:
+    if is_web_link(event.evidence_url):
         ET.SubElement(entry, "link", href=event.evidence_url, rel="alternate")
     ET.SubElement(entry, "category", term=event.runtime)
     evidence = ", ".join(

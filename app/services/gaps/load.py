@@ -12,12 +12,14 @@ from pathlib import Path
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from app.domain.text import has_control_characters
 from app.domain.vocabulary import KeyKind, ReleasePrecision, Stage
 from app.models import KeyMapping, Model, Publisher, Runtime, SupportEvent, SupportKey
 from app.services.csv_files import read_csv
 from app.services.gaps.decide import CellCoverage, Release, SupportIndex, SupportPoint
 from app.services.gaps.matching import NameMatcher, release_keys
 from app.services.runtimes.stored_coverage import load_coverage
+from app.sources.hub.types import MAX_KEY_CHARS
 
 
 def load_gguf_table(session: Session) -> dict[str, str]:
@@ -40,6 +42,14 @@ def load_name_overrides(path: Path = NAME_OVERRIDES) -> dict[str, str]:
         row["repo_id"]: row["docs_name"]
         for _line, row in read_csv(path, ("repo_id", "docs_name"), ValueError)
     }
+
+
+def _usable_key(value: object) -> str | None:
+    """A stored architecture or model type if it can key a gap row; None for one stored before the Hub's
+    values were bounded (a model no longer listed keeps it): it must not fail every refresh."""
+    if not isinstance(value, str) or len(value) > MAX_KEY_CHARS or has_control_characters(value):
+        return None
+    return value
 
 
 def load_releases(session: Session) -> tuple[list[Release], list[Release]]:
@@ -71,8 +81,8 @@ def load_releases(session: Session) -> tuple[list[Release], list[Release]]:
     for model_id, repo_id, org, release_at, precision, architectures, model_type, derivative, family in rows:
         keys = release_keys(
             repo_id=repo_id,
-            architecture=architectures[0] if architectures else None,
-            model_type=model_type,
+            architecture=_usable_key(architectures[0]) if architectures else None,
+            model_type=_usable_key(model_type),
             names=names,
             gguf_table=gguf_table,
         )

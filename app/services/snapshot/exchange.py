@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -197,6 +198,45 @@ class SnapshotImport:
         )
 
 
+def _evidence_problem(url: str, runtime: str) -> str | None:
+    """Why ``url`` is not evidence of ``runtime`` (None when it is): evidence links point into the runtime's
+    own repository over https, so an imported file cannot put a ``javascript:`` link, or a page elsewhere
+    presented as evidence, on the dashboard or in the feed."""
+    spec = CATALOG.get(runtime)
+    if spec is None:
+        return f"{runtime!r} is not a catalog runtime"
+    repo = urlsplit(spec.repo_url)
+    link = urlsplit(url)
+    segments = [unquote(part) for part in link.path.split("/")]
+    if (
+        link.scheme != "https"
+        or repo.scheme != "https"
+        or link.netloc.lower() != repo.netloc.lower()
+        or not link.path.startswith(repo.path.rstrip("/") + "/")
+        or any(part in (".", "..") or "\\" in part for part in segments)
+    ):
+        return f"not an https link under {spec.repo_url}/"
+    return None
+
+
+def _check_evidence_urls(snapshot: Snapshot) -> None:
+    """``SnapshotError`` naming the rows (at most 20) whose evidence link is not under their runtime's
+    repository; nothing is written then."""
+    problems: list[str] = []
+    rows = [("event", e, e.runtime) for e in snapshot.events]
+    rows += [("statement", s, s.source) for s in snapshot.statements]
+    for section, row, runtime in rows:
+        if row.evidence_url is None:
+            continue
+        why = _evidence_problem(row.evidence_url, runtime)
+        if why is not None:
+            shown = row.evidence_url if len(row.evidence_url) <= 80 else row.evidence_url[:80] + "…"
+            problems.append(f"{section} {' / '.join(row.identity())}: evidence_url {shown!r} is {why}")
+    if problems:
+        more = f"; … {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise SnapshotError("the snapshot's evidence links are refused: " + "; ".join(problems[:20]) + more)
+
+
 def _runtime_ids(session: Session, snapshot: Snapshot) -> dict[str, int]:
     sync_catalog(session)
     ids = {name: runtime_id for name, runtime_id in session.execute(select(Runtime.name, Runtime.id))}
@@ -330,8 +370,10 @@ def import_snapshot(session: Session, snapshot: Snapshot, *, now: datetime) -> S
     """Add ``snapshot`` to the database without overwriting anything; idempotent. The caller refreshes the
     gap rows (``refresh_gaps``) and commits, so evidence and rows land together.
 
-    Raises ``SnapshotError`` (before writing any evidence) when the snapshot names runtimes the catalog lacks.
+    Raises ``SnapshotError`` (before writing any evidence) when the snapshot names runtimes the catalog lacks
+    or holds an evidence link outside its runtime's repository.
     """
+    _check_evidence_urls(snapshot)
     runtime_ids = _runtime_ids(session, snapshot)
     events_new = _import_events(session, snapshot, runtime_ids, now)
     mappings_new, mappings_kept = _import_key_mappings(session, snapshot, now)

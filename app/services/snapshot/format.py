@@ -24,7 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.domain.text import storable
 from app.domain.vocabulary import KeyKind, ReleasePrecision, Stage
+from app.sources.hub.types import REPO_ID_RE
 
 FORMAT_NAME = "launchgap-snapshot"
 FORMAT_VERSION = 1
@@ -33,6 +35,17 @@ KEY_KINDS = tuple(KeyKind)
 EVENT_KINDS = ("added", "removed")
 PROVENANCES = ("git", "docs")
 CONFIDENCES = ("high", "medium", "low")
+
+# What a snapshot file may hold (docs/data.md, docs/operations.md). The bundled snapshot is 5.4 MB
+# decompressed with lines under 1 KB; the bounds leave room for growth while a hostile file (a 1 GiB line
+# in a 1 MB gzip, millions of bad lines) is refused quickly and in little memory.
+MAX_LINE_BYTES = 64 * 1024
+MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
+MAX_ERRORS = 20
+"""Reading stops at this many bad lines: the file is refused anyway, and the message stays short."""
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+"""Times outside [EARLIEST, LATEST) are refused: no release or commit of this field is dated there."""
 
 
 class SnapshotError(ValueError):
@@ -43,21 +56,33 @@ def _time(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
+def _shown(value: object, limit: int = 80) -> str:
+    """A value as quoted in an error: its repr (control characters escaped), cut short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _parse_time(value: object) -> datetime | None:
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise ValueError(f"expected an ISO-8601 time, got {value!r}")
+    if not isinstance(value, str) or len(value) > 64:
+        raise ValueError(f"expected an ISO-8601 time, got {_shown(value)}")
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
-        raise ValueError(f"time without an offset: {value!r}")
-    return parsed.astimezone(UTC)
+        raise ValueError(f"time without an offset: {_shown(value)}")
+    try:
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is past datetime's range in UTC
+        raise ValueError(f"time out of range: {_shown(value)}") from None
+    if not EARLIEST <= in_utc < LATEST:
+        raise ValueError(f"time {_shown(value)} is outside {EARLIEST.year}–{LATEST.year - 1}")
+    return in_utc
 
 
 def _one_of(allowed: tuple[str, ...]) -> Callable[[object], str]:
     def check(value: object) -> str:
-        if value not in allowed:
-            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+        if not isinstance(value, str) or value not in allowed:
+            raise ValueError(f"{_shown(value)} is not one of {', '.join(allowed)}")
         return str(value)
 
     return check
@@ -65,8 +90,17 @@ def _one_of(allowed: tuple[str, ...]) -> Callable[[object], str]:
 
 def _text(value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected text, got {value!r}")
+        raise ValueError(f"expected text, got {_shown(value)}")
+    if storable(value) != value:
+        raise ValueError(f"NUL, control characters or a lone surrogate in {_shown(value)}")
     return value
+
+
+def _repo_id(value: object) -> str:
+    text = _text(value)
+    if not REPO_ID_RE.match(text) or ".." in text:
+        raise ValueError(f"{_shown(text)} is not a Hub repo id (namespace/name)")
+    return text
 
 
 def _optional(check: Callable[[object], Any]) -> Callable[[object], Any]:
@@ -75,20 +109,20 @@ def _optional(check: Callable[[object], Any]) -> Callable[[object], Any]:
 
 def _integer(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"expected an integer, got {value!r}")
+        raise ValueError(f"expected an integer, got {_shown(value)}")
     return value
 
 
 def _boolean(value: object) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise ValueError(f"expected true or false, got {_shown(value)}")
     return value
 
 
 def _texts(value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"expected a list of texts, got {value!r}")
-    return tuple(value)
+        raise ValueError(f"expected a list of texts, got {_shown(value)}")
+    return tuple(_text(v) for v in value)
 
 
 def _required_time(value: object) -> datetime:
@@ -235,7 +269,7 @@ _CHECKS: dict[type, dict[str, Callable[[object], Any]]] = {
         "copy": _text, "source": _text, "reason": _optional(_text), "coverage_start": _parse_time,
     },
     ReleaseRow: {
-        "repo_id": _text, "architectures": _texts, "model_type": _optional(_text), "release_at": _required_time,
+        "repo_id": _repo_id, "architectures": _texts, "model_type": _optional(_text), "release_at": _required_time,
         "precision": _one_of(tuple(ReleasePrecision)), "source": _text, "detail": _optional(_text),
         "confidence": _optional(_one_of(CONFIDENCES)), "created_at": _parse_time,
     },
@@ -397,10 +431,16 @@ def decode(lines: Iterable[bytes], *, name: str = "snapshot") -> Snapshot:
     errors: list[str] = []
     header: dict[str, Any] | None = None
     for number, raw in enumerate(lines, start=1):
+        if len(errors) >= MAX_ERRORS:
+            errors.append(f"stopped reading at line {number}")
+            break
         try:
             obj = json.loads(raw)
             if not isinstance(obj, dict):
                 raise ValueError("a line must be a JSON object")
+        except RecursionError:
+            errors.append(f"line {number}: not JSON (nested too deeply)")
+            continue
         except ValueError as exc:
             errors.append(f"line {number}: not JSON ({exc})")
             continue
@@ -427,9 +467,12 @@ def decode(lines: Iterable[bytes], *, name: str = "snapshot") -> Snapshot:
     if header is None:
         raise SnapshotError(f"{name}: empty file")
     declared = header.get("counts")
-    if not errors and isinstance(declared, dict) and declared != snapshot.counts():
+    if not isinstance(declared, dict):
+        # Without counts a file cut short after a whole line would pass for complete.
+        errors.append("the header has no counts (the check that the file is complete)")
+    elif not errors and declared != snapshot.counts():
         errors.append(
-            f"counts in the header {declared} differ from the rows {snapshot.counts()} (truncated?)"
+            f"counts in the header {_shown(declared, 300)} differ from the rows {snapshot.counts()} (truncated?)"
         )
     for section, rows in targets.items():
         seen: set[tuple[str, ...]] = set()
@@ -439,16 +482,38 @@ def decode(lines: Iterable[bytes], *, name: str = "snapshot") -> Snapshot:
                 errors.append(f"{section} {identity} appears twice")
             seen.add(identity)
     if errors:
-        shown = "; ".join(errors[:20]) + (f"; … {len(errors) - 20} more" if len(errors) > 20 else "")
-        raise SnapshotError(f"{name}: {shown}")
+        shown = "; ".join(errors[: MAX_ERRORS + 1])
+        more = len(errors) - MAX_ERRORS - 1
+        raise SnapshotError(f"{name}: {shown}" + (f"; … {more} more" if more > 0 else ""))
     return snapshot
+
+
+def bounded_lines(stream: io.BufferedIOBase | gzip.GzipFile, *, name: str) -> Iterator[bytes]:
+    """The stream's lines, refusing (``SnapshotError``) a line over ``MAX_LINE_BYTES`` or more than
+    ``MAX_DECOMPRESSED_BYTES`` in all, each found without reading past the bound."""
+    total = 0
+    number = 0
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        total += len(line)
+        if len(line) > MAX_LINE_BYTES:
+            raise SnapshotError(f"{name}: line {number} is longer than {MAX_LINE_BYTES} bytes")
+        if total > MAX_DECOMPRESSED_BYTES:
+            raise SnapshotError(
+                f"{name}: more than {MAX_DECOMPRESSED_BYTES // (1024 * 1024)} MiB once decompressed "
+                f"(at line {number})"
+            )
+        yield line
 
 
 def read_snapshot(path: Path) -> Snapshot:
     """Read and check a snapshot file (``SnapshotError`` when it is missing, not gzip, or malformed)."""
     try:
         with gzip.open(path, "rb") as stream:
-            return decode(stream, name=str(path))
+            return decode(bounded_lines(stream, name=str(path)), name=str(path))
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such file") from None
     except (OSError, EOFError) as exc:  # not gzip, or cut short

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from app.domain.text import has_control_characters
 from app.sources.hub.errors import HubBadResponse
 
 # The Hub's namespace/name rules, loosely: letters, digits, '-', '_', '.'; no '..' or leading '-'/'.'.
@@ -38,6 +39,36 @@ EXPAND_FIELDS: tuple[str, ...] = (
     "pipeline_tag",
     "sha",
 )
+
+
+# What is read from one Hub item, at most (docs/operations.md, "Bounds on hostile input"). Real values are far
+# inside: architectures are class names of a few dozen characters, one or two per model; model types are
+# short identifiers; tags number a few dozen (hundreds for massively multilingual models). A value out of
+# bounds, or holding NUL or another control character, is dropped with a problem recorded on the model, so
+# one hostile item can neither fail a poll nor multiply into the gap rows keyed on it.
+MAX_ARCHITECTURES = 8
+MAX_KEY_CHARS = 100
+"""An architecture or model type (the gap rows' keys; ``models.model_type`` is ``varchar(100)``)."""
+MAX_TAGS = 500
+MAX_TAG_CHARS = 300
+"""A tag (``base_model:quantized:<namespace>/<name>`` stays well inside)."""
+MAX_NAME_CHARS = 64
+"""Library name, pipeline tag, quantisation method, sha, dtype names (``varchar(64)`` columns)."""
+
+
+def _bad_text(value: str, limit: int) -> str | None:
+    """Why ``value`` cannot be kept (too long, control characters), or None."""
+    if len(value) > limit:
+        return f"{len(value)} characters (at most {limit})"
+    if has_control_characters(value):
+        return "NUL or control characters"
+    return None
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """A value from the Hub as quoted in a problem: its repr (control characters escaped), cut short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class InvalidName(ValueError):
@@ -119,9 +150,9 @@ class HubModel:
         hub_id = item.get("_id")
         repo_id = item.get("id", item.get("modelId"))
         if not isinstance(hub_id, str) or not OBJECT_ID_RE.match(hub_id):
-            raise HubBadResponse(f"model item {repo_id!r} has no valid '_id' (got {hub_id!r})")
+            raise HubBadResponse(f"model item {_shown(repo_id)} has no valid '_id' (got {_shown(hub_id)})")
         if not isinstance(repo_id, str) or not REPO_ID_RE.match(repo_id):
-            raise HubBadResponse(f"model item {hub_id} has an invalid 'id' {repo_id!r}")
+            raise HubBadResponse(f"model item {hub_id} has an invalid 'id' {_shown(repo_id)}")
         problems: list[str] = []
 
         def typed(key: str, kind: type | tuple[type, ...], container: dict[str, Any] = item) -> Any:
@@ -133,19 +164,30 @@ class HubModel:
             problems.append(f"{repo_id}: ignored '{key}' of unexpected type {type(value).__name__}")
             return None
 
+        def bounded(key: str, value: Any, limit: int = MAX_NAME_CHARS) -> str | None:
+            if not isinstance(value, str):
+                return None
+            why = _bad_text(value, limit)
+            if why is None:
+                return value
+            problems.append(f"{repo_id}: dropped '{key}': {why}")
+            return None
+
         created_raw = typed("createdAt", str)
         created_at = created_at_from_object_id(hub_id)
         if created_raw is not None:
             try:
                 created_at = parse_hub_time(created_raw)
             except ValueError:
-                problems.append(f"{repo_id}: unparseable createdAt {created_raw!r}; used the _id timestamp")
+                problems.append(
+                    f"{repo_id}: unparseable createdAt {_shown(created_raw)}; used the _id timestamp"
+                )
         last_modified = None
         if (lm := typed("lastModified", str)) is not None:
             try:
                 last_modified = parse_hub_time(lm)
             except ValueError:
-                problems.append(f"{repo_id}: unparseable lastModified {lm!r}")
+                problems.append(f"{repo_id}: unparseable lastModified {_shown(lm)}")
 
         gated_raw = item.get("gated")
         gated = "false"
@@ -154,7 +196,7 @@ class HubModel:
         elif gated_raw is True:
             gated = "true"
         elif isinstance(gated_raw, str):
-            gated = gated_raw[:16]
+            gated = bounded("gated", gated_raw, 16) or "false"
         else:
             problems.append(f"{repo_id}: ignored 'gated' of unexpected type {type(gated_raw).__name__}")
 
@@ -162,13 +204,19 @@ class HubModel:
         architectures: tuple[str, ...] = ()
         arch_raw = config.get("architectures")
         if isinstance(arch_raw, list) and all(isinstance(a, str) for a in arch_raw):
-            architectures = tuple(arch_raw)
+            kept = [a for a in arch_raw if bounded("config.architectures", a, MAX_KEY_CHARS) is not None]
+            if len(kept) > MAX_ARCHITECTURES:
+                problems.append(
+                    f"{repo_id}: dropped {len(kept) - MAX_ARCHITECTURES} of {len(kept)} architectures "
+                    f"(at most {MAX_ARCHITECTURES})"
+                )
+            architectures = tuple(kept[:MAX_ARCHITECTURES])
         elif arch_raw is not None:
             problems.append(f"{repo_id}: ignored 'config.architectures' of unexpected shape")
-        model_type = typed("model_type", str, config)
+        model_type = bounded("config.model_type", typed("model_type", str, config), MAX_KEY_CHARS)
         auto_map = isinstance(config.get("auto_map"), dict) and bool(config["auto_map"])
         quant = config.get("quantization_config")
-        quant_method = quant.get("quant_method") if isinstance(quant, dict) else None
+        quant_method = bounded("quant_method", quant.get("quant_method")) if isinstance(quant, dict) else None
 
         parameters = None
         by_dtype: tuple[tuple[str, int], ...] = ()
@@ -181,16 +229,29 @@ class HubModel:
             if isinstance(params, dict):
                 by_dtype = tuple(
                     sorted(
-                        (k, v) for k, v in params.items() if isinstance(v, int) and not isinstance(v, bool)
+                        (k, v)
+                        for k, v in params.items()
+                        if isinstance(v, int) and not isinstance(v, bool) and _bad_text(k, 16) is None
                     )
-                )
+                )[:MAX_ARCHITECTURES]
             if parameters is None and by_dtype:
                 parameters = sum(v for _, v in by_dtype)
 
         tags_raw = typed("tags", list) or []
-        tags = tuple(t for t in tags_raw if isinstance(t, str))
-        if len(tags) != len(tags_raw):
+        strings = [t for t in tags_raw if isinstance(t, str)]
+        if len(strings) != len(tags_raw):
             problems.append(f"{repo_id}: ignored non-string tags")
+        clean = [t for t in strings if _bad_text(t, MAX_TAG_CHARS) is None]
+        if len(clean) != len(strings):
+            problems.append(
+                f"{repo_id}: dropped {len(strings) - len(clean)} tag(s) over {MAX_TAG_CHARS} characters "
+                "or with control characters"
+            )
+        if len(clean) > MAX_TAGS:
+            problems.append(
+                f"{repo_id}: dropped {len(clean) - MAX_TAGS} of {len(clean)} tags (at most {MAX_TAGS})"
+            )
+        tags = tuple(clean[:MAX_TAGS])
         base_models = tuple(dict.fromkeys(_base_models_from_tags(tags)))
 
         return cls(
@@ -209,9 +270,9 @@ class HubModel:
             parameters_by_dtype=by_dtype,
             tags=tags,
             base_models=base_models,
-            library_name=typed("library_name", str),
-            pipeline_tag=typed("pipeline_tag", str),
-            sha=typed("sha", str),
+            library_name=bounded("library_name", typed("library_name", str)),
+            pipeline_tag=bounded("pipeline_tag", typed("pipeline_tag", str)),
+            sha=bounded("sha", typed("sha", str)),
             problems=tuple(problems),
         )
 
