@@ -373,8 +373,8 @@ def import_snapshot(session: Session, snapshot: Snapshot, *, now: datetime) -> S
     Raises ``SnapshotError`` (before writing any evidence) when the snapshot names runtimes the catalog lacks
     or holds an evidence link outside its runtime's repository.
     """
-    _check_evidence_urls(snapshot)
     runtime_ids = _runtime_ids(session, snapshot)
+    _check_evidence_urls(snapshot)
     events_new = _import_events(session, snapshot, runtime_ids, now)
     mappings_new, mappings_kept = _import_key_mappings(session, snapshot, now)
     coverage_new, coverage_kept = _import_coverage(session, snapshot, now)
