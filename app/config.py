@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     """Python logging level for the service."""
 
+    sqlite_busy_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    """How long a SQLite write waits for another writer's lock before giving up (the server then answers
+    503 with ``Retry-After``)."""
+
     page_cache_seconds: float = Field(default=5.0, ge=0)
     """Seconds the dashboard's main page is served from its last rendering; 0 renders every request."""
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api.deps import KnownQueryOnly, add_body_schemas
+from app.api.deps import WRITE_SLOTS, KnownQueryOnly, add_body_schemas
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, SecurityHeaders
 from app.api.request_metrics import RequestMetrics
@@ -58,7 +58,10 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
-        with open_database(settings.database_url) as factory:
+        with open_database(
+            settings.database_url, busy_timeout_seconds=settings.sqlite_busy_timeout_seconds
+        ) as factory:
+            app.state.write_slots = asyncio.Semaphore(WRITE_SLOTS)
             app.state.settings = settings
             app.state.session_factory = factory
             app.state.read_session_factory = read_only_factory(factory)

@@ -7,11 +7,16 @@ port and drives it with ``wrk`` (Debian's package): 50 connections, DURATION sec
 ``/healthz`` the whole time. For comparison, datasette serves the same SQLite file and the same query
 (``gap_rows.json?stage=merged&_size=50``) under the same load.
 
+Then token-authenticated writers and readers at once (issue 23): WRITERS connections post claims with an API
+token (each a new claim) while the other connections read ``/api/v1/gaps`` anonymously, then 20 connections
+list ``/api/v1/watches`` with the token.
+
 Goals (2 cores): zero errors, no request over 2 s, ``/healthz`` p99 < 100 ms under load, ``/`` ≥ 100 req/s,
-``/api/v1/gaps`` at least as fast as datasette.
+``/api/v1/gaps`` at least as fast as datasette; with writers, no 5xx at all (a busy database answers 503
+with ``Retry-After``, counted as an error here).
 
     .venv/bin/python -m benchmarks.load [--duration 15] [--connections 50] [--models 6000] [--releases 1500]
-        [--events 60000] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--no-sqlite]
+        [--events 60000] [--writers 12] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--no-sqlite]
         [--no-datasette]
 """
 
@@ -26,8 +31,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -36,6 +43,7 @@ from app.db.migrate import upgrade
 from app.db.session import create_db_engine, session_factory, session_scope
 from app.models import Model
 from app.services.gaps.refresh import refresh_gaps
+from app.services.tokens import create_token
 from benchmarks.api_gaps import build
 from benchmarks.hub_cycle import postgres_url
 from tests.support.server import free_port, wait_until_up
@@ -139,8 +147,9 @@ def server(command: list[str], url: str, env: dict[str, str]) -> Iterator[None]:
             process.kill()
 
 
-def prepare(url: str, *, models: int, releases: int, events: int) -> str:
-    """Migrate and fill the database; returns one release's repo id (for the release page)."""
+def prepare(url: str, *, models: int, releases: int, events: int) -> tuple[str, str]:
+    """Migrate and fill the database; returns one release's repo id (for the release page and the claims)
+    and an API token's secret."""
     upgrade(url)
     engine = create_db_engine(url)
     factory = session_factory(engine)
@@ -150,14 +159,77 @@ def prepare(url: str, *, models: int, releases: int, events: int) -> str:
         refresh_gaps(session)
     with session_scope(factory) as session:
         repo_id = session.scalars(select(Model.repo_id).where(Model.family.is_not(None)).limit(1)).one()
+        _token, secret = create_token(session, "load benchmark", now=datetime.now(UTC))
     engine.dispose()
     print(
         f"  built {models} models, {releases} releases, {events} events in {time.perf_counter() - started:.0f} s"
     )
-    return repo_id
+    return repo_id, secret
 
 
-def run_launchgap(label: str, url: str, repo_id: str, args: argparse.Namespace) -> list[Figures]:
+# Each request posts a new claim (its own URL), so every one is a real write.
+CLAIMS_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = string.format(
+    '{"repo_id":"%s","runtime":"vllm","stage":"merged","at":"2026-01-01T00:00:00Z","url":"https://example.com/%d/%d"}',
+    REPO, math.random(1, 1000000000), counter)
+  return wrk.format("POST", "/api/v1/claims", HEADERS, body)
+end
+"""
+
+
+def wrk_script(url: str, label: str, script: str, *, connections: int, duration: int) -> Figures:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    try:
+        output = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", "-s",
+             lua.name, url],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+    finally:
+        os.unlink(lua.name)
+    return parse_wrk(label, output)
+
+
+def _lua_headers(secret: str) -> str:
+    return f'{{["Authorization"] = "Bearer {secret}", ["Content-Type"] = "application/json"}}'
+
+
+def run_writers(base: str, label: str, repo_id: str, secret: str, args: argparse.Namespace) -> list[Figures]:
+    """WRITERS connections posting claims with a token while the rest read /api/v1/gaps anonymously, then 20
+    connections listing /api/v1/watches with the token."""
+    writers = min(args.writers, args.connections - 1)
+    script = f"REPO = {repo_id!r}\nHEADERS = {_lua_headers(secret)}\n" + CLAIMS_SCRIPT
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        posting = pool.submit(
+            wrk_script, base + "/", f"{label}: {writers} token writers (claims)", script,
+            connections=writers, duration=args.duration,
+        )  # fmt: skip
+        reading = pool.submit(
+            wrk, base + "/api/v1/gaps?stage=merged&limit=50",
+            f"{label}: gaps beside the writers ({args.connections - writers} conn.)",
+            connections=args.connections - writers, duration=args.duration,
+        )  # fmt: skip
+        figures = [posting.result(), reading.result()]
+    watches = f"HEADERS = {_lua_headers(secret)}\n" + (
+        'request = function() return wrk.format("GET", "/api/v1/watches", HEADERS) end\n'
+    )
+    figures.append(
+        wrk_script(
+            base + "/",
+            f"{label}: token reads /watches (20 conn.)",
+            watches,
+            connections=20,
+            duration=args.duration,
+        )
+    )
+    return figures
+
+
+def run_launchgap(label: str, url: str, repo_id: str, secret: str, args: argparse.Namespace) -> list[Figures]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = os.environ | {
@@ -182,6 +254,9 @@ def run_launchgap(label: str, url: str, repo_id: str, args: argparse.Namespace) 
                     wrk(base + path, f"{label}: {name}", connections=args.connections, duration=args.duration)
                 )
             figures.extend(health)
+        with background_wrk(f"{base}/healthz", f"{label}: /healthz during writers", args.duration) as health:
+            figures.extend(run_writers(base, label, repo_id, secret, args))
+        figures.extend(health)
     return figures
 
 
@@ -211,6 +286,7 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--writers", type=int, default=12, help="token-authenticated writing connections")
     parser.add_argument("--models", type=int, default=6000)
     parser.add_argument("--releases", type=int, default=1500)
     parser.add_argument("--events", type=int, default=60_000)
@@ -227,15 +303,15 @@ def main() -> None:
             path = Path(tmp) / "launchgap.db"
             url = f"sqlite:///{path}"
             print("SQLite")
-            repo_id = prepare(url, models=args.models, releases=args.releases, events=args.events)
-            results += run_launchgap("sqlite", url, repo_id, args)
+            repo_id, secret = prepare(url, models=args.models, releases=args.releases, events=args.events)
+            results += run_launchgap("sqlite", url, repo_id, secret, args)
             if not args.no_datasette:
                 results += run_datasette(path, args)
     if args.postgres:
         with postgres_url(args.postgres) as url:
             print("PostgreSQL")
-            repo_id = prepare(url, models=args.models, releases=args.releases, events=args.events)
-            results += run_launchgap("postgresql", url, repo_id, args)
+            repo_id, secret = prepare(url, models=args.models, releases=args.releases, events=args.events)
+            results += run_launchgap("postgresql", url, repo_id, secret, args)
     print(f"\n{args.connections} connections, {args.duration} s each (healthz: 1 connection alongside)")
     for figures in results:
         print(figures.line())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.config import Settings
-from app.services.tokens import authenticate
+from app.services.tokens import authenticate, record_use, use_is_due
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -24,6 +27,18 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITE_SLOTS = 4
+"""Requests that may write at once in one server process: fewer than its worker threads
+(``app.main.REQUEST_THREADS``), so writers waiting for each other (on SQLite, for the one write lock) never
+take every thread and reads are always served."""
+WRITE_SLOT_WAIT_SECONDS = 10.0
+RETRY_AFTER_SECONDS = 5
+"""What a 503 for a busy database tells the client to wait (``Retry-After``)."""
+
+
+def busy(message: str) -> HTTPException:
+    """A 503 with ``Retry-After``: the write was not made, nothing was lost, try again shortly."""
+    return HTTPException(503, message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -38,14 +53,27 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     connection back to the pool, so both run on the event loop. Were the close to wait for a worker thread,
     50 requests could deadlock: every thread inside a route waiting for a connection, every connection held
     by a finished route whose close waits for a thread.
+
+    A request that may write first waits (on the event loop, holding no thread) for one of ``WRITE_SLOTS``;
+    after ``WRITE_SLOT_WAIT_SECONDS`` it is answered 503 with ``Retry-After`` instead.
     """
     read_only = request.method in SAFE_METHODS
-    factory = request.app.state.read_session_factory if read_only else request.app.state.session_factory
-    session = factory()
+    slots: asyncio.Semaphore | None = None if read_only else getattr(request.app.state, "write_slots", None)
+    if slots is not None:
+        try:
+            await asyncio.wait_for(slots.acquire(), WRITE_SLOT_WAIT_SECONDS)
+        except TimeoutError:
+            raise busy(f"too many writes at once; retry in {RETRY_AFTER_SECONDS} s") from None
     try:
-        yield session
+        factory = request.app.state.read_session_factory if read_only else request.app.state.session_factory
+        session = factory()
+        try:
+            yield session
+        finally:
+            session.close()
     finally:
-        session.close()
+        if slots is not None:
+            slots.release()
 
 
 def get_now() -> datetime:
@@ -98,17 +126,47 @@ KnownQueryOnly = Depends(known_query_only)
 bearer = HTTPBearer(auto_error=False, description="An API token from `launchgap tokens create`.")
 
 
+_USE_RECORDED: dict[int, float] = {}
+_USE_LOCK = threading.Lock()
+
+
+def _claim_use_recording(token_id: int) -> bool:
+    """Whether this process should record ``token_id``'s use now: once a minute at most, whatever the burst."""
+    now = time.monotonic()
+    with _USE_LOCK:
+        if now - _USE_RECORDED.get(token_id, -1e9) < 60:
+            return False
+        _USE_RECORDED[token_id] = now
+        return True
+
+
 def require_token(
+    request: Request,
     session: SessionDep,
     now: NowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> int:
-    """The id of the request's live token; 401 without one, with a wrong one, or with a revoked one."""
+    """The id of the request's live token; 401 without one, with a wrong one, or with a revoked one.
+
+    The token is checked in a read-only session of its own, ended before the route runs: on SQLite the
+    check never takes (nor waits for) the write lock, and a writing route takes it only in its own thread,
+    for its own statements. Its last use is recorded apart, at most once a minute, never waiting more than
+    a moment (``tokens.record_use``). An app started without its lifespan (tests handing in their own
+    session) checks in the request's session.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "an API token is required (Authorization: Bearer <token>)")
-    token = authenticate(session, credentials.credentials, now=now)
+    reader = getattr(request.app.state, "read_session_factory", None)
+    if reader is None:
+        token = authenticate(session, credentials.credentials, now=now)
+    else:
+        with reader() as read_session:
+            token = authenticate(read_session, credentials.credentials, now=now)
     if token is None:
         raise HTTPException(401, "invalid or revoked API token")
+    writer = getattr(request.app.state, "session_factory", None)
+    if writer is not None and use_is_due(token, now) and _claim_use_recording(token.id):
+        record_use(writer, token.id, now=now)
     return token.id
 
 

@@ -9,7 +9,11 @@ from urllib.parse import unquote_plus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.api.deps import RETRY_AFTER_SECONDS
+from app.db.session import is_busy
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +62,26 @@ def install_error_handlers(app: FastAPI, *, html_error: HtmlErrorRenderer | None
             )
             return html_error(request, exc.status_code, str(message), [])
         return JSONResponse(
-            {"error": {"status": exc.status_code, "message": exc.detail}}, status_code=exc.status_code
+            {"error": {"status": exc.status_code, "message": exc.detail}},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> Response:
+        # Another writer held the lock past the busy timeout, or the database does not answer: the request
+        # changed nothing and may be sent again, which a 503 with Retry-After says (a 500 would not).
+        if is_busy(exc):
+            message = "the database is busy with another write; nothing was changed, retry shortly"
+        else:
+            logger.error("database error: %s", exc)
+            message = "the database is not answering; retry shortly"
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if html_error is not None and wants_html(request):
+            page = html_error(request, 503, message, [])
+            page.headers.update(headers)
+            return page
+        return JSONResponse({"error": {"status": 503, "message": message}}, status_code=503, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -44,22 +44,22 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_db_engine(url: str, **kwargs: object) -> Engine:
-    """Create an engine for ``url``; for SQLite, create the file's directory and set the pragmas."""
+def create_db_engine(url: str, *, busy_timeout_seconds: float | None = None, **kwargs: object) -> Engine:
+    """Create an engine for ``url``; for SQLite, create the file's directory and set the pragmas (a writer
+    waits ``busy_timeout_seconds``, default ``SQLITE_BUSY_TIMEOUT_SECONDS``, for another's lock)."""
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
+        busy = SQLITE_BUSY_TIMEOUT_SECONDS if busy_timeout_seconds is None else busy_timeout_seconds
         if make_url(url).database not in (None, "", ":memory:"):
             kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_MAX_OVERFLOW} | kwargs
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **kwargs
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+            cursor.execute(f"PRAGMA busy_timeout={round(busy * 1000)}")
             cursor.close()
             # pysqlite begins transactions lazily and its own way, which breaks SAVEPOINTs (and so rolled-back
             # nested units of work). Take over: no implicit transactions, SQLAlchemy emits BEGIN itself.
@@ -85,10 +85,10 @@ def session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[
 
 
 @contextmanager
-def open_database(url: str) -> Iterator[sessionmaker[Session]]:
+def open_database(url: str, *, busy_timeout_seconds: float | None = None) -> Iterator[sessionmaker[Session]]:
     """The one place a process opens its database: an engine for ``url`` while the block runs, disposed
     (its pooled connections closed) when it ends, however it ends."""
-    engine = create_db_engine(url)
+    engine = create_db_engine(url, busy_timeout_seconds=busy_timeout_seconds)
     try:
         yield session_factory(engine)
     finally:
@@ -113,6 +113,36 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def brief_write(factory: sessionmaker[Session], *, wait_ms: int = 200) -> Iterator[Session]:
+    """A unit of work that waits at most ``wait_ms`` for the write lock (SQLite's busy timeout, PostgreSQL's
+    ``lock_timeout``) and raises ``OperationalError`` beyond: for bookkeeping that may be skipped (a token's
+    last use) and must never hold a request behind another writer."""
+    engine: Engine = factory.kw["bind"]
+    with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        raw = connection.connection.dbapi_connection
+        usual = None
+        if sqlite and raw is not None:
+            usual = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+            raw.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+        try:
+            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+                if not sqlite:
+                    session.execute(text(f"SET LOCAL lock_timeout = '{int(wait_ms)}ms'"))
+                yield session
+        finally:
+            if usual is not None and raw is not None:
+                raw.execute(f"PRAGMA busy_timeout={int(usual)}")
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether a database error says another writer held the lock past the wait (SQLite "database is
+    locked"/"busy", PostgreSQL lock timeout): the write may be tried again shortly."""
+    message = str(getattr(error, "orig", error)).lower()
+    return "database is locked" in message or "database is busy" in message or "lock timeout" in message
 
 
 def retry_on_conflict(work: Callable[[], T], *, attempts: int = 3) -> T:

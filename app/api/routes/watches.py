@@ -102,7 +102,6 @@ def get_watches(
     format: FormatQuery = None,
 ) -> Page[WatchOut] | Response:
     watches = [_out(w) for w in list_watches(session, token)]
-    session.commit()  # the token's last use
     return page_or_csv(
         request, WatchOut, watches, limit=limit, cursor=cursor, format=format, filename="watches.csv"
     )
@@ -141,7 +140,6 @@ def get_deliveries(
     watch = owned_watch(session, token, watch_id)
     if watch is None:
         raise HTTPException(404, f"no watch {watch_id}")
-    session.commit()  # the token's last use
 
     def fetch(page: int | None, offset: int) -> list[DeliveryOut]:
         return [
