@@ -26,8 +26,8 @@ from app.db.migrate import upgrade
 from app.db.session import create_db_engine, session_factory, session_scope
 from app.main import create_app
 from app.models import GapRecord, Model, SupportEvent
-from app.services.catalog_rows import sync_catalog
 from app.services.gaps.refresh import refresh_gaps
+from app.services.runtimes.catalog_rows import sync_catalog
 from app.services.snapshot import SnapshotError, read_snapshot
 from app.services.snapshot import format as format_module
 from app.services.snapshot.exchange import import_snapshot
