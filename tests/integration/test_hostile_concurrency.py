@@ -107,7 +107,8 @@ def test_token_writers_and_readers_at_once_on_sqlite(database: tuple[str, str], 
             statuses = list(pool.map(post, range(12)))
             read_seconds = reading.result()
         assert statuses == [201] * 12
-        assert read_seconds < 5, f"an anonymous read waited {read_seconds:.1f} s behind the writers"
+        # (before: 28.9 s, the threads were all blocked; the bound leaves room for a machine shared with others)
+        assert read_seconds < 10, f"an anonymous read waited {read_seconds:.1f} s behind the writers"
 
         readers = threading.Barrier(20)
 
@@ -161,13 +162,14 @@ def test_a_write_that_finds_the_database_busy_past_its_timeout_is_503_with_retry
         serving(url, tmp_path, sqlite_busy_timeout_seconds="1") as base,
         httpx.Client(base_url=base, timeout=60) as client,
     ):
-        with holding_the_write_lock(url, seconds=5):
+        with holding_the_write_lock(url, seconds=12):
             began = time.monotonic()
             refused = client.post("/api/v1/claims", json=_claim(0), headers=auth)
             waited = time.monotonic() - began
             assert refused.status_code == 503, refused.text
             assert refused.headers["retry-after"] == "5"
-            assert "busy" in refused.json()["error"]["message"] and waited < 4
+            # Refused once the 1 s busy timeout passed, well before the other writer let go.
+            assert "busy" in refused.json()["error"]["message"] and waited < 10
             # Reads go on meanwhile, the token check included.
             assert client.get("/api/v1/watches", headers=auth).status_code == 200
             assert client.get("/api/v1/gaps", params={"limit": 1}).status_code == 200

@@ -49,7 +49,7 @@ def test_a_dripping_receiver_is_cut_off_at_the_total_deadline(
         began = time.monotonic()
         result = post_json(slow.url, b"{}", {}, allow_private=True, timeout=1.0)
         elapsed = time.monotonic() - began
-    assert elapsed < 2.0, f"the attempt took {elapsed:.1f} s past a 1 s deadline"
+    assert elapsed < 3.0, f"the attempt took {elapsed:.1f} s for a 1 s deadline"  # (before: 10 s and more)
     assert result.outcome == outcome, result
     if outcome == AttemptOutcome.FAILED:
         assert result.status_code is None and "Timeout" in (result.error or "")
@@ -63,7 +63,7 @@ def test_a_slow_receiver_does_not_delay_another_receivers_delivery(engine: Engin
         _owe(factory, _watch(factory, slow.url), count=3)  # due first
         [healthy_id] = _owe(factory, _watch(factory, healthy.url), at=T0 + timedelta(seconds=1))
         sender = DeliverySender(
-            factory, owner="p", allow_private=True, clock=Clock(T0 + timedelta(minutes=1)), timeout=1.0
+            factory, owner="p", allow_private=True, clock=Clock(T0 + timedelta(minutes=1)), timeout=3.0
         )
         began = time.monotonic()
         done: list[int] = []
@@ -74,10 +74,11 @@ def test_a_slow_receiver_does_not_delay_another_receivers_delivery(engine: Engin
         healthy_after = time.monotonic() - began
         worker.join(timeout=30)
         total = time.monotonic() - began
-    assert healthy_after < 1.0, f"the healthy receiver waited {healthy_after:.1f} s behind the slow one"
+    # In turn it would wait a whole 3 s deadline behind each slow delivery.
+    assert healthy_after < 2.5, f"the healthy receiver waited {healthy_after:.1f} s behind the slow one"
     assert _delivery(factory, healthy_id)[0].state == "delivered"
     # The slow receiver cost one deadline, not one per delivery: its other deliveries wait for the next run.
-    assert slow.connections == 1 and done == [2] and total < 3.0
+    assert slow.connections == 1 and done == [2] and total < 8.0
 
 
 # --- 4. what a receiver answers is stored cleaned; a failed recording still backs off -------------------
