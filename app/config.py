@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -99,6 +100,10 @@ class Settings(BaseSettings):
     page_cache_seconds: float = Field(default=5.0, ge=0)
     """Seconds the dashboard's main page is served from its last rendering; 0 renders every request."""
 
+    early_access_days: int = Field(default=90, ge=1, le=3650)
+    """The early-access window in days: support before a release counts as early access only this close to
+    it, and a key some runtime merged longer before a release is not new (docs/concepts.md, "Key novelty")."""
+
     @field_validator("hub_orgs")
     @classmethod
     def _valid_orgs(cls, value: list[str] | None) -> list[str] | None:
@@ -120,6 +125,10 @@ class Settings(BaseSettings):
                 "LAUNCHGAP_HUB_WEBHOOK_SECRET is empty: set a real secret, or unset it to disable webhooks"
             )
         return value
+
+    @property
+    def early_access_window(self) -> timedelta:
+        return timedelta(days=self.early_access_days)
 
     @property
     def is_sqlite(self) -> bool:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.domain.vocabulary import GapStatus, Stage
+from app.domain.vocabulary import GapStatus, ReleasePrecision, Stage
 
 
 class EarlyAccessExampleOut(BaseModel):
@@ -16,6 +16,9 @@ class EarlyAccessExampleOut(BaseModel):
     runtime: str | None = Field(description="The runtime whose support was earliest for the vendor.")
     status: GapStatus
     gap_hours: float | None = Field(description="Support time − release time (negative: before release).")
+    release_precision: ReleasePrecision = Field(
+        ReleasePrecision.SECOND, description="How precisely the release time is known (`day`: a date only)."
+    )
     support_at: datetime | None
     author_at: datetime | None = Field(description="Author time of the supporting commit.")
     commit: str | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from app.api.deps import NowDep, SessionDep, get_now
 from app.domain.gap_row import GapRow
 from app.domain.text import is_web_link
-from app.domain.vocabulary import VENDOR_LABELS, GapStatus, RowKind, Stage
+from app.domain.vocabulary import VENDOR_LABELS, GapStatus, ReleasePrecision, RowKind, Stage
 from app.services.answers.early_access import early_access_map
 from app.services.answers.lags import propagation_lags, stage_lags
 from app.services.answers.requirements import model_requirements
@@ -41,13 +42,18 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates", conte
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def _format_gap(hours: float | None) -> str:
-    """Hours as a short human figure: "+3.2 d", "−6 h", "0"."""
+def _format_gap(hours: float | None, precision: str | None = None) -> str:
+    """Hours as a short human figure: "+3.2 d", "−6 h", "0". Against a release known only to the day
+    (``precision`` "day": its time is that day's start), whole days: "same day", "+3 d", "−1 d" — hours
+    would claim a time nobody knows (the statuses stay as ``decide.classify_gap`` decided them)."""
     if hours is None:
         return "—"
+    sign = "−" if hours < 0 else "+"
+    if precision == ReleasePrecision.DAY:
+        days = math.floor(hours / 24)
+        return "same day" if days == 0 else f"{'−' if days < 0 else '+'}{abs(days)} d"
     if hours == 0:
         return "0"
-    sign = "−" if hours < 0 else "+"
     magnitude = abs(hours)
     return f"{sign}{magnitude:.0f} h" if magnitude < 48 else f"{sign}{magnitude / 24:.1f} d"
 

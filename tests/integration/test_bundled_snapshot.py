@@ -6,6 +6,7 @@ and every test here reads that one import. The file alone is checked against the
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -274,7 +275,8 @@ def test_vendor_answers_say_what_they_do_not_know(seeded: Seeded) -> None:
         html = client.get(
             "/", params={"stage": "released", "view": "vendors", "publisher": "deepseek-ai"}
         ).text
-        assert f"≤ +{nvidia.gap_hours / 24:.1f} d" in html and "tensorrt-llm" in html
+        # V4-Pro is known to the day: the bound is in whole days
+        assert f"≤ +{math.floor(nvidia.gap_hours / 24)} d" in html and "tensorrt-llm" in html
         # the leaderboard says per vendor how many cells it left out as incomplete
         stats = client.get("/api/v1/stats/vendors", params={"stage": "released"}).json()["items"]
         incomplete = {s["vendor"]: s["incomplete"] for s in stats}
@@ -283,3 +285,42 @@ def test_vendor_answers_say_what_they_do_not_know(seeded: Seeded) -> None:
         shown = dict(re.findall(r'data-vendor="(\w+)">.*?data-incomplete="(\d+)"', leaderboard, re.DOTALL))
         ranked = {s["vendor"] for s in stats if s["runtimes_observed"]}
         assert shown == {vendor: str(count) for vendor, count in incomplete.items() if vendor in ranked}
+
+
+def test_a_key_is_new_only_if_nothing_public_shows_it_earlier(seeded: Seeded) -> None:
+    """Qwen2ForCausalLM and LlamaForCausalLM were in runtimes months before Qwen2-72B and Llama-3-70B: not new,
+    so no pre-release cell anywhere; Qwen3's code merged weeks before its weights: pre-release stays
+    (docs/data.md, "Key novelty on the bundled data")."""
+    with seeded.factory() as session:
+        for repo_id in ("Qwen/Qwen2-72B-Instruct", "meta-llama/Meta-Llama-3-70B-Instruct"):
+            rows = session.scalars(select(GapRecord).where(GapRecord.repo_id == repo_id)).all()
+            assert rows and all(r.status != "pre-release" for r in rows), repo_id
+            assert {r.key_is_new for r in rows if r.key_kind == "architecture"} == {False}, repo_id
+        qwen3 = session.scalars(
+            select(GapRecord).where(
+                GapRecord.repo_id == "Qwen/Qwen3-235B-A22B",
+                GapRecord.row_kind == "runtime",
+                GapRecord.stage == "merged",
+            )
+        ).all()
+        early = {r.runtime for r in qwen3 if r.status == "pre-release"}
+        assert {"vllm", "sglang", "transformers", "llama.cpp", "mlx-lm"} <= early
+        # one answer per key: every row matching on the architecture says the same
+        assert {r.key_is_new for r in qwen3 if r.key_kind == "architecture"} == {True}
+
+
+def test_a_vendor_cells_first_final_release_is_its_own_runtimes(seeded: Seeded) -> None:
+    """DeepSeek-V4-Pro's Huawei cell has its support from vllm-ascend: its first final release is vllm-ascend's,
+    not xLLM's v0.10.0."""
+    with seeded.factory() as session:
+        huawei = _vendor_cell(session, "deepseek-ai/DeepSeek-V4-Pro", "huawei", "released")
+        ascend = session.execute(
+            select(GapRecord).where(
+                GapRecord.repo_id == "deepseek-ai/DeepSeek-V4-Pro",
+                GapRecord.row_kind == "runtime",
+                GapRecord.runtime == "vllm-ascend",
+                GapRecord.stage == "released",
+            )
+        ).scalar_one()
+        assert huawei.via_runtime == "vllm-ascend" and huawei.first_final_tag == ascend.first_final_tag
+        assert huawei.first_final_tag is not None and huawei.first_final_tag != "v0.10.0"

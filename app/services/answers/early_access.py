@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.domain.gap_row import GapRow
-from app.domain.vocabulary import GapStatus, RowKind, Stage
+from app.domain.vocabulary import GapStatus, ReleasePrecision, RowKind, Stage
 from app.services.answers.lags import observed
 from app.services.answers.stats import family_rows
 from app.services.gaps.query import GapFilters, query_gaps
@@ -33,6 +33,8 @@ class EarlyAccessExample:
     """The runtime whose support was earliest for the vendor."""
     status: GapStatus
     gap_hours: float | None
+    release_precision: ReleasePrecision
+    """How precisely the release time is known (a day-precision gap is shown in whole days)."""
     support_at: datetime | None
     author_at: datetime | None
     """Author time of the supporting commit: the work often predates the commit's landing."""
@@ -104,6 +106,7 @@ def _example(row: GapRow) -> EarlyAccessExample:
         runtime=row.via_runtime,
         status=GapStatus(row.status),
         gap_hours=row.gap_hours,
+        release_precision=ReleasePrecision(row.release_precision),
         support_at=row.support_at,
         author_at=row.author_at,
         commit=row.commit,

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from app.domain.gap_row import GapRow
-from app.domain.vocabulary import Confidence, GapStatus, ReleasePrecision
+from app.domain.vocabulary import Confidence, GapStatus, ReleasePrecision, Stage
 from app.services.gaps.matching import support_keys
 from app.services.runtimes.catalog_views import event_vendors, sku_vendor
 
-EARLY_ACCESS_WINDOW = timedelta(days=90)
+DEFAULT_EARLY_ACCESS_WINDOW = timedelta(days=90)
+"""The early-access window when not configured (``LAUNCHGAP_EARLY_ACCESS_DAYS``)."""
 DAY_0 = timedelta(hours=24)
 
 
@@ -77,7 +78,7 @@ def classify_gap(
     key_is_new: bool,
     observed_until: datetime | None,
     coverage_start: datetime | None = None,
-    early_access_window: timedelta = EARLY_ACCESS_WINDOW,
+    early_access_window: timedelta = DEFAULT_EARLY_ACCESS_WINDOW,
 ) -> GapDecision:
     """Decide the status and gap of one (release, runtime, stage) cell.
 
@@ -113,29 +114,49 @@ def classify_gap(
 
 
 class KeyNovelty:
-    """Whether a key is new at a release: no earlier public model *of another release family* carries it.
+    """Whether a key is new at a release (the rule ``app/services/gaps/novelty.py`` states): no earlier
+    public model *of another release family* carries it, and no runtime merged support for it more than the
+    early-access window before the family's release.
 
-    The family is one release (docs/concepts.md, "Release family"): an Instruct repo published a day after its Base shares the Base's
-    key but the key is still new for that family. Per key it keeps the earliest time of the earliest family
-    and the earliest time among all other families, so each question is answered in constant time.
+    The family is one release (docs/concepts.md, "Release family"): an Instruct repo published a day after its
+    Base shares the Base's key, and the key is decided once for the family, at its earliest member carrying
+    it. Per key it keeps the earliest time of the earliest family and the earliest time among all other
+    families, so each question is answered in constant time. ``merged`` maps (key kind, key) to the earliest
+    merged registration of that key by any runtime.
     """
 
-    def __init__(self, models: Iterable[Release]) -> None:
+    def __init__(
+        self,
+        models: Iterable[Release],
+        *,
+        merged: Mapping[tuple[str, str], datetime] | None = None,
+        window: timedelta = DEFAULT_EARLY_ACCESS_WINDOW,
+    ) -> None:
         self._first: dict[tuple[str, str], tuple[datetime, str]] = {}
         self._second: dict[tuple[str, str], datetime] = {}
+        self._family_first: dict[tuple[str, str, str], datetime] = {}
+        self._merged = dict(merged or {})
+        self.window = window
         for model in models:
-            family = model.family or model.repo_id
-            for item in model.keys.items():
-                first = self._first.get(item)
-                if first is None:
-                    self._first[item] = (model.release_at, family)
-                elif family == first[1]:
-                    self._first[item] = (min(first[0], model.release_at), family)
-                elif model.release_at < first[0]:
-                    self._first[item] = (model.release_at, family)
-                    self._keep_second(item, first[0])
-                else:
-                    self._keep_second(item, model.release_at)
+            self.add(model)
+
+    def add(self, model: Release) -> None:
+        """Know one more public model (a watcher classifying models in creation order adds each one)."""
+        family = model.family or model.repo_id
+        for item in model.keys.items():
+            seen = self._family_first.get((family, *item))
+            if seen is None or model.release_at < seen:
+                self._family_first[(family, *item)] = model.release_at
+            first = self._first.get(item)
+            if first is None:
+                self._first[item] = (model.release_at, family)
+            elif family == first[1]:
+                self._first[item] = (min(first[0], model.release_at), family)
+            elif model.release_at < first[0]:
+                self._first[item] = (model.release_at, family)
+                self._keep_second(item, first[0])
+            else:
+                self._keep_second(item, model.release_at)
 
     def _keep_second(self, item: tuple[str, str], at: datetime) -> None:
         seen = self._second.get(item)
@@ -143,11 +164,22 @@ class KeyNovelty:
             self._second[item] = at
 
     def is_new(self, release: Release, kind: str, key: str) -> bool:
+        """Whether ``key`` is new for ``release``'s family (decided at the family's earliest member carrying
+        it, so every member and every runtime gets the same answer)."""
+        family = release.family or release.repo_id
+        at = self._family_first.get((family, kind, key), release.release_at)
+        return self.is_new_at(kind, key, min(at, release.release_at), family)
+
+    def is_new_at(self, kind: str, key: str, at: datetime, family: str | None = None) -> bool:
+        """Whether ``key`` is new for a release at ``at`` of ``family`` (None: a family of its own)."""
         first = self._first.get((kind, key))
-        if first is None:
-            return True
-        other = first[0] if first[1] != (release.family or release.repo_id) else self._second.get((kind, key))
-        return other is None or other >= release.release_at
+        if first is not None:
+            other = first[0] if first[1] != family else self._second.get((kind, key))
+            if other is not None and other < at:
+                return False
+        indexed = support_keys(kind, key)
+        merged = min((self._merged[(kind, k)] for k in indexed if (kind, k) in self._merged), default=None)
+        return merged is None or at - merged <= self.window
 
 
 SupportKeyTuple = tuple[str, str, str, str]
@@ -229,6 +261,7 @@ def _cell(
             key_is_new=key_is_new,
             observed_until=coverage.observed_until,
             coverage_start=coverage.coverage_start,
+            early_access_window=novelty.window,
         )
 
     final_point = final_decision = None
@@ -303,6 +336,7 @@ def compute_gaps(
     vendor_runtimes: Mapping[str, Sequence[str]] | None = None,
     sku_runtimes: Mapping[str, Sequence[str]] | None = None,
     include_runtime_rows: bool = True,
+    novelty: KeyNovelty | None = None,
 ) -> list[GapRow]:
     """Gap rows for every release × runtime at ``stage`` (and × vendor view, × runtime SKU when asked).
 
@@ -312,7 +346,8 @@ def compute_gaps(
     ``SupportIndex`` with vendor, SKU and final views. ``coverage``
     says, per runtime, until when it is observed and where its source starts (a runtime missing from it was
     never observed); without it every runtime counts as observed until ``now``. ``known_models`` (default:
-    the releases) decides whether a key is new. ``vendor_runtimes`` (vendor → runtimes that count for it)
+    the releases) and, at the ``merged`` stage, ``support`` decide whether a key is new, unless
+    ``novelty`` (the rule over everything known, with its early-access window) is given. ``vendor_runtimes`` (vendor → runtimes that count for it)
     adds one row per vendor view: the earliest among its observed runtimes (those whose source covers the
     release), each decided on its own key, known until the earliest of their ``observed_until``.
     ``sku_runtimes`` (runtime → SKUs) adds per-SKU rows for runtimes whose source is per SKU.
@@ -323,7 +358,13 @@ def compute_gaps(
         coverage = {name: CellCoverage(now) for name in runtime_key_kinds}
     index = support if isinstance(support, SupportIndex) else SupportIndex(runtime=dict(support))
     final = index.final
-    novelty = KeyNovelty(known_models if known_models is not None else releases)
+    if novelty is None:
+        merged: dict[tuple[str, str], datetime] = {}
+        if stage == Stage.MERGED:
+            for (_runtime, _stage, kind, key), point in index.runtime.items():
+                if (kind, key) not in merged or point.at < merged[(kind, key)]:
+                    merged[(kind, key)] = point.at
+        novelty = KeyNovelty(known_models if known_models is not None else releases, merged=merged)
 
     def covered(runtime: str) -> CellCoverage:
         return coverage.get(runtime, CellCoverage(None))  # type: ignore[union-attr]
@@ -443,24 +484,20 @@ def _vendor_row(
         cell = Cell(cell.kind, cell.key, None, decision, cell.key_is_new, cell.coverage, None, decision)
         row = _row(release, stage, cell, runtime=None, vendor=vendor, via=None, observed_until=until)
         return with_completeness(row)
+    # Every detail of the cell (its first final release too) comes from the runtime that gave it its support:
+    # another runtime's final release under this runtime's name would mix two answers. Without a final
+    # release there, an incomplete cell cannot say "none yet" for the vendor: unknown.
     runtime, cell = best
-    best_final = min(covering, key=lambda rc: _support_order(rc[1].final_point))
-    final_cell = best_final[1]
-    if final_cell.final_decision is not None and final_cell.final_point is None:
-        final_decision = classify_gap(
+    if not complete and cell.final_point is None and cell.final_decision is not None:
+        unknown = classify_gap(
             release_at=release.release_at,
             release_precision=release.release_precision,
             support_at=None,
-            key_is_new=final_cell.key_is_new,
-            observed_until=until if complete else None,
+            key_is_new=cell.key_is_new,
+            observed_until=None,
         )
-        final_cell = Cell(
-            final_cell.kind, final_cell.key, final_cell.point, final_cell.decision, final_cell.key_is_new,
-            final_cell.coverage, None, final_decision,
-        )  # fmt: skip
-    row = _row(
-        release, stage, cell, runtime=None, vendor=vendor, via=runtime, observed_until=until, final=final_cell
-    )
+        cell = replace(cell, final_decision=unknown)
+    row = _row(release, stage, cell, runtime=None, vendor=vendor, via=runtime, observed_until=until)
     return with_completeness(row)
 
 

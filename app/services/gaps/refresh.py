@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.config import get_settings
 from app.db.upsert import insert_ignoring_conflicts
 from app.domain.vocabulary import SUPPORTED_STATUSES, KeyKind, RowKind, Stage
 from app.models import GapRecord
-from app.services.gaps.decide import Release, compute_gaps
+from app.services.gaps.decide import KeyNovelty, Release, compute_gaps
 from app.services.gaps.load import load_gap_coverage, load_releases, load_support_index
+from app.services.gaps.novelty import load_key_novelty
 from app.services.gaps.record import READ_COLUMNS, TABLE, TIMES, Identity, identity, utc, values
 from app.services.runtimes.catalog_views import per_sku_runtimes, runtime_key_kinds, vendor_runtimes
 
@@ -28,6 +31,16 @@ class RefreshReport:
     deleted: int
     gained_support: tuple[Identity, ...] = ()
     """Rows that now have a supported status and had none before (new, pending, or never computed)."""
+
+    def plus(self, other: RefreshReport) -> RefreshReport:
+        """Both refreshes' changes (a row recomputed by both is counted twice in ``computed``)."""
+        return RefreshReport(
+            computed=self.computed + other.computed,
+            inserted=self.inserted + other.inserted,
+            updated=self.updated + other.updated,
+            deleted=self.deleted + other.deleted,
+            gained_support=tuple(dict.fromkeys(self.gained_support + other.gained_support)),
+        )
 
 
 _CHUNK = 500
@@ -76,17 +89,25 @@ def _chunks(values: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:  # type
 
 
 def refresh_gaps(
-    session: Session, *, models: Iterable[int] | None = None, runtimes: Iterable[str] | None = None
+    session: Session,
+    *,
+    models: Iterable[int] | None = None,
+    runtimes: Iterable[str] | None = None,
+    early_access: timedelta | None = None,
 ) -> RefreshReport:
     """Recompute the materialised gap rows that can have changed, and write only the differences.
 
     ``models`` (model ids: polled, imported or changed by a webhook) limits the work to those models and
     the ones whose key novelty they affect; ``runtimes`` (names just scanned) to those runtimes' rows, the
-    vendor views they count for and their SKUs. Neither means everything. Idempotent: a second call with
-    nothing changed writes nothing; concurrent refreshes skip rows the other already inserted. The caller
-    commits (so a scan and the rows it implies land together).
+    vendor views they count for and their SKUs — and, since one runtime's merged support can make a key
+    not new for every runtime, to every row of the models whose key novelty the scan changed. Neither
+    means everything. ``early_access`` is the early-access window (default: ``LAUNCHGAP_EARLY_ACCESS_DAYS``).
+    Idempotent: a second call with nothing changed writes nothing; concurrent refreshes skip rows the other
+    already inserted. The caller commits (so a scan and the rows it implies land together).
     """
+    window = early_access if early_access is not None else get_settings().early_access_window
     originals, known = load_releases(session)
+    novelty = load_key_novelty(session, window=window, known=known)
     model_scope = _model_scope(session, known, set(models)) if models is not None else None
     runtime_scope = _runtime_scope(runtimes) if runtimes is not None else None
     if model_scope is not None:
@@ -119,6 +140,7 @@ def refresh_gaps(
             vendor_runtimes=vendors,
             sku_runtimes=skus,
             include_runtime_rows=False,
+            novelty=novelty,
         )
         rows += compute_gaps(
             originals,
@@ -127,6 +149,7 @@ def refresh_gaps(
             stage=stage,
             coverage=coverage[stage],
             known_models=known,
+            novelty=novelty,
         )
         for row in rows:
             target[identity(row)] = values(row)
@@ -195,10 +218,29 @@ def refresh_gaps(
         ["model_id", "stage", "row_kind", "runtime", "vendor", "sku"],
         bulk=True,
     )
-    return RefreshReport(
+    report = RefreshReport(
         computed=len(target),
         inserted=inserted,
         updated=len(updates),
         deleted=len(deletes),
         gained_support=gained,
     )
+    if runtime_scope is not None:
+        stale = _novelty_changed(session, known, novelty)
+        if stale:
+            report = report.plus(refresh_gaps(session, models=stale, early_access=window))
+    return report
+
+
+def _novelty_changed(session: Session, known: Sequence[Release], novelty: KeyNovelty) -> set[int]:
+    """Models with a stored row whose ``key_is_new`` the rule now answers differently (one query)."""
+    by_id = {release.model_id: release for release in known}
+    stale: set[int] = set()
+    stored = select(TABLE.model_id, TABLE.key_kind, TABLE.key, TABLE.key_is_new).distinct()
+    for model_id, kind, key, is_new in session.execute(stored):
+        release = by_id.get(model_id)
+        if release is None or not kind or not key:
+            continue
+        if novelty.is_new(release, kind, key) != bool(is_new):
+            stale.add(model_id)
+    return stale
