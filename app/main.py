@@ -34,7 +34,7 @@ from app.api.routes import (
 from app.clock import utcnow
 from app.config import Settings, get_settings
 from app.db.session import open_database, read_only_factory
-from app.services.jobs import bootstrap_reference_data
+from app.services.jobs import bootstrap_reference_data, webhook_queue
 from app.services.operations.watcher_loop import WatcherLoop
 from app.web import views
 from app.web.page_cache import PageCache
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
             settings.database_url, busy_timeout_seconds=settings.sqlite_busy_timeout_seconds
         ) as factory:
             app.state.write_slots = asyncio.Semaphore(WRITE_SLOTS)
+            app.state.webhook_queue = webhook_queue(factory, settings)
             app.state.settings = settings
             app.state.session_factory = factory
             app.state.read_session_factory = read_only_factory(factory)
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
                             "watchers still busy after %ss; exiting anyway", SHUTDOWN_GRACE_SECONDS
                         )
                     loop.release_leases()
+                app.state.webhook_queue.stop()
 
     app = FastAPI(
         title="LaunchGap",

@@ -27,7 +27,8 @@ from app.db.session import refresh_planner_statistics, run_in_transaction, sessi
 from app.domain.runtime_spec import RuntimeSpec
 from app.services.gaps.refresh import refresh_gaps
 from app.services.hub.poll import CycleReport, poll_publishers
-from app.services.hub.webhooks import process_webhook_delivery
+from app.services.hub.webhook_queue import WebhookQueue
+from app.services.hub.webhooks import mark_coalesced, process_webhook_delivery
 from app.services.operations import source_state
 from app.services.operations.bootstrap import load_reference_data
 from app.services.releases.facts import ImportReport, import_releases
@@ -164,6 +165,15 @@ def import_snapshot_then_refresh(session: Session, snapshot: Snapshot, *, now: d
     if report.changed:
         refresh_gaps(session)
     return report
+
+
+def webhook_queue(factory: sessionmaker[Session], settings: Settings) -> WebhookQueue:
+    """The queue Hub webhooks wait in (``app/services/hub/webhook_queue.py``), processing each with
+    ``process_webhook`` on a thread of its own."""
+    return WebhookQueue(
+        lambda delivery_id, payload: process_webhook(factory, settings, delivery_id, payload),  # type: ignore[arg-type]
+        lambda delivery_ids, into: mark_coalesced(factory, delivery_ids, into),
+    )
 
 
 def process_webhook(

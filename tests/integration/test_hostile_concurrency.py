@@ -1,8 +1,10 @@
 """Hostile input, round two, under concurrency (issue 23): token-authenticated writers and readers at once on
-SQLite against a real server, and a write that finds the database busy past its timeout."""
+SQLite against a real server, a write that finds the database busy past its timeout, and Hub webhooks
+(database work off the event loop, a bounded coalescing queue of their own)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,12 +20,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.migrate import upgrade
 from app.db.session import create_db_engine, session_factory, session_scope
 from app.models import ApiToken, Model, SupportClaim
+from app.models.webhook_delivery import WebhookDelivery
+from app.services.hub.webhook_queue import WebhookQueue
 from app.services.tokens import create_token
+from tests.fakes.fake_hub import FakeHub
+from tests.integration.test_webhooks import SAMPLES as WEBHOOK_SAMPLES
+from tests.integration.test_webhooks import SECRET, factory, hub, make_app, payload  # noqa: F401  (fixtures)
 from tests.support.server import free_port, wait_until_up
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -175,3 +183,91 @@ def test_a_write_that_finds_the_database_busy_past_its_timeout_is_503_with_retry
             assert client.get("/api/v1/gaps", params={"limit": 1}).status_code == 200
         # Once the other writer is done, the same request lands: nothing was lost or half-written.
         assert client.post("/api/v1/claims", json=_claim(0), headers=auth).status_code == 201
+
+
+# --- 5. Hub webhooks: database work off the event loop, a bounded coalescing queue of their own -----------
+
+
+def test_a_webhook_waiting_for_the_write_lock_does_not_stall_the_event_loop(
+    database: tuple[str, str], tmp_path: Path
+) -> None:
+    """Another process holds the SQLite write lock for 8 s while a Hub webhook arrives: the webhook waits
+    for it in a worker thread, and ``/healthz`` (served on the event loop) answers at once meanwhile (before:
+    the route recorded the delivery on the event loop, and ``/healthz`` waited as long as the lock)."""
+    url, _secret = database
+    with FakeHub() as fake:
+        fake.add_model("acme", "Acme-9", architectures=["AcmeForCausalLM"], model_type="acme", created_at=NOW)
+        body = json.loads((WEBHOOK_SAMPLES / "webhook.repo_created.assembled_from_docs.json").read_text())
+        body.pop("_comment", None)
+        body["repo"].update({"name": "acme/Acme-9", "id": fake.hub_id("acme/Acme-9")})
+        with (
+            serving(url, tmp_path, hub_webhook_secret="s3cret-value-42", hub_endpoint=fake.url) as base,
+            httpx.Client(base_url=base, timeout=60) as client,
+        ):
+            with holding_the_write_lock(url, seconds=8), ThreadPoolExecutor(max_workers=1) as pool:
+                posting = pool.submit(
+                    client.post,
+                    "/hooks/huggingface",
+                    json=body,
+                    headers={"X-Webhook-Secret": "s3cret-value-42"},
+                )
+                time.sleep(0.3)
+                slowest = 0.0
+                while not posting.done():
+                    began = time.monotonic()
+                    assert client.get("/healthz").status_code == 200
+                    slowest = max(slowest, time.monotonic() - began)
+                    time.sleep(0.1)
+                answer = posting.result()
+            assert answer.status_code == 202, answer.text
+            assert slowest < 2.0, f"/healthz took {slowest:.1f} s while a webhook waited for the lock"
+
+
+class Recorder:
+    """A stand-in for the processing the queue runs: notes what it is given, may hold the first item."""
+
+    def __init__(self) -> None:
+        self.processed: list[int] = []
+        self.coalesced: list[tuple[list[int], int]] = []
+        self.release = threading.Event()
+        self.started = threading.Event()
+
+    def process(self, delivery_id: int, _payload: object) -> str:
+        self.started.set()
+        self.release.wait(10)
+        self.processed.append(delivery_id)
+        return "refreshed"
+
+    def mark(self, ids: list[int], into: int) -> None:
+        self.coalesced.append((ids, into))
+
+
+def test_the_webhook_queue_coalesces_repeated_repos_and_is_bounded() -> None:
+    recorder = Recorder()
+    queue = WebhookQueue(recorder.process, recorder.mark, capacity=2)
+    try:
+        assert queue.put("acme/A", 1, None)
+        assert recorder.started.wait(5)  # delivery 1 is being processed; the rest wait
+        assert queue.put("acme/A", 2, None) and queue.put("acme/B", 3, None)
+        assert queue.put("ACME/a", 4, None)  # the same repo, another spelling: coalesced, no new room taken
+        assert len(queue) == 2 and not queue.has_room_for("acme/C") and queue.has_room_for("Acme/B")
+        assert not queue.put("acme/C", 5, None)
+        recorder.release.set()
+        assert queue.wait_until_idle(10)
+    finally:
+        queue.stop()
+    assert recorder.processed == [1, 4, 3]  # oldest repo first, its newest delivery
+    assert recorder.coalesced == [([2], 4)]
+
+
+def test_a_full_webhook_queue_answers_503_and_records_nothing(
+    session: Session,
+    factory: sessionmaker[Session],  # noqa: F811
+    hub: FakeHub,  # noqa: F811
+) -> None:
+    api = make_app(factory, hub, SECRET)
+    api.app.state.webhook_queue.capacity = 0  # type: ignore[attr-defined]
+    body = payload("webhook.repo_created.assembled_from_docs.json")
+    response = api.post("/hooks/huggingface", json=body, headers={"X-Webhook-Secret": SECRET})
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert session.execute(select(func.count()).select_from(WebhookDelivery)).scalar() == 0

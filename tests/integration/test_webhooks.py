@@ -23,6 +23,7 @@ from app.models.model import Model
 from app.models.publisher import Publisher
 from app.models.webhook_delivery import WebhookDelivery
 from app.services.hub.poll import poll_publishers
+from app.services.jobs import webhook_queue
 from app.services.releases.publishers import sync_publishers
 from app.sources.hub import HubClient
 from tests.fakes.fake_hub import FakeHub
@@ -72,6 +73,7 @@ def make_app(factory: sessionmaker[Session], hub: FakeHub, secret: str | None) -
     app.include_router(hooks.router)
     app.state.session_factory = factory
     app.state.settings = Settings(hub_endpoint=hub.url, hub_webhook_secret=secret, hub_timeout_seconds=2)
+    app.state.webhook_queue = webhook_queue(factory, app.state.settings)
 
     def session_dep() -> Iterator[Session]:
         db = factory()
@@ -98,7 +100,10 @@ def api(session: Session, factory: sessionmaker[Session], hub: FakeHub) -> TestC
 def post(api: TestClient, body: Any, secret: str | None = SECRET) -> Any:
     headers = {"X-Webhook-Secret": secret} if secret is not None else {}
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return api.post("/hooks/huggingface", content=content, headers=headers)
+    response = api.post("/hooks/huggingface", content=content, headers=headers)
+    # Processing runs on the webhook queue's own thread: wait for it, so the test reads what it did.
+    assert api.app.state.webhook_queue.wait_until_idle(30)  # type: ignore[attr-defined]
+    return response
 
 
 def model(session: Session, repo_id: str) -> Model | None:

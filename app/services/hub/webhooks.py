@@ -144,6 +144,17 @@ def process_webhook_delivery(
         return WebhookResult(outcome, changed.id if changed is not None else None, received_at)
 
 
+def mark_coalesced(session_factory: sessionmaker[Session], delivery_ids: list[int], into: int) -> None:
+    """Note on deliveries for a repo that waited while a newer one for the same repo came in: the newer one
+    was processed for them (one Hub request for the repo, whatever the number of deliveries)."""
+    with session_scope(session_factory) as session:
+        for delivery_id in delivery_ids:
+            delivery = session.get(WebhookDelivery, delivery_id)
+            if delivery is not None and delivery.outcome is None:
+                delivery.outcome = f"coalesced into delivery {into}"
+                delivery.processed_at = delivery.received_at
+
+
 CONFLICT_ATTEMPTS = 3
 
 
