@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -34,6 +35,7 @@ from app.api.routes import (
 from app.clock import utcnow
 from app.config import Settings, get_settings
 from app.db.session import open_database, read_only_factory
+from app.services.answers.cache import AnswerCache
 from app.services.jobs import bootstrap_reference_data, webhook_queue
 from app.services.operations.watcher_loop import WatcherLoop
 from app.web import views
@@ -51,8 +53,19 @@ on a few cores; they only queue for the GIL, and the event loop (``/healthz``, a
 waits behind all of them: with anyio's default of 40, ``/healthz`` took up to 2 s under load."""
 
 
-def create_app(settings: Settings | None = None, *, start_watchers: bool = True) -> FastAPI:
-    """Build the ASGI app. Watchers run as background tasks of the lifespan when ``start_watchers``."""
+def _warm(app: FastAPI) -> None:
+    try:
+        views.warm_main_page(app, app.state.read_session_factory)
+    except Exception as exc:  # a page that cannot render yet is rendered on request, as before
+        logger.warning("could not render the main page in advance: %s", exc)
+
+
+def create_app(
+    settings: Settings | None = None, *, start_watchers: bool = True, warm_main_page: bool = False
+) -> FastAPI:
+    """Build the ASGI app. Watchers run as background tasks of the lifespan when ``start_watchers``; with
+    ``warm_main_page`` (``launchgap serve``) the main page is rendered into the page cache as the server
+    starts."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -67,6 +80,14 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
             app.state.session_factory = factory
             app.state.read_session_factory = read_only_factory(factory)
             bootstrap_reference_data(factory, settings, now=utcnow())
+            warming: threading.Thread | None = None
+            if warm_main_page and settings.page_cache_seconds > 0:
+                # Beside the startup, not in its way: visitors arriving before it is done wait for this
+                # one rendering (the page cache's key lock) instead of each rendering the page.
+                warming = threading.Thread(
+                    target=_warm, args=(app,), name="launchgap-warm-main-page", daemon=True
+                )
+                warming.start()
             stop = asyncio.Event()
             task: asyncio.Task[None] | None = None
             if start_watchers:
@@ -76,6 +97,8 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
                 yield
             finally:
                 stop.set()
+                if warming is not None:
+                    warming.join(timeout=SHUTDOWN_GRACE_SECONDS)  # before the database is closed
                 if task is not None:
                     # Cycles check `stop` between sources. A step still running after the grace period (a long
                     # scan, a Hub retry) is left to its daemon thread and dies with the process; it is redone
@@ -99,6 +122,7 @@ def create_app(settings: Settings | None = None, *, start_watchers: bool = True)
         redoc_url=None,
     )
     app.state.page_cache = PageCache(settings.page_cache_seconds)
+    app.state.answer_cache = AnswerCache()
     # Each middleware added wraps the ones before it. The body cap goes innermost, right around the routes:
     # its 413 raised from `receive` must not cross the @app.middleware("http") wrapper (a task group that
     # would turn it into an exception group); security headers go outermost, on every answer.

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from sqlalchemy import select
 
 from app.db.migrate import upgrade
@@ -49,6 +50,8 @@ from benchmarks.hub_cycle import postgres_url
 from tests.support.server import free_port, wait_until_up
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SERIAL: list[str] = []
+"""The one-connection figures, printed with the others at the end."""
 
 
 @dataclass
@@ -137,7 +140,7 @@ def server(command: list[str], url: str, env: dict[str, str]) -> Iterator[None]:
         command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        wait_until_up(url, timeout=60)
+        wait_until_up(url, timeout=600)  # a big database is migrated and analysed at startup
         yield
     finally:
         process.terminate()
@@ -165,6 +168,43 @@ def prepare(url: str, *, models: int, releases: int, events: int) -> tuple[str, 
         f"  built {models} models, {releases} releases, {events} events in {time.perf_counter() - started:.0f} s"
     )
     return repo_id, secret
+
+
+_DURATION_METRIC = re.compile(
+    r'^launchgap_http_request_duration_seconds_(sum|count)\{[^}]*route="(?P<route>[^"]+)"[^}]*status="200"[^}]*\}'
+    r"\s+(?P<value>\S+)$",
+    re.MULTILINE,
+)
+
+
+def _server_seconds(base: str, route: str) -> tuple[float, float]:
+    """(sum, count) of the server's own request durations for ``route`` (its Prometheus histogram)."""
+    text = httpx.get(f"{base}/metrics", timeout=30).text
+    found = {"sum": 0.0, "count": 0.0}
+    for match in _DURATION_METRIC.finditer(text):
+        if match.group("route") == route:
+            found[match.group(1)] += float(match.group("value"))
+    return found["sum"], found["count"]
+
+
+def one_connection(base: str, path: str, route: str, label: str, requests: int = 200) -> str:
+    """``requests`` requests one after another on one connection: the latency without queueing, and the
+    server's own time per request (from its metrics) — what a page costs."""
+    before = _server_seconds(base, route)
+    timings = []
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for _ in range(requests):
+            started = time.perf_counter()
+            client.get(path).raise_for_status()
+            timings.append((time.perf_counter() - started) * 1000)
+    after = _server_seconds(base, route)
+    served = after[1] - before[1]
+    server_ms = (after[0] - before[0]) / served * 1000 if served else float("nan")
+    timings.sort()
+    return (
+        f"{label:<44} 1 connection, {requests} requests: p50 {timings[len(timings) // 2]:.1f} ms, "
+        f"p99 {timings[int(len(timings) * 0.99)]:.1f} ms; server time {server_ms:.2f} ms per request (mean)"
+    )
 
 
 # Each request posts a new claim (its own URL), so every one is a real write.
@@ -241,6 +281,9 @@ def run_launchgap(label: str, url: str, repo_id: str, secret: str, args: argpars
     command = [sys.executable, "-m", "app", "serve", "--no-watch", "--port", str(port)]
     figures: list[Figures] = []
     with server(command, f"{base}/healthz", env):
+        SERIAL.append(
+            one_connection(base, "/api/v1/gaps?stage=merged&limit=50", "/api/v1/gaps", f"{label}: gaps")
+        )
         targets = [
             ("/api/v1/gaps?stage=merged&limit=50", "gaps"),
             ("/", "dashboard /"),
@@ -312,6 +355,9 @@ def main() -> None:
             print("PostgreSQL")
             repo_id, secret = prepare(url, models=args.models, releases=args.releases, events=args.events)
             results += run_launchgap("postgresql", url, repo_id, secret, args)
+    print("\nOne connection, before the load")
+    for line in SERIAL:
+        print(line)
     print(f"\n{args.connections} connections, {args.duration} s each (healthz: 1 connection alongside)")
     for figures in results:
         print(figures.line())

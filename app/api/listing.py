@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from app.api.pagination import decode_cursor, encode_cursor, paginate
 from app.schemas.common import Page
@@ -130,11 +131,39 @@ def query_page_or_csv(
         return csv_response(
             schema, [schema.model_validate(r, from_attributes=True) for r in fetch(None, 0)], filename
         )
-    offset = decode_cursor(cursor) if cursor else 0
-    total = count()
-    items = fetch(limit, offset) if offset < total else []
+    items, total, next_cursor = _window(fetch, count, limit=limit, cursor=cursor)
     return Page[schema](  # type: ignore[valid-type]
         items=[schema.model_validate(r, from_attributes=True) for r in items],
         total=total,
-        next_cursor=encode_cursor(offset + limit) if offset + limit < total else None,
+        next_cursor=next_cursor,
     )
+
+
+def _window(
+    fetch: Callable[[int | None, int], Sequence[Any]],
+    count: Callable[[], int],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[Any], int, str | None]:
+    """One page read in the database: its items, the total and the next cursor (None at the end)."""
+    offset = decode_cursor(cursor) if cursor else 0
+    total = count()
+    items = fetch(limit, offset) if offset < total else []
+    return items, total, encode_cursor(offset + limit) if offset + limit < total else None
+
+
+def query_page_json(
+    fetch: Callable[[int | None, int], Sequence[dict[str, Any]]],
+    count: Callable[[], int],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Response:
+    """``query_page_or_csv``'s JSON page for items already in the schema's shape (plain values, the schema's
+    field order): serialised as read, by the same serializer FastAPI uses for response models, so the bytes
+    are the ones the validated path gives (tests/integration/test_gaps_fast_path.py) at a fraction of the
+    cost. The route keeps ``response_model`` for its documentation."""
+    items, total, next_cursor = _window(fetch, count, limit=limit, cursor=cursor)
+    body = to_json({"items": items, "total": total, "next_cursor": next_cursor})
+    return Response(body, media_type="application/json")

@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import HTTPException, Query
+from sqlalchemy.orm import Session
 
 from app.schemas.common import UtcTime
 from app.services.gaps.query import GapFilters, implied_row_kinds
+from app.services.releases.demand import top_families
 from app.services.runtimes.catalog_views import runtime_names, sku_names
 
 SinceQuery = Annotated[UtcTime | None, Query(description="Releases at or after (ISO-8601).")]
@@ -47,3 +49,19 @@ def gap_filters(*, rows: Sequence[str] | None = None, **fields: Any) -> GapFilte
     check_time_zones(fields.get("since"), fields.get("until"))
     kinds = tuple(dict.fromkeys(rows)) if rows else implied_row_kinds(runtime=runtime, vendor=vendor, sku=sku)
     return GapFilters(rows=kinds, **fields)
+
+
+TopQuery = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=1000,
+        description="Only the N most downloaded release families (each family's members summed; families "
+        "whose downloads were never read are left out).",
+    ),
+]
+
+
+def most_used(session: Session, top: int | None, publisher: str | None = None) -> tuple[str, ...] | None:
+    """The release families a ``top=N`` parameter keeps (None: no limit)."""
+    return None if top is None else tuple(top_families(session, top, publisher=publisher))

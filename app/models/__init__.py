@@ -3,7 +3,7 @@
 from app.models.api_token import ApiToken
 from app.models.claim import SupportClaim
 from app.models.coverage import SourceCoverage
-from app.models.gap import GapRecord
+from app.models.gap import GapRecord, GapRefresh
 from app.models.key_mapping import KeyMapping
 from app.models.model import Model
 from app.models.publisher import Publisher
@@ -17,6 +17,7 @@ from app.models.webhook_delivery import WebhookDelivery
 __all__ = [
     "ApiToken",
     "GapRecord",
+    "GapRefresh",
     "HardwareSku",
     "KeyMapping",
     "Model",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
 from app.db.base import Base, UTCDateTime
@@ -71,3 +72,16 @@ class GapRecord(Base):
         # One release's rows (its page and /api/v1/models/{repo_id}).
         Index("ix_gap_rows_repo_stage", "repo_id", "stage"),
     )
+
+
+class GapRefresh(Base):
+    """One ``refresh_gaps`` run: the newest row's token is the version of everything answered from the gap
+    rows (and the coverage, release facts, demand and version statements written before a refresh). An
+    insert per refresh, never an update of a shared row: concurrent refreshes on PostgreSQL never wait for
+    each other here. Old rows are pruned as new ones come."""
+
+    __tablename__ = "gap_refreshes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    """Random: a refresh rolled back and another one taking its id still gives a new version."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, UTCDateTime
@@ -68,9 +68,17 @@ class Model(Base):
     release_conflict: Mapped[str | None] = mapped_column(Text)
     """An imported fact that disagrees with the Hub (architecture, model_type, or a release time earlier
     than the repo's creation); kept for a person to look at, never silently resolved."""
+    downloads: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """Demand: the Hub's recent-downloads figure (its ``downloads``, a rolling 30 days) when last read."""
+    likes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    derivatives: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Demand: fine-tunes, quantisations and merges naming this model as their base (0 until counted)."""
+    demand_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When ``downloads`` and ``likes`` were last read from the Hub; None: never read (unknown, not 0)."""
 
     __table_args__ = (
         Index("ix_models_release_at", "release_at"),
         Index("ix_models_model_type", "model_type"),
         Index("ix_models_family", "family"),
+        Index("ix_models_downloads", "downloads"),
     )

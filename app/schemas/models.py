@@ -32,6 +32,10 @@ _MODEL_EXAMPLE: dict[str, Any] = {
     "family": "deepseek-ai/DeepSeek-V3-Base",
     "visibility": "public",
     "gated": None,
+    "downloads": 412345,
+    "likes": 3180,
+    "derivatives": 0,
+    "demand_read_at": "2026-05-01T12:00:00Z",
 }
 
 
@@ -66,6 +70,17 @@ class ModelOut(BaseModel):
     family: str | None
     visibility: Literal["public", "gone"]
     gated: str | None
+    downloads: int = Field(
+        description="Demand: the Hub's recent-downloads figure (last 30 days) when read at `demand_read_at`."
+    )
+    likes: int = Field(description="Demand: the Hub's likes when read at `demand_read_at`.")
+    derivatives: int = Field(
+        description="Demand: fine-tunes, quantisations and merges counted on this base (0 until counted)."
+    )
+    demand_read_at: datetime | None = Field(
+        description="When downloads and likes were read from the Hub (each publisher poll refreshes them); "
+        "null: never read, the figures are unknown rather than 0."
+    )
 
 
 ReleaseSource = Literal["observed", "imported", "bundled", "created_at_estimate"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -88,6 +89,30 @@ class StatsOut(BaseModel):
     )
     day0_rate: float | None = Field(description="Share supported by release + 24 h, pre-release included.")
     pre_release_rate: float | None
+    weight: Literal["downloads"] | None = Field(
+        default=None, description="What the weighted figures below weigh each family by (`weight=downloads`)."
+    )
+    weighted_families: int | None = Field(
+        default=None,
+        description="Counted families whose downloads were read: the weighted figures cover these only.",
+    )
+    unweighted_families: int | None = Field(
+        default=None, description="Counted families whose downloads were never read: left out of them."
+    )
+    downloads: int | None = Field(
+        default=None,
+        description="Recent downloads of the weighted families (each family: its members summed).",
+    )
+    day0_download_share: float | None = Field(
+        default=None,
+        description="Share of those downloads that went to families supported by release + 24 h "
+        "(pre-release included): the day-0 rate weighted by downloads.",
+    )
+    weighted_median_hours: float | None = Field(
+        default=None,
+        description="Median resolved gap weighted by downloads (the smallest gap whose families hold at least "
+        "half of the resolved families' downloads; pending ignored, as for `median_hours`).",
+    )
 
 
 class SurvivalPointOut(BaseModel):

@@ -28,6 +28,11 @@ MODEL_SORTS = {
     "release_at": (Model.release_at.asc(), Model.id.asc()),
     "repo_id": (Model.repo_id.asc(), Model.id.asc()),
     "-created_at": (Model.created_at.desc(), Model.id.desc()),
+    # Demand: most used first with a leading '-', like the other sorts; ties newest release first.
+    "-downloads": (Model.downloads.desc(), Model.release_at.desc(), Model.id.desc()),
+    "downloads": (Model.downloads.asc(), Model.release_at.desc(), Model.id.desc()),
+    "-likes": (Model.likes.desc(), Model.release_at.desc(), Model.id.desc()),
+    "likes": (Model.likes.asc(), Model.release_at.desc(), Model.id.desc()),
 }
 
 
@@ -39,6 +44,7 @@ class ModelFilters:
     new_architecture: bool | None = None
     search: str | None = None
     include_derivatives: bool = True
+    min_downloads: int | None = None
     sort: str = "-release_at"
 
 
@@ -66,6 +72,11 @@ class ModelRow:
     family: str | None
     visibility: str
     gated: str | None
+    downloads: int
+    likes: int
+    derivatives: int
+    demand_read_at: datetime | None
+    """When downloads and likes were read from the Hub; None: never (the figures are unknown, not 0)."""
 
 
 def _model_query(filters: ModelFilters) -> Select[Any]:
@@ -80,6 +91,8 @@ def _model_query(filters: ModelFilters) -> Select[Any]:
         query = query.where(Model.new_architecture.is_(filters.new_architecture))
     if not filters.include_derivatives:
         query = query.where(Model.is_derivative.is_(False))
+    if filters.min_downloads is not None:
+        query = query.where(Model.downloads >= filters.min_downloads)
     if filters.search:
         escaped = filters.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(func.lower(Model.repo_id).like(f"%{escaped}%", escape="\\"))
@@ -107,6 +120,10 @@ def _model_row(model: Model, org: str | None) -> ModelRow:
         family=model.family,
         visibility=model.visibility,
         gated=model.gated,
+        downloads=model.downloads or 0,
+        likes=model.likes or 0,
+        derivatives=model.derivatives or 0,
+        demand_read_at=model.demand_read_at,
     )
 
 

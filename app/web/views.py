@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.deps import NowDep, SessionDep, get_now
 from app.domain.gap_row import GapRow
@@ -19,17 +22,20 @@ from app.domain.vocabulary import VENDOR_LABELS, GapStatus, ReleasePrecision, Ro
 from app.services.answers.early_access import early_access_map
 from app.services.answers.lags import propagation_lags, stage_lags
 from app.services.answers.requirements import model_requirements
-from app.services.answers.stats import covered_group_stats, survival_curve
-from app.services.gaps.query import GapFilters, query_gaps
+from app.services.answers.stats import GapLike, covered_group_stats, survival_curve
+from app.services.gaps.query import GapFilters, gap_releases, gap_stats_rows, gap_values, query_gaps
 from app.services.operations.source_problems import summarize_problems
 from app.services.operations.source_state import list_health
 from app.services.read_views import EventFilters, count_events, get_model, list_events, list_runtimes
+from app.services.releases.demand import top_families
 from app.services.runtimes.stored_coverage import load_coverage, vendor_coverage
 from app.services.snapshot.exchange import imported_snapshots
 from app.web.page_cache import PageCache
 
 router = APIRouter(include_in_schema=False)
 RELEASES_PER_PAGE = 50
+TOP_CHOICES = (20, 100)
+"""The "top N by downloads" limits the main page offers (any N works in the URL)."""
 
 
 def _root(request: Request) -> dict[str, str]:
@@ -126,7 +132,7 @@ def _matrix(rows: list[GapRow], column: str) -> OrderedDict[str, dict[str, GapRo
     return matrix
 
 
-def _survival_curves(vendor_rows: list[GapRow]) -> dict[str, list[dict[str, float]]]:
+def _survival_curves(vendor_rows: Sequence[GapLike]) -> dict[str, list[dict[str, float]]]:
     """Per vendor, the Kaplan–Meier time-to-support curve in days (pending censored), for the chart."""
     curves: dict[str, list[dict[str, float]]] = {}
     for vendor, label in VENDOR_LABELS.items():
@@ -147,16 +153,41 @@ def dashboard(
     view: Annotated[Literal["runtimes", "vendors"], Query()] = "runtimes",
     publisher: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    top: Annotated[
+        str | None, Query(pattern=r"^\d{0,4}$", description="Only the N most downloaded release families.")
+    ] = None,
 ) -> HTMLResponse:
-    """Leaderboard and time-to-support chart per vendor, then the release × runtime (or vendor) matrix."""
+    """Leaderboard and time-to-support chart per vendor, then the release × runtime (or vendor) matrix;
+    with ``top=N``, both over the N most downloaded release families only."""
     cache: PageCache = request.app.state.page_cache
     # Keyed on the validated parameters only: the same page under other spellings (an unknown parameter is
     # refused before this) is one entry and one rendering.
+    most = int(top) if top else None  # the form sends "" for "all"
     body = cache.get_or_render(
-        f"stage={stage}&view={view}&publisher={publisher or ''}&page={page}",
-        lambda: _render_dashboard(request, session, stage, view, publisher or None, page).body,
+        _cache_key(stage, view, publisher, page, most),
+        lambda: _render_dashboard(request, session, stage, view, publisher or None, page, most or None).body,
     )
     return HTMLResponse(body)
+
+
+def _cache_key(stage: str, view: str, publisher: str | None, page: int, top: int | None) -> str:
+    return f"stage={stage}&view={view}&publisher={publisher or ''}&page={page}&top={top or ''}"
+
+
+def warm_main_page(app: FastAPI, factory: sessionmaker[Session]) -> None:
+    """Render the main page as ``/`` shows it by default into the page cache as the server starts: after a
+    restart, the first burst of visitors then gets it from the cache (or waits for this one rendering)
+    instead of a cold rendering under load (docs/operations.md)."""
+    cache: PageCache = app.state.page_cache
+    request = Request(
+        {"type": "http", "app": app, "method": "GET", "path": "/", "root_path": "", "query_string": b"",
+         "headers": [], "scheme": "http", "server": ("127.0.0.1", 80)}
+    )  # fmt: skip
+    with factory() as session:
+        cache.get_or_render(
+            _cache_key(Stage.MERGED, "runtimes", None, 1, None),
+            lambda: _render_dashboard(request, session, Stage.MERGED, "runtimes", None, 1, None).body,
+        )
 
 
 def _render_dashboard(
@@ -166,18 +197,27 @@ def _render_dashboard(
     view: str,
     publisher: str | None,
     page: int,
+    top: int | None,
 ) -> HTMLResponse:
-    filters = GapFilters(stage=stage, publisher=publisher, rows=(RowKind.RUNTIME, RowKind.VENDOR))
-    rows = query_gaps(session, filters)
-    runtime_rows = [r for r in rows if r.runtime is not None]
-    vendor_rows = [r for r in rows if r.runtime is None]
-    shown = runtime_rows if view == "runtimes" else vendor_rows
+    families = tuple(top_families(session, top, publisher=publisher)) if top else None
+    # What the page shows is read in parts, not as every row of the stage: the releases (ids only) to cut a
+    # page from, that page's rows, the columns and publishers present, and lean vendor rows for the
+    # leaderboard and the chart (the first rendering is waited for by every visitor of a cold cache).
     column = "runtime" if view == "runtimes" else "vendor"
-    full_matrix = _matrix(shown, column)
+    shown_filters = GapFilters(
+        stage=stage,
+        publisher=publisher,
+        rows=(RowKind.RUNTIME if view == "runtimes" else RowKind.VENDOR,),
+        families=families,
+    )
+    releases = gap_releases(session, shown_filters)
     # The matrix pages by release (newest first) so the page stays light with thousands of releases.
     first = (page - 1) * RELEASES_PER_PAGE
-    matrix = OrderedDict(list(full_matrix.items())[first : first + RELEASES_PER_PAGE])
-    columns = column_order({getattr(r, column) for r in shown}, view)
+    on_page = tuple(releases[first : first + RELEASES_PER_PAGE])
+    shown = query_gaps(session, replace(shown_filters, repo_ids=on_page)) if on_page else []
+    matrix = _matrix(shown, column)
+    columns = column_order(gap_values(session, shown_filters, column), view)
+    vendor_rows = gap_stats_rows(session, replace(shown_filters, rows=(RowKind.VENDOR,)))
     vendors = vendor_coverage(load_coverage(session), stage)
     # Ranked vendors (some runtime observed) by day-0 rate then KM median; vendors with none observed last,
     # shown as not ranked rather than as 0 %.
@@ -190,7 +230,7 @@ def _render_dashboard(
             c.name,
         ),
     )
-    pages = max(1, -(-len(full_matrix) // RELEASES_PER_PAGE))
+    pages = max(1, -(-len(releases) // RELEASES_PER_PAGE))
     return _page(
         request,
         session,
@@ -209,10 +249,12 @@ def _render_dashboard(
             "vendor_names": VENDOR_LABELS,
             "curves": _survival_curves(vendor_rows),
             "publisher": publisher or "",
-            "publishers": sorted({r.publisher for r in shown if r.publisher}),
+            "publishers": sorted(gap_values(session, shown_filters, "publisher")),
             "page": page,
             "pages": pages,
-            "release_count": len(full_matrix),
+            "release_count": len(releases),
+            "top": top,
+            "top_choices": TOP_CHOICES,
         },
     )
 

@@ -107,6 +107,8 @@ class FakeModel:
     last_modified: datetime | None = None
     sha: str = "0" * 40
     deleted: bool = False
+    downloads: int = 0
+    likes: int = 0
     old_names: list[str] = field(default_factory=list)
 
     @property
@@ -145,8 +147,8 @@ class FakeModel:
             "pipeline_tag": self.pipeline_tag,
             "library_name": self.library_name,
             "tags": tags,
-            "downloads": 0,
-            "likes": 0,
+            "downloads": self.downloads,
+            "likes": self.likes,
             "modelId": self.repo_id,
             "author": self.org,
             "sha": self.sha,

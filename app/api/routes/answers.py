@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from app.api.cached import cached
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, page_or_csv, wants_csv
 from app.api.params import SinceQuery, UntilQuery, check_runtime, check_sku
@@ -61,8 +62,13 @@ def early_access(
     cursor: CursorQuery = None,
     format: FormatQuery = None,
 ) -> Page[EarlyAccessOut] | Response:
-    cells = early_access_map(
-        session, stage=stage, now=now, publisher=publisher, vendor=vendor, since=since, until=until
+    cells = cached(
+        request,
+        session,
+        ("early-access", stage, publisher, vendor, since, until),
+        lambda: early_access_map(
+            session, stage=stage, now=now, publisher=publisher, vendor=vendor, since=since, until=until
+        ),
     )
     return page_or_csv(
         request,
@@ -97,12 +103,12 @@ def propagation(
 ) -> Page[PropagationOut] | Response:
     check_runtime(upstream)
     check_runtime(downstream)
-    lags = propagation_lags(
+    scope = LagScope(publisher, since, until, final_only)
+    lags = cached(
+        request,
         session,
-        scope=LagScope(publisher, since, until, final_only),
-        upstream=upstream,
-        downstream=downstream,
-        stage=stage,
+        ("propagation", scope, upstream, downstream, stage),
+        lambda: propagation_lags(session, scope=scope, upstream=upstream, downstream=downstream, stage=stage),
     )
     return page_or_csv(
         request,
@@ -138,12 +144,18 @@ def stage_lag(
     check_runtime(runtime)
     if from_stage == to_stage:
         raise HTTPException(422, "from_stage and to_stage must differ")
-    lags = stage_lags(
+    scope = LagScope(publisher, since, until, final_only)
+    lags = cached(
+        request,
         session,
-        from_stage=from_stage,
-        to_stage=to_stage,
-        scope=LagScope(publisher, since, until, final_only),
-        runtimes=[runtime] if runtime else None,
+        ("stage-lag", from_stage, to_stage, scope, runtime),
+        lambda: stage_lags(
+            session,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            scope=scope,
+            runtimes=[runtime] if runtime else None,
+        ),
     )
     return page_or_csv(
         request,
@@ -177,8 +189,12 @@ def requirements(
 ) -> Page[RequirementOut] | Response:
     check_runtime(runtime)
     check_sku(sku)
-    items = model_requirements(
-        session, repo_id, filters=RequirementFilters(runtime=runtime, vendor=vendor, sku=sku)
+    filters = RequirementFilters(runtime=runtime, vendor=vendor, sku=sku)
+    items = cached(
+        request,
+        session,
+        ("requirements", repo_id, filters),
+        lambda: model_requirements(session, repo_id, filters=filters),
     )
     if items is None:
         raise HTTPException(404, f"unknown model {repo_id!r}")

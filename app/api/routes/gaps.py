@@ -7,13 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from app.api.cached import cached
 from app.api.deps import SessionDep
-from app.api.listing import CursorQuery, FormatQuery, LimitQuery, query_page_or_csv
+from app.api.listing import (
+    CursorQuery,
+    FormatQuery,
+    LimitQuery,
+    query_page_json,
+    query_page_or_csv,
+    wants_csv,
+)
 from app.api.params import gap_filters
 from app.domain.vocabulary import GapStatus, RowKind, Stage, Vendor
 from app.schemas.common import Page, UtcTime
 from app.schemas.gaps import GapOut
-from app.services.gaps.query import count_gaps, query_gaps
+from app.services.gaps.query import count_gaps, query_gap_fields, query_gaps
 
 router = APIRouter(tags=["gaps"])
 
@@ -70,13 +78,22 @@ def list_gaps(
         family=family,
         final_only=final_only,
     )
-    return query_page_or_csv(
-        request,
-        GapOut,
-        lambda page, offset: query_gaps(session, filters, limit=page, offset=offset),
-        lambda: count_gaps(session, filters),
+    if wants_csv(request, format):
+        return query_page_or_csv(
+            request,
+            GapOut,
+            lambda page, offset: query_gaps(session, filters, limit=page, offset=offset),
+            lambda: count_gaps(session, filters),
+            limit=limit,
+            cursor=cursor,
+            format=format,
+            filename="gaps.csv",
+        )
+    # The hot list: rows go from SQL to JSON in the schema's shape, with no per-row model on the way; the
+    # total (a count over the whole stage) is kept until the next refresh.
+    return query_page_json(
+        lambda page, offset: query_gap_fields(session, filters, limit=page, offset=offset),
+        lambda: cached(request, session, ("gap-count", filters), lambda: count_gaps(session, filters)),
         limit=limit,
         cursor=cursor,
-        format=format,
-        filename="gaps.csv",
     )

@@ -40,7 +40,22 @@ def models(
     new_architecture: Annotated[bool | None, Query(description="Only (or never) new architectures.")] = None,
     derivatives: Annotated[bool, Query(description="Include fine-tunes, quantisations and merges.")] = True,
     search: Annotated[str | None, Query(max_length=200, description="Substring of the repo id.")] = None,
-    sort: Annotated[Literal["-release_at", "release_at", "repo_id", "-created_at"], Query()] = "-release_at",
+    min_downloads: Annotated[
+        int | None, Query(ge=0, description="Only models with at least this many recent downloads.")
+    ] = None,
+    sort: Annotated[
+        Literal[
+            "-release_at",
+            "release_at",
+            "repo_id",
+            "-created_at",
+            "-downloads",
+            "downloads",
+            "-likes",
+            "likes",
+        ],
+        Query(description="A leading `-` sorts descending: `-downloads` lists the most downloaded first."),
+    ] = "-release_at",
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
     format: FormatQuery = None,
@@ -53,6 +68,7 @@ def models(
         new_architecture=new_architecture,
         search=search,
         include_derivatives=derivatives,
+        min_downloads=min_downloads,
         sort=sort,
     )
     return query_page_or_csv(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from app.api.cached import cached
 from app.api.deps import SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
-from app.api.params import SinceQuery, UntilQuery, gap_filters
+from app.api.params import SinceQuery, TopQuery, UntilQuery, gap_filters, most_used
 from app.domain.vocabulary import RowKind, Stage, Vendor
 from app.schemas.common import Page
 from app.schemas.stats import ObservedRuntimeOut, StatsOut, SurvivalOut, SurvivalPointOut
@@ -46,6 +47,11 @@ class StatsParams:
     per_quarter: PerQuarter = False
     final_only: FinalOnly = False
     include_incomplete: IncludeIncomplete = False
+    weight: Annotated[
+        Literal["downloads"] | None,
+        Query(description="Also weigh each release family by its recent downloads (the weighted figures)."),
+    ] = None
+    top: TopQuery = None
     limit: LimitQuery = 100
     cursor: CursorQuery = None
     format: FormatQuery = None
@@ -56,8 +62,15 @@ StatsParamsDep = Annotated[StatsParams, Depends()]
 
 def stats_out(item: CoveredStats, by: str) -> StatsOut:
     """One group's statistics with its coverage, as the API shows them."""
+    weighted = item.demand
     return StatsOut(
         **asdict(item.stats),
+        weight=weighted.weight if weighted else None,
+        weighted_families=weighted.families if weighted else None,
+        unweighted_families=weighted.unread if weighted else None,
+        downloads=weighted.downloads if weighted else None,
+        day0_download_share=weighted.day0_share if weighted else None,
+        weighted_median_hours=weighted.weighted_median_hours if weighted else None,
         vendor=item.name if by == "vendor" else None,
         runtime=item.name if by == "runtime" else None,
         runtimes_observed=item.runtimes_observed,
@@ -80,13 +93,20 @@ def _stats(
         until=params.until,
         rows=[RowKind(by)],
         final_only=params.final_only,
+        families=most_used(session, params.top, params.publisher),
     )
-    stats = load_group_stats(
+    stats = cached(
+        request,
         session,
-        filters,
-        by=by,
-        per_quarter=params.per_quarter,
-        include_incomplete=params.include_incomplete,
+        ("stats", by, filters, params.per_quarter, params.include_incomplete, params.weight),
+        lambda: load_group_stats(
+            session,
+            filters,
+            by=by,
+            per_quarter=params.per_quarter,
+            include_incomplete=params.include_incomplete,
+            weight=params.weight,
+        ),
     )
     return page_or_csv(
         request,
@@ -125,6 +145,7 @@ def runtime_stats(request: Request, session: SessionDep, params: StatsParamsDep)
     response_model=SurvivalOut,
 )
 def survival(
+    request: Request,
     session: SessionDep,
     vendor: Annotated[Vendor | None, Query()] = None,
     runtime: Annotated[str | None, Query()] = None,
@@ -145,7 +166,12 @@ def survival(
         rows=[RowKind.VENDOR if vendor else RowKind.RUNTIME],
         final_only=final_only,
     )
-    curve = survival_curve(gap_stats_rows(session, filters), include_incomplete=include_incomplete)
+    curve = cached(
+        request,
+        session,
+        ("survival", filters, include_incomplete),
+        lambda: survival_curve(gap_stats_rows(session, filters), include_incomplete=include_incomplete),
+    )
     return SurvivalOut(
         group=vendor or runtime or "",
         stage=stage,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.vocabulary import SUPPORTED_STATUSES, GapStatus
 from app.services.gaps.query import GapFilters, gap_stats_rows
+from app.services.releases.demand import FamilyDemand, family_demand
 from app.services.runtimes.stored_coverage import (
     GroupCoverage,
     load_coverage,
@@ -239,10 +240,8 @@ def quarter(at: datetime) -> str:
     return f"{at.year}Q{(at.month - 1) // 3 + 1}"
 
 
-def group_stats(
-    rows: Iterable[GapLike], *, by: str, per_quarter: bool = False, include_incomplete: bool = False
-) -> list[GapStats]:
-    """Statistics per ``by`` ("vendor" or "runtime"), optionally per release quarter too ("nvidia 2025Q3")."""
+def _groups(rows: Iterable[GapLike], *, by: str, per_quarter: bool) -> dict[str, list[GapLike]]:
+    """One row per family, grouped by ``by`` (and release quarter), labels sorted."""
     groups: dict[str, list[GapLike]] = {}
     for row in family_rows(rows):
         name = getattr(row, by)
@@ -250,9 +249,82 @@ def group_stats(
             continue
         label = f"{name} {quarter(row.release_at)}" if per_quarter else name
         groups.setdefault(label, []).append(row)
+    return {label: groups[label] for label in sorted(groups)}
+
+
+def group_stats(
+    rows: Iterable[GapLike], *, by: str, per_quarter: bool = False, include_incomplete: bool = False
+) -> list[GapStats]:
+    """Statistics per ``by`` ("vendor" or "runtime"), optionally per release quarter too ("nvidia 2025Q3")."""
     return [
-        summarise(label, groups[label], include_incomplete=include_incomplete) for label in sorted(groups)
+        summarise(label, group, include_incomplete=include_incomplete)
+        for label, group in _groups(rows, by=by, per_quarter=per_quarter).items()
     ]
+
+
+@dataclass(frozen=True)
+class DemandStats:
+    """A group's statistics weighted by downloads, over its counted families whose demand was read."""
+
+    weight: str
+    families: int
+    """Counted families whose downloads were read (the others are left out of the weighted figures)."""
+    unread: int
+    """Counted families whose downloads were never read: left out, said apart."""
+    downloads: int
+    day0_share: float | None
+    """Share of those families' downloads that went to families supported by release + 24 h."""
+    weighted_median_hours: float | None
+    """The smallest resolved gap such that families released with support within it hold at least half of
+    the resolved families' downloads (pending families are outside it, as for the plain median)."""
+
+
+def weighted_median(values: Iterable[tuple[float, int]]) -> float | None:
+    """The lower weighted median of (value, weight) pairs: the smallest value whose cumulative weight
+    reaches half the total; None when the total weight is 0."""
+    ordered = sorted((v, w) for v, w in values if w > 0)
+    total = sum(w for _, w in ordered)
+    if total == 0:
+        return None
+    running = 0
+    for value, weight in ordered:
+        running += weight
+        if 2 * running >= total:
+            return round(value, 2)
+    raise AssertionError("unreachable: the running weight reaches the total")
+
+
+def summarise_demand(
+    rows: Sequence[GapLike],
+    demand: Mapping[str, FamilyDemand],
+    weight: str = "downloads",
+    *,
+    include_incomplete: bool = False,
+) -> DemandStats:
+    """``summarise``'s day-0 rate and median over the same counted rows, each family weighted by its
+    downloads (``demand`` by family)."""
+    counted = counted_rows(rows, include_incomplete=include_incomplete)
+    read = [(r, demand[r.family or r.repo_id]) for r in counted if _demand_read(r, demand)]
+    total = sum(d.downloads for _, d in read)
+    day0 = sum(d.downloads for r, d in read if r.status in (GapStatus.PRE_RELEASE, GapStatus.DAY_0))
+    resolved = [
+        (r.gap_hours, d.downloads)
+        for r, d in read
+        if r.status in (GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER) and r.gap_hours is not None
+    ]
+    return DemandStats(
+        weight=weight,
+        families=len(read),
+        unread=len(counted) - len(read),
+        downloads=total,
+        day0_share=round(day0 / total, 4) if total else None,
+        weighted_median_hours=weighted_median(resolved),
+    )
+
+
+def _demand_read(row: GapLike, demand: Mapping[str, FamilyDemand]) -> bool:
+    found = demand.get(row.family or row.repo_id)
+    return found is not None and found.read
 
 
 @dataclass(frozen=True)
@@ -268,6 +340,8 @@ class CoveredStats:
     """The earliest ``observed_until`` among its observed runtimes."""
     observed_runtimes: tuple[tuple[str, datetime], ...]
     """(runtime, observed until) for each observed runtime."""
+    demand: DemandStats | None = None
+    """The figures weighted by downloads, when asked for."""
 
     @property
     def ranked(self) -> bool:
@@ -281,18 +355,18 @@ def covered_group_stats(
     coverage: Mapping[str, GroupCoverage],
     per_quarter: bool = False,
     include_incomplete: bool = False,
+    demand: Mapping[str, FamilyDemand] | None = None,
 ) -> list[CoveredStats]:
     """``group_stats`` with every group of ``coverage`` present (a group with no row gets count 0) and its
-    observed runtimes; groups with an observed runtime first, then the ones with none (not ranked)."""
-    by_label = {
-        s.group: s
-        for s in group_stats(rows, by=by, per_quarter=per_quarter, include_incomplete=include_incomplete)
-    }
+    observed runtimes; groups with an observed runtime first, then the ones with none (not ranked). With
+    ``demand`` (by family), each group's figures weighted by downloads too."""
+    groups = _groups(rows, by=by, per_quarter=per_quarter)
     if not per_quarter:
         for name in coverage:
-            by_label.setdefault(name, summarise(name, []))
+            groups.setdefault(name, [])
     result = []
-    for label, stats in by_label.items():
+    for label, members in groups.items():
+        stats = summarise(label, members, include_incomplete=include_incomplete)
         name = label.split(" ", 1)[0]
         group = coverage.get(name)
         observed = group.observed if group else ()
@@ -306,6 +380,9 @@ def covered_group_stats(
                 observed_runtimes=tuple(
                     (c.runtime, c.observed_until) for c in observed if c.observed_until is not None
                 ),
+                demand=summarise_demand(members, demand, include_incomplete=include_incomplete)
+                if demand is not None
+                else None,
             )
         )
     return sorted(result, key=lambda c: (not c.ranked, c.stats.group))
@@ -318,9 +395,11 @@ def load_group_stats(
     by: str,
     per_quarter: bool = False,
     include_incomplete: bool = False,
+    weight: str | None = None,
 ) -> list[CoveredStats]:
     """Statistics per vendor view (``by="vendor"``) or runtime of ``filters``' rows, with every catalog
-    vendor or runtime of the stage present and its coverage (two queries)."""
+    vendor or runtime of the stage present and its coverage (two queries; a third with
+    ``weight="downloads"``: each family's downloads)."""
     coverage = load_coverage(session)
     groups = (
         vendor_coverage(coverage, filters.stage)
@@ -333,4 +412,5 @@ def load_group_stats(
         coverage=groups,
         per_quarter=per_quarter,
         include_incomplete=include_incomplete,
+        demand=family_demand(session, publisher=filters.publisher) if weight == "downloads" else None,
     )

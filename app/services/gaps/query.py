@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import String, and_, case, false, func, or_, select, type_coerce
+from sqlalchemy import Select, String, and_, case, false, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.domain.gap_row import GapRow
 from app.domain.vocabulary import RowKind, Stage
 from app.models import GapRecord
-from app.services.gaps.record import READ_COLUMNS, TABLE, Identity, from_record, utc
+from app.services.gaps.record import READ_COLUMNS, TABLE, Identity, api_fields, from_record, utc
 from app.services.runtimes.catalog_views import vendor_runtimes
 
 
@@ -35,6 +35,10 @@ class GapFilters:
     """A release family: its key, the repo id of its earliest member."""
     final_only: bool = False
     """Measure ``released`` gaps to the first final runtime release (rc, alpha, beta and dev ignored)."""
+    families: tuple[str, ...] | None = None
+    """Only these release families (the most used ones, ``app/services/releases/demand.py``); None: every family."""
+    repo_ids: tuple[str, ...] | None = None
+    """Only these releases (one page of the main page's matrix); None: every release."""
 
 
 def implied_row_kinds(*, runtime: str | None, vendor: str | None, sku: str | None) -> tuple[RowKind, ...]:
@@ -96,6 +100,10 @@ def _where(filters: GapFilters) -> list:  # type: ignore[type-arg]
         where.append(TABLE.repo_id == filters.repo_id)
     if filters.family is not None:
         where.append(TABLE.family == filters.family)
+    if filters.families is not None:
+        where.append(TABLE.family.in_(filters.families) if filters.families else false())
+    if filters.repo_ids is not None:
+        where.append(TABLE.repo_id.in_(filters.repo_ids) if filters.repo_ids else false())
     if filters.since is not None:
         where.append(TABLE.release_at >= filters.since)
     if filters.until is not None:
@@ -103,20 +111,32 @@ def _where(filters: GapFilters) -> list:  # type: ignore[type-arg]
     return where
 
 
-def query_gaps(
-    session: Session, filters: GapFilters, *, limit: int | None = None, offset: int = 0
-) -> list[GapRow]:
-    """Materialised gap rows matching ``filters``, newest release first, in one query (a page of them with
-    ``limit``/``offset``)."""
+def _page_statement(filters: GapFilters, limit: int | None, offset: int) -> Select[Any]:
     statement = (
         select(*READ_COLUMNS)
         .where(*_where(filters))
         .order_by(TABLE.release_at.desc(), TABLE.repo_id, _KIND_ORDER, TABLE.runtime, TABLE.vendor, TABLE.sku)
         .offset(offset)
     )
-    if limit is not None:
-        statement = statement.limit(limit)
+    return statement if limit is None else statement.limit(limit)
+
+
+def query_gaps(
+    session: Session, filters: GapFilters, *, limit: int | None = None, offset: int = 0
+) -> list[GapRow]:
+    """Materialised gap rows matching ``filters``, newest release first, in one query (a page of them with
+    ``limit``/``offset``)."""
+    statement = _page_statement(filters, limit, offset)
     return [from_record(row, final_only=filters.final_only) for row in session.execute(statement).all()]
+
+
+def query_gap_fields(
+    session: Session, filters: GapFilters, *, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    """``query_gaps`` as the API's plain field values (``api_fields``), for a page serialised as it is read:
+    the same rows in the same order, without building a ``GapRow`` and a response model per row."""
+    statement = _page_statement(filters, limit, offset)
+    return [api_fields(row, final_only=filters.final_only) for row in session.execute(statement).all()]
 
 
 def query_gaps_among(
@@ -191,6 +211,24 @@ def gap_stats_rows(session: Session, filters: GapFilters) -> list[GapStatsRow]:
             )
         )
     return facts
+
+
+def gap_releases(session: Session, filters: GapFilters) -> list[str]:
+    """The releases with rows matching ``filters``, in ``query_gaps``' order (newest release first): what a
+    page of the matrix is cut from, without reading every row."""
+    statement = (
+        select(TABLE.repo_id, TABLE.release_at)
+        .where(*_where(filters))
+        .distinct()
+        .order_by(TABLE.release_at.desc(), TABLE.repo_id)
+    )
+    return [repo_id for repo_id, _ in session.execute(statement)]
+
+
+def gap_values(session: Session, filters: GapFilters, column: str) -> set[str]:
+    """The distinct non-empty values of ``column`` (runtime, vendor, publisher …) among the matching rows."""
+    statement = select(TABLE[column]).where(*_where(filters)).distinct()
+    return {value for value in session.scalars(statement) if value}
 
 
 def count_gaps(session: Session, filters: GapFilters) -> int:

@@ -75,9 +75,25 @@ _READERS = tuple(
 )
 
 
+API_FIELDS = tuple(item.name for item in gap_fields() if item.api)
+"""The fields the API shows, in its order (``GapOut``'s)."""
+
+
 def from_record(record: Sequence[Any], *, final_only: bool = False) -> GapRow:
     """The row a ``READ_COLUMNS`` record stores; with ``final_only``, measured to the first final runtime
     release (status, gap, support time and tag)."""
+    return GapRow(**record_fields(record, final_only=final_only))
+
+
+def api_fields(record: Sequence[Any], *, final_only: bool = False) -> dict[str, Any]:
+    """What ``GapOut`` shows of a ``READ_COLUMNS`` record, in its field order, as plain values (no row or
+    model objects on the way: a page of the hot list goes straight from here to JSON)."""
+    fields = record_fields(record, final_only=final_only)
+    return {name: fields[name] for name in API_FIELDS}
+
+
+def record_fields(record: Sequence[Any], *, final_only: bool = False) -> dict[str, Any]:
+    """The ``GapRow`` field values a ``READ_COLUMNS`` record stores (see ``from_record``)."""
     fields: dict[str, Any] = {}
     for name, position, how in _READERS:
         value = record[position]
@@ -97,4 +113,4 @@ def from_record(record: Sequence[Any], *, final_only: bool = False) -> GapRow:
             commit=None,
             author_at=None,
         )
-    return GapRow(**fields)
+    return fields

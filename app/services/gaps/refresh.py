@@ -18,6 +18,7 @@ from app.services.gaps.decide import KeyNovelty, Release, compute_gaps
 from app.services.gaps.load import load_gap_coverage, load_releases, load_support_index
 from app.services.gaps.novelty import load_key_novelty
 from app.services.gaps.record import READ_COLUMNS, TABLE, TIMES, Identity, identity, utc, values
+from app.services.gaps.version import record_refresh
 from app.services.runtimes.catalog_views import per_sku_runtimes, runtime_key_kinds, vendor_runtimes
 
 
@@ -218,6 +219,7 @@ def refresh_gaps(
         ["model_id", "stage", "row_kind", "runtime", "vendor", "sku"],
         bulk=True,
     )
+    record_refresh(session)
     report = RefreshReport(
         computed=len(target),
         inserted=inserted,

@@ -238,6 +238,7 @@ def _new_row(hub: HubModel) -> Model:
         uses_remote_code=False,
         new_architecture=False,
         new_model_type=False,
+        derivatives=0,
         **{**start, "hub_extra": {}, "release_times": {}, "architectures": [], "base_models": [], "tags": []},
     )
 

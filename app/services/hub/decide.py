@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.services.releases.rules import (
@@ -52,6 +52,9 @@ class StoredModel:
     library_name: str | None = None
     pipeline_tag: str | None = None
     is_derivative: bool = False
+    downloads: int = 0
+    likes: int = 0
+    demand_read_at: datetime | None = None
 
     @property
     def release(self) -> ReleaseTime | None:
@@ -129,6 +132,7 @@ def decide_model_update(
         "derivative_reason": verdict.reason,
         "hub_extra": extra,
     }
+    values.update(demand_values(current, listing, now))
     public_again = current.visibility != PUBLIC
     if public_again:
         values.update(visibility=PUBLIC, gone_at=None)
@@ -171,6 +175,29 @@ def decide_model_update(
         )
     changed = any(values.get(name, getattr(current, name)) != getattr(current, name) for name in _TRACKED)
     return ModelUpdate(values, changed, public_again)
+
+
+DEMAND_REFRESH = timedelta(hours=1)
+"""Stored demand older than this is written again even when unchanged (a fresh ``demand_read_at``)."""
+DEMAND_NOISE = 0.01
+"""A figure that moved less than this share since the stored read is not worth a write sooner."""
+
+
+def demand_values(current: StoredModel, listing: HubModel, now: datetime) -> dict[str, Any]:
+    """Downloads and likes to write, with the time they were read (``now``): when a figure moved by more
+    than ``DEMAND_NOISE``, or the stored read is older than ``DEMAND_REFRESH`` (or there is none). An item
+    without the figures leaves the stored ones alone. Never tracked: a new download count is no change to
+    the release and refreshes no gap; and a cycle with nothing new writes nothing within the hour."""
+    read = {"downloads": listing.downloads, "likes": listing.likes}
+    read = {name: value for name, value in read.items() if value is not None}
+    if not read:
+        return {}
+    stale = current.demand_read_at is None or now - current.demand_read_at >= DEMAND_REFRESH
+    moved = any(
+        abs(value - getattr(current, name)) > DEMAND_NOISE * max(getattr(current, name), 1)
+        for name, value in read.items()
+    )
+    return {**read, "demand_read_at": now} if stale or moved else {}
 
 
 def _parse_iso(value: Any) -> datetime | None:

@@ -38,6 +38,8 @@ EXPAND_FIELDS: tuple[str, ...] = (
     "library_name",
     "pipeline_tag",
     "sha",
+    "downloads",
+    "likes",
 )
 
 
@@ -125,6 +127,9 @@ class HubModel:
     library_name: str | None = None
     pipeline_tag: str | None = None
     sha: str | None = None
+    downloads: int | None = None
+    """The Hub's recent-downloads figure (last 30 days); None when the item did not carry it."""
+    likes: int | None = None
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -254,6 +259,13 @@ class HubModel:
         tags = tuple(clean[:MAX_TAGS])
         base_models = tuple(dict.fromkeys(_base_models_from_tags(tags)))
 
+        def count(key: str) -> int | None:
+            value = typed(key, int)
+            if value is not None and value < 0:
+                problems.append(f"{repo_id}: ignored negative '{key}' {value}")
+                return None
+            return value
+
         return cls(
             hub_id=hub_id,
             repo_id=repo_id,
@@ -273,6 +285,8 @@ class HubModel:
             library_name=bounded("library_name", typed("library_name", str)),
             pipeline_tag=bounded("pipeline_tag", typed("pipeline_tag", str)),
             sha=bounded("sha", typed("sha", str)),
+            downloads=count("downloads"),
+            likes=count("likes"),
             problems=tuple(problems),
         )
 

@@ -15,8 +15,11 @@ from app.services.answers.stats import (
     quantile,
     quarter,
     summarise,
+    summarise_demand,
     survival_curve,
+    weighted_median,
 )
+from app.services.releases.demand import FamilyDemand
 
 
 def test_quantile_interpolates_like_numpy() -> None:
@@ -158,3 +161,34 @@ def test_pending_censoring_in_statistics() -> None:
     assert stats.km_median_hours == 54
     curve = survival_curve(rows)
     assert [p.unsupported for p in curve] == [0.75, 0.75, 0.375, 0.375]
+
+
+def test_weighted_median_is_the_smallest_value_holding_half_the_weight() -> None:
+    assert weighted_median([(5, 300), (240, 900)]) == 240
+    assert weighted_median([(5, 600), (240, 600)]) == 5  # exactly half at 5 h: the lower median
+    assert weighted_median([(-24, 1), (10, 1), (30, 1)]) == 10  # equal weights: the plain (lower) median
+    assert weighted_median([(7, 0), (9, 0)]) is None
+    assert weighted_median([]) is None
+
+
+def test_demand_weighting_counts_read_families_only_and_keeps_pre_existing_out() -> None:
+    rows = [
+        _row("a/day0", "day-0", 10),
+        _row("a/late", "later", 100),
+        _row("a/pend", "pending", 500),
+        _row("a/unread", "day-0", 1),
+        _row("a/old", "pre-existing", 0),
+    ]
+    demand = {
+        "a/day0": FamilyDemand(100, True),
+        "a/late": FamilyDemand(50, True),
+        "a/pend": FamilyDemand(850, True),
+        "a/unread": FamilyDemand(0, False),
+        "a/old": FamilyDemand(10_000, True),
+    }
+    weighted = summarise_demand(rows, demand)
+    # Counted: day0, late, pend (read) and unread (left out); pre-existing is never counted.
+    assert (weighted.families, weighted.unread, weighted.downloads) == (3, 1, 1000)
+    assert weighted.day0_share == 0.1
+    # Resolved: 10 h weighs 100, 100 h weighs 50: half of 150 is reached at 10 h.
+    assert weighted.weighted_median_hours == 10

@@ -99,3 +99,16 @@ def test_invalid_repo_ids(bad: str) -> None:
 def test_invalid_orgs(bad: str) -> None:
     with pytest.raises(InvalidName):
         check_org(bad)
+
+
+def test_demand_is_read_and_bad_figures_are_dropped_with_a_note() -> None:
+    recorded = HubModel.from_api(sample("model_info.meta-llama__Llama-3.1-8B-Instruct.full.json"))
+    assert recorded.downloads is not None and recorded.downloads > 0
+    assert recorded.likes is not None and recorded.likes > 0
+    bad = HubModel.from_api(
+        {"_id": "6698d8a0653e4babe21e1e7d", "id": "a/b", "downloads": -3, "likes": "lots"}
+    )
+    assert (bad.downloads, bad.likes) == (None, None)
+    assert len(bad.problems) == 2
+    # Not asked for (an expand without them): unknown, not 0.
+    assert HubModel.from_api({"_id": "6698d8a0653e4babe21e1e7d", "id": "a/b"}).downloads is None
