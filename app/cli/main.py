@@ -1,4 +1,9 @@
-"""The `launchgap` command: one group, thin commands that call services."""
+"""The `launchgap` command: one group, thin commands that call services.
+
+A command loads what it needs when it runs: the modules here import only typer at the top, and the settings
+are read in the group's callback (which ``launchgap --help`` never reaches), so the help answers at once and
+a command pays only for its own imports (docs/operations.md, "The command line").
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import sys
 
 import typer
 
-from app.cli import db, serve
+from app.cli import db, scan, serve, snapshot, tokens, watch, which
 
 cli = typer.Typer(
     name="launchgap",
@@ -19,23 +24,10 @@ cli = typer.Typer(
 )
 
 
-def _register_all() -> None:
-    from app.cli import scan, snapshot, tokens, watch, which
-
-    serve.register(cli)
-    db.register(cli)
-    scan.register(cli)
-    snapshot.register(cli)
-    watch.register(cli)
-    tokens.register(cli)
-    which.register(cli)
-
-
-_register_all()
-
-
-def main() -> None:
-    """Console-script entry point."""
+@cli.callback()
+def _start() -> None:
+    """Read the settings once before any command: a bad setting (an empty webhook secret, a malformed JSON
+    list) stops every command with one line per problem instead of a traceback."""
     from pydantic import ValidationError
 
     from app.config import get_settings
@@ -43,8 +35,6 @@ def main() -> None:
     try:
         settings = get_settings()
     except ValidationError as exc:
-        # A bad setting (an empty webhook secret, a malformed JSON list) stops every command with one line
-        # per problem instead of a traceback.
         for error in exc.errors(include_url=False):
             name = "LAUNCHGAP_" + "_".join(str(part) for part in error["loc"][:1]).upper()
             print(f"error: {name}: {error['msg']}", file=sys.stderr)
@@ -54,4 +44,14 @@ def main() -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic's plugins announce themselves at INFO when first imported, which now happens after this setup.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+for _module in (serve, db, scan, snapshot, watch, tokens, which):
+    _module.register(cli)
+
+
+def main() -> None:
+    """Console-script entry point."""
     cli()

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from app.cli import get_settings
 from app.clock import utcnow
-from app.config import Settings, get_settings
 
 if TYPE_CHECKING:
+    from app.config import Settings
     from app.domain.runtime_spec import RuntimeSpec
     from app.services.runtimes.catalog_audit import AuditReport
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.config import get_settings
+from app.cli import get_settings
 
 
 def register(cli: typer.Typer) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
+from app.cli import get_settings
 from app.clock import utcnow
-from app.config import get_settings
 
 
 def _say(message: str) -> None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.orm import Session
 
+from app.cli import get_settings
 from app.clock import utcnow
-from app.config import get_settings
-from app.db.session import open_database, session_scope
-from app.services import tokens
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def register(cli: typer.Typer) -> None:
@@ -19,6 +20,8 @@ def register(cli: typer.Typer) -> None:
 
     @contextmanager
     def _session() -> Iterator[Session]:
+        from app.db.session import open_database, session_scope
+
         # A command is one unit of work: leave no pooled connection behind.
         with open_database(get_settings().database_url) as factory, session_scope(factory) as session:
             yield session
@@ -26,6 +29,8 @@ def register(cli: typer.Typer) -> None:
     @group.command("create")
     def create(name: str = typer.Argument(..., help="Who or what the token is for.")) -> None:
         """Create a token and print its secret (it cannot be shown again)."""
+        from app.services import tokens
+
         try:
             with _session() as session:
                 token, secret = tokens.create_token(session, name, now=utcnow())
@@ -39,6 +44,8 @@ def register(cli: typer.Typer) -> None:
     @group.command("list")
     def list_() -> None:
         """List tokens: id, name, prefix, created, last used, revoked."""
+        from app.services import tokens
+
         with _session() as session:
             for t in tokens.list_tokens(session):
                 revoked = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
@@ -50,6 +57,8 @@ def register(cli: typer.Typer) -> None:
     @group.command("revoke")
     def revoke(token_id: int = typer.Argument(..., help="Token id from `tokens list`.")) -> None:
         """Revoke a token; requests with it get 401 from then on."""
+        from app.services import tokens
+
         try:
             with _session() as session:
                 tokens.revoke_token(session, token_id, now=utcnow())

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+from app.cli import get_settings
 from app.clock import utcnow
-from app.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 
 def register(cli: typer.Typer) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from app.config import get_settings
-from app.db.session import open_database, session_scope
-from app.services.answers.requirements import ReleaseRef, Requirement, RequirementFilters, model_requirements
+from app.cli import get_settings
+
+if TYPE_CHECKING:
+    from app.services.answers.requirements import ReleaseRef, Requirement
 
 COLUMNS = ("RUNTIME", "VENDORS", "FIRST RELEASE", "FIRST FINAL RELEASE", "FIRST BRANCH", "MIN VERSION")
 
@@ -55,7 +58,9 @@ def register(cli: typer.Typer) -> None:
         ),
     ) -> None:
         """Which runtime versions support REPO_ID: first release, first final release, first release branch."""
+        from app.db.session import open_database, session_scope
         from app.domain.vocabulary import Vendor
+        from app.services.answers.requirements import RequirementFilters, model_requirements
         from app.services.runtimes.catalog_views import runtime_names, sku_names
 
         if runtime is not None and runtime not in runtime_names():

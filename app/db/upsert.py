@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import import_module
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
@@ -30,7 +30,10 @@ def insert_ignoring_conflicts(
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # The dialect in use only: SQLAlchemy's PostgreSQL module costs a command on SQLite a noticeable import.
+    insert = import_module(
+        f"sqlalchemy.dialects.{'postgresql' if dialect == 'postgresql' else 'sqlite'}"
+    ).insert
     statement = insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
     if bulk:
         count: int = session.execute(statement, list(rows)).rowcount  # type: ignore[attr-defined]

@@ -18,28 +18,29 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.config import Settings
 from app.db.session import refresh_planner_statistics, run_in_transaction, session_scope
 from app.domain.runtime_spec import RuntimeSpec
 from app.services.gaps.refresh import refresh_gaps
-from app.services.hub.poll import CycleReport, poll_publishers
-from app.services.hub.webhook_queue import WebhookQueue
-from app.services.hub.webhooks import mark_coalesced, process_webhook_delivery
 from app.services.operations import source_state
-from app.services.operations.bootstrap import load_reference_data
-from app.services.releases.facts import ImportReport, import_releases
-from app.services.releases.publishers import sync_publishers
 from app.services.runtimes.scan import ScanError, ScanSummary, scan_runtime
 from app.services.snapshot.build import BUNDLED_SNAPSHOT
-from app.services.snapshot.exchange import SnapshotImport, import_snapshot
-from app.services.snapshot.format import Snapshot
 from app.services.watches.outbox import enqueue_deliveries, first_poll_models
-from app.sources.hub.client import HubClient
-from app.sources.hub.webhook import HubWebhookPayload
+
+if TYPE_CHECKING:
+    from app.config import Settings
+    from app.services.hub.poll import CycleReport
+    from app.services.hub.webhook_queue import WebhookQueue
+    from app.services.releases.facts import ImportReport
+    from app.services.snapshot.exchange import SnapshotImport
+    from app.services.snapshot.format import Snapshot
+    from app.sources.hub.webhook import HubWebhookPayload
+
+# Each workflow imports the sources it alone runs (the Hub client, the release and snapshot readers) when it
+# runs: a one-off `launchgap scan` loads no Hub client (docs/operations.md, "The command line").
 
 
 def bootstrap_reference_data(
@@ -53,6 +54,8 @@ def bootstrap_reference_data(
     bundled snapshot on an empty database), then the materialised gap rows, in one transaction before the
     server listens: a first start serves the snapshot's data from its first request. Past facts notify no
     watch."""
+
+    from app.services.operations.bootstrap import load_reference_data
 
     def bootstrap(session: Session) -> None:
         load_reference_data(session, settings, now=now, snapshot=snapshot)
@@ -106,9 +109,11 @@ def scan_then_refresh(
     except ScanError:
         session.commit()
         raise
-    report = refresh_gaps(session, runtimes=[spec.name])
-    if not summary.first_scan:  # the support a later scan finds is news, whatever the age of its commit
-        enqueue_deliveries(session, report.gained_support, now=now)
+    # Nothing the gap rows read changed (a rescan with nothing new): they are up to date already.
+    if summary.changed or summary.first_scan:
+        report = refresh_gaps(session, runtimes=[spec.name])
+        if not summary.first_scan:  # the support a later scan finds is news, whatever the age of its commit
+            enqueue_deliveries(session, report.gained_support, now=now)
     session.commit()
     return summary
 
@@ -125,6 +130,9 @@ def poll_then_refresh(
     ``options`` go to ``poll_publishers`` (lease owner, interval, retry delay). The refresh diffs the whole
     table: it also picks up models a webhook changed since the last cycle.
     """
+    from app.services.hub.poll import poll_publishers
+    from app.sources.hub.client import HubClient
+
     with factory() as session:
         polled_before = source_state.ever_succeeded(session, source_state.HUB_PUBLISHER)
     with HubClient.from_settings(settings) as client:
@@ -142,6 +150,7 @@ def poll_then_refresh(
 def import_file(factory: sessionmaker[Session], settings: Settings, path: Path) -> ImportReport:
     """``launchgap import releases``: sync the publishers, import ``path`` and refresh the gaps in one
     transaction, run again if a concurrent import created the same rows first."""
+    from app.services.releases.publishers import sync_publishers
 
     def work(session: Session) -> ImportReport:
         sync_publishers(session, settings.publishers_file, named=settings.hub_orgs or ())
@@ -153,6 +162,8 @@ def import_file(factory: sessionmaker[Session], settings: Settings, path: Path) 
 def import_then_refresh(session: Session, path: Path) -> ImportReport:
     """Import the release facts in ``path`` (idempotent), then the gap rows; the caller commits. Past facts
     notify no watch."""
+    from app.services.releases.facts import import_releases
+
     report = import_releases(session, path)
     refresh_gaps(session)
     return report
@@ -161,6 +172,8 @@ def import_then_refresh(session: Session, path: Path) -> ImportReport:
 def import_snapshot_then_refresh(session: Session, snapshot: Snapshot, *, now: datetime) -> SnapshotImport:
     """Add a snapshot's evidence and facts (never overwriting), then the gap rows; the caller commits, so the
     import is one transaction."""
+    from app.services.snapshot.exchange import import_snapshot
+
     report = import_snapshot(session, snapshot, now=now)
     if report.changed:
         refresh_gaps(session)
@@ -170,6 +183,9 @@ def import_snapshot_then_refresh(session: Session, snapshot: Snapshot, *, now: d
 def webhook_queue(factory: sessionmaker[Session], settings: Settings) -> WebhookQueue:
     """The queue Hub webhooks wait in (``app/services/hub/webhook_queue.py``), processing each with
     ``process_webhook`` on a thread of its own."""
+    from app.services.hub.webhook_queue import WebhookQueue
+    from app.services.hub.webhooks import mark_coalesced
+
     return WebhookQueue(
         lambda delivery_id, payload: process_webhook(factory, settings, delivery_id, payload),  # type: ignore[arg-type]
         lambda delivery_ids, into: mark_coalesced(factory, delivery_ids, into),
@@ -182,6 +198,9 @@ def process_webhook(
     """Process a recorded webhook delivery with a Hub client of its own, then the changed model's gap rows
     (webhooks are for latency: now, not at the next poll; should this refresh fail, the next poll cycle's
     whole-table refresh catches up). Returns the delivery's outcome."""
+    from app.services.hub.webhooks import process_webhook_delivery
+    from app.sources.hub.client import HubClient
+
     with HubClient.from_settings(settings) as client:
         result = process_webhook_delivery(factory, client, delivery_id, payload)
     if result.changed_model is not None and result.received_at is not None:

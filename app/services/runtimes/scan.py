@@ -61,6 +61,9 @@ class ScanSummary:
     """Ids of the catalog audit's findings without a declared reason (see app/services/runtimes/catalog_audit.py)."""
     first_scan: bool = False
     """The source's first successful scan: its events are history (they date support, they do not notify)."""
+    changed: bool = True
+    """The scan stored something the gap rows read: events added or retracted (or tags moved back), coverage
+    newly observed or moved forward, a key mapping. False: the gap rows are already up to date."""
 
 
 def _source_key(repo: str | None) -> str:
@@ -116,11 +119,12 @@ def scan_runtime(
             if stages is not None:
                 outcome.events = [e for e in outcome.events if e.stage in stages]
             inserted = store_events(session, runtime_id, outcome.events, now)
+            changed = bool(inserted or outcome.rewritten_refs or outcome.vanished_tags)
             # A scan of another ref than the default branch says nothing about what the runtime ships.
             if ref in (None, spec.default_branch):
-                record_coverage(session, spec.name, coverage, now=now)
+                changed = record_coverage(session, spec.name, coverage, now=now) or changed
             if gguf and outcome.head:
-                store_key_mapping(session, spec.name, gguf, commit=outcome.head, now=now)
+                changed = store_key_mapping(session, spec.name, gguf, commit=outcome.head, now=now) or changed
             if statements is not None and outcome.head:
                 store_version_statements(session, spec, statements, commit=outcome.head, now=now)
             retracted = retract_vanished(
@@ -168,4 +172,5 @@ def scan_runtime(
         audit_findings=len(report.findings),
         audit_unexplained=[f.id for f in report.unexplained],
         first_scan=first_scan,
+        changed=changed,
     )

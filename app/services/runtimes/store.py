@@ -69,8 +69,9 @@ def store_version_statements(
 
 def store_key_mapping(
     session: Session, source: str, mapping: dict[str, str], *, commit: str, now: datetime
-) -> None:
-    """Replace ``source``'s HF architecture → GGUF architecture rows with ``mapping`` (the caller commits)."""
+) -> bool:
+    """Replace ``source``'s HF architecture → GGUF architecture rows with ``mapping`` (the caller commits);
+    True when a row was added, removed or changed."""
     existing = {
         row.from_key: row
         for row in session.execute(
@@ -81,11 +82,14 @@ def store_key_mapping(
             )
         ).scalars()
     }
+    changed = False
     for architecture, row in existing.items():
         if architecture not in mapping:
             session.delete(row)
+            changed = True
     for architecture, gguf in mapping.items():
         row = existing.get(architecture)
+        changed = changed or row is None or row.to_key != gguf
         if row is None:
             session.add(
                 KeyMapping(
@@ -100,6 +104,7 @@ def store_key_mapping(
             )
         elif (row.to_key, row.commit) != (gguf, commit):
             row.to_key, row.commit, row.recorded_at = gguf, commit, now
+    return changed
 
 
 def runtime_row_id(session: Session, name: str) -> int:

@@ -36,8 +36,9 @@ class Coverage:
 
 def record_coverage(
     session: Session, runtime: str, stages: Sequence[StageCoverage], *, now: datetime
-) -> None:
-    """Store one scan's coverage (the caller commits, with the scan's events).
+) -> bool:
+    """Store one scan's coverage (the caller commits, with the scan's events); True when what the gap rows
+    read of it changed (a stage newly observed, ``observed_until`` moved forward, a reason changed).
 
     ``observed_until`` only moves forward: the events already stored stay true, so scanning an older copy
     after a fresher one does not make the runtime known for less time. A stage once observed stays
@@ -47,6 +48,7 @@ def record_coverage(
         row.stage: row
         for row in session.execute(select(SourceCoverage).where(SourceCoverage.runtime == runtime)).scalars()
     }
+    before = {name: (row.observed, row.observed_until, row.reason) for name, row in existing.items()}
     for stage in stages:
         row = existing.get(stage.stage)
         if row is None:
@@ -64,6 +66,9 @@ def record_coverage(
             row.reason = stage.reason
         row.copy, row.source, row.recorded_at = stage.copy, stage.source, now
     session.flush()
+    return any(
+        before.get(name) != (row.observed, row.observed_until, row.reason) for name, row in existing.items()
+    )
 
 
 def load_coverage(session: Session) -> dict[tuple[str, str], Coverage]:

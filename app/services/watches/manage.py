@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from app.domain.vocabulary import Stage
 from app.models import Watch, WatchDelivery, WatchDeliveryAttempt
 from app.services.gaps.query import GapFilters, implied_row_kinds
-from app.sources.outbound import RefusedTarget, resolve_target
-from app.sources.outbound.guard import Resolver, system_resolver
+
+# The guard alone: the HTTP client (httpx) is the sender's, not every gap refresh's.
+from app.sources.outbound.guard import RefusedTarget, Resolver, resolve_target, system_resolver
 from app.sources.runtimes.catalog import CATALOG, HARDWARE
 
 __all__ = [

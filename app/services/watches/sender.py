@@ -31,8 +31,7 @@ from app.domain.vocabulary import AttemptOutcome, DeliveryState
 from app.metrics import WATCH_DELIVERY_ATTEMPTS
 from app.models import ApiToken, Watch, WatchDelivery, WatchDeliveryAttempt
 from app.services.operations import source_state
-from app.sources.outbound import PostResult, post_json
-from app.sources.outbound.client import TIMEOUT_SECONDS
+from app.sources.outbound.client import TIMEOUT_SECONDS, PostResult, post_json
 from app.sources.outbound.guard import Resolver, system_resolver
 
 log = logging.getLogger(__name__)

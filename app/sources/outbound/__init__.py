@@ -1,9 +1,5 @@
-"""Outbound HTTP to watch receivers: the address guard (SSRF) and a signed POST with hard limits.
+"""Outbound HTTP to watch receivers: the address guard (SSRF, ``guard.py``) and a signed POST with hard
+limits (``client.py``). Only this package sends requests to URLs that users gave LaunchGap.
 
-Only this package sends requests to URLs that users gave LaunchGap.
+Import from the module you need: the guard (checked when a watch is created) loads no HTTP client.
 """
-
-from app.sources.outbound.client import PostResult, post_json
-from app.sources.outbound.guard import RefusedTarget, Target, check_target, resolve_target
-
-__all__ = ["PostResult", "RefusedTarget", "Target", "check_target", "post_json", "resolve_target"]
