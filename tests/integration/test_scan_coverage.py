@@ -5,13 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.vocabulary import GapStatus
+from app.models import GapRecord
+from app.services.jobs import scan_then_refresh
+from app.services.runtimes.catalog_rows import sync_catalog
 from app.services.runtimes.scan import scan_runtime
 from app.services.runtimes.stored_coverage import load_coverage
 from app.sources.runtimes.catalog import get_runtime
 from tests.fakes.repo_builder import RepoBuilder
 from tests.integration.test_scan import VLLM, registry, vllm_history
+from tests.support.seed import Seed
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -88,3 +94,42 @@ def test_version_bump_releases_need_no_tags(session: Session, tmp_path: Path) ->
     )
     scan_runtime(session, mlx, data_dir=tmp_path / "d", repo=str(repo.path), now=NOW)
     assert load_coverage(session)[("mlx-lm", "released")].observed
+
+
+def test_a_scan_pinned_to_a_commit_of_the_default_branch_is_known_up_to_that_commit(
+    session: Session, tmp_path: Path
+) -> None:
+    # Issue 22, item 1: `scan RUNTIME --ref SHA` (to reproduce a figure) observed the default branch up to SHA.
+    sync_catalog(session)
+    Seed(session).model("acme/Mixtral-X", release_at=datetime(2023, 11, 1, tzinfo=UTC),
+                        architecture="MixtralForCausalLM", model_type="mixtral")  # fmt: skip
+    repo = vllm_history(tmp_path / "upstream").allow_filter()  # main goes on to 2024-10-01
+    pinned = repo.head("v0.2.5^{commit}")  # "Lazy registry (#200)", committed 2023-12-01 10:00
+    pinned_at = datetime(2023, 12, 1, 10, tzinfo=UTC)
+    for source in (str(repo.path), repo.url):  # a local copy, then a fetched one (whose fetch is newer)
+        scan_then_refresh(session, VLLM, data_dir=tmp_path / "d", repo=source, ref=pinned, now=NOW)
+        coverage = load_coverage(session)
+        assert coverage[("vllm", "merged")].observed_until == pinned_at
+        assert coverage[("vllm", "released")].observed_until == pinned_at
+    assert coverage[("vllm", "branch")].observed_until == pinned_at  # the fetched copy has every ref
+    merged = (GapRecord.repo_id == "acme/Mixtral-X", GapRecord.stage == "merged", GapRecord.runtime == "vllm")
+    cell = session.scalars(select(GapRecord).where(*merged)).one()
+    assert (cell.status, cell.observed_until) == (GapStatus.PENDING, pinned_at)
+    # coverage only moves forward: the default scan then knows the branch up to its head
+    scan_then_refresh(session, VLLM, data_dir=tmp_path / "d", repo=str(repo.path), now=NOW)
+    assert load_coverage(session)[("vllm", "merged")].observed_until == datetime(2024, 10, 1, 10, tzinfo=UTC)
+
+
+def test_a_scan_pinned_off_the_default_line_records_no_coverage(session: Session, tmp_path: Path) -> None:
+    repo = vllm_history(tmp_path / "r")
+    start = repo.head("v0.2.5^{commit}")
+    # a side branch merged into main: its commit is an ancestor of main but not on main's first-parent line
+    repo.branch("feature", start).commit({"notes.txt": "side"}, at="2024-02-01T10:00:00Z")
+    side = repo.head()
+    repo.checkout("main").merge("feature", at="2024-11-01T10:00:00Z")
+    # another branch never merged, and a tag on it
+    repo.branch("experiment", start).commit({"notes.txt": "x"}, at="2024-03-01T10:00:00Z").tag("exp-1")
+    repo.checkout("main")
+    for ref in (side, "experiment", "exp-1"):
+        scan_runtime(session, VLLM, data_dir=tmp_path / ref[:8], repo=str(repo.path), ref=ref, now=NOW)
+        assert not load_coverage(session)[("vllm", "merged")].observed, ref

@@ -17,7 +17,7 @@ from app.domain.runtime_spec import RuntimeSpec
 from app.sources.git.repo import GitError, GitRepo, is_url, open_repository
 from app.sources.runtimes.audit import AuditRecorder
 from app.sources.runtimes.catalog import VERSION_SOURCES, gguf_mapping_runtime
-from app.sources.runtimes.coverage import StageCoverage, read_coverage
+from app.sources.runtimes.coverage import StageCoverage, on_default_line, read_coverage
 from app.sources.runtimes.scan_events import ScanError, ScanEvent, ScanOutcome, evidence_base
 from app.sources.runtimes.scanner import Scanner
 from app.sources.runtimes.version_statements import StatedVersion, read_version_statements
@@ -76,7 +76,11 @@ def run_scan(
 ) -> ScanReadings:
     """Scan, then read at the head: llama.cpp's GGUF mapping, the head's commit time, (with ``fetched_at``)
     what the scan covered, and the version statements. ``pull_requests``: the source's ``refs/pull/*`` are the
-    runtime's own pull requests, read for the ``proposed`` stage (False: a fork's, not read)."""
+    runtime's own pull requests, read for the ``proposed`` stage (False: a fork's, not read).
+
+    Coverage is read for a scan of the default branch, or of a commit on its first-parent line (``--ref SHA``
+    to reproduce a figure): that scan observed the branch up to the commit's committer time. Another ref (a
+    tag, another branch) says nothing about what the runtime ships: no coverage."""
     try:
         git, evidence = open_source(spec, data_dir, repo, upstream, pull_requests)
         with git:
@@ -86,7 +90,9 @@ def run_scan(
             mapping = _read_gguf_mapping(spec, git, outcome.head)
             head_at = git.commit_times(outcome.head)[0] if outcome.head else None
             coverage = []
-            if fetched_at is not None and outcome.head:
+            default_line = ref in (None, spec.default_branch)
+            pinned = not default_line and on_default_line(spec, git, outcome.head)
+            if fetched_at is not None and outcome.head and (default_line or pinned):
                 coverage = read_coverage(
                     spec,
                     git,
@@ -95,6 +101,7 @@ def run_scan(
                     fetched_at=fetched_at,
                     stages=stages,
                     pull_requests=pull_requests,
+                    pinned_at=head_at if pinned else None,
                 )
             statements = _read_statements(spec, git, outcome.head, evidence)
             return ScanReadings(outcome, mapping, head_at, coverage, statements)

@@ -120,8 +120,7 @@ def scan_runtime(
                 outcome.events = [e for e in outcome.events if e.stage in stages]
             inserted = store_events(session, runtime_id, outcome.events, now)
             changed = bool(inserted or outcome.rewritten_refs or outcome.vanished_tags)
-            # A scan of another ref than the default branch says nothing about what the runtime ships.
-            if ref in (None, spec.default_branch):
+            if coverage:  # empty for a ref off the default branch's line (``fetch.run_scan``)
                 changed = record_coverage(session, spec.name, coverage, now=now) or changed
             if gguf and outcome.head:
                 changed = store_key_mapping(session, spec.name, gguf, commit=outcome.head, now=now) or changed

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from app.domain.runtime_spec import RuntimeSpec
 from app.domain.vocabulary import Stage
-from app.sources.git.repo import GitRepo, is_url
+from app.sources.git.repo import GitError, GitRepo, is_url
 
 FETCHED = "fetched"
 LOCAL = "local"
@@ -64,6 +64,18 @@ def stage_coverage_start(spec: RuntimeSpec, stage: str) -> datetime | None:
     return min(start for start in starts if start is not None)
 
 
+def on_default_line(spec: RuntimeSpec, git: GitRepo, head: str | None) -> bool:
+    """``head`` is a commit of the default branch's first-parent line (the line a default scan walks): a
+    commit merged from a side branch is not, since walking from it skips the default branch's own commits."""
+    if not head:
+        return False
+    try:
+        default = git.resolve(spec.default_branch)
+    except GitError:  # a local copy whose default branch has another name (as the scanner reads it)
+        default = git.resolve("HEAD")
+    return git.is_ancestor(head, default) and head in git.first_parent_shas(default)
+
+
 def read_coverage(
     spec: RuntimeSpec,
     git: GitRepo,
@@ -73,6 +85,7 @@ def read_coverage(
     fetched_at: datetime,
     stages: Collection[str] | None = None,
     pull_requests: bool = True,
+    pinned_at: datetime | None = None,
 ) -> list[StageCoverage]:
     """Coverage of every stage ``spec`` scans (or only ``stages``), after a successful scan of ``head``.
 
@@ -81,6 +94,8 @@ def read_coverage(
     is known as far as the refs of those stages go: its tags for ``released``, its head for the walked stages.
     ``proposed`` is observed only where the pull-request heads were read (``pull_requests``: the source's
     own; a fork's are not upstream's) and, for a copy, only when it carries them.
+    ``pinned_at``: the scan walked the default branch only up to a commit of it (``scan --ref SHA``), so every
+    stage is known up to that commit's committer time, however new the fetch or the copy's other refs.
     """
     fetched = is_fetched(source)
     tags = (
@@ -100,6 +115,9 @@ def read_coverage(
         until = git.newest_commit_time(refs)
         # every ref the proposed stage is dated from: pull-request heads, branches and the head
         proposed_until = git.newest_commit_time([head, *branches, *pulls]) if pulls else None
+    if pinned_at is not None:
+        until = pinned_at
+        proposed_until = pinned_at if proposed_until is not None else None
     copy = FETCHED if fetched else LOCAL
     result = []
     for stage in read:
