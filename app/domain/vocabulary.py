@@ -98,7 +98,10 @@ _STATUS_MEANINGS: dict[GapStatus, str] = {
     GapStatus.LATER: "supported more than 24 h after the release",
     GapStatus.PENDING: "no support as far as the source was observed; the gap runs to that time (as of)",
     GapStatus.UNKNOWN: "the source was never observed, or not as far as the release: no gap, not counted",
-    GapStatus.BEFORE_COVERAGE: "the release predates the source's coverage start: it cannot date support",
+    GapStatus.BEFORE_COVERAGE: (
+        "the release predates the source's coverage start and its first version supports it: supported by then, "
+        "no gap"
+    ),
 }
 
 

@@ -19,6 +19,9 @@ from app.services.runtimes.catalog_views import event_vendors, sku_vendor
 DEFAULT_EARLY_ACCESS_WINDOW = timedelta(days=90)
 """The early-access window when not configured (``LAUNCHGAP_EARLY_ACCESS_DAYS``)."""
 DAY_0 = timedelta(hours=24)
+FIRST_OBSERVED_VERSION = timedelta(days=1)
+"""A coverage start is the start of the UTC day of a source's first version (``stage_coverage_start``): support
+dated within that day was there at the first observed version, so the source cannot say when it came."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,10 @@ def classify_gap(
     """Decide the status and gap of one (release, runtime, stage) cell.
 
     A source never observed (``observed_until`` None) says nothing: unknown. A release older than the
-    source's coverage start cannot be dated by it: before-coverage. Without support, a release newer
+    source's coverage start is dated by it only as far as it can be: support already there at its first
+    observed version (dated within the coverage start's day) says "supported by then", before-coverage with
+    no gap; support added later is classified as usual, and a source that never supports it leaves it
+    pending (a lower bound: it was watched from its start and never added it). Without support, a release newer
     than what the source was observed until is unknown too, and an older one is pending, its gap running
     to ``observed_until`` (censored there) — support found before the release is evidence whatever the copy's
     age. Support before the release is evidence of early access only for a key that is new at the release and
@@ -94,7 +100,12 @@ def classify_gap(
     """
     if observed_until is None:
         return GapDecision(GapStatus.UNKNOWN, None, Confidence.HIGH)
-    if coverage_start is not None and release_at < coverage_start:
+    if (
+        coverage_start is not None
+        and release_at < coverage_start
+        and support_at is not None
+        and support_at < coverage_start + FIRST_OBSERVED_VERSION
+    ):
         return GapDecision(GapStatus.BEFORE_COVERAGE, None, Confidence.HIGH)
     if support_at is None:
         if release_at > observed_until:
@@ -443,7 +454,9 @@ def _vendor_row(
     observed = [(r, c) for r, c in cells if c.coverage.observed_until is not None]
     until = min((c.coverage.observed_until for _, c in observed), default=None)  # type: ignore[type-var]
     covering = [(r, c) for r, c in cells if c.decision.status.observed]
-    supported = [(r, c) for r, c in covering if c.point is not None]
+    # A before-coverage runtime is supported by its source's first version (an upper bound): that support
+    # counts among the vendor's, and a vendor row it decides says so, via that runtime.
+    supported = [(r, c) for r, c in cells if c.point is not None and c.decision.status != GapStatus.UNKNOWN]
     best = min(supported, key=lambda rc: _support_order(rc[1].point)) if supported else None
     horizon = best[1].point.at if best else release.release_at  # type: ignore[union-attr]
     # A runtime with support of its own was read at least that far; one without, until its observed_until.
@@ -463,7 +476,7 @@ def _vendor_row(
             unobserved_runtimes=", ".join(r for r, _ in cells if r not in far_enough) or None,
         )
 
-    if not covering:
+    if not covering and best is None:
         # Nothing observed: unknown; observed but every source starts after the release: before coverage.
         runtime, cell = (observed or cells)[0]
         # A before-coverage row still shows what the source says (an unknown one shows nothing): name it.

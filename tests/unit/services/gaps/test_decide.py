@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.domain.vocabulary import GapStatus
-from app.services.gaps.decide import KeyNovelty, Release, SupportPoint, classify_gap, compute_gaps
+from app.services.gaps.decide import (
+    CellCoverage,
+    GapDecision,
+    KeyNovelty,
+    Release,
+    SupportIndex,
+    SupportPoint,
+    classify_gap,
+    compute_gaps,
+    hours,
+)
 
 DAY_ZERO, LATER, PENDING, PRE_EXISTING, PRE_RELEASE = (
     GapStatus.DAY_0,
@@ -131,16 +141,33 @@ def test_a_pending_gap_stops_at_observed_until() -> None:
     assert (decision.status, decision.gap_hours) == (PENDING, 120.0)
 
 
-def test_a_release_before_the_coverage_start_is_before_coverage() -> None:
-    decision = classify_gap(
-        release_at=RELEASE,
-        release_precision="second",
-        support_at=RELEASE + timedelta(days=400),
-        key_is_new=True,
-        observed_until=NOW + timedelta(days=500),
-        coverage_start=RELEASE + timedelta(days=1),
-    )
+def _before_start(support_at: datetime | None) -> GapDecision:
+    # the source starts 40 days after the release (the start of its first version's UTC day)
+    start = datetime(2025, 4, 19, tzinfo=UTC)
+    return classify_gap(
+        release_at=RELEASE, release_precision="second", support_at=support_at, key_is_new=True,
+        observed_until=NOW + timedelta(days=500), coverage_start=start,
+    )  # fmt: skip
+
+
+def test_a_release_before_the_coverage_start_supported_at_the_first_version_is_before_coverage() -> None:
+    # Issue 22, item 4: support already in the source's first version (2025-04-19 14:00) is "supported by then"
+    decision = _before_start(datetime(2025, 4, 19, 14, tzinfo=UTC))
     assert (decision.status, decision.gap_hours) == (GapStatus.BEFORE_COVERAGE, None)
+
+
+def test_a_release_before_the_coverage_start_never_supported_is_pending_to_observed_until() -> None:
+    decision = _before_start(None)
+    assert decision.status == PENDING
+    assert decision.gap_hours == hours(NOW + timedelta(days=500) - RELEASE)
+
+
+def test_support_added_after_the_coverage_start_is_classified_as_usual() -> None:
+    decision = _before_start(datetime(2025, 5, 1, 12, tzinfo=UTC))
+    assert (decision.status, decision.gap_hours) == (
+        GapStatus.LATER,
+        hours(datetime(2025, 5, 1, 12, tzinfo=UTC) - RELEASE),
+    )
 
 
 def _release(repo: str, at: datetime, arch: str, model_type: str) -> Release:
@@ -243,3 +270,32 @@ def test_a_release_offering_none_of_the_runtime_key_kinds_has_no_new_key() -> No
     only_arch = _member("acme/NoType", datetime(2025, 3, 1, tzinfo=UTC), "A")
     [row] = compute_gaps([only_arch], {"mlx-lm": ("model_type",)}, {}, stage="merged", now=NOW)
     assert (row.status, row.key_kind, row.key_is_new) == (PENDING, None, False)
+
+
+def test_a_vendor_supported_by_a_source_start_is_before_coverage_not_pending() -> None:
+    # Issue 22, item 4: one runtime of the vendor had the key in its first version (source starting after
+    # the release), another never: the vendor is supported by that start (an upper bound), via the first.
+    old = _release("acme/Old", datetime(2025, 3, 1, tzinfo=UTC), "OldForCausalLM", "old")
+    start = datetime(2025, 7, 23, tzinfo=UTC)
+    first_version = SupportPoint(start + timedelta(hours=5), None, "c" * 40, None, "https://example.test/c/c")
+    rows = compute_gaps(
+        [old],
+        {"guides": ("architecture",), "code": ("architecture",)},
+        SupportIndex(
+            runtime={("guides", "verified", "architecture", "OldForCausalLM"): first_version},
+            vendor={("guides", "verified", "architecture", "OldForCausalLM", "nvidia"): first_version},
+        ),
+        stage="verified",
+        coverage={
+            "guides": CellCoverage(NOW + timedelta(days=300), start),
+            "code": CellCoverage(NOW + timedelta(days=300)),
+        },
+        vendor_runtimes={"nvidia": ["code", "guides"]},
+    )
+    by_target = {(row.runtime, row.vendor): row for row in rows}
+    assert by_target[("code", None)].status == PENDING
+    assert by_target[("guides", None)].status == GapStatus.BEFORE_COVERAGE
+    vendor = by_target[(None, "nvidia")]
+    assert (vendor.status, vendor.via_runtime, vendor.support_at, vendor.gap_hours) == (
+        GapStatus.BEFORE_COVERAGE, "guides", first_version.at, None,
+    )  # fmt: skip
