@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -64,7 +64,18 @@ class Era:
     extractor: Extractor
     exclude: tuple[str, ...] = ()
     period: str = ""
-    """Documentation only (e.g. ``2023-06..2023-12``): the globs decide, never dates."""
+    """Documentation only (e.g. ``2023-06..2023-12``): the globs decide, never dates — except ``until``."""
+    until: date | None = None
+    """The first UTC day this era is no longer read, for a source that changed format but kept the old files
+    (vLLM Recipes' Markdown guides beside the YAML catalog): from the first walked commit on that day on,
+    its files count as gone — what only they stated is removed there, once — and later versions are ignored."""
+    confidence: str = "high"
+    """Confidence of the events this era's files add (a guide that says it ran on a GPU is weaker evidence
+    than a catalog's explicit ``verified``)."""
+
+    def read_at(self, at: datetime | None) -> bool:
+        """Whether a file version committed at ``at`` is read under this era (None: no time bound asked)."""
+        return self.until is None or at is None or at < datetime.combine(self.until, time(), tzinfo=UTC)
 
     @cached_property
     def _regex(self) -> re.Pattern[str]:
@@ -111,6 +122,10 @@ class Signal:
     @cached_property
     def globs(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(g for era in self.eras for g in era.globs))
+
+    @cached_property
+    def has_ending_era(self) -> bool:
+        return any(era.until is not None for era in self.eras)
 
     @cached_property
     def _excluded(self) -> re.Pattern[str] | None:

@@ -1,4 +1,4 @@
-"""Issue 22, item 4: cells of releases older than a source's coverage start (vLLM Recipes' YAML catalog),
+"""Issue 22, item 4: cells of releases older than a source's coverage start (vLLM Recipes' first guide),
 from a real recipes history: supported at the first observed version → before-coverage "supported by" that
 version; never supported → pending to observed_until (censored in statistics); added later → as usual."""
 
@@ -18,13 +18,12 @@ from app.services.jobs import scan_then_refresh
 from app.services.runtimes.catalog_rows import sync_catalog
 from app.sources.runtimes.catalog import get_runtime
 from tests.fakes.repo_builder import RepoBuilder
-from tests.integration.test_scan_signals import _recipe
 from tests.support.seed import Seed
 
 RECIPES = get_runtime("vllm-recipes")
 RELEASED = datetime(2025, 5, 1, tzinfo=UTC)  # before the Recipes' coverage start
-FIRST_VERSION = datetime(2026, 4, 20, 5, 2, 43, tzinfo=UTC)
-ADDED_LATER = datetime(2026, 5, 6, 9, tzinfo=UTC)
+FIRST_VERSION = datetime(2025, 7, 23, 6, 27, 57, tzinfo=UTC)  # the first guide with content
+ADDED_LATER = datetime(2025, 9, 1, 9, tzinfo=UTC)
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
@@ -44,10 +43,9 @@ def test_cells_before_the_coverage_start(session: Session, tmp_path: Path) -> No
         seed.model(f"acme/{name}", release_at=RELEASED, architecture=f"{name.replace('-', '')}ForCausalLM",
                    model_type=name.lower())  # fmt: skip
     repo = RepoBuilder(tmp_path / "recipes")
-    repo.commit({"models/acme/Old-A.yaml": _recipe("acme/Old-A", {"h200": "verified"})},
-                at=FIRST_VERSION, message="Refactor recipes into YAML schema (#336)")  # fmt: skip
-    repo.commit({"models/acme/Old-C.yaml": _recipe("acme/Old-C", {"h200": "verified"})},
-                at=ADDED_LATER, message="Old-C (#400)")  # fmt: skip
+    guide = "# Old-A Usage Guide\nYou can run it on NVIDIA H200.\n```bash\nvllm serve acme/Old-A\n```\n"
+    repo.commit({"Acme/Old-A.md": guide}, at=FIRST_VERSION, message="Add Old-A Usage Guide")  # fmt: skip
+    repo.commit({"Acme/Old-C.md": guide.replace("Old-A", "Old-C")}, at=ADDED_LATER, message="Old-C (#40)")
     scan_then_refresh(session, RECIPES, data_dir=tmp_path / "d", repo=str(repo.path), now=NOW)
 
     rows = _h200_rows(session)

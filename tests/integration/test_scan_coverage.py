@@ -27,8 +27,9 @@ def test_never_scanned_runtimes_are_not_observed(session: Session) -> None:
     assert coverage[("vllm", "merged")].observed is False
     assert coverage[("vllm", "merged")].observed_until is None
     assert ("vllm", "documented") not in coverage  # vLLM has no docs matrix: no source, no coverage
-    # vLLM Recipes' YAML catalog starts at a date declared in the catalog
-    assert coverage[("vllm-recipes", "verified")].coverage_start == datetime(2026, 4, 20, tzinfo=UTC)
+    # vLLM Recipes start with their first Markdown guide, a date declared in the catalog
+    assert coverage[("vllm-recipes", "verified")].coverage_start == datetime(2025, 7, 23, tzinfo=UTC)
+    assert coverage[("vllm-recipes", "documented")].coverage_start == datetime(2025, 7, 23, tzinfo=UTC)
     assert coverage[("vllm", "merged")].coverage_start is None
 
 

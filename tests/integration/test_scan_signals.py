@@ -93,7 +93,15 @@ def test_recipes_verified_date_per_sku_in_the_real_shape(tmp_path: Path) -> None
                 at="2026-07-25T00:00:00Z")  # fmt: skip
     repo.commit({pro: _recipe("deepseek-ai/DeepSeek-V4-Pro", {"h200": "verified", "mi355x": "unsupported"})},
                 at="2026-08-01T00:00:00Z", message="Pro: MI355X regressed (#700)")  # fmt: skip
-    events = collect_events(get_runtime("vllm-recipes"), data_dir=tmp_path / "data", repo=str(repo.path))
+    every = collect_events(get_runtime("vllm-recipes"), data_dir=tmp_path / "data", repo=str(repo.path))
+    # each recipe documents its model from the commit that added it
+    documented = {(e.key, e.event, e.at.date().isoformat()) for e in every if e.stage == "documented"}
+    assert documented == {
+        ("deepseek-ai/DeepSeek-V3.2", "added", "2026-04-20"),
+        ("deepseek-ai/DeepSeek-V4-Pro", "added", "2026-04-24"),
+        ("deepseek-ai/DeepSeek-V4-Flash", "added", "2026-04-24"),
+    }
+    events = [e for e in every if e.stage == "verified"]
     got = [(e.key, e.sku, e.event, e.at.date().isoformat(), e.pr_number) for e in events]
     assert sorted(got) == sorted([
         ("deepseek-ai/DeepSeek-V3.2", "H200", "added", "2026-04-20", 336),
@@ -109,9 +117,68 @@ def test_recipes_verified_date_per_sku_in_the_real_shape(tmp_path: Path) -> None
     assert {(e.stage, e.provenance, e.key_kind) for e in events} == {("verified", "docs", "repo_id")}
 
 
+_GPT_OSS_GUIDE = """# GPT-OSS Usage Guide
+In vLLM, you can run it on NVIDIA H100, H200, B200 as well as MI300x, MI325x, MI355x.
+See the [model card](https://huggingface.co/openai/gpt-oss-20b) and the [docs](https://huggingface.co/docs/hub).
+### H100 & H200
+```bash
+vllm serve openai/gpt-oss-120b --async-scheduling
+```
+"""
+_QWEN3_GUIDE = """# Qwen3 Usage Guide
+On Hopper (H100/H200), avoid using `-tp=8` with this model.
+Please follow the steps here to install and run Qwen3 models on AMD MI300X/MI325X/MI355X GPU.
+```shell
+VLLM_USE_V1=1 \\
+vllm serve Qwen/Qwen3-235B-A22B \\
+  --trust-remote-code
+```
+"""
+
+
+def test_recipes_markdown_guides_before_the_yaml_catalog(tmp_path: Path) -> None:
+    # Issue 22, item 3: 2025-07-23 .. 2026-04-20 the recipes were Markdown guides; they stayed beside the YAML
+    repo = RepoBuilder(tmp_path / "recipes")
+    repo.commit(
+        {"OpenAI/GPT-OSS.md": _GPT_OSS_GUIDE}, at="2025-08-05T17:18:08Z", message="gpt oss guide (#14)"
+    )
+    repo.commit({"Qwen/Qwen3.md": _QWEN3_GUIDE}, at="2026-02-03T15:07:39Z", message="Qwen3 for AMD (#217)")
+    repo.commit({
+        "models/openai/gpt-oss-120b.yaml": _recipe("openai/gpt-oss-120b", {"h100": "verified", "b200": "unsupported"}),
+        "models/Qwen/Qwen3-235B-A22B-Instruct-2507.yaml": _recipe("Qwen/Qwen3-235B-A22B-Instruct-2507", {"mi300x": "verified"}),
+    }, at="2026-04-20T05:02:43Z", message="Refactor recipes into YAML schema (#336)")  # fmt: skip
+    # a guide edited after the YAML catalog began is no longer read
+    repo.commit({"Qwen/Qwen3.md": _QWEN3_GUIDE + "vllm serve Qwen/Qwen3-Later\nRun on MI355X.\n"},
+                at="2026-05-01T00:00:00Z", message="Qwen3 guide edit (#500)")  # fmt: skip
+    events = collect_events(get_runtime("vllm-recipes"), data_dir=tmp_path / "data", repo=str(repo.path))
+    got = {(e.stage, e.key, e.sku, e.event, e.at.date().isoformat(), e.confidence) for e in events}
+    assert got == {
+        # the models a guide serves or links are documented from the commit that added them
+        ("documented", "openai/gpt-oss-120b", "", "added", "2025-08-05", "high"),
+        ("documented", "openai/gpt-oss-20b", "", "added", "2025-08-05", "high"),  # linked model card
+        ("documented", "Qwen/Qwen3-235B-A22B", "", "added", "2026-02-03", "high"),
+        ("documented", "Qwen/Qwen3-235B-A22B-Instruct-2507", "", "added", "2026-04-20", "high"),
+        # the YAML catalog dropped what only the guides served: removed, the first support stays
+        ("documented", "openai/gpt-oss-20b", "", "removed", "2026-04-20", "high"),
+        ("documented", "Qwen/Qwen3-235B-A22B", "", "removed", "2026-04-20", "high"),
+        # the GPUs a guide says it runs on, for each model it serves, at medium confidence
+        *{("verified", "openai/gpt-oss-120b", sku, "added", "2025-08-05", "medium")
+          for sku in ("H100", "H200", "B200", "MI300X", "MI325X", "MI355X")},
+        # "avoid -tp=8 on H100/H200" says nothing about running there
+        *{("verified", "Qwen/Qwen3-235B-A22B", sku, "added", "2026-02-03", "medium")
+          for sku in ("MI300X", "MI325X", "MI355X")},
+        ("verified", "Qwen/Qwen3-235B-A22B-Instruct-2507", "MI300X", "added", "2026-04-20", "high"),
+        # H100 stays verified in the YAML (no event); the rest only the guide said
+        *{("verified", "openai/gpt-oss-120b", sku, "removed", "2026-04-20", "high")
+          for sku in ("H200", "B200", "MI300X", "MI325X", "MI355X")},
+        *{("verified", "Qwen/Qwen3-235B-A22B", sku, "removed", "2026-04-20", "high")
+          for sku in ("MI300X", "MI325X", "MI355X")},
+    }  # fmt: skip
+
+
 def test_recipes_declare_where_their_coverage_starts() -> None:
     signal = get_runtime("vllm-recipes").signal("hardware")
-    assert signal.coverage_start == date(2026, 4, 20)
+    assert signal.coverage_start == date(2025, 7, 23)  # the first Markdown guide
     # sources that cover their whole history declare nothing
     assert get_runtime("vllm").signal("registry").coverage_start is None
 

@@ -795,6 +795,27 @@ CATALOG_LIST: list[RuntimeSpec] = [
         vendors=(Vendor.NVIDIA, Vendor.AMD),
         hardware=("H100", "H200", "B200", "GB200", "B300", "GB300", "MI300X", "MI325X", "MI355X"),
         signals=(
+            # From the first guide (2025-07-23) until the YAML catalog (#336, 2026-04-20) recipes were
+            # Markdown guides, one per model or family (``OpenAI/GPT-OSS.md``): the models a guide serves or
+            # links are documented; the GPUs it says it ran on are per-SKU `verified` at medium confidence.
+            # The guides stayed in the repository beside the YAML files: they are read until #336 only, and
+            # what only they stated is removed there (docs/runtimes.md, "vllm-recipes").
+            Signal(
+                name="guides",
+                key_kind=KeyKind.REPO_ID,
+                stage=Stage.DOCUMENTED,
+                provenance="docs",
+                eras=(
+                    Era(
+                        ("*/*.md",),
+                        Extractor("guide_models", lang="text"),
+                        period="2025-07-23..2026-04-20",
+                        until=date(2026, 4, 20),
+                    ),
+                    Era(("models/*/*.yaml",), Extractor("yaml_model", lang="text"), period="2026-04-20.."),
+                ),
+                coverage_start=date(2025, 7, 23),
+            ),
             Signal(
                 name="hardware",
                 key_kind=KeyKind.REPO_ID,
@@ -802,14 +823,19 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 provenance="docs",
                 eras=(
                     Era(
+                        ("*/*.md",),
+                        Extractor("guide_hardware", lang="text", skus=tuple(HARDWARE)),
+                        period="2025-07-23..2026-04-20",
+                        until=date(2026, 4, 20),
+                        confidence="medium",
+                    ),
+                    Era(
                         ("models/*/*.yaml",),
                         Extractor("yaml_hardware", lang="text", skus=tuple(HARDWARE)),
                         period="2026-04-20..",
                     ),
                 ),
-                # Before #336 (2026-04-20) recipes were free-form Markdown guides with no per-SKU status:
-                # nothing to read, so earlier cells are "before coverage", not "not verified".
-                coverage_start=date(2026, 4, 20),
+                coverage_start=date(2025, 7, 23),
             ),
         ),
         releases=None,
@@ -957,6 +983,17 @@ AUDIT_EXPECTED: dict[str, tuple[Expected, ...]] = {
         Expected(
             r"silence:tutorials:0:(?:38334f5daa51|2e5f31253056)",
             "the first tutorials were deployment pages (single/multi-NPU, multi-node), not models",
+        ),
+    ),
+    "vllm-recipes": (
+        Expected(
+            r"drop:(?:guides|hardware):7f7a1b5d6307",
+            "#336 began the YAML catalog, where the Markdown guides stop being read: what only a guide served "
+            "(Qwen-Image, Qwen3-235B-A22B on MI300X …) is removed there; its first support stays",
+        ),
+        Expected(
+            r"silence:hardware:0:094d43e86d81",
+            "the first guide (Qwen3-Coder-480B-A35B, 2025-07-23) named no GPU until the next day's edit",
         ),
     ),
 }

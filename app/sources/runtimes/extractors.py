@@ -29,6 +29,9 @@ KINDS = (
     "path",  # the key is read from the file path (pattern groups); content is never read
     "markdown_table",  # first cell of table rows whose cells carry a status marker (pattern)
     "yaml_hardware",  # (``model.model_id``, SKU) for every ``meta.hardware: {sku: verified}`` entry
+    "yaml_model",  # ``model.model_id`` of a recipe file
+    "guide_models",  # Hugging Face repo ids a Markdown guide serves or links (``vllm serve ORG/NAME``)
+    "guide_hardware",  # (repo id, SKU) for every SKU a guide says it ran on, × the ids it serves
 )
 LANGS = ("python", "c", "markdown", "text")
 
@@ -76,6 +79,15 @@ class Extractor:
             return _path_registrations(self.pattern, path)
         if self.kind == "yaml_hardware":
             return _yaml_hardware(self.skus, data)
+        if self.kind == "yaml_model":
+            recipe = read_recipe(data)
+            return frozenset({(recipe.model_id, "")}) if recipe else frozenset()
+        if self.kind == "guide_models":
+            return frozenset((repo_id, "") for repo_id in guide_models(data.decode(errors="replace")))
+        if self.kind == "guide_hardware":
+            text = data.decode(errors="replace")
+            models = guide_models(text, served_only=True)
+            return frozenset((m, sku) for m in models for sku in guide_hardware(text, self.skus))
         needle = self.needle.encode()
         if needle and needle not in data:
             return frozenset()
@@ -479,6 +491,55 @@ def _yaml_hardware(skus: tuple[str, ...], data: bytes) -> frozenset[Registration
         for sku, status in recipe.hardware.items()
         if status == "verified"
     )
+
+
+# -- vLLM Recipes' Markdown guides (2025-07-23 .. 2026-04-20) -----------------------------------------
+# A repo id as the Hub spells it, where a guide serves a model or links its card.
+_HUB_ID = r"([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*[A-Za-z0-9])"
+_SERVED = re.compile(
+    r"(?:\bvllm\s+serve\s+|--model(?:[ \t]+|=)|\bmodel\s*=\s*|[\"']model[\"']\s*:\s*)[\"']?" + _HUB_ID
+)
+_CARD_LINK = re.compile(r"huggingface\.co/" + _HUB_ID)
+# huggingface.co paths that are not model cards
+_NOT_MODELS = frozenset({"datasets", "docs", "collections", "spaces", "blog", "papers", "models", "organizations",
+                         "settings", "join", "tasks", "learn", "api", "chat", "posts"})  # fmt: skip
+# where a guide says a GPU is what it runs on: a heading, a collapsible section's title, or a sentence
+# saying it ran, runs, serves, deploys, was verified or tested there
+_RUN_CONTEXT = re.compile(
+    r"^\s*#|<summary>|\b(?:run|runs|running|ran|serve|serves|serving|deploy|deploys|deploying|deployment|"
+    r"launch|launching|verified|tested|benchmark(?:ed|s)?)\b",
+    re.IGNORECASE,
+)
+
+
+def guide_models(text: str, *, served_only: bool = False) -> list[str]:
+    """The Hugging Face repo ids a guide serves (``vllm serve``, ``--model``, ``model=``) and, unless
+    ``served_only``, links (``huggingface.co/ORG/NAME``), in order of first appearance."""
+    found = [m.group(1) for m in _SERVED.finditer(text)]
+    if not served_only:
+        found += [
+            m.group(1) for m in _CARD_LINK.finditer(text) if m.group(1).split("/")[0] not in _NOT_MODELS
+        ]
+    # a path (``./models/x``, ``/data/ckpt``) is not a repo id: the regex needs a name at both ends
+    return list(dict.fromkeys(repo_id for repo_id in found if not repo_id.endswith((".md", ".py", ".yaml"))))
+
+
+def guide_hardware(text: str, skus: tuple[str, ...]) -> list[str]:
+    """The catalog SKUs a guide says it runs on (``skus``' spelling, whatever the guide's case), each named
+    in a heading, a ``<summary>`` or a sentence about running, serving, deploying or verifying there:
+    "you can run it on NVIDIA H100, H200, B200", "### Serving on 8xMI300x/MI325x/MI355x"."""
+    if not skus:
+        return []
+    names = "|".join(re.escape(sku) for sku in sorted(skus, key=len, reverse=True))
+    # "8xMI300x" and "4xH200" count: a count prefix may precede the SKU, another letter or digit may not
+    pattern = re.compile(rf"(?:(?<=\d[x×])|(?<![A-Za-z0-9]))({names})(?![A-Za-z0-9])", re.IGNORECASE)
+    canonical = {sku.lower(): sku for sku in skus}
+    found: dict[str, None] = {}
+    for line in text.splitlines():
+        if _RUN_CONTEXT.search(line):
+            for match in pattern.finditer(line):
+                found.setdefault(canonical[match.group(1).lower()], None)
+    return list(found)
 
 
 _KIND_FUNCS: dict[str, Callable[[Extractor, str], list[str]]] = {

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any, Protocol
 
 from app.domain.runtime_spec import Era, RuntimeSpec, Signal
@@ -99,9 +99,24 @@ class FactTracker:
         self.path_blob: dict[str, str] = {}
         self.path_registrations: dict[str, frozenset[Registration]] = {}
         self.counts: Counter[Registration] = Counter()
+        self.at: datetime | None = None
+        """The commit time being applied: eras that end (``Era.until``) are not read from then on."""
+        self._ends = sorted({era.until for era in signal.eras if era.until is not None})
 
     def eras_for(self, path: str) -> list[Era]:
-        return [era for era in self.signal.eras if era.matches(path)]
+        return [era for era in self.signal.eras if era.matches(path) and era.read_at(self.at)]
+
+    def move_to(self, at: datetime) -> bool:
+        """Apply the commit time ``at``: the files of eras that ended by then count as gone (once, at the
+        first walked commit on or after the end). True when facts were dropped."""
+        self.at = at
+        if not self._ends or at < datetime.combine(self._ends[0], time(), tzinfo=UTC):
+            return False
+        self._ends = [end for end in self._ends if at < datetime.combine(end, time(), tzinfo=UTC)]
+        ended = [path for path in self.path_blob if not self.eras_for(path)]
+        for path in ended:
+            self.set_path(path, ZERO_OID, frozenset())
+        return bool(ended)
 
     def copy(self) -> FactTracker:
         """An independent copy (a commit with several children hands each its own)."""
@@ -109,6 +124,7 @@ class FactTracker:
         other.path_blob = dict(self.path_blob)
         other.path_registrations = dict(self.path_registrations)
         other.counts = Counter(self.counts)
+        other.at, other._ends = self.at, list(self._ends)
         return other
 
     def facts(self) -> frozenset[Registration]:

@@ -110,8 +110,12 @@ class Scanner:
 
     @staticmethod
     def _cache_key(signal: Signal, eras: Sequence[Era], path: str, blob: str) -> tuple[str, str, str]:
-        # Path-derived facts depend on the path too; content-only facts are shared by every path.
-        return (signal.name, path if any(not e.extractor.reads_content for e in eras) else "", blob)
+        # Path-derived facts depend on the path too; content-only facts are shared by every path. A signal
+        # with an era that ends reads a path under fewer eras from then on: the eras are part of the key.
+        name = signal.name
+        if signal.has_ending_era:
+            name += ":" + ",".join(str(signal.eras.index(e)) for e in eras)
+        return (name, path if any(not e.extractor.reads_content for e in eras) else "", blob)
 
     def apply_change(self, tracker: FactTracker, path: str, blob: str) -> None:
         eras = tracker.eras_for(path)
@@ -130,6 +134,9 @@ class Scanner:
             return trackers
         globs = sorted({g for s in signals for g in s.globs})
         files = self.repo.list_tree(commit, globs)
+        at = self.repo.commit_times(commit)[0]
+        for tracker in trackers:
+            tracker.move_to(at)  # eras that ended before ``commit`` are not read
         self.load_versions((t.signal, p, b) for t in trackers for p, b in files.items() if t.eras_for(p))
         for tracker in trackers:
             for path, blob in files.items():
@@ -225,7 +232,7 @@ class Scanner:
                 touched_signals: list[tuple[str, frozenset[Registration], frozenset[Registration]]] = []
                 for tracker in trackers:
                     before = tracker.facts()
-                    touched = False
+                    touched = tracker.move_to(commit.committed_at)
                     for change in commit.changes:
                         if tracker.eras_for(change.path):
                             if recorder is None:
@@ -324,6 +331,8 @@ class Scanner:
                 if path
                 else f"{self.base_url}/commit/{commit.sha}"
             )
+        # an era may state support more weakly (a guide that ran on a GPU, not a catalog's "verified")
+        era = next((e for e in signal.eras if path and e.matches(path)), None)
         return ScanEvent(
             runtime=self.spec.name,
             key=fact[0],
@@ -338,7 +347,7 @@ class Scanner:
             sku=fact[1],
             signal=signal.name,
             provenance=signal.provenance,
-            confidence="high",
+            confidence=era.confidence if era is not None else "high",
             pr_number=commit.pr_number,
             is_prerelease=None,
             evidence_url=url,

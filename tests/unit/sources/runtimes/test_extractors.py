@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.domain.runtime_spec import Era, UnknownRuntimeError
-from app.sources.runtimes.catalog import CATALOG, get_runtime
-from app.sources.runtimes.extractors import Extractor, _chunks, read_recipe
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, get_runtime
+from app.sources.runtimes.extractors import Extractor, _chunks, guide_hardware, guide_models, read_recipe
 
 
 def keys(rule: Extractor, text: str, path: str = "x.py") -> set[str]:
@@ -156,7 +156,7 @@ guide: |
 
 
 def test_recipes_hardware_verified_per_sku_in_the_real_shape() -> None:
-    rule = get_runtime("vllm-recipes").signal("hardware").eras[0].extractor
+    rule = get_runtime("vllm-recipes").signal("hardware").eras[-1].extractor  # the YAML era
     facts = rule.extract("models/deepseek-ai/DeepSeek-V4-Flash.yaml", RECIPE_V4_FLASH.encode())
     # catalog spellings for the catalog's SKUs, the source's for the others; the guide's text is not data
     assert facts == frozenset(
@@ -171,7 +171,7 @@ def test_recipes_hardware_verified_per_sku_in_the_real_shape() -> None:
 
 def test_recipe_model_comes_from_the_file_not_its_path_and_keeps_min_vllm_version() -> None:
     text = 'meta:\n  hardware:\n    h100: verified\nmodel:\n  model_id: "google/gemma-4-31B-it"\n'
-    rule = get_runtime("vllm-recipes").signal("hardware").eras[0].extractor
+    rule = get_runtime("vllm-recipes").signal("hardware").eras[-1].extractor  # the YAML era
     assert rule.extract("models/Google/gemma-4-31B-it.yaml", text.encode()) == {
         ("google/gemma-4-31B-it", "H100")
     }
@@ -190,7 +190,7 @@ def test_recipe_model_comes_from_the_file_not_its_path_and_keeps_min_vllm_versio
     ],
 )
 def test_recipe_blocks_are_found_wherever_they_sit(text: str) -> None:
-    rule = get_runtime("vllm-recipes").signal("hardware").eras[0].extractor
+    rule = get_runtime("vllm-recipes").signal("hardware").eras[-1].extractor  # the YAML era
     assert rule.extract("models/a/b.yaml", text.encode()) == frozenset({("a/b", "H200")})
 
 
@@ -204,7 +204,7 @@ def test_recipe_blocks_are_found_wherever_they_sit(text: str) -> None:
     ],
 )
 def test_recipe_without_a_model_or_not_yaml_gives_nothing(text: str) -> None:
-    rule = get_runtime("vllm-recipes").signal("hardware").eras[0].extractor
+    rule = get_runtime("vllm-recipes").signal("hardware").eras[-1].extractor  # the YAML era
     assert rule.extract("models/a/b.yaml", text.encode()) == frozenset()
 
 
@@ -461,3 +461,33 @@ def test_lmdeploy_module_paths_are_not_architectures() -> None:
     era = signal.eras[1]
     found = {k for k in keys(era.extractor, text, "lmdeploy/pytorch/models/module_map.py") if signal.keeps(k)}
     assert found == {"LlamaForCausalLM"}
+
+
+def test_recipes_guides_name_the_gpus_they_ran_on() -> None:
+    # vLLM Recipes' Markdown guides (2025-07-23 .. 2026-04-20), lines as the real guides write them
+    skus = tuple(HARDWARE)
+    assert guide_hardware("### Running Step-3.5-Flash on 4xH200/H20/B200\n", skus) == ["H200", "B200"]
+    assert guide_hardware("### Serving on 8xMI300x/MI325x/MI355x GPUs\n", skus) == [
+        "MI300X",
+        "MI325X",
+        "MI355X",
+    ]
+    assert guide_hardware("<summary>H100 (Image Inference, FP8, TP4)</summary>\n", skus) == ["H100"]
+    # named without saying it ran there: nothing
+    assert guide_hardware("On Hopper (H100/H200), avoid using `-tp=8` for it.\n", skus) == []
+    assert guide_hardware("Runs on H20 and A100.\n", skus) == []  # not catalog SKUs (H20 is not H200)
+
+
+def test_recipes_guides_serve_and_link_hub_repositories() -> None:
+    text = (
+        "vllm serve Qwen/Qwen3-235B-A22B \\\n  --tp 4\n"
+        "python -m x --model=zai-org/GLM-4.5-FP8\n"
+        'llm = LLM(model="google/gemma-4-31B-it")\n'
+        "[card](https://huggingface.co/moonshotai/Kimi-K2-Instruct) "
+        "[docs](https://huggingface.co/docs/huggingface_hub) [data](https://huggingface.co/datasets/x/y)\n"
+        "vllm serve ./models/local-ckpt\n"
+    )
+    assert guide_models(text) == [
+        "Qwen/Qwen3-235B-A22B", "zai-org/GLM-4.5-FP8", "google/gemma-4-31B-it", "moonshotai/Kimi-K2-Instruct",
+    ]  # fmt: skip
+    assert guide_models(text, served_only=True)[-1] == "google/gemma-4-31B-it"
