@@ -45,6 +45,9 @@ HARDWARE: dict[str, Vendor] = {
     "CPU": Vendor.LOCAL,
 }
 
+RECIPES_GPUS = ("H100", "H200", "B200", "GB200", "B300", "GB300", "MI300X", "MI325X", "MI355X")
+"""The GPUs vLLM Recipes verify on; a Markdown guide's "CPU offloading" or "Gaudi" is no recipe SKU."""
+
 
 def _py(kind: str, pattern: str = "", **kw: object) -> Extractor:
     return Extractor(kind=kind, pattern=pattern, lang="python", **kw)  # type: ignore[arg-type]
@@ -793,7 +796,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
         repo_url="https://github.com/vllm-project/recipes",
         default_branch="main",
         vendors=(Vendor.NVIDIA, Vendor.AMD),
-        hardware=("H100", "H200", "B200", "GB200", "B300", "GB300", "MI300X", "MI325X", "MI355X"),
+        hardware=RECIPES_GPUS,
         signals=(
             # From the first guide (2025-07-23) until the YAML catalog (#336, 2026-04-20) recipes were
             # Markdown guides, one per model or family (``OpenAI/GPT-OSS.md``): the models a guide serves or
@@ -824,7 +827,7 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 eras=(
                     Era(
                         ("*/*.md",),
-                        Extractor("guide_hardware", lang="text", skus=tuple(HARDWARE)),
+                        Extractor("guide_hardware", lang="text", skus=RECIPES_GPUS),
                         period="2025-07-23..2026-04-20",
                         until=date(2026, 4, 20),
                         confidence="medium",
