@@ -20,7 +20,7 @@ from app.metrics import REGISTRY
 from app.models import ApiToken, Watch
 from app.services.tokens import revoke_token
 from app.services.watches.sender import DeliverySender
-from app.sources.outbound import post_json
+from app.sources.outbound.client import post_json
 from app.sources.outbound.guard import RefusedTarget, resolve_target
 from tests.integration.test_dashboard_pages import client as dashboard  # noqa: F401  (seeded dashboard)
 from tests.integration.test_watch_sender import T0, Clock, _delivery, _owe, _watch, engine  # noqa: F401
