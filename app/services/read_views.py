@@ -42,7 +42,8 @@ class ModelFilters:
     since: datetime | None = None
     until: datetime | None = None
     new_architecture: bool | None = None
-    search: str | None = None
+    search: tuple[str, ...] = ()
+    """Substrings of the repo id (case-insensitive), every one of which must match."""
     include_derivatives: bool = True
     min_downloads: int | None = None
     sort: str = "-release_at"
@@ -93,10 +94,15 @@ def _model_query(filters: ModelFilters) -> Select[Any]:
         query = query.where(Model.is_derivative.is_(False))
     if filters.min_downloads is not None:
         query = query.where(Model.downloads >= filters.min_downloads)
-    if filters.search:
-        escaped = filters.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(Model.repo_id).like(f"%{escaped}%", escape="\\"))
+    for term in filters.search:
+        query = query.where(func.lower(Model.repo_id).like(f"%{_like_literal(term.lower())}%", escape="\\"))
     return query
+
+
+def _like_literal(text: str) -> str:
+    """``text`` as a LIKE pattern matching itself: ``%`` and ``_`` (and the escape character) are escaped,
+    so "a_b" finds "a_b" and not "axb", on SQLite and PostgreSQL alike (both honour ``ESCAPE '\\'``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _model_row(model: Model, org: str | None) -> ModelRow:

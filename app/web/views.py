@@ -26,7 +26,16 @@ from app.services.answers.stats import GapLike, covered_group_stats, survival_cu
 from app.services.gaps.query import GapFilters, gap_releases, gap_stats_rows, gap_values, query_gaps
 from app.services.operations.source_problems import summarize_problems
 from app.services.operations.source_state import list_health
-from app.services.read_views import EventFilters, count_events, get_model, list_events, list_runtimes
+from app.services.read_views import (
+    EventFilters,
+    ModelFilters,
+    count_events,
+    count_models,
+    get_model,
+    list_events,
+    list_models,
+    list_runtimes,
+)
 from app.services.releases.demand import top_families
 from app.services.runtimes.stored_coverage import load_coverage, vendor_coverage
 from app.services.snapshot.exchange import imported_snapshots
@@ -343,6 +352,34 @@ def runtime_page(request: Request, session: SessionDep, now: NowDep, name: str) 
                 for first, second in RUNTIME_STAGE_LAGS
                 for lag in stage_lags(session, from_stage=first, to_stage=second, runtimes=[name])
             ],
+        },
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    """Releases whose repo id or name contains ``q`` (case-insensitive), newest first: the header's search
+    box lands here. Derivatives are left out: a release's page is where its support is."""
+    text = q.strip()
+    filters = ModelFilters(search=(text,), include_derivatives=False)
+    total = count_models(session, filters) if text else 0
+    first = (page - 1) * RELEASES_PER_PAGE
+    found = list_models(session, filters, offset=first, limit=RELEASES_PER_PAGE) if text else []
+    return _page(
+        request,
+        session,
+        "search.html",
+        {
+            "q": text,
+            "found": found,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // RELEASES_PER_PAGE)),
         },
     )
 

@@ -39,7 +39,18 @@ def models(
     until: Annotated[UtcTime | None, Query(description="Released before (ISO-8601).")] = None,
     new_architecture: Annotated[bool | None, Query(description="Only (or never) new architectures.")] = None,
     derivatives: Annotated[bool, Query(description="Include fine-tunes, quantisations and merges.")] = True,
-    search: Annotated[str | None, Query(max_length=200, description="Substring of the repo id.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Finds models by any part of their repo id or name, case-insensitively (`v4-pro`); "
+            "`%` and `_` are literal. An empty `q` is a 422.",
+        ),
+    ] = None,
+    search: Annotated[
+        str | None, Query(max_length=200, description="Substring of the repo id (as `q`; both must match).")
+    ] = None,
     min_downloads: Annotated[
         int | None, Query(ge=0, description="Only models with at least this many recent downloads.")
     ] = None,
@@ -61,12 +72,14 @@ def models(
     format: FormatQuery = None,
 ) -> Page[ModelOut] | Response:
     check_time_zones(since, until)
+    if q is not None and not q.strip():
+        raise HTTPException(422, "q must name something to find (it is empty)")
     filters = ModelFilters(
         publisher=publisher,
         since=since,
         until=until,
         new_architecture=new_architecture,
-        search=search,
+        search=tuple(term for term in (q.strip() if q else None, search) if term),
         include_derivatives=derivatives,
         min_downloads=min_downloads,
         sort=sort,
