@@ -256,11 +256,15 @@ def _cell(
     coverage: CellCoverage,
     final_lookup: Lookup | None = None,
 ) -> Cell:
-    kind = next((k for k in kinds if release.keys.get(k)), None)
-    key = release.keys.get(kind) if kind else None
+    # Every key the release offers among the runtime's kinds, in the runtime's order. Support is the
+    # earliest by any of them (a table that names the architecture on one row and links the repo on another
+    # supports the release from the first); without support the cell names the first key offered.
+    offered = [(k, release.keys[k]) for k in kinds if release.keys.get(k)]
     # looked up the way SupportIndex.add indexes it (a docs name by its normalised form)
-    indexed = support_keys(kind, key) if kind and key else ()
-    point = lookup(kind, indexed[0]) if indexed else None
+    looked = [(k, key, indexed[0]) for k, key in offered if (indexed := support_keys(k, key))]
+    point, kind, key = _earliest(lookup, looked)
+    if kind is None and offered:
+        kind, key = offered[0]
     # A release offering none of the runtime's key kinds has no key at all, so nothing can make it new.
     key_is_new = bool(kind and key) and novelty.is_new(release, kind, key)  # type: ignore[arg-type]
 
@@ -277,9 +281,22 @@ def _cell(
 
     final_point = final_decision = None
     if final_lookup is not None:
-        final_point = final_lookup(kind, indexed[0]) if indexed else None
+        final_point = _earliest(final_lookup, looked)[0]
         final_decision = decide(final_point)
     return Cell(kind, key, point, decide(point), key_is_new, coverage, final_point, final_decision)
+
+
+def _earliest(
+    lookup: Lookup, looked: Sequence[tuple[str, str, str]]
+) -> tuple[SupportPoint | None, str | None, str | None]:
+    """The earliest support among ``(kind, key, indexed key)`` candidates, with the kind and key that gave it
+    (ties: the first candidate, in the runtime's order); ``(None, None, None)`` when none is supported."""
+    best: tuple[SupportPoint | None, str | None, str | None] = (None, None, None)
+    for kind, key, indexed in looked:
+        point = lookup(kind, indexed)
+        if point is not None and (best[0] is None or point.at < best[0].at):
+            best = (point, kind, key)
+    return best
 
 
 def _row(
@@ -351,8 +368,9 @@ def compute_gaps(
 ) -> list[GapRow]:
     """Gap rows for every release × runtime at ``stage`` (and × vendor view, × runtime SKU when asked).
 
-    ``runtime_key_kinds`` lists, per runtime, the key kinds it registers in order of preference: a runtime
-    matches a release on the first kind the release offers. ``support`` maps (runtime, stage, key kind, key)
+    ``runtime_key_kinds`` lists, per runtime, the key kinds it registers: a runtime matches a release by
+    every kind the release offers, the earliest support winning (ties, and the key a cell without support
+    names, follow the listed order). ``support`` maps (runtime, stage, key kind, key)
     to the earliest registration (a docs name keyed as ``matching.support_keys`` gives it), or is a
     ``SupportIndex`` with vendor, SKU and final views. ``coverage``
     says, per runtime, until when it is observed and where its source starts (a runtime missing from it was

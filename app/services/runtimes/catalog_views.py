@@ -44,8 +44,10 @@ def has_source_for(spec: RuntimeSpec, stage: str) -> bool:
 def runtime_key_kinds(stage: str | None = None) -> dict[str, tuple[str, ...]]:
     """Per catalog runtime, the key kinds it registers, in the order its signals are declared.
 
-    A runtime matches a release on the first of these kinds the release offers (docs/concepts.md: the status is
-    decided per runtime, by the key that runtime matches on). With ``stage``, only runtimes with a source
+    A runtime matches a release by every one of these kinds the release offers, and its support is the
+    earliest among them (docs/concepts.md: the status is decided per runtime, by the key that runtime matches
+    on — the one that gave the earliest support); the order breaks ties and names the key of a cell without
+    support. With ``stage``, only runtimes with a source
     for that stage, and only the signals that feed it (code signals feed merged, released and branch).
     """
     kinds: dict[str, tuple[str, ...]] = {}

@@ -57,6 +57,19 @@ def _c(kind: str, pattern: str = "", **kw: object) -> Extractor:
     return Extractor(kind=kind, pattern=pattern, lang="c", **kw)  # type: ignore[arg-type]
 
 
+# OpenVINO GenAI's supported-models tables: HTML tables in Markdown (2024-06..2025-07), then one TypeScript
+# module per table on the docs site (2025-03..). A Markdown row's first cell is ``<td …><code>Label</code></td>``
+# (rows spanning several models open with ``<td rowspan="3" …>``; links sit in ``<li><a><code>``, never
+# directly in a ``<td>``); a site row is ``architecture: 'Label'``.
+_OPENVINO_GENAI_MARKDOWN = ("src/docs/SUPPORTED_MODELS.md", "SUPPORTED_MODELS.md")
+_OPENVINO_GENAI_TABLES = ("site/docs/supported-models/_components/*/models.ts",)
+_OPENVINO_GENAI_FIRST_CELL = r"<td(?:\s[^>]*)?>\s*<code>\s*([^<]*?)\s*</code>\s*</td>"
+_OPENVINO_GENAI_LABEL = r"""\barchitecture\s*:\s*(?:'([^'\n]+)'|"([^"\n]+)")"""
+# An architecture identifier is what ``config.architectures`` holds: a Python class name.
+_IDENTIFIER = r"[A-Za-z_]\w*"
+_NOT_IDENTIFIER = r"(?![A-Za-z_]\w*\Z).*"
+
+
 # vLLM-style registries: every module-level dict whose name ends in MODELS (text, multimodal, pooling,
 # speculative, transformers backends …) except the list of models that were dropped.
 _VLLM_DICTS = _py(
@@ -701,6 +714,10 @@ CATALOG_LIST: list[RuntimeSpec] = [
         default_branch="master",
         vendors=(Vendor.INTEL,),
         hardware=("CPU",),
+        # One table read three ways (docs/runtimes.md, "OpenVINO GenAI"): a row's first cell (``architecture:``
+        # in the site's tables) is an HF class or a family label ("Stable Diffusion 3", "Qwen2.5-VL"), and
+        # every row links Hugging Face repositories. Labels that are identifiers are architectures, the
+        # others model names; the links are repo ids.
         signals=(
             Signal(
                 name="supported_models",
@@ -709,18 +726,35 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 provenance="docs",
                 eras=(
                     Era(
-                        ("src/docs/SUPPORTED_MODELS.md", "SUPPORTED_MODELS.md"),
-                        # rows spanning several models open with <td rowspan="3" …>
-                        Extractor(
-                            "regex",
-                            r"<td(?:\s[^>]*)?>\s*<code>\s*([A-Za-z]\w*)\s*</code>\s*</td>",
-                            lang="markdown",
-                        ),
+                        _OPENVINO_GENAI_MARKDOWN,
+                        Extractor("regex", _OPENVINO_GENAI_FIRST_CELL, lang="markdown"),
                     ),
+                    Era(_OPENVINO_GENAI_TABLES, _c("regex", _OPENVINO_GENAI_LABEL)),
+                ),
+                exclude_keys=(_NOT_IDENTIFIER,),
+            ),
+            Signal(
+                name="supported_model_families",
+                key_kind=KeyKind.MODEL_NAME,
+                stage=Stage.DOCUMENTED,
+                provenance="docs",
+                eras=(
                     Era(
-                        ("site/docs/supported-models/_components/*/models.ts",),
-                        _c("regex", r"""architecture\s*:\s*['"]([A-Za-z]\w*)['"]"""),
+                        _OPENVINO_GENAI_MARKDOWN,
+                        Extractor("regex", _OPENVINO_GENAI_FIRST_CELL, lang="markdown"),
                     ),
+                    Era(_OPENVINO_GENAI_TABLES, _c("regex", _OPENVINO_GENAI_LABEL)),
+                ),
+                exclude_keys=(_IDENTIFIER,),
+            ),
+            Signal(
+                name="supported_model_repos",
+                key_kind=KeyKind.REPO_ID,
+                stage=Stage.DOCUMENTED,
+                provenance="docs",
+                eras=(
+                    Era(_OPENVINO_GENAI_MARKDOWN, Extractor("hub_links", lang="markdown")),
+                    Era(_OPENVINO_GENAI_TABLES, _c("hub_links")),
                 ),
             ),
         ),

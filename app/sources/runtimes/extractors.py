@@ -31,6 +31,7 @@ KINDS = (
     "yaml_hardware",  # (``model.model_id``, SKU) for every ``meta.hardware: {sku: verified}`` entry
     "yaml_model",  # ``model.model_id`` of a recipe file
     "guide_models",  # Hugging Face repo ids a Markdown guide serves or links (``vllm serve ORG/NAME``)
+    "hub_links",  # Hugging Face repo ids a documented table links (``https://huggingface.co/ORG/NAME``)
     "guide_hardware",  # (repo id, SKU) for every SKU a guide says it ran on, × the ids it serves
 )
 LANGS = ("python", "c", "markdown", "text")
@@ -517,11 +518,25 @@ def guide_models(text: str, *, served_only: bool = False) -> list[str]:
     ``served_only``, links (``huggingface.co/ORG/NAME``), in order of first appearance."""
     found = [m.group(1) for m in _SERVED.finditer(text)]
     if not served_only:
-        found += [
-            m.group(1) for m in _CARD_LINK.finditer(text) if m.group(1).split("/")[0] not in _NOT_MODELS
-        ]
+        found += hub_links(text)
     # a path (``./models/x``, ``/data/ckpt``) is not a repo id: the regex needs a name at both ends
-    return list(dict.fromkeys(repo_id for repo_id in found if not repo_id.endswith((".md", ".py", ".yaml"))))
+    return list(dict.fromkeys(repo_id for repo_id in found if not repo_id.endswith(_NOT_REPO_SUFFIXES)))
+
+
+_NOT_REPO_SUFFIXES = (".md", ".py", ".yaml")
+
+
+def hub_links(text: str) -> list[str]:
+    """The Hugging Face repo ids ``text`` links (``huggingface.co/ORG/NAME``), in order of first appearance:
+    pages that are not model cards (datasets, collections, spaces, docs …) and file paths left out."""
+    found = (m.group(1) for m in _CARD_LINK.finditer(text) if m.group(1).split("/")[0] not in _NOT_MODELS)
+    return list(dict.fromkeys(repo_id for repo_id in found if not repo_id.endswith(_NOT_REPO_SUFFIXES)))
+
+
+def _hub_links(rule: Extractor, text: str) -> list[str]:
+    """A documented table's model links (OpenVINO GenAI's supported-models tables link each row's repos):
+    read per chunk, after comments are stripped, so a commented-out row links nothing."""
+    return hub_links(text)
 
 
 def guide_hardware(text: str, skus: tuple[str, ...]) -> list[str]:
@@ -549,4 +564,5 @@ _KIND_FUNCS: dict[str, Callable[[Extractor, str], list[str]]] = {
     "compare": _compare,
     "pairs": _pairs,
     "markdown_table": _markdown_table,
+    "hub_links": _hub_links,
 }

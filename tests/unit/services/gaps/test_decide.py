@@ -299,3 +299,100 @@ def test_a_vendor_supported_by_a_source_start_is_before_coverage_not_pending() -
     assert (vendor.status, vendor.via_runtime, vendor.support_at, vendor.gap_hours) == (
         GapStatus.BEFORE_COVERAGE, "guides", first_version.at, None,
     )  # fmt: skip
+
+
+# -- a runtime registering several key kinds (issue 22, item 2) ------------------------------------------
+def _with_repo(repo: str, at: datetime, arch: str) -> Release:
+    return Release(
+        model_id=hash(repo),
+        repo_id=repo,
+        publisher=repo.split("/")[0],
+        release_at=at,
+        release_precision="second",
+        keys={"architecture": arch, "repo_id": repo},
+    )
+
+
+def _point(at: datetime, sha: str, tag: str | None = None) -> SupportPoint:
+    return SupportPoint(at, None, sha * 40, tag, f"https://example.test/c/{sha}")
+
+
+def test_a_runtime_with_two_key_kinds_is_supported_by_the_earliest_of_either() -> None:
+    """A docs table links the repo on day 3 and names its architecture on day 9: supported from day 3 (by
+    the repo id); another release whose repo was never linked is supported by the architecture alone."""
+    linked = _with_repo("acme/New-7B", RELEASE, "NewForCausalLM")
+    sibling = _with_repo("other/Uses-New", RELEASE + timedelta(days=1), "NewForCausalLM")
+    by_repo = _point(RELEASE + timedelta(days=3), "a")
+    by_arch = _point(RELEASE + timedelta(days=9), "b")
+    support = {
+        ("ov", "documented", "repo_id", "acme/New-7B"): by_repo,
+        ("ov", "documented", "architecture", "NewForCausalLM"): by_arch,
+    }
+    rows = compute_gaps(
+        [linked, sibling], {"ov": ("architecture", "repo_id")}, support, stage="documented", now=NOW
+    )
+    by_repo_id = {r.repo_id: r for r in rows}
+    first = by_repo_id["acme/New-7B"]
+    assert (first.key_kind, first.key, first.support_at, first.status) == (
+        "repo_id", "acme/New-7B", by_repo.at, LATER,
+    )  # fmt: skip
+    assert first.gap_hours == 72.0
+    other = by_repo_id["other/Uses-New"]
+    assert (other.key_kind, other.key, other.support_at) == ("architecture", "NewForCausalLM", by_arch.at)
+
+
+def test_multi_kind_ties_follow_the_runtime_order_and_no_support_names_the_first_kind() -> None:
+    release = _with_repo("acme/Tie", RELEASE, "TieForCausalLM")
+    same = _point(RELEASE + timedelta(days=2), "c")
+    support = {
+        ("ov", "documented", "repo_id", "acme/Tie"): same,
+        ("ov", "documented", "architecture", "TieForCausalLM"): same,
+    }
+    [tied] = compute_gaps(
+        [release], {"ov": ("architecture", "repo_id")}, support, stage="documented", now=NOW
+    )
+    assert tied.key_kind == "architecture"
+    [none] = compute_gaps([release], {"ov": ("repo_id", "architecture")}, {}, stage="documented", now=NOW)
+    assert (none.status, none.key_kind, none.key) == (PENDING, "repo_id", "acme/Tie")
+
+
+def test_multi_kind_final_release_is_the_earliest_final_by_any_kind() -> None:
+    """The first final release carrying support may come by another kind than the first support."""
+    release = _with_repo("acme/Final", RELEASE, "FinalForCausalLM")
+    index = SupportIndex(
+        runtime={
+            ("ov", "released", "architecture", "FinalForCausalLM"): _point(
+                RELEASE + timedelta(days=1), "d", "1.0rc1"
+            )
+        },
+        final=SupportIndex(
+            runtime={
+                ("ov", "released", "architecture", "FinalForCausalLM"): _point(
+                    RELEASE + timedelta(days=20), "e", "1.1"
+                ),
+                ("ov", "released", "repo_id", "acme/Final"): _point(RELEASE + timedelta(days=6), "f", "1.0"),
+            }
+        ),
+    )
+    [row] = compute_gaps([release], {"ov": ("architecture", "repo_id")}, index, stage="released", now=NOW)
+    assert (row.tag, row.first_final_tag) == ("1.0rc1", "1.0")
+
+
+def test_multi_kind_vendor_view_takes_the_earliest_key_of_each_runtime() -> None:
+    release = _with_repo("acme/Vendor", RELEASE, "VForCausalLM")
+    early = _point(RELEASE + timedelta(hours=5), "g")
+    index = SupportIndex(
+        runtime={("ov", "documented", "repo_id", "acme/Vendor"): early},
+        vendor={
+            ("ov", "documented", "repo_id", "acme/Vendor", "intel"): early,
+            ("ov", "documented", "architecture", "VForCausalLM", "intel"): _point(
+                RELEASE + timedelta(days=4), "h"
+            ),
+        },
+    )
+    rows = compute_gaps(
+        [release], {"ov": ("architecture", "repo_id")}, index, stage="documented", now=NOW,
+        vendor_runtimes={"intel": ["ov"]},
+    )  # fmt: skip
+    vendor = next(r for r in rows if r.vendor == "intel")
+    assert (vendor.status, vendor.key_kind, vendor.support_at) == (DAY_ZERO, "repo_id", early.at)
