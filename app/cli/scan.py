@@ -124,20 +124,22 @@ def register(cli: typer.Typer) -> None:
         ref: str = typer.Option(None, "--ref", help="Head to walk instead of the default branch."),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     ) -> None:
-        """Audit RUNTIME's rules on a real history: era spans, silences, flaps, drops, moved files, tags.
+        """Audit RUNTIME's rules on a real history: era spans, silences, flaps, drops, moved files, tags, and
+        (against what the configured database knows) signals whose keys are mostly dead.
 
         Exit 1 when a finding has no reason declared in the catalog (``audit_expected``), 2 on bad input.
         """
         from app.domain.runtime_spec import UnknownRuntimeError
-        from app.services.runtimes.catalog_audit import audit_runtime
+        from app.services.runtimes.catalog_audit import audit_runtime, known_keys_in
         from app.services.runtimes.catalog_views import runtime_named
         from app.services.runtimes.scan import ScanError
 
         try:
             spec = runtime_named(runtime)
+            settings = get_settings()
             report = audit_runtime(
-                spec, repo=repo or get_settings().runtime_repos.get(spec.name), ref=ref,
-                data_dir=get_settings().data_dir, progress=_progress,
+                spec, repo=repo or settings.runtime_repos.get(spec.name), ref=ref, data_dir=settings.data_dir,
+                progress=_progress, known=known_keys_in(settings.database_url, spec.name),
             )  # fmt: skip
         except (UnknownRuntimeError, ScanError) as exc:
             typer.echo(f"\nerror: {exc}", err=True)

@@ -182,7 +182,7 @@ class Expected:
 
     ``finding`` is a regex matched in full against finding ids such as ``silence:registry:2:1a2b3c4d5e6f``,
     ``flap:models:qwen3:…``, ``drop:…``, ``moved:…``, ``era_unseen:…``, ``tag_unmatched:v0.4.3_rocm``,
-    ``tag_not_release:…``, ``tag_before_version:…``, ``version_silence:…`` (see ``audit.py``).
+    ``tag_not_release:…``, ``tag_before_version:…``, ``version_silence:…``, ``dead_keys:<signal>`` (see ``audit.py``).
     """
 
     finding: str

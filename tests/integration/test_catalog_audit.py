@@ -18,12 +18,13 @@ from app.config import get_settings
 from app.domain.runtime_spec import Era, Expected, ReleaseRules, RuntimeSpec, Signal
 from app.main import create_app
 from app.services.operations.source_state import RUNTIME_REPO, get_state
-from app.services.runtimes.catalog_audit import AuditLimits, audit_runtime
+from app.services.runtimes.catalog_audit import AuditLimits, KnownKeys, audit_runtime, known_keys
 from app.services.runtimes.catalog_rows import sync_catalog
 from app.services.runtimes.scan import scan_runtime
 from app.sources.runtimes.catalog import get_runtime
 from app.sources.runtimes.extractors import Extractor
 from tests.fakes.repo_builder import RepoBuilder
+from tests.support.seed import Seed
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -285,3 +286,75 @@ def test_runtime_page_and_api_show_the_audit(client: TestClient, session: Sessio
     assert "<code>mlx_lm/models/*.py</code></td>" in page and "2024-01-10..head" in page
     api = client.get("/api/v1/runtimes/mlx-lm").json()
     assert (api["audit_findings"], api["audit_unexplained"]) == (1, 1)
+
+
+# -- dead keys (issue 22, item 2) --------------------------------------------------------------------------
+FAMILIES = Signal(name="table", key_kind="architecture", eras=(Era(("docs/table.py",), _dict("MODELS")),))
+LINKS = Signal(name="links", key_kind="repo_id", eras=(Era(("docs/links.py",), _dict("REPOS")),))
+
+
+def drifted_table(path: Path) -> RepoBuilder:
+    """A docs table of classes that turns into family labels (the rule still matches; the keys are dead),
+    beside a list of repo ids, most of them by a known organisation."""
+    repo = RepoBuilder(path)
+    repo.commit(
+        {
+            "docs/table.py": registry("LlamaForCausalLM", "QwenForCausalLM", "MistralForCausalLM"),
+            "docs/links.py": registry(
+                "acme/A-1", "acme/B-2", "acme/C-3", "acme/D-4", "stray/E-5", name="REPOS"
+            ),
+        },
+        at="2025-01-01T00:00:00Z",
+    )
+    classes = ("LlamaForCausalLM", "QwenForCausalLM", "MistralForCausalLM")
+    labels = ("Llama", "Qwen", "Stable Diffusion", "LLaVA", "Phi", *classes)  # no key vanishes: no drop
+    repo.commit({"docs/table.py": registry(*labels)}, at="2025-02-01T00:00:00Z")
+    return repo
+
+
+KNOWN = KnownKeys(
+    frozenset({"llamaforcausallm", "qwenforcausallm", "mistralforcausallm"}), frozenset({"acme"})
+)
+
+
+def test_a_signal_whose_keys_mostly_match_nothing_known_has_dead_keys(tmp_path: Path) -> None:
+    repo = drifted_table(tmp_path / "r")
+    report = audit_runtime(
+        spec(FAMILIES, LINKS), repo=str(repo.path), data_dir=tmp_path / "data", known=KNOWN
+    )
+    [dead] = [f for f in report.findings if f.kind == "dead_keys"]
+    # 5 of 8 keys are family labels, no class anyone knows; 4 of 5 repo ids are by a known organisation
+    assert dead.id == "dead_keys:table" and dead.commit == repo.head()
+    assert dead.summary.startswith("5 of 8 architecture keys at the head match no architecture")
+    assert "LLaVA" in dead.summary and "LlamaForCausalLM" not in dead.summary
+    # nothing known (a fresh install): nothing judged
+    unjudged = audit_runtime(spec(FAMILIES, LINKS), repo=str(repo.path), data_dir=tmp_path / "data")
+    assert not [f for f in unjudged.findings if f.kind == "dead_keys"]
+    # a catalog reason explains it like any finding
+    explained = audit_runtime(
+        spec(FAMILIES, LINKS, expected=(Expected("dead_keys:table", "labels by design"),)),
+        repo=str(repo.path), data_dir=tmp_path / "data", known=KNOWN,
+    )  # fmt: skip
+    assert not explained.unexplained
+
+
+def test_the_scan_judges_dead_keys_by_what_the_database_knows(session: Session, tmp_path: Path) -> None:
+    """Known: the models' classes and repos and other runtimes' registrations, never the runtime's own."""
+    seed = Seed(session)
+    seed.model("acme/A-1", release_at=NOW, architecture="LlamaForCausalLM", model_type="llama")
+    seed.support("other", "QwenForCausalLM", NOW)
+    seed.support("demo", "MistralForCausalLM", NOW)  # the audited runtime's own key: no evidence of life
+    known = known_keys(session, "demo")
+    assert known.knows("architecture", "qwenforcausallm") and known.knows("repo_id", "ACME/anything")
+    assert not known.knows("architecture", "MistralForCausalLM")
+    assert not known.knows("model_type", "acme")  # an owner is known as an owner only
+
+    repo = drifted_table(tmp_path / "r")
+    demo = spec(FAMILIES, LINKS)
+    summary = scan_runtime(session, demo, data_dir=tmp_path / "data", repo=str(repo.path), now=NOW)
+    assert summary.audit_unexplained == ["dead_keys:table"]
+    # a rescan with nothing new keeps the finding (judged when the head last moved)
+    again = scan_runtime(session, demo, data_dir=tmp_path / "data", repo=str(repo.path), now=NOW)
+    assert again.commits_walked == 0 and again.audit_unexplained == ["dead_keys:table"]
+    state = get_state(session, RUNTIME_REPO, "demo")
+    assert [f["id"] for f in state.audit["findings"]] == ["dead_keys:table"]

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.domain.runtime_spec import RuntimeSpec
 from app.metrics import SCAN_DURATION, SCAN_EVENTS, SCAN_FAILURES
 from app.services.operations.source_state import RUNTIME_REPO, get_state, record_failure, record_success
+from app.services.runtimes.catalog_audit import known_keys
 from app.services.runtimes.fetch import run_scan
 from app.services.runtimes.store import (
     retract_vanished,
@@ -108,7 +109,9 @@ def scan_runtime(
     source_key = _source_key(repo)
     previous: dict[str, Any] = cursors.get(source_key) or {}
     # The audit rides on this scan's walk and resumes from where the last scan left it.
-    recorder = AuditRecorder(spec, copy.deepcopy(previous.get(AUDIT_CURSOR_KEY)))
+    recorder = AuditRecorder(
+        spec, copy.deepcopy(previous.get(AUDIT_CURSOR_KEY)), known=lambda: known_keys(session, spec.name)
+    )
     try:
         with session.begin_nested():
             runtime_id = runtime_row_id(session, spec.name)

@@ -13,7 +13,11 @@ over the history — and reports, per signal and era:
 - ``tag_unmatched`` / ``tag_not_release``: tags shaped like releases that the release pattern refuses,
   and pattern matches that are not releases (``-ci``, ``-int1``, ``+rocm`` …);
 - ``tag_before_version`` / ``version_silence``: release tags older than the first version the version file
-  yields, and spans where the version file exists but its pattern finds nothing.
+  yields, and spans where the version file exists but its pattern finds nothing;
+- ``dead_keys``: a signal of architectures, model types or repo ids whose keys at the head mostly match
+  nothing known — no architecture, model type or repository seen in any release or other runtime (family
+  labels where classes were expected, a changed format: the rule still matches, but what it reads is not
+  a key). Judged only when something is known (``KnownKeys``, read from the database), when the head moves.
 
 Findings have stable ids (``kind:signal:…``, commits abbreviated to 12 characters) so the catalog can
 explain expected ones with a one-line reason (``RuntimeSpec.audit_expected``); every other finding fails
@@ -29,6 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from app.domain.runtime_spec import RuntimeSpec
+from app.domain.vocabulary import KeyKind
 from app.sources.git.repo import Commit, TagRef
 from app.sources.runtimes.extractors import Registration
 
@@ -50,6 +55,39 @@ class AuditLimits:
     """First-parent commits on the line since the signal's files last changed …"""
     moved_min_days: int = 120
     """… and days since, before the signal counts as moved."""
+    dead_share: float = 1 / 2
+    """More than this share of a signal's keys at the head unknown: dead keys."""
+    dead_min_keys: int = 5
+    """Fewer keys at the head than this say too little to judge."""
+
+
+JUDGED_KINDS = frozenset({KeyKind.ARCHITECTURE, KeyKind.MODEL_TYPE, KeyKind.REPO_ID})
+"""Key kinds the Hub's own vocabulary spells (config classes, model types, repo ids), so a key can be
+checked against what releases and other runtimes show; docs names and GGUF names cannot."""
+
+
+@dataclass(frozen=True)
+class KnownKeys:
+    """What LaunchGap has seen outside the audited runtime: the architectures, model types and repo ids of
+    every known model and of every other runtime's registrations, and the repo owners among them.
+
+    A repo id counts as known when its repository or its owner is: a runtime's docs link many repositories
+    of a lab LaunchGap watches (or another runtime names) that LaunchGap never listed itself."""
+
+    keys: frozenset[str] = frozenset()
+    """Lower case (the Hub's repo ids are case-insensitive)."""
+    owners: frozenset[str] = frozenset()
+    """Lower case repo owners (Hub organisations) of known repositories and watched publishers."""
+
+    @property
+    def empty(self) -> bool:
+        return not self.keys
+
+    def knows(self, kind: str, key: str) -> bool:
+        lowered = key.lower()
+        if lowered in self.keys:
+            return True
+        return kind == KeyKind.REPO_ID and "/" in lowered and lowered.split("/", 1)[0] in self.owners
 
 
 # Release-shaped names: v1.2, 1.2.3rc1, v0.6.1.post1, release-1.2, and llama.cpp-style build numbers.
@@ -161,10 +199,16 @@ class AuditRecorder:
     """Follows one scanner walk (the default branch's) and keeps what the audit needs, in JSON-able state."""
 
     def __init__(
-        self, spec: RuntimeSpec, state: dict[str, Any] | None = None, limits: AuditLimits | None = None
+        self,
+        spec: RuntimeSpec,
+        state: dict[str, Any] | None = None,
+        limits: AuditLimits | None = None,
+        known: Callable[[], KnownKeys | None] | None = None,
     ) -> None:
         self.spec = spec
         self.limits = limits or AuditLimits()
+        self.known = known
+        """Asked only when the head moved (a scan with nothing new reads no database for it)."""
         self.state = state if state and state.get("version") == STATE_VERSION else _fresh_state()
         self._era_cache: dict[tuple[str, str], tuple[int, ...]] = {}
         self._tags: list[TagRef] | None = None
@@ -352,10 +396,27 @@ class AuditRecorder:
     ) -> None:
         """Count each era's keys at the head from ``(signal, path, facts)`` of every file there."""
         keys: dict[str, set[str]] = {}
+        by_signal: dict[str, set[str]] = {}
         for signal, path, facts in per_path():
+            by_signal.setdefault(signal, set()).update(k for k, _ in facts)
             for index in self._eras_of(signal, path):
                 keys.setdefault(f"{signal}:{index}", set()).update(k for k, _ in facts)
         self.state["keys_at_head"] = {name: len(found) for name, found in keys.items()}
+        known = self.known() if self.known is not None else None
+        if known is not None and not known.empty:
+            self.state["dead_keys"] = self._dead_keys(by_signal, known)
+
+    def _dead_keys(self, by_signal: dict[str, set[str]], known: KnownKeys) -> dict[str, list[Any]]:
+        """Per judged signal with mostly unknown keys at the head: ``[keys, unknown, examples]``."""
+        dead: dict[str, list[Any]] = {}
+        for signal in self.spec.signals:
+            found = by_signal.get(signal.name, set())
+            if signal.key_kind not in JUDGED_KINDS or len(found) < self.limits.dead_min_keys:
+                continue
+            unknown = sorted(k for k in found if not known.knows(signal.key_kind, k))
+            if len(unknown) > len(found) * self.limits.dead_share:
+                dead[signal.name] = [len(found), len(unknown), unknown[:MAX_EXAMPLES]]
+        return dead
 
     def report(self, *, commits_walked: int = 0) -> AuditReport:
         """Every finding (walk findings kept in the state, plus the head-time checks) with its reason."""
@@ -412,6 +473,16 @@ class AuditRecorder:
             )  # fmt: skip
         for fid, item in self._tag_findings().items():
             found[fid] = item
+        kinds = {signal.name: signal.key_kind for signal in self.spec.signals}
+        for name, (total, unknown, examples) in self.state.get("dead_keys", {}).items():
+            kind = kinds.get(name)
+            if kind is None:
+                continue  # a signal the catalog no longer has
+            found[f"dead_keys:{name}"] = {
+                "kind": "dead_keys", "signal": name, "commit": self.state.get("head", ""), "at": head_at,
+                "summary": f"{unknown} of {total} {kind} keys at the head match no architecture, model type "
+                f"or repository known in any release or other runtime, e.g. " + ", ".join(examples),
+            }  # fmt: skip
         findings = [
             Finding(
                 id=fid, kind=item["kind"], signal=item["signal"], summary=item["summary"],
