@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.schemas.common import UtcTime
 from app.services.gaps.query import GapFilters, implied_row_kinds
 from app.services.releases.demand import top_families
-from app.services.runtimes.catalog_views import runtime_names, sku_names
+from app.services.runtimes.catalog_views import runtime_names, sku_names, sku_spelling
 
 SinceQuery = Annotated[UtcTime | None, Query(description="Releases at or after (ISO-8601).")]
 UntilQuery = Annotated[UtcTime | None, Query(description="Releases before (ISO-8601).")]
@@ -44,6 +44,9 @@ def gap_filters(*, rows: Sequence[str] | None = None, **fields: Any) -> GapFilte
     """``GapFilters`` from query parameters (``fields`` are its own: stage, runtime, vendor, sku, status,
     publisher, since, until), checked; without ``rows``, the row kinds the other filters imply."""
     runtime, vendor, sku = fields.get("runtime"), fields.get("vendor"), fields.get("sku")
+    if sku is not None:
+        # one chip, one spelling: ``h200`` and ``rtx_5090_2x`` ask for the catalog's H200 and rtx_5090
+        sku = fields["sku"] = sku_spelling(sku)
     check_runtime(runtime)
     check_sku(sku)
     check_time_zones(fields.get("since"), fields.get("until"))

@@ -131,6 +131,7 @@ class Vendor(StrEnum):
     INTEL = "intel"
     APPLE = "apple"
     LOCAL = "local"
+    GOOGLE = "google"
 
     @property
     def label(self) -> str:
@@ -144,6 +145,7 @@ VENDOR_LABELS: dict[Vendor, str] = {
     Vendor.INTEL: "Intel",
     Vendor.APPLE: "Apple",
     Vendor.LOCAL: "Local / CPU",
+    Vendor.GOOGLE: "Google TPU",
 }
 
 

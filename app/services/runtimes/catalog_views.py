@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.domain.runtime_spec import RuntimeSpec
 from app.domain.vocabulary import Stage, Vendor
-from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDOR_BRANCHES, get_runtime
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDOR_BRANCHES, canonical_sku, get_runtime
 
 
 def runtime_named(name: str) -> RuntimeSpec:
@@ -25,6 +25,11 @@ def runtime_names() -> list[str]:
 def sku_names() -> list[str]:
     """The hardware SKUs per-SKU sources can name."""
     return sorted(HARDWARE)
+
+
+def sku_spelling(sku: str) -> str:
+    """The catalog's spelling of a SKU asked for in any case or count (``h200``, ``rtx_5090_2x``)."""
+    return canonical_sku(sku)
 
 
 def has_source_for(spec: RuntimeSpec, stage: str) -> bool:
@@ -91,14 +96,14 @@ def per_sku_runtimes(stage: str) -> dict[str, tuple[str, ...]]:
 
 def sku_vendor(sku: str) -> str | None:
     """The vendor a hardware SKU belongs to."""
-    return HARDWARE.get(sku)
+    return HARDWARE.get(canonical_sku(sku))
 
 
 def event_vendors(runtime: str, sku: str, branch: str) -> tuple[str, ...]:
     """The vendor views one support event counts for: a SKU's own vendor, a vendor branch's vendor, else the
     runtime's vendors."""
     if sku:
-        vendor = HARDWARE.get(sku)
+        vendor = HARDWARE.get(canonical_sku(sku))
         return (vendor,) if vendor else ()
     for prefix, vendor in VENDOR_BRANCHES.items():
         if branch.startswith(prefix):

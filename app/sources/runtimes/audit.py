@@ -17,7 +17,9 @@ over the history — and reports, per signal and era:
 - ``dead_keys``: a signal of architectures, model types or repo ids whose keys at the head mostly match
   nothing known — no architecture, model type or repository seen in any release or other runtime (family
   labels where classes were expected, a changed format: the rule still matches, but what it reads is not
-  a key). Judged only when something is known (``KnownKeys``, read from the database), when the head moves.
+  a key). Judged only when something is known (``KnownKeys``, read from the database), when the head moves;
+- ``unmapped_sku``: a hardware SKU a per-SKU source names that the hardware table (``hardware.py``) maps to
+  no vendor, with the keys (recipes) that name it: the next new chip is caught here, not by a reader.
 
 Findings have stable ids (``kind:signal:…``, commits abbreviated to 12 characters) so the catalog can
 explain expected ones with a one-line reason (``RuntimeSpec.audit_expected``); every other finding fails
@@ -36,9 +38,12 @@ from app.domain.runtime_spec import RuntimeSpec
 from app.domain.vocabulary import KeyKind
 from app.sources.git.repo import Commit, TagRef
 from app.sources.runtimes.extractors import Registration
+from app.sources.runtimes.hardware import is_mapped
 
 STATE_VERSION = 1
 MAX_EXAMPLES = 8
+MAX_SKU_KEYS = 100
+"""Keys kept per unmapped SKU (the finding names a few and counts them all)."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,7 @@ def _fresh_state() -> dict[str, Any]:
         "first_version": None,
         "version_silence": None,
         "findings": {},
+        "unmapped_skus": {},
     }
 
 
@@ -277,6 +283,7 @@ class AuditRecorder:
             before_keys = {k for k, _ in before}
             after_keys = {k for k, _ in after}
             lost = before_keys - after_keys
+            self._unmapped_skus(name, after - before, sha, at)
             for key in sorted(lost):
                 state["removed"][key] = [state["touches"], sha, at]
             for key in sorted(after_keys - before_keys):
@@ -307,6 +314,22 @@ class AuditRecorder:
                 state["removed"] = {k: v for k, v in state["removed"].items() if v[0] >= limit}
             self._settle(name, sha, at)
         self.state["head"] = sha
+
+    def _unmapped_skus(self, signal: str, added: Iterable[Registration], sha: str, at: str) -> None:
+        """Note SKUs the hardware table does not map, with the keys naming them and where first seen."""
+        unmapped = self.state.setdefault("unmapped_skus", {})
+        for key, sku in added:
+            if not sku or is_mapped(sku):
+                continue
+            seen = unmapped.setdefault(
+                sku, {"signal": signal, "commit": sha, "at": at, "keys": [], "more": 0}
+            )
+            if key in seen["keys"]:
+                continue
+            if len(seen["keys"]) < MAX_SKU_KEYS:
+                seen["keys"].append(key)
+            else:
+                seen["more"] += 1
 
     def _settle(self, name: str, sha: str, at: str) -> None:
         """Open or close era spans and silences after a commit that touched ``name``."""
@@ -482,6 +505,17 @@ class AuditRecorder:
                 "kind": "dead_keys", "signal": name, "commit": self.state.get("head", ""), "at": head_at,
                 "summary": f"{unknown} of {total} {kind} keys at the head match no architecture, model type "
                 f"or repository known in any release or other runtime, e.g. " + ", ".join(examples),
+            }  # fmt: skip
+        for sku, seen in sorted(self.state.get("unmapped_skus", {}).items()):
+            if is_mapped(sku):
+                continue  # the table learned it since the walk noted it
+            keys = sorted(seen["keys"])
+            total = len(keys) + seen["more"]
+            found[f"unmapped_sku:{sku}"] = {
+                "kind": "unmapped_sku", "signal": seen["signal"], "commit": seen["commit"], "at": seen["at"],
+                "summary": f"SKU {sku} (first named at {short(seen['commit'])}, {seen['at'][:10]}) maps to no "
+                f"vendor in the hardware table; named by {total} key(s): " + ", ".join(keys[:MAX_EXAMPLES])
+                + (" …" if total > MAX_EXAMPLES else ""),
             }  # fmt: skip
         findings = [
             Finding(

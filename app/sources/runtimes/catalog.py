@@ -21,32 +21,26 @@ from app.domain.runtime_spec import (
 )
 from app.domain.vocabulary import KeyKind, Stage, Vendor
 from app.sources.runtimes.extractors import Extractor
+from app.sources.runtimes.hardware import HARDWARE, canonical_sku
+
+__all__ = ["HARDWARE", "canonical_sku"]
 
 VENDOR_BRANCHES: dict[str, Vendor] = {"amd/": Vendor.AMD}
 """Branch name prefixes that carry a vendor's own port: events on such a branch count for that vendor (AMD
 branches of vLLM and SGLang count for AMD; upstream main does not, docs/runtimes.md)."""
 
-HARDWARE: dict[str, Vendor] = {
-    # vLLM Recipes' SKUs
-    "H100": Vendor.NVIDIA,
-    "H200": Vendor.NVIDIA,
-    "B200": Vendor.NVIDIA,
-    "B300": Vendor.NVIDIA,
-    "GB200": Vendor.NVIDIA,
-    "GB300": Vendor.NVIDIA,
-    "MI300X": Vendor.AMD,
-    "MI325X": Vendor.AMD,
-    "MI355X": Vendor.AMD,
-    # Ascend parts vllm-ascend targets
-    "910B": Vendor.HUAWEI,
-    "910C": Vendor.HUAWEI,
-    "Gaudi": Vendor.INTEL,
-    "Apple Silicon": Vendor.APPLE,
-    "CPU": Vendor.LOCAL,
-}
+RECIPES_SKUS: tuple[str, ...] = tuple(
+    sku for sku in HARDWARE if sku not in {"v5e", "Gaudi", "910B", "910C", "Apple Silicon", "CPU"}
+)
+"""Every SKU vLLM Recipes has named, in its YAML catalog or its Markdown guides (docs/runtimes.md): the
+per-SKU rows (and the dashboard's SKU columns) of vllm-recipes."""
 
-RECIPES_GPUS = ("H100", "H200", "B200", "GB200", "B300", "GB300", "MI300X", "MI325X", "MI355X")
-"""The GPUs vLLM Recipes verify on; a Markdown guide's "CPU offloading" or "Gaudi" is no recipe SKU."""
+RECIPES_GUIDE_NAMES: tuple[str, ...] = (
+    "H100", "H200", "B200", "GB200", "B300", "GB300", "A100", "A800", "H20", "H800",
+    "MI300X", "MI325X", "MI350X", "MI355X", "Trillium", "v6e", "Ironwood",
+)  # fmt: skip
+"""The chips a Markdown guide names where it says it ran (``8xH200``, "Trillium (v6e)"): data-centre GPUs and
+TPUs. A guide's "CPU offloading", "DGX Spark" container notes or "RTX 3090" benchmark are no recipe SKU."""
 
 
 def _py(kind: str, pattern: str = "", **kw: object) -> Extractor:
@@ -91,6 +85,14 @@ _VLLM_SIGNAL = Signal(
 )
 
 _HF_ARCH_KEY = r"[A-Z]\w*"
+
+# tpu-inference's JAX model registry: first a dict literal, then one subscript assignment per architecture
+# (``_MODEL_REGISTRY[\n    "Qwen3MoeForCausalLM"] = …`` spans lines; ``_MODEL_REGISTRY[arch] = model`` in
+# ``register_model`` is an out-of-tree hook, not a registration).
+_TPU_DICT = _py("dict_keys", r"\b_MODEL_REGISTRY\s*(?::[^=\n]*)?=\s*\{", needle="_MODEL_REGISTRY")
+_TPU_ASSIGN = _py(
+    "regex", r"\b_MODEL_REGISTRY\[\s*[\"']([^\"'\n]+)[\"']\s*\]\s*=(?!=)", needle="_MODEL_REGISTRY"
+)
 
 # optimum-intel registered these dashed until "Original model types" (#1329, 2025-07-10) renamed them to
 # the Hub's model types (and its CLIP sub-models to match). Every other dashed name stays as written:
@@ -825,12 +827,79 @@ CATALOG_LIST: list[RuntimeSpec] = [
         releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+"),
     ),
     RuntimeSpec(
+        name="tpu-inference",
+        display_name="vLLM TPU (tpu-inference)",
+        repo_url="https://github.com/vllm-project/tpu-inference",
+        default_branch="main",
+        vendors=(Vendor.GOOGLE,),
+        hardware=("v5e", "trillium", "ironwood"),
+        signals=(
+            # The JAX model registry of the model loader: a dict literal inside the loader function
+            # (2025-05-29..06-18), then ``_MODEL_REGISTRY["Arch"] = Class`` assignments (#61, 2025-06-18..).
+            # The loader moved from models/jax/ to models/common/ (#781, 2025-10-07) and the package was
+            # renamed tpu_commons → tpu_inference (#803, 2025-10-08). Architectures not registered here run
+            # through vLLM's own PyTorch models (docs/runtimes.md, "tpu-inference").
+            Signal(
+                name="jax_registry",
+                key_kind=KeyKind.ARCHITECTURE,
+                eras=(
+                    Era(
+                        ("tpu_commons/models/jax/model_loader.py",),
+                        _TPU_DICT,
+                        period="2025-05-29..2025-10-07",
+                    ),
+                    Era(
+                        ("tpu_commons/models/jax/model_loader.py",),
+                        _TPU_ASSIGN,
+                        period="2025-06-18..2025-10-07",
+                    ),
+                    Era(
+                        ("tpu_commons/models/common/model_loader.py",),
+                        _TPU_ASSIGN,
+                        period="2025-10-07..2025-10-08",
+                    ),
+                    Era(("tpu_inference/models/common/model_loader.py",), _TPU_ASSIGN, period="2025-10-08.."),
+                ),
+                # Internal names that no Hugging Face config carries (``DeepSeekV3`` until #597 registered
+                # DeepseekV3ForCausalLM, ``Llama4Scout``, ``Llama3_8B``): an HF architecture names its
+                # head (``…For…``) or ends in ``Model``.
+                exclude_keys=(r"(?!.*For)(?!.*Model$).*",),
+            ),
+            # One Buildkite pipeline per Hugging Face repository (2025-10-15..): the model is in the
+            # project's CI (unit, accuracy and benchmark steps on TPU queues), which documents it; the
+            # results are not in the file (``soft_fail: true``), so it verifies nothing (docs/runtimes.md).
+            Signal(
+                name="ci_models",
+                key_kind=KeyKind.REPO_ID,
+                stage=Stage.DOCUMENTED,
+                provenance="docs",
+                eras=(
+                    Era(
+                        (".buildkite/models/*.yml",),
+                        Extractor(
+                            "regex",
+                            r"^[ \t]*(?:CI_TARGET|TEST_MODEL):[ \t]*[\"']?([A-Za-z0-9][\w.-]*/[\w.-]*[\w])",
+                            lang="text",
+                            needle="/",
+                        ),
+                        period="2025-10-15..",
+                    ),
+                ),
+                coverage_start=date(2025, 10, 15),
+            ),
+        ),
+        releases=ReleaseRules(tag_pattern=r"^v\d+\.\d+\.\d+(?:rc\d+)?$"),
+        branch_patterns=("releases/*",),
+        notes="vLLM's TPU backend (a plugin of vllm): JAX-native architectures are registered in its model "
+        "loader; the others fall back to vLLM's PyTorch definitions, so upstream vLLM support is no TPU support.",
+    ),
+    RuntimeSpec(
         name="vllm-recipes",
         display_name="vLLM Recipes",
         repo_url="https://github.com/vllm-project/recipes",
         default_branch="main",
-        vendors=(Vendor.NVIDIA, Vendor.AMD),
-        hardware=RECIPES_GPUS,
+        vendors=tuple(dict.fromkeys(HARDWARE[sku] for sku in RECIPES_SKUS)),
+        hardware=RECIPES_SKUS,
         signals=(
             # From the first guide (2025-07-23) until the YAML catalog (#336, 2026-04-20) recipes were
             # Markdown guides, one per model or family (``OpenAI/GPT-OSS.md``): the models a guide serves or
@@ -861,14 +930,14 @@ CATALOG_LIST: list[RuntimeSpec] = [
                 eras=(
                     Era(
                         ("*/*.md",),
-                        Extractor("guide_hardware", lang="text", skus=RECIPES_GPUS),
+                        Extractor("guide_hardware", lang="text", skus=RECIPES_GUIDE_NAMES),
                         period="2025-07-23..2026-04-20",
                         until=date(2026, 4, 20),
                         confidence="medium",
                     ),
                     Era(
                         ("models/*/*.yaml",),
-                        Extractor("yaml_hardware", lang="text", skus=tuple(HARDWARE)),
+                        Extractor("yaml_hardware", lang="text"),
                         period="2026-04-20..",
                     ),
                 ),
@@ -876,8 +945,8 @@ CATALOG_LIST: list[RuntimeSpec] = [
             ),
         ),
         releases=None,
-        notes="Each SKU counts for its own vendor only (see HARDWARE); SKUs the catalog lacks (xeon6, a100, "
-        "trillium …) are recorded as the recipes spell them and count for no vendor.",
+        notes="Each SKU counts for its own vendor only (the hardware table, app/sources/runtimes/hardware.py); "
+        "a SKU the table lacks is stored lower-case without its count and reported by the audit (unmapped_sku).",
     ),
 ]
 
@@ -1032,15 +1101,17 @@ AUDIT_EXPECTED: dict[str, tuple[Expected, ...]] = {
             "2024-10-24 the VLM table swapped its first two columns: model names left the code cell",
         ),
     ),
+    "tpu-inference": (
+        Expected(
+            r"flap:jax_registry:GptOssForCausalLM@c03a028b1758",
+            "#1193 commented GPT-OSS out of the JAX registry and #1208 reverted it four days later",
+        ),
+    ),
     "vllm-recipes": (
         Expected(
             r"drop:(?:guides|hardware):7f7a1b5d6307",
             "#336 began the YAML catalog, where the Markdown guides stop being read: what only a guide served "
             "(Qwen-Image, Qwen3-235B-A22B on MI300X …) is removed there; its first support stays",
-        ),
-        Expected(
-            r"silence:hardware:0:094d43e86d81",
-            "the first guide (Qwen3-Coder-480B-A35B, 2025-07-23) named no GPU until the next day's edit",
         ),
     ),
 }
@@ -1054,6 +1125,7 @@ PROPAGATION: tuple[tuple[str, str], ...] = (
     ("vllm", "vllm-ascend"),
     ("vllm", "rocm-vllm"),
     ("vllm", "vllm-mindspore"),
+    ("vllm", "tpu-inference"),
     ("transformers", "optimum-intel"),
     ("optimum-intel", "openvino-genai"),
 )

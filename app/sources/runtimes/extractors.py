@@ -18,6 +18,8 @@ from functools import lru_cache
 
 import yaml
 
+from app.sources.runtimes.hardware import canonical_sku
+
 Registration = tuple[str, str]
 
 KINDS = (
@@ -57,8 +59,10 @@ class Extractor:
     """dict_keys: entries whose value starts with one of these (``False``) are not registrations."""
     strip_defines: bool = False
     skus: tuple[str, ...] = ()
-    """yaml_hardware: the catalog's SKU spellings; a source's ``h200`` or ``Mi355x`` is recorded as the
-    catalog's ``H200`` / ``MI355X`` (SKUs the catalog lacks keep the source's spelling)."""
+    """guide_hardware: the chip names to look for in a guide's text. Every SKU read (there and in
+    yaml_hardware) is stored in the hardware table's spelling (``canonical_sku``): ``h200`` and ``8xH200``
+    are ``H200``, ``rtx_pro_6000_8x`` is ``rtx_pro_6000``; one the table lacks is kept lower-case without
+    its count."""
     constants: tuple[tuple[str, str], ...] = ()
     """dict_keys: names of string constants defined elsewhere that appear as keys (``GEMMA_ARCHITECTURE:``
     in TensorRT-LLM's MODEL_MAP, defined in another module), with their values."""
@@ -79,7 +83,7 @@ class Extractor:
         if self.kind == "path":
             return _path_registrations(self.pattern, path)
         if self.kind == "yaml_hardware":
-            return _yaml_hardware(self.skus, data)
+            return _yaml_hardware(data)
         if self.kind == "yaml_model":
             recipe = read_recipe(data)
             return frozenset({(recipe.model_id, "")}) if recipe else frozenset()
@@ -482,13 +486,12 @@ def _yaml_mapping(data: bytes) -> dict[object, object] | None:
     return doc if isinstance(doc, dict) else None
 
 
-def _yaml_hardware(skus: tuple[str, ...], data: bytes) -> frozenset[Registration]:
+def _yaml_hardware(data: bytes) -> frozenset[Registration]:
     recipe = read_recipe(data)
     if recipe is None:
         return frozenset()
-    canonical = {sku.lower(): sku for sku in skus}
     return frozenset(
-        (recipe.model_id, canonical.get(sku.lower(), sku))
+        (recipe.model_id, canonical_sku(sku))
         for sku, status in recipe.hardware.items()
         if status == "verified"
     )
@@ -540,7 +543,7 @@ def _hub_links(rule: Extractor, text: str) -> list[str]:
 
 
 def guide_hardware(text: str, skus: tuple[str, ...]) -> list[str]:
-    """The catalog SKUs a guide says it runs on (``skus``' spelling, whatever the guide's case), each named
+    """The catalog SKUs a guide says it runs on (``canonical_sku``'s spelling, whatever the guide's), each named
     in a heading, a ``<summary>`` or a sentence about running, serving, deploying or verifying there:
     "you can run it on NVIDIA H100, H200, B200", "### Serving on 8xMI300x/MI325x/MI355x"."""
     if not skus:
@@ -548,12 +551,11 @@ def guide_hardware(text: str, skus: tuple[str, ...]) -> list[str]:
     names = "|".join(re.escape(sku) for sku in sorted(skus, key=len, reverse=True))
     # "8xMI300x" and "4xH200" count: a count prefix may precede the SKU, another letter or digit may not
     pattern = re.compile(rf"(?:(?<=\d[x×])|(?<![A-Za-z0-9]))({names})(?![A-Za-z0-9])", re.IGNORECASE)
-    canonical = {sku.lower(): sku for sku in skus}
     found: dict[str, None] = {}
     for line in text.splitlines():
         if _RUN_CONTEXT.search(line):
             for match in pattern.finditer(line):
-                found.setdefault(canonical[match.group(1).lower()], None)
+                found.setdefault(canonical_sku(match.group(1)), None)
     return list(found)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.domain.runtime_spec import Era, UnknownRuntimeError
-from app.sources.runtimes.catalog import CATALOG, HARDWARE, get_runtime
+from app.sources.runtimes.catalog import CATALOG, RECIPES_GUIDE_NAMES, get_runtime
 from app.sources.runtimes.extractors import Extractor, _chunks, guide_hardware, guide_models, read_recipe
 
 
@@ -209,7 +209,7 @@ def test_recipe_without_a_model_or_not_yaml_gives_nothing(text: str) -> None:
 
 
 def test_catalog_has_every_runtime_and_unknown_is_clear() -> None:
-    assert len(CATALOG) == 20
+    assert len(CATALOG) == 21
     assert get_runtime("transformers").vendors == ()
     with pytest.raises(UnknownRuntimeError, match=r"unknown runtime 'nope'.*vllm"):
         get_runtime("nope")
@@ -465,8 +465,8 @@ def test_lmdeploy_module_paths_are_not_architectures() -> None:
 
 def test_recipes_guides_name_the_gpus_they_ran_on() -> None:
     # vLLM Recipes' Markdown guides (2025-07-23 .. 2026-04-20), lines as the real guides write them
-    skus = tuple(HARDWARE)
-    assert guide_hardware("### Running Step-3.5-Flash on 4xH200/H20/B200\n", skus) == ["H200", "B200"]
+    skus = RECIPES_GUIDE_NAMES
+    assert guide_hardware("### Running Step-3.5-Flash on 4xH200/H20/B200\n", skus) == ["H200", "H20", "B200"]
     assert guide_hardware("### Serving on 8xMI300x/MI325x/MI355x GPUs\n", skus) == [
         "MI300X",
         "MI325X",
@@ -475,7 +475,13 @@ def test_recipes_guides_name_the_gpus_they_ran_on() -> None:
     assert guide_hardware("<summary>H100 (Image Inference, FP8, TP4)</summary>\n", skus) == ["H100"]
     # named without saying it ran there: nothing
     assert guide_hardware("On Hopper (H100/H200), avoid using `-tp=8` for it.\n", skus) == []
-    assert guide_hardware("Runs on H20 and A100.\n", skus) == []  # not catalog SKUs (H20 is not H200)
+    assert guide_hardware("Runs on H20 and A100.\n", skus) == ["H20", "A100"]  # H20 is not H200
+    # TPU generations by either name, in the table's spelling; a guide's DGX Spark notes are no SKU
+    assert guide_hardware("Deployment guides for Trillium (v6e) and Ironwood\n", skus) == [
+        "trillium",
+        "ironwood",
+    ]
+    assert guide_hardware("### Run Docker Container on DGX Spark\n", skus) == []
 
 
 def test_recipes_guides_serve_and_link_hub_repositories() -> None:
