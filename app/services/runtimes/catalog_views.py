@@ -77,6 +77,10 @@ def vendor_runtimes(stage: str | None = None) -> dict[str, tuple[str, ...]]:
         if stage is not None and not has_source_for(spec, stage):
             continue
         vendors = set(spec.vendors)
+        if stage in (None, Stage.VERIFIED) and has_source_for(spec, Stage.VERIFIED):
+            # a per-SKU source counts for each SKU's vendor at the verified stage (Recipes' xeon6 for Intel,
+            # trillium for Google); its other evidence counts for its own vendors only
+            vendors.update(HARDWARE[sku] for sku in spec.hardware if sku in HARDWARE)
         if stage in (None, Stage.BRANCH, Stage.PROPOSED):
             for pattern in spec.branch_patterns:
                 for prefix, vendor in VENDOR_BRANCHES.items():

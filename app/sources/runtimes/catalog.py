@@ -898,7 +898,9 @@ CATALOG_LIST: list[RuntimeSpec] = [
         display_name="vLLM Recipes",
         repo_url="https://github.com/vllm-project/recipes",
         default_branch="main",
-        vendors=tuple(dict.fromkeys(HARDWARE[sku] for sku in RECIPES_SKUS)),
+        # Its guides and recipes document models for vLLM's first platforms; each verified SKU counts for
+        # its own vendor (Intel's xeon6, Google's trillium: ``catalog_views.vendor_runtimes``).
+        vendors=(Vendor.NVIDIA, Vendor.AMD),
         hardware=RECIPES_SKUS,
         signals=(
             # From the first guide (2025-07-23) until the YAML catalog (#336, 2026-04-20) recipes were
