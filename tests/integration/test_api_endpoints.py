@@ -217,7 +217,7 @@ def test_stats_and_survival(client: TestClient) -> None:
     assert vendors["amd"]["count"] == 1 and vendors["amd"]["pending"] == 0
     # Every catalog vendor is listed; one with no observed runtime is not ranked (count 0) and comes last.
     items = client.get("/api/v1/stats/vendors").json()["items"]
-    assert {s["vendor"] for s in items} == {"nvidia", "amd", "huawei", "intel", "apple", "local"}
+    assert {s["vendor"] for s in items} == {"nvidia", "amd", "huawei", "intel", "apple", "local", "google"}
     assert (vendors["apple"]["count"], vendors["apple"]["runtimes_observed"]) == (0, 0)
     assert vendors["apple"]["unknown"] == 2 and vendors["apple"]["runtimes_total"] >= 1
     ranked = [s["runtimes_observed"] > 0 for s in items]
