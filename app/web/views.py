@@ -37,8 +37,10 @@ from app.services.read_views import (
     list_runtimes,
 )
 from app.services.releases.demand import top_families
-from app.services.runtimes.stored_coverage import load_coverage, vendor_coverage
+from app.services.runtimes.stored_coverage import evidence_age, load_coverage, vendor_coverage
 from app.services.snapshot.exchange import imported_snapshots
+from app.web.colours import vendor_colour
+from app.web.evidence_text import evidence_text, without_paths
 from app.web.page_cache import PageCache
 
 router = APIRouter(include_in_schema=False)
@@ -91,16 +93,30 @@ templates.env.globals["status_class"] = lambda status: (
 )
 templates.env.filters["when"] = _when
 templates.env.filters["percent"] = _percent
+# Source texts and errors never show a file path (app/web/evidence_text.py): repository files become links.
+templates.env.filters["evidence"] = evidence_text
+templates.env.filters["no_paths"] = without_paths
 
 
 def _page(
-    request: Request, session: SessionDep, name: str, context: dict[str, object], *, status_code: int = 200
+    request: Request,
+    session: SessionDep,
+    name: str,
+    context: dict[str, object],
+    *,
+    status_code: int = 200,
+    now: datetime | None = None,
+    runtime: str | None = None,
 ) -> HTMLResponse:
     """Render a page with what every page shows: the banner (one line per kind of failing source), the
-    snapshot's cutoff."""
+    snapshot's cutoff, and how old the newest runtime evidence is when it is over a day old (``runtime``: that
+    runtime's own, on its page). ``now`` is the route's clock (the real one when a caller has none)."""
+    now = now or get_now()
     context |= {
-        "problems": summarize_problems(list_health(session), get_now()),
+        "problems": summarize_problems(list_health(session), now),
         "snapshots": imported_snapshots(session),
+        "evidence_age": evidence_age(session, now, runtime=runtime),
+        "evidence_of": runtime,
     }
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
@@ -141,16 +157,23 @@ def _matrix(rows: list[GapRow], column: str) -> OrderedDict[str, dict[str, GapRo
     return matrix
 
 
-def _survival_curves(vendor_rows: Sequence[GapLike]) -> dict[str, list[dict[str, float]]]:
-    """Per vendor, the Kaplan–Meier time-to-support curve in days (pending censored), for the chart."""
-    curves: dict[str, list[dict[str, float]]] = {}
+def _survival_curves(vendor_rows: Sequence[GapLike]) -> list[dict[str, object]]:
+    """Per vendor, the Kaplan–Meier time-to-support curve in days (pending censored), for the chart, each
+    with the vendor's own colour (``app/web/colours.py``: the same whichever vendors a filter leaves)."""
+    curves: list[dict[str, object]] = []
     for vendor, label in VENDOR_LABELS.items():
         points = survival_curve(r for r in vendor_rows if r.vendor == vendor)
         if not points:
             continue
-        curves[label] = [{"x": 0.0, "y": 100.0}] + [
-            {"x": round(p.hours / 24, 2), "y": round(p.unsupported * 100, 1)} for p in points
-        ]
+        curves.append(
+            {
+                "vendor": vendor.value,
+                "label": label,
+                "colour": vendor_colour(vendor),
+                "points": [{"x": 0.0, "y": 100.0}]
+                + [{"x": round(p.hours / 24, 2), "y": round(p.unsupported * 100, 1)} for p in points],
+            }
+        )
     return curves
 
 
@@ -158,6 +181,7 @@ def _survival_curves(vendor_rows: Sequence[GapLike]) -> dict[str, list[dict[str,
 def dashboard(
     request: Request,
     session: SessionDep,
+    now: NowDep,
     stage: Annotated[Stage, Query()] = Stage.MERGED,
     view: Annotated[Literal["runtimes", "vendors"], Query()] = "runtimes",
     publisher: Annotated[str | None, Query(max_length=200)] = None,
@@ -174,7 +198,11 @@ def dashboard(
     most = int(top) if top else None  # the form sends "" for "all"
     body = cache.get_or_render(
         _cache_key(stage, view, publisher, page, most),
-        lambda: _render_dashboard(request, session, stage, view, publisher or None, page, most or None).body,
+        lambda: (
+            _render_dashboard(
+                request, session, stage, view, publisher or None, page, most or None, now=now
+            ).body
+        ),
     )
     return HTMLResponse(body)
 
@@ -195,7 +223,11 @@ def warm_main_page(app: FastAPI, factory: sessionmaker[Session]) -> None:
     with factory() as session:
         cache.get_or_render(
             _cache_key(Stage.MERGED, "runtimes", None, 1, None),
-            lambda: _render_dashboard(request, session, Stage.MERGED, "runtimes", None, 1, None).body,
+            lambda: (
+                _render_dashboard(
+                    request, session, Stage.MERGED, "runtimes", None, 1, None, now=get_now()
+                ).body
+            ),
         )
 
 
@@ -207,6 +239,8 @@ def _render_dashboard(
     publisher: str | None,
     page: int,
     top: int | None,
+    *,
+    now: datetime,
 ) -> HTMLResponse:
     families = tuple(top_families(session, top, publisher=publisher)) if top else None
     # What the page shows is read in parts, not as every row of the stage: the releases (ids only) to cut a
@@ -265,6 +299,7 @@ def _render_dashboard(
             "top": top,
             "top_choices": TOP_CHOICES,
         },
+        now=now,
     )
 
 
@@ -293,6 +328,7 @@ def release_page(request: Request, session: SessionDep, now: NowDep, repo_id: st
             "statuses": list(GapStatus),
             "vendor_names": VENDOR_LABELS,
         },
+        now=now,
     )
 
 
@@ -314,6 +350,7 @@ def early_access_page(
             "vendors": [v for v in VENDOR_LABELS if any(c.vendor == v for c in cells)],
             "vendor_names": VENDOR_LABELS,
         },
+        now=now,
     )
 
 
@@ -353,6 +390,8 @@ def runtime_page(request: Request, session: SessionDep, now: NowDep, name: str) 
                 for lag in stage_lags(session, from_stage=first, to_stage=second, runtimes=[name])
             ],
         },
+        now=now,
+        runtime=name,
     )
 
 
@@ -360,6 +399,7 @@ def runtime_page(request: Request, session: SessionDep, now: NowDep, name: str) 
 def search_page(
     request: Request,
     session: SessionDep,
+    now: NowDep,
     q: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
@@ -381,6 +421,7 @@ def search_page(
             "page": page,
             "pages": max(1, -(-total // RELEASES_PER_PAGE)),
         },
+        now=now,
     )
 
 
@@ -397,9 +438,9 @@ def redoc(request: Request) -> HTMLResponse:
 
 
 @router.get("/glossary", response_class=HTMLResponse)
-def glossary(request: Request, session: SessionDep) -> HTMLResponse:
+def glossary(request: Request, session: SessionDep, now: NowDep) -> HTMLResponse:
     """What statuses, stages, families, key novelty, Kaplan–Meier and coverage mean."""
-    return _page(request, session, "glossary.html", {})
+    return _page(request, session, "glossary.html", {}, now=now)
 
 
 @router.get("/favicon.ico", include_in_schema=False)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.vocabulary import Stage
 from app.models.coverage import SourceCoverage
+from app.models.runtime import Runtime
+from app.models.support import SupportEvent
 from app.services.runtimes.catalog_views import has_source_for
 from app.sources.runtimes.catalog import CATALOG
 from app.sources.runtimes.coverage import StageCoverage, stage_coverage_start
@@ -133,3 +135,34 @@ def runtime_coverage(coverage: dict[tuple[str, str], Coverage], stage: str) -> d
         if at_stage == stage:
             result[runtime] = GroupCoverage(runtime, stage, (runtime,), (item,) if item.observed else ())
     return result
+
+
+STALE_AFTER = timedelta(days=1)
+"""Evidence older than this is said to be old, in words, on every page (docs/concepts.md, "Coverage")."""
+
+
+@dataclass(frozen=True)
+class EvidenceAge:
+    """How old the newest runtime evidence is, when it is older than ``STALE_AFTER``."""
+
+    as_of: datetime
+    days: int
+
+
+def evidence_age(session: Session, now: datetime, *, runtime: str | None = None) -> EvidenceAge | None:
+    """The age of the newest runtime evidence (of ``runtime`` alone when given), or None when it is at most a
+    day old or nothing is known yet.
+
+    The newest evidence is the latest ``observed_until`` among the coverage rows (until when a source is
+    known); a database with events but no coverage row falls back to its newest event. A reader of a page
+    served from the bundled snapshot, with no repository reached since, then reads how old it is instead of
+    taking it for today's state."""
+    coverage = select(func.max(SourceCoverage.observed_until)).where(SourceCoverage.observed.is_(True))
+    events = select(func.max(SupportEvent.at))
+    if runtime is not None:
+        coverage = coverage.where(SourceCoverage.runtime == runtime)
+        events = events.join(Runtime, Runtime.id == SupportEvent.runtime_id).where(Runtime.name == runtime)
+    newest = session.scalar(coverage) or session.scalar(events)
+    if newest is None or now - newest <= STALE_AFTER:
+        return None
+    return EvidenceAge(newest, (now - newest).days)

@@ -9,13 +9,14 @@ document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
   const canvas = document.getElementById("survival-chart");
   if (!data || !canvas || typeof Chart === "undefined") return;
   const curves = JSON.parse(data.textContent);
-  const palette = ["#1f6feb", "#d64545", "#1f9d55", "#e3a008", "#6d4aff", "#6b7385"];
-  const datasets = Object.entries(curves).map(([vendor, points], i) => ({
-    label: vendor,
-    data: points,
+  // Each vendor brings its own colour (app/web/colours.py): the same on every chart whatever the filters.
+  const datasets = curves.map((curve) => ({
+    label: curve.label,
+    vendor: curve.vendor,
+    data: curve.points,
     stepped: "before",
-    borderColor: palette[i % palette.length],
-    backgroundColor: palette[i % palette.length],
+    borderColor: curve.colour,
+    backgroundColor: curve.colour,
     pointRadius: 0,
     borderWidth: 2,
   }));
