@@ -49,7 +49,19 @@ class Settings(BaseSettings):
 
     hub_orgs: list[str] | None = None
     """Hub orgs to poll (JSON list), watched even when the publishers file does not list them; unset means
-    every watched publisher (the publishers file and orgs named before); ``[]`` polls none."""
+    every watched publisher (the publishers file, orgs named before, orgs the firehose discovered). A list
+    replaces the file's publishers, not the discovered ones; ``[]`` polls no publisher at all (the firehose
+    still runs when on)."""
+
+    hub_firehose: bool = True
+    """Read the whole Hub's newest models (the firehose) wherever the Hub watcher runs: new architectures
+    from publishers nobody listed become releases, their publishers discovered (docs/hub.md)."""
+
+    hub_firehose_backfill_days: int = Field(default=90, ge=0, le=3650)
+    """How many days of the Hub's newest models the firehose reads back on its first run (no cursor yet)."""
+
+    hub_firehose_interval_seconds: int = Field(default=300, ge=10)
+    """Seconds between two firehose cycles (each reads both listings from its cursor to now)."""
 
     hub_webhook_secret: SecretStr | None = None
     """Secret expected in the ``X-Webhook-Secret`` header of Hub webhooks; unset disables ``/hooks/huggingface``."""

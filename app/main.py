@@ -28,6 +28,7 @@ from app.api.routes import (
     hooks,
     metrics,
     models,
+    publishers,
     runtimes,
     stats,
     watches,
@@ -134,7 +135,7 @@ def create_app(
     # Every API route and the feed answer 422 on a query parameter they do not know. The answers router comes
     # before models: /models/{repo_id}/requirements must match ahead of /models/{repo_id:path}.
     api_routers = (gaps.router, answers.router, models.router, runtimes.router, events.router, stats.router)
-    for router in (*api_routers, claims.router, watches.router):
+    for router in (*api_routers, claims.router, watches.router, publishers.router):
         app.include_router(router, prefix="/api/v1", dependencies=[KnownQueryOnly])
     app.include_router(feeds.router, dependencies=[KnownQueryOnly])
     app.include_router(metrics.router)

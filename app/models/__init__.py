@@ -3,6 +3,7 @@
 from app.models.api_token import ApiToken
 from app.models.claim import SupportClaim
 from app.models.coverage import SourceCoverage
+from app.models.firehose import DerivativeSighting, FirehoseItem
 from app.models.gap import GapRecord, GapRefresh
 from app.models.key_mapping import KeyMapping
 from app.models.model import Model
@@ -16,6 +17,8 @@ from app.models.webhook_delivery import WebhookDelivery
 
 __all__ = [
     "ApiToken",
+    "DerivativeSighting",
+    "FirehoseItem",
     "GapRecord",
     "GapRefresh",
     "HardwareSku",

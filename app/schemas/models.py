@@ -36,6 +36,7 @@ _MODEL_EXAMPLE: dict[str, Any] = {
     "likes": 3180,
     "derivatives": 0,
     "demand_read_at": "2026-05-01T12:00:00Z",
+    "publisher_discovered": False,
 }
 
 
@@ -75,11 +76,16 @@ class ModelOut(BaseModel):
     )
     likes: int = Field(description="Demand: the Hub's likes when read at `demand_read_at`.")
     derivatives: int = Field(
-        description="Demand: fine-tunes, quantisations and merges counted on this base (0 until counted)."
+        description="Demand: fine-tunes, quantisations, adapters and merges of this release the Hub firehose "
+        "has seen (0 until counted)."
     )
     demand_read_at: datetime | None = Field(
         description="When downloads and likes were read from the Hub (each publisher poll refreshes them); "
         "null: never read, the figures are unknown rather than 0."
+    )
+    publisher_discovered: bool = Field(
+        default=False,
+        description="Its publisher is watched because the Hub firehose discovered it (`GET /api/v1/publishers`).",
     )
 
 

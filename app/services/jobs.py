@@ -4,7 +4,7 @@ it changed, so the CLI, the watcher loop and the webhook endpoint cannot drift a
 - reference data (catalog, facts, publishers, first-start snapshot) → refresh gaps, before a process serves
   or watches (``bootstrap_reference_data``);
 - scan → refresh gaps → commit (``scan_then_refresh``);
-- poll → refresh gaps (``poll_then_refresh``);
+- poll → refresh gaps (``poll_then_refresh``), and the same for the Hub firehose (``firehose_then_refresh``);
 - import → refresh gaps (``import_then_refresh``, ``import_snapshot_then_refresh``);
 - a webhook delivery → refresh the model and its gaps (``process_webhook``).
 
@@ -32,9 +32,11 @@ from app.services.watches.outbox import enqueue_deliveries, first_poll_models
 
 if TYPE_CHECKING:
     from app.config import Settings
+    from app.services.hub.firehose import FirehoseReport
     from app.services.hub.poll import CycleReport
     from app.services.hub.webhook_queue import WebhookQueue
     from app.services.releases.facts import ImportReport
+    from app.services.releases.publishers import PublisherView
     from app.services.snapshot.exchange import SnapshotImport
     from app.services.snapshot.format import Snapshot
     from app.sources.hub.webhook import HubWebhookPayload
@@ -145,6 +147,48 @@ def poll_then_refresh(
         gained = [key for key in refreshed.gained_support if key[0] not in history]
         enqueue_deliveries(session, gained, now=now)
     return report
+
+
+def firehose_then_refresh(
+    factory: sessionmaker[Session], settings: Settings, now: datetime, **options: Any
+) -> FirehoseReport:
+    """One Hub firehose cycle (``app/services/hub/firehose.py``; ``options``: lease owner, due check), then
+    the gap rows when it changed anything. Releases the first, backfilling pass found are history; later
+    ones were seen turning public and may be news to a watch."""
+    from app.services.hub.firehose import read_firehose
+    from app.sources.hub.client import HubClient
+
+    with HubClient.from_settings(settings) as client:
+        report = read_firehose(
+            factory,
+            client,
+            now,
+            interval=timedelta(seconds=settings.hub_firehose_interval_seconds),
+            backfill=timedelta(days=settings.hub_firehose_backfill_days),
+            retry_after_error=timedelta(seconds=settings.retry_after_error_seconds),
+            window=settings.early_access_window,
+            **options,
+        )
+    if report.changed:
+        with session_scope(factory) as session:
+            refreshed = refresh_gaps(session)
+            if all(result.observed for result in report.results):
+                enqueue_deliveries(session, refreshed.gained_support, now=now)
+    return report
+
+
+def set_publisher_watched(session: Session, org: str, watched: bool) -> PublisherView | None:
+    """An operator watches or un-watches a publisher (None: unknown), then the release facts and gap rows
+    that depend on who is watched; the caller commits. Nothing it changes is news to a watch."""
+    from app.services.releases.publishers import PublisherView, set_watched
+    from app.services.releases.store import refresh_families
+
+    publisher = set_watched(session, org, watched)
+    if publisher is None:
+        return None
+    refresh_families(session)
+    refresh_gaps(session)
+    return PublisherView.of(publisher)
 
 
 def import_file(factory: sessionmaker[Session], settings: Settings, path: Path) -> ImportReport:

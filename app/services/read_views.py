@@ -78,10 +78,23 @@ class ModelRow:
     derivatives: int
     demand_read_at: datetime | None
     """When downloads and likes were read from the Hub; None: never (the figures are unknown, not 0)."""
+    publisher_discovered: bool = False
+    """Its publisher is watched because the Hub firehose discovered it (docs/hub.md, "The firehose")."""
+
+
+# A publisher watched only because the firehose discovered it (``publishers.watched_because``).
+_DISCOVERED = and_(
+    Publisher.watched.is_(True),
+    Publisher.discovered_at.is_not(None),
+    Publisher.listed.is_(False),
+    Publisher.named.is_(False),
+)
 
 
 def _model_query(filters: ModelFilters) -> Select[Any]:
-    query = select(Model, Publisher.hub_org).outerjoin(Publisher, Model.publisher_id == Publisher.id)
+    query = select(Model, Publisher.hub_org, _DISCOVERED).outerjoin(
+        Publisher, Model.publisher_id == Publisher.id
+    )
     if filters.publisher is not None:
         query = query.where(Publisher.hub_org == filters.publisher)
     if filters.since is not None:
@@ -105,7 +118,7 @@ def _like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _model_row(model: Model, org: str | None) -> ModelRow:
+def _model_row(model: Model, org: str | None, discovered: bool | None = False) -> ModelRow:
     return ModelRow(
         repo_id=model.repo_id,
         hub_id=model.hub_id,
@@ -130,6 +143,7 @@ def _model_row(model: Model, org: str | None) -> ModelRow:
         likes=model.likes or 0,
         derivatives=model.derivatives or 0,
         demand_read_at=model.demand_read_at,
+        publisher_discovered=bool(discovered),
     )
 
 
@@ -145,7 +159,7 @@ def list_models(
     ordered = _model_query(filters).order_by(*MODEL_SORTS[filters.sort]).offset(offset)
     if limit is not None:
         ordered = ordered.limit(limit)
-    return [_model_row(m, org) for m, org in session.execute(ordered)]
+    return [_model_row(m, org, discovered) for m, org, discovered in session.execute(ordered)]
 
 
 @dataclass
@@ -169,13 +183,13 @@ class ModelDetail:
 def get_model(session: Session, repo_id: str) -> ModelDetail | None:
     """A model with its support ladder per runtime, vendor view and SKU (each stage with a source)."""
     found = session.execute(
-        select(Model, Publisher.hub_org)
+        select(Model, Publisher.hub_org, _DISCOVERED)
         .outerjoin(Publisher, Model.publisher_id == Publisher.id)
         .where(Model.repo_id == repo_id)
     ).first()
     if found is None:
         return None
-    model, org = found
+    model, org, discovered = found
     ladders: dict[tuple[str | None, str | None, str | None], Ladder] = {}
     if model.release_at is not None and not model.is_derivative:
         for stage in Stage:
@@ -190,7 +204,7 @@ def get_model(session: Session, repo_id: str) -> ModelDetail | None:
     )
     times = model.release_times or {}
     return ModelDetail(
-        model=_model_row(model, org),
+        model=_model_row(model, org, discovered),
         ladders=ordered,
         release_times=[ReleaseTime.from_record(s, times[s]) for s in ReleaseSource if s in times],
         release_conflicts=release_conflicts(times),

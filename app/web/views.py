@@ -37,6 +37,7 @@ from app.services.read_views import (
     list_runtimes,
 )
 from app.services.releases.demand import top_families
+from app.services.releases.publishers import discovered_orgs
 from app.services.runtimes.stored_coverage import evidence_age, load_coverage, vendor_coverage
 from app.services.snapshot.exchange import imported_snapshots
 from app.web.colours import vendor_colour
@@ -293,6 +294,7 @@ def _render_dashboard(
             "curves": _survival_curves(vendor_rows),
             "publisher": publisher or "",
             "publishers": sorted(gap_values(session, shown_filters, "publisher")),
+            "discovered": set(discovered_orgs(session)),
             "page": page,
             "pages": pages,
             "release_count": len(releases),

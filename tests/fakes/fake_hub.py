@@ -175,6 +175,8 @@ class Fault:
     path_contains: str = ""
     passthrough: bool = False
     """Serve the real answer after ``delay`` instead of an error."""
+    query_contains: str = ""
+    """Only a request whose query string contains this (e.g. ``cursor=``: a listing's later page)."""
 
 
 @dataclass(frozen=True)
@@ -314,9 +316,13 @@ class FakeHub:
             self.model(repo_id).private = True
         return self
 
-    def make_public(self, repo_id: str) -> FakeHub:
+    def make_public(self, repo_id: str, *, at: datetime | None = None) -> FakeHub:
+        """Turn a repo public; ``at`` is its new ``lastModified`` (the firehose finds it by that)."""
         with self._lock:
-            self.model(repo_id).private = False
+            model = self.model(repo_id)
+            model.private = False
+            if at is not None:
+                model.last_modified = at.astimezone(UTC)
         return self
 
     # -- faults ----------------------------------------------------------------------------------------
@@ -329,6 +335,7 @@ class FakeHub:
         body: bytes | str | None = None,
         path_contains: str = "",
         times: int = 1,
+        query_contains: str = "",
     ) -> FakeHub:
         """Answer the next ``times`` matching requests with ``status`` (and headers such as RateLimit)."""
         if isinstance(body, str):
@@ -336,11 +343,19 @@ class FakeHub:
         with self._lock:
             for _ in range(times):
                 self._faults.append(
-                    Fault(status=status, headers=dict(headers or {}), body=body, path_contains=path_contains)
+                    Fault(
+                        status=status,
+                        headers=dict(headers or {}),
+                        body=body,
+                        path_contains=path_contains,
+                        query_contains=query_contains,
+                    )
                 )
         return self
 
-    def rate_limit_next(self, *, reset: int = 30, times: int = 1, path_contains: str = "") -> FakeHub:
+    def rate_limit_next(
+        self, *, reset: int = 30, times: int = 1, path_contains: str = "", query_contains: str = ""
+    ) -> FakeHub:
         """A 429 with the Hub's ``RateLimit`` headers (``r=0;t=reset``)."""
         return self.fail_next(
             429,
@@ -351,6 +366,7 @@ class FakeHub:
             body=b'{"error":"Too Many Requests"}',
             path_contains=path_contains,
             times=times,
+            query_contains=query_contains,
         )
 
     def malformed_next(self, *, path_contains: str = "", times: int = 1) -> FakeHub:
@@ -374,10 +390,10 @@ class FakeHub:
         with self._lock:
             self._faults.clear()
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, path: str, query: str = "") -> Fault | None:
         with self._lock:
             for i, fault in enumerate(self._faults):
-                if fault.path_contains in path:
+                if fault.path_contains in path and fault.query_contains in query:
                     return self._faults.pop(i)
         return None
 
@@ -396,7 +412,7 @@ class FakeHub:
         query = parse_qsl(parts.query, keep_blank_values=True)
         with self._lock:
             self.requests.append(RecordedRequest(method, parts.path, tuple(query), headers))
-        fault = self._take_fault(parts.path)
+        fault = self._take_fault(parts.path, parts.query)
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
@@ -449,14 +465,24 @@ class FakeHub:
         models = self._visible()
         if "author" in params:
             models = [m for m in models if m.org == params["author"]]
-        # The Hub sorts descending (by createdAt here); the ObjectId breaks ties, as a cursor would.
-        models.sort(key=lambda m: (m.created_at, m.hub_id), reverse=True)
+
+        # The Hub sorts descending (by createdAt, or lastModified); the ObjectId breaks ties. Its cursor is
+        # a position in that order (the last item's key), not an offset: repos created meanwhile shift no page.
+        def key(m: FakeModel) -> tuple[str, str]:
+            at = (m.last_modified or m.created_at) if params.get("sort") == "lastModified" else m.created_at
+            return (hub_time(at) + f"{at.microsecond:06d}", m.hub_id)
+
+        models.sort(key=key, reverse=True)
         limit = min(int(params.get("limit") or self.page_size), self.page_size)
-        start = int(params.get("cursor") or 0)
-        page = models[start : start + limit]
+        after = params.get("cursor")
+        if after:
+            at, _, hub_id = after.partition("|")
+            models = [m for m in models if key(m) < (at, hub_id)]
+        page = models[:limit]
         headers = {"RateLimit": '"api";r=499;t=300', "RateLimit-Policy": '"fixed window";"api";q=500;w=300'}
-        if start + limit < len(models):
-            next_query = [(k, v) for k, v in query if k != "cursor"] + [("cursor", str(start + limit))]
+        if len(models) > limit:
+            last = "|".join(key(page[-1]))
+            next_query = [(k, v) for k, v in query if k != "cursor"] + [("cursor", last)]
             headers["Link"] = f'<{self.url}/api/models?{urlencode(next_query)}>; rel="next"'
         default = None if params.get("full") == "true" else DEFAULT_LIST_FIELDS
         return _json(200, [self._shape(m, expand, default) for m in page], headers)

@@ -33,6 +33,8 @@ from app.db.upsert import insert_ignoring_conflicts
 from app.models.source_state import SourceState
 
 HUB_PUBLISHER = "hub_publisher"
+HUB_FIREHOSE = "hub_firehose"
+"""The Hub firehose's two listings (names ``created`` and ``modified``; app/services/hub/firehose.py)."""
 RUNTIME_REPO = "runtime_repo"
 IMPORTED_SNAPSHOT = "snapshot"
 """Not a polled source: the record an imported snapshot leaves (its cutoff and copies), never failing."""

@@ -20,8 +20,9 @@ from app.config import Settings
 from app.db.session import session_scope
 from app.domain.runtime_spec import RuntimeSpec
 from app.services.hub.poll import CycleReport
-from app.services.jobs import poll_then_refresh, scan_then_refresh
+from app.services.jobs import firehose_then_refresh, poll_then_refresh, scan_then_refresh
 from app.services.operations import source_state
+from app.services.releases.publishers import discovered_orgs
 from app.services.runtimes.fetch import declared_source
 from app.services.runtimes.scan import ScanError
 from app.services.watches.sender import DeliverySender
@@ -56,18 +57,23 @@ class WatcherLoop:
         return [CATALOG[name] for name in names if name in CATALOG]
 
     def hub_cycle(self) -> float | None:
-        """One Hub polling cycle over ``LAUNCHGAP_HUB_ORGS`` when set (``[]``: none), else every watched
-        publisher (errors are recorded per publisher).
+        """One Hub polling cycle over ``LAUNCHGAP_HUB_ORGS`` and the publishers the firehose discovered when
+        set (``[]``: no publisher at all), else every watched publisher (errors are recorded per publisher).
 
         Returns the seconds until the next cycle: the interval, or sooner when a publisher failed or waits,
         so the retry time recorded (and shown on the dashboard) is when the loop really comes back.
         """
         if self.settings.hub_orgs == []:
             return None
+        orgs = self.settings.hub_orgs
+        if orgs is not None:
+            with session_scope(self.factory) as session:
+                # The list replaces the publishers file, not what the firehose discovered.
+                orgs = list(dict.fromkeys([*orgs, *discovered_orgs(session)]))
         report = poll_then_refresh(
             self.factory,
             self.settings,
-            self.settings.hub_orgs,
+            orgs,
             self.clock(),
             owner=self.owner,
             only_due=True,
@@ -75,6 +81,22 @@ class WatcherLoop:
             retry_after_error=timedelta(seconds=self.settings.retry_after_error_seconds),
         )
         return next_hub_wait(report, self.clock(), self.settings.watch_interval_seconds)
+
+    def firehose_cycle(self) -> float | None:
+        """One firehose cycle (both listings, each from its cursor to now) when ``LAUNCHGAP_HUB_FIREHOSE``
+        is on; returns the seconds until the next one (sooner after a rate limit or an error that set an
+        earlier retry)."""
+        if not self.settings.hub_firehose:
+            return None
+        interval = float(self.settings.hub_firehose_interval_seconds)
+        report = firehose_then_refresh(
+            self.factory, self.settings, self.clock(), owner=self.owner, only_due=True
+        )
+        retries = [r.retry_at for r in report.results if r.retry_at is not None]
+        if not retries:
+            return interval
+        until_retry = (min(retries) - self.clock()).total_seconds()
+        return min(interval, max(MIN_HUB_WAIT_SECONDS, until_retry))
 
     def runtime_cycle(self) -> None:
         """Scan every runtime that is due and whose lease this process wins (until asked to stop)."""
@@ -152,6 +174,9 @@ class WatcherLoop:
         try:
             await asyncio.gather(
                 self._repeat("hub", self.hub_cycle, stop, self.settings.watch_interval_seconds),
+                self._repeat(
+                    "firehose", self.firehose_cycle, stop, self.settings.hub_firehose_interval_seconds
+                ),
                 self._repeat("runtimes", self.runtime_cycle, stop, period),
                 self._repeat(
                     "deliveries", self.delivery_cycle, stop, self.settings.watch_send_interval_seconds

@@ -8,12 +8,13 @@ the pages limited to the most used releases read it from here (docs/api.md, "Dem
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Model, Publisher
+from app.models import DerivativeSighting, Model, Publisher
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,23 @@ def top_families(session: Session, n: int, *, publisher: str | None = None) -> l
         .limit(n)
     )
     return list(session.scalars(query))
+
+
+def count_derivatives(session: Session, model_ids: Iterable[int]) -> None:
+    """Set ``models.derivatives`` of ``model_ids`` to the derivatives of each the Hub firehose has seen
+    (``derivative_sightings``, one per derivative's ``_id``, so a repo read twice counts once). The caller
+    commits."""
+    ids = sorted(set(model_ids))
+    for start in range(0, len(ids), 400):
+        chunk = ids[start : start + 400]
+        counted = dict(
+            session.execute(
+                select(DerivativeSighting.base_model_id, func.count())
+                .where(DerivativeSighting.base_model_id.in_(chunk))
+                .group_by(DerivativeSighting.base_model_id)
+            ).all()
+        )
+        for model_id in chunk:
+            session.execute(
+                update(Model).where(Model.id == model_id).values(derivatives=counted.get(model_id, 0))
+            )

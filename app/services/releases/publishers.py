@@ -1,10 +1,12 @@
-"""Watched publishers: catalog data loaded from a CSV (``hub_org,name,country,confidence``), and the one lookup
-of a publisher by its Hub org name (case-insensitive, as the Hub's names are)."""
+"""Watched publishers: catalog data loaded from a CSV (``hub_org,name,country,confidence``), orgs an operator
+named, orgs the Hub firehose discovered (docs/hub.md, "The firehose"), an operator's un-watching, and the one
+lookup of a publisher by its Hub org name (case-insensitive, as the Hub's names are)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from app.services.csv_files import read_csv
 from app.sources.hub.types import InvalidName, check_org
 
 REQUIRED_COLUMNS = ("hub_org", "name", "country")
+WATCHED_BECAUSE = ("file", "named", "discovered")
+"""Why a publisher is watched, in the order one reason outranks the next (``watched_because``)."""
 
 
 class PublishersFileError(ValueError):
@@ -65,8 +69,9 @@ def sync_publishers(session: Session, path: Path | None = None, named: Sequence[
     """Make the Publisher rows match the file; returns the file's org names (file order).
 
     ``named`` orgs (``LAUNCHGAP_HUB_ORGS``) are watched too, as is every org an operator named before
-    (``watch hub --org``). Orgs that left the file and were never named stay in the database (their models
-    keep their publisher) but are no longer watched. The caller commits.
+    (``watch hub --org``) and every org the firehose discovered. Orgs that left the file and were neither
+    named nor discovered stay in the database (their models keep their publisher) but are no longer watched.
+    An org an operator un-watched stays un-watched whatever the file says. The caller commits.
     """
     rows = read_publishers(path)
     name_publishers(session, named)
@@ -79,11 +84,15 @@ def sync_publishers(session: Session, path: Path | None = None, named: Sequence[
         publisher.name = row.name
         publisher.country = row.country
         publisher.confidence = row.confidence
-        publisher.watched = True
+        publisher.listed = True
+        publisher.watched = not publisher.unwatched_by_operator
     listed = {row.hub_org for row in rows}
     for org, publisher in existing.items():
-        if org not in listed and not publisher.named:
-            publisher.watched = False
+        if org not in listed:
+            publisher.listed = False
+            # Discovered by the firehose, or named: watched whatever the file says, unless un-watched.
+            kept = publisher.named or publisher.discovered_at is not None
+            publisher.watched = kept and not publisher.unwatched_by_operator
     session.flush()
     return [row.hub_org for row in rows]
 
@@ -102,8 +111,9 @@ def name_publishers(session: Session, orgs: Sequence[str]) -> bool:
             session.add(publisher)
             by_lower[org.lower()] = publisher
             changed = True
-        elif not (publisher.watched and publisher.named):
-            publisher.watched = publisher.named = True
+        elif not publisher.named or publisher.watched == publisher.unwatched_by_operator:
+            publisher.named = True
+            publisher.watched = not publisher.unwatched_by_operator
             changed = True
     session.flush()
     return changed
@@ -138,4 +148,93 @@ def publisher_for(session: Session, org: str) -> Publisher:
         publisher = Publisher(hub_org=org, name=org, watched=True)
         session.add(publisher)
         session.flush()
+    return publisher
+
+
+def discover_publisher(
+    session: Session, org: str, *, release: str, reason: str, now: datetime
+) -> Publisher | None:
+    """Watch ``org`` because the firehose found a release of it with a new architecture or model type
+    (``release``, its repo id; ``reason``, what was new). Returns the publisher, watched; None when an
+    operator un-watched it (its uploads are then no releases). A publisher watched already keeps its
+    reason. The caller commits."""
+    publisher = find_publisher(session, org)
+    if publisher is None:
+        publisher = Publisher(hub_org=org, name=org, watched=False)
+        session.add(publisher)
+    elif publisher.unwatched_by_operator:
+        return None
+    if not publisher.watched:
+        publisher.watched = True
+        publisher.discovered_at = now
+        publisher.discovered_release = release
+        publisher.discovered_reason = reason[:300]
+    session.flush()
+    return publisher
+
+
+def watched_because(publisher: Publisher) -> str | None:
+    """Why ``publisher`` is watched: ``file``, ``named`` or ``discovered`` (None: not watched)."""
+    if not publisher.watched:
+        return None
+    if publisher.listed:
+        return "file"
+    if publisher.discovered_at is not None and not publisher.named:
+        return "discovered"
+    return "named"  # named by an operator (or re-watched by one)
+
+
+def discovered_orgs(session: Session) -> list[str]:
+    """Watched orgs the firehose discovered (polled even when ``LAUNCHGAP_HUB_ORGS`` replaces the file)."""
+    rows = session.execute(
+        select(Publisher).where(Publisher.watched.is_(True), Publisher.discovered_at.is_not(None))
+    ).scalars()
+    return sorted(p.hub_org for p in rows if watched_because(p) == "discovered")
+
+
+@dataclass(frozen=True)
+class PublisherView:
+    """A publisher as the API shows it."""
+
+    name: str
+    watched: bool
+    watched_because: str | None
+    discovered_at: datetime | None
+    discovered_release: str | None
+    discovered_reason: str | None
+    unwatched_by_operator: bool
+
+    @classmethod
+    def of(cls, publisher: Publisher) -> PublisherView:
+        return cls(
+            name=publisher.hub_org,
+            watched=bool(publisher.watched),
+            watched_because=watched_because(publisher),
+            discovered_at=publisher.discovered_at,
+            discovered_release=publisher.discovered_release,
+            discovered_reason=publisher.discovered_reason,
+            unwatched_by_operator=bool(publisher.unwatched_by_operator),
+        )
+
+
+def list_publisher_views(session: Session, *, watched: bool | None = None) -> list[PublisherView]:
+    """Every publisher (or only the watched / un-watched ones), by org name."""
+    query = select(Publisher).order_by(func.lower(Publisher.hub_org), Publisher.hub_org)
+    if watched is not None:
+        query = query.where(Publisher.watched.is_(watched))
+    return [PublisherView.of(p) for p in session.execute(query).scalars()]
+
+
+def set_watched(session: Session, org: str, watched: bool) -> Publisher | None:
+    """An operator watches or un-watches ``org`` (None: no such publisher). Un-watched, it stays so across
+    restarts and firehose cycles; watched again, it is watched for the reason it had, or as named. The
+    caller commits and refreshes what depends on who is watched."""
+    publisher = find_publisher(session, org)
+    if publisher is None:
+        return None
+    publisher.unwatched_by_operator = not watched
+    if watched and not (publisher.listed or publisher.discovered_at is not None):
+        publisher.named = True
+    publisher.watched = watched
+    session.flush()
     return publisher

@@ -37,7 +37,14 @@ from app.sources.hub.errors import (
     HubRepoNotFound,
     HubUnavailable,
 )
-from app.sources.hub.types import EXPAND_FIELDS, HubListing, HubModel, check_org, check_repo_id
+from app.sources.hub.types import (
+    EXPAND_FIELDS,
+    HubListing,
+    HubModel,
+    ListingPage,
+    check_org,
+    check_repo_id,
+)
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -205,6 +212,36 @@ class HubClient:
             error=error,
             rejected=tuple(rejected),
         )
+
+    def firehose_page(self, sort: str, url: str | None = None) -> ListingPage:
+        """One page of every public model on the Hub, newest first by ``sort`` (``createdAt`` or
+        ``lastModified``), with the ``expand`` fields we store: the first page when ``url`` is None, else the
+        page a previous one's ``next_url`` names (the Hub's own cursor, kept across restarts by the caller).
+
+        Items that cannot be parsed are counted in ``rejected``; any ``HubError`` is raised (nothing of the
+        page is returned, so the caller resumes from the same ``url``).
+        """
+        if sort not in ("createdAt", "lastModified"):
+            raise ValueError(f"the firehose reads the listing by createdAt or lastModified, not {sort!r}")
+        params: list[tuple[str, str]] | None = None
+        if url is None:
+            url = f"{self.endpoint}/api/models"
+            params = [("sort", sort), ("limit", str(self.page_size))]
+            params += [("expand", field) for field in EXPAND_FIELDS]
+        elif _origin(url) != self._origin:
+            raise HubBadResponse(f"pagination link leaves the endpoint: {url}", url=url)
+        response, body = self._get(url, params)
+        items = self._json(body, response)
+        if not isinstance(items, list):
+            raise HubBadResponse("firehose listing page is not a JSON array", url=str(response.url))
+        models: list[tuple[HubModel, dict[str, Any]]] = []
+        rejected = 0
+        for item in items:
+            try:
+                models.append((HubModel.from_api(item), item))
+            except HubBadResponse:
+                rejected += 1
+        return ListingPage(items=tuple(models), next_url=self._next_link(response), rejected=rejected)
 
     def model_info(self, repo_id: str) -> HubModel:
         """One model by repo id (renames are followed: the returned ``repo_id`` may differ).

@@ -321,3 +321,13 @@ class HubListing:
     pages: int
     error: Exception | None = None
     rejected: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of the whole Hub's listing (the firehose): each item parsed, with the Hub's own JSON (kept
+    until the item is classified), and the next page's URL (None on the last page)."""
+
+    items: tuple[tuple[HubModel, dict[str, Any]], ...]
+    next_url: str | None
+    rejected: int = 0
