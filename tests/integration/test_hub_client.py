@@ -168,18 +168,8 @@ def test_rate_limit_mid_listing_keeps_the_pages_read(hub: FakeHub) -> None:
     client = make_client(hub)
     client.list_publisher_models("acme")
     hub.requests.clear()
-    # Let page one through, then limit page two.
-    original = hub._take_fault
-
-    calls = {"n": 0}
-
-    def fault_on_second(path: str):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 2:
-            hub.rate_limit_next(reset=100)
-        return original(path)
-
-    hub._take_fault = fault_on_second  # type: ignore[method-assign]
+    # Let page one through, then limit page two (a later page's URL carries the Hub's cursor).
+    hub.rate_limit_next(reset=100, query_contains="cursor=")
     listing = client.list_publisher_models("acme")
     assert not listing.complete and listing.pages == 1 and len(listing.models) == 2
     assert isinstance(listing.error, HubRateLimited)
