@@ -64,6 +64,31 @@ def register(cli: typer.Typer) -> None:
         if not report.ok or report.problems:
             raise typer.Exit(1)
 
+    @watch.command("firehose")
+    def watch_firehose() -> None:
+        """One firehose cycle: read the whole Hub's newest models, each listing from its cursor to now (docs/hub.md,
+        "The firehose"); safe beside running watchers (leases)."""
+        from app.db.session import open_database, session_scope
+        from app.services.jobs import firehose_then_refresh
+        from app.services.releases.publishers import sync_publishers
+
+        settings = get_settings()
+        with open_database(settings.database_url) as factory:
+            with session_scope(factory) as session:
+                sync_publishers(session, settings.publishers_file, named=settings.hub_orgs or ())
+            report = firehose_then_refresh(factory, settings, utcnow())
+        for r in report.results:
+            line = f"{r.listing}: {r.status} pages={r.pages} items={r.items} releases={len(r.releases)}"
+            line += f" discovered={','.join(r.discovered) or '-'} derivatives={r.derivatives}"
+            if r.error:
+                line += f" error={r.error}"
+            if r.retry_at:
+                line += f" retry_at={r.retry_at:%Y-%m-%dT%H:%M:%SZ}"
+            typer.echo(line)
+        typer.echo(f"{report.requests} Hub request(s)")
+        if any(r.error for r in report.results):
+            raise typer.Exit(1)
+
     @watch.command("deliveries")
     def watch_deliveries(
         once: bool = typer.Option(False, "--once", help="Send what is due now, then exit."),
