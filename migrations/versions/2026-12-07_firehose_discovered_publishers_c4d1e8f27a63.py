@@ -3,7 +3,7 @@ the release that brought them in, un-watched by an operator); listing items wait
 derivatives seen, counted on their base release.
 
 Revision ID: c4d1e8f27a63
-Revises: 9a3c5e7d1b20
+Revises: 3e8b1c6d2f47
 Create Date: 2026-12-07 03:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import app.db.base
 
 revision: str = "c4d1e8f27a63"
-down_revision: str | None = "9a3c5e7d1b20"
+down_revision: str | None = "3e8b1c6d2f47"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
