@@ -79,6 +79,10 @@ def register(cli: typer.Typer) -> None:
         if as_json:
             _print_json(specs, settings, repo, ref, upstream, pulls)
             return
+        # A one-off rescan of a local copy (the configured source's check times are the server's to record)
+        one_off = bool(repo) and repo != settings.runtime_repos.get(specs[0].name)
+        if one_off and not ref and _nothing_new(specs[0], settings, repo, upstream, pulls(specs[0].name)):
+            return
         _store(specs, settings, repo, ref, upstream, pulls)
 
     @catalog.command("verify")
@@ -178,6 +182,30 @@ def _print_audit(report: AuditReport) -> None:
     for pattern in report.expected_unused:
         typer.echo(f"note: declared expectation {pattern!r} matched nothing in this history")
     typer.echo(f"{len(report.findings)} finding(s), {len(report.unexplained)} unexplained")
+
+
+def _nothing_new(spec: RuntimeSpec, settings: Settings, repo: str, upstream: str | None, pulls: bool) -> bool:
+    """Answer a one-off rescan of a local copy whose refs have not moved since its last scan, before the
+    ORM and the services are loaded (``app/services/runtimes/quick_rescan.py``); False: scan as usual."""
+    import time
+
+    from app.services.runtimes.quick_rescan import unchanged_scan
+
+    started = time.perf_counter()
+    seen = unchanged_scan(spec, settings.database_url, repo=repo, pull_requests=pulls, upstream=upstream)
+    if seen is None:
+        return False
+    typer.echo(
+        f"\n{spec.name}: head {seen.head[:12]} on {seen.ref}: 0 commits, 0 file versions, 0 events (0 new, "
+        f"0 retracted), keys -, {time.perf_counter() - started:.1f}s (no ref moved since the last scan)"
+    )
+    if seen.audit_unexplained:
+        typer.echo(
+            f"warning: {spec.name} audit: {len(seen.audit_unexplained)} unexplained finding(s) "
+            f"({', '.join(seen.audit_unexplained[:5])}); see `launchgap catalog audit {spec.name}`",
+            err=True,
+        )
+    return True
 
 
 def _source(

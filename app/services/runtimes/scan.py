@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.domain.runtime_spec import RuntimeSpec
 from app.metrics import SCAN_DURATION, SCAN_EVENTS, SCAN_FAILURES
 from app.services.operations.source_state import RUNTIME_REPO, get_state, record_failure, record_success
+from app.services.runtimes import quick_rescan
 from app.services.runtimes.catalog_audit import known_keys
 from app.services.runtimes.fetch import run_scan
 from app.services.runtimes.store import (
@@ -67,11 +68,6 @@ class ScanSummary:
     newly observed or moved forward, a key mapping. False: the gap rows are already up to date."""
 
 
-def _source_key(repo: str | None) -> str:
-    # Cursors are kept per source: scanning a local copy must not look like a rewrite of the remote.
-    return "default" if repo is None else f"repo:{repo}"
-
-
 def scan_runtime(
     session: Session,
     spec: RuntimeSpec,
@@ -106,7 +102,14 @@ def scan_runtime(
     started = time.perf_counter()
     state = get_state(session, RUNTIME_REPO, spec.name)
     cursors: dict[str, Any] = dict(state.cursor or {})
-    source_key = _source_key(repo)
+    source_key = quick_rescan.source_key(repo)
+    # What this scan reads, fingerprinted before it reads anything (a ref moving meanwhile makes the next
+    # differ); only a whole scan of the default branch can stand for a later one (``quick_rescan``).
+    fingerprint = (
+        quick_rescan.scan_fingerprint(spec, repo, pull_requests=pull_requests, upstream=upstream)
+        if ref is None and stages is None
+        else None
+    )
     previous: dict[str, Any] = cursors.get(source_key) or {}
     # The audit rides on this scan's walk and resumes from where the last scan left it.
     recorder = AuditRecorder(
@@ -149,6 +152,10 @@ def scan_runtime(
     report = recorder.report(commits_walked=outcome.commits_walked)
     first_scan = cursors.get(source_key) is None
     cursors[source_key] = {**outcome.cursor, AUDIT_CURSOR_KEY: recorder.state}
+    if fingerprint is not None:
+        cursors[source_key][quick_rescan.FINGERPRINT_KEY] = fingerprint
+    else:
+        cursors[source_key].pop(quick_rescan.FINGERPRINT_KEY, None)
     state.audit = {**report.as_json(), "audited_at": now.isoformat(), "source": source_key}
     if one_off:
         state.cursor = cursors

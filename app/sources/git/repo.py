@@ -452,6 +452,28 @@ class BlobReader:
         self._proc.stdout.close()
 
 
+def source_refs(source: str) -> str | None:
+    """Every ref of the local repository at ``source`` with what it points to, and where its HEAD points
+    (``git ls-remote --symref``, as a fetch from it would see them), or None for a URL or a path git cannot
+    read. Read through git's transport, never inside the path (its config is someone else's: see
+    ``_owned_copy``), from a neutral directory."""
+    if is_url(source):
+        return None
+    path = Path(source).expanduser().resolve()
+    if not path.exists():
+        return None
+    proc = subprocess.run(
+        ["git", "ls-remote", "--symref", "--", str(path)],
+        capture_output=True,
+        env=_env(),
+        cwd="/",
+        check=False,
+    )
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode(errors="replace")
+
+
 def open_repository(
     source: str, data_dir: Path, name: str, *, update: bool = True, pull_requests: bool | None = None
 ) -> GitRepo:
