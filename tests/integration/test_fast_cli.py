@@ -98,3 +98,97 @@ def test_a_fetched_copy_moves_its_coverage_at_every_scan(session: Session, tmp_p
     later = scan_then_refresh(session, VLLM, now=NOW + timedelta(hours=1), **scan)
     assert later.changed
     assert _merged_rows(session)["acme/Falcon-X"][2] == NOW + timedelta(hours=1)
+
+
+# -- a rescan with nothing new, answered before the ORM loads ------------------------------------------------
+_RUN = """
+import json, sys
+from app.cli.main import cli
+try:
+    cli(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "heavy": sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic"))}))
+"""
+QUICK = "(no ref moved since the last scan)"
+
+
+def _launchgap(tmp_path: Path, *args: str) -> tuple[str, bool]:
+    """Run ``launchgap ARGS`` in a fresh process on the test's own SQLite file: (its output, whether it
+    loaded SQLAlchemy or Alembic)."""
+    env = {
+        "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+        "LAUNCHGAP_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "LAUNCHGAP_DATA_DIR": str(tmp_path / "data"),
+    }  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN, *args], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+    *lines, last = done.stdout.strip().splitlines()
+    answer = json.loads(last)
+    assert answer["code"] in (0, None), done.stdout + done.stderr
+    return "\n".join(lines) + done.stderr, bool(answer["heavy"])
+
+
+def test_an_unchanged_rescan_answers_at_once_and_any_moved_ref_is_scanned(tmp_path: Path) -> None:
+    repo = vllm_history(tmp_path / "r")
+    scan = ("scan", "vllm", "--repo", str(repo.path))
+    _launchgap(tmp_path, "db", "upgrade")
+    first, _ = _launchgap(tmp_path, *scan)
+    assert "events" in first and QUICK not in first
+
+    again, heavy = _launchgap(tmp_path, *scan)
+    assert QUICK in again and f"head {repo.head()[:12]} on main" in again
+    assert not heavy  # neither SQLAlchemy nor Alembic: the stored cursor was read with the standard library
+
+    # every ref the scan reads counts: a tag (released), a branch of the catalog's patterns (branch), a
+    # pull-request head (proposed), the default branch (merged)
+    moves = [
+        ("tag", lambda: repo.tag("v0.7.0", at="2024-11-01T10:00:00Z", annotated=True), "judged 1 tags"),
+        ("branch", lambda: repo.branch("releases/v0.7").commit(
+            {"vllm/model_executor/models/registry.py": registry("LlamaForCausalLM", "OPTForCausalLM", "GemmaForCausalLM")},
+            at="2024-11-02T10:00:00Z",
+        ).checkout("main"), "new, 0 retracted"),
+        ("pull request", lambda: repo.git("update-ref", "refs/pull/9/head", "releases/v0.7"), "events"),
+        ("main", lambda: repo.commit(
+            {"vllm/model_executor/models/registry.py": registry("LlamaForCausalLM", "OPTForCausalLM", "PhiForCausalLM")},
+            at="2024-11-03T10:00:00Z",
+        ), "new, 0 retracted"),
+    ]  # fmt: skip
+    for what, move, seen in moves:
+        move()
+        moved, heavy = _launchgap(tmp_path, *scan)
+        assert QUICK not in moved and heavy and seen in moved, (what, moved)
+        if seen.startswith("new"):
+            assert "(0 new" not in moved, (what, moved)  # the scan found what the moved ref brought
+        settled, _ = _launchgap(tmp_path, *scan)
+        assert QUICK in settled, what
+
+    # a scan pinned with --ref is never answered from the cursor
+    pinned, _ = _launchgap(tmp_path, *scan, "--ref", "main")
+    assert QUICK not in pinned
+
+
+def test_the_fingerprint_covers_the_catalog_entry_and_the_options(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from app.services.runtimes.quick_rescan import scan_fingerprint
+
+    repo = vllm_history(tmp_path / "r")
+    path = str(repo.path)
+    base = scan_fingerprint(VLLM, path, pull_requests=True, upstream=None)
+    assert base is not None and base == scan_fingerprint(VLLM, path, pull_requests=True, upstream=None)
+    assert (
+        scan_fingerprint(
+            replace(VLLM, branch_patterns=("release/*",)), path, pull_requests=True, upstream=None
+        )
+        != base
+    )
+    assert scan_fingerprint(VLLM, path, pull_requests=False, upstream=None) != base
+    assert (
+        scan_fingerprint(VLLM, path, pull_requests=True, upstream="https://github.com/vllm-project/vllm")
+        != base
+    )
+    assert scan_fingerprint(VLLM, repo.url, pull_requests=True, upstream=None) is None  # a URL: fetch to know
+    assert scan_fingerprint(VLLM, str(tmp_path / "missing"), pull_requests=True, upstream=None) is None
+    repo.git("symbolic-ref", "HEAD", "refs/heads/other")  # where HEAD points is read too
+    assert scan_fingerprint(VLLM, path, pull_requests=True, upstream=None) != base
