@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.domain.vocabulary import GapStatus, ReleasePrecision, Stage
+from app.domain.vocabulary import GapStatus, ReleasePrecision, Stage, Vendor
 
 
 class EarlyAccessExampleOut(BaseModel):
@@ -77,6 +77,97 @@ class EarlyAccessOut(BaseModel):
     examples: list[EarlyAccessExampleOut] = Field(
         description="Up to 5: pre-release families first (earliest first), then day-0 ones."
     )
+
+
+class VendorAnswerOut(BaseModel):
+    """One vendor's answer for a release: its earliest support (or why there is none)."""
+
+    vendor: Vendor
+    status: GapStatus = Field(description="The chosen cell's status (unknown when nothing was observed).")
+    stage: Stage = Field(
+        description="The stage of the earliest support among branch, merged, released and verified; without "
+        "support, the stage of the cell shown (`merged` when observed)."
+    )
+    gap_hours: float | None = Field(
+        description="Support time − release time (negative: before release); when pending, the time to "
+        "`observed_until`."
+    )
+    support_at: datetime | None
+    via_runtime: str | None = Field(description="The runtime whose support was earliest for the vendor.")
+    skus: list[str] = Field(description="On a verified answer: the hardware SKUs verified at that moment.")
+    complete: bool = Field(
+        description="Whether the cell is complete (every runtime of the vendor observed far enough); an "
+        "incomplete support time is an upper bound."
+    )
+    runtimes_observed: int | None
+    runtimes_total: int | None
+    unobserved_runtimes: str | None = Field(
+        description="On incomplete cells: the runtimes not read far enough."
+    )
+    observed_until: datetime | None = Field(description="Until when the vendor's sources are known.")
+    evidence_url: str | None
+    commit: str | None
+    tag: str | None
+
+
+_VENDOR_ANSWER_EXAMPLE = {
+    "vendor": "amd",
+    "status": GapStatus.LATER,
+    "stage": Stage.VERIFIED,
+    "gap_hours": 1135.3,
+    "support_at": "2026-06-10T07:15:24Z",
+    "via_runtime": "vllm-recipes",
+    "skus": ["MI355X"],
+    "complete": True,
+    "runtimes_observed": 1,
+    "runtimes_total": 1,
+    "unobserved_runtimes": None,
+    "observed_until": "2026-08-22T20:52:00Z",
+    "evidence_url": "https://github.com/vllm-project/recipes/blob/f04d1462/models/deepseek-ai/DeepSeek-V4-Pro.yaml",
+    "commit": "f04d1462e44dd480480105880323099d57b06bf9",
+    "tag": None,
+}
+
+
+class _ReleaseFields(BaseModel):
+    repo_id: str
+    publisher: str | None
+    family: str | None = Field(description="Release family: repo id of its earliest member.")
+    release_at: datetime
+    release_precision: ReleasePrecision = Field(description="`day`: the release is known to the day only.")
+
+
+_RELEASE_EXAMPLE = {
+    "repo_id": "deepseek-ai/DeepSeek-V4-Pro",
+    "publisher": "deepseek-ai",
+    "family": "deepseek-ai/DeepSeek-V4-Flash",
+    "release_at": "2026-04-24T00:00:00Z",
+    "release_precision": ReleasePrecision.DAY,
+}
+
+
+class LatestReleaseOut(_ReleaseFields):
+    """A notable release (its key new at the release) with, per vendor view, its earliest support."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_RELEASE_EXAMPLE | {"vendors": [_VENDOR_ANSWER_EXAMPLE]}]}
+    )
+
+    vendors: list[VendorAnswerOut] = Field(
+        description="Per vendor view with cells, in the vocabulary's order."
+    )
+
+
+class LatestReleaseCsvOut(VendorAnswerOut, _ReleaseFields):
+    """``LatestReleaseOut`` flattened for CSV: one row per release and vendor, the release's columns first."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_RELEASE_EXAMPLE | _VENDOR_ANSWER_EXAMPLE]})
+
+    @classmethod
+    def rows(cls, item: LatestReleaseOut) -> list[LatestReleaseCsvOut]:
+        """One row per vendor answer of ``item``."""
+        release = item.model_dump(exclude={"vendors"})
+        return [cls(**release, **vendor.model_dump()) for vendor in item.vendors]
 
 
 class LagOut(BaseModel):

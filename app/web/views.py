@@ -21,6 +21,7 @@ from app.domain.text import is_web_link
 from app.domain.vocabulary import VENDOR_LABELS, GapStatus, ReleasePrecision, RowKind, Stage
 from app.services.answers.early_access import early_access_map
 from app.services.answers.lags import propagation_lags, stage_lags
+from app.services.answers.latest import LatestScope, notable_releases, release_answers
 from app.services.answers.requirements import model_requirements
 from app.services.answers.stats import GapLike, covered_group_stats, survival_curve
 from app.services.gaps.query import GapFilters, gap_releases, gap_stats_rows, gap_values, query_gaps
@@ -46,6 +47,8 @@ from app.web.page_cache import PageCache
 
 router = APIRouter(include_in_schema=False)
 RELEASES_PER_PAGE = 50
+LATEST_PER_PAGE = 10
+"""Notable releases answered per vendor at the top of the main page, a page of them."""
 TOP_CHOICES = (20, 100)
 """The "top N by downloads" limits the main page offers (any N works in the URL)."""
 
@@ -190,26 +193,32 @@ def dashboard(
     top: Annotated[
         str | None, Query(pattern=r"^\d{0,4}$", description="Only the N most downloaded release families.")
     ] = None,
+    latest: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
-    """Leaderboard and time-to-support chart per vendor, then the release × runtime (or vendor) matrix;
-    with ``top=N``, both over the N most downloaded release families only."""
+    """The latest notable releases answered per vendor, the leaderboard and time-to-support chart per vendor,
+    then the release × runtime (or vendor) matrix; with ``top=N``, all over the N most downloaded release
+    families only."""
     cache: PageCache = request.app.state.page_cache
     # Keyed on the validated parameters only: the same page under other spellings (an unknown parameter is
     # refused before this) is one entry and one rendering.
     most = int(top) if top else None  # the form sends "" for "all"
     body = cache.get_or_render(
-        _cache_key(stage, view, publisher, page, most),
+        _cache_key(stage, view, publisher, page, most, latest),
         lambda: (
             _render_dashboard(
-                request, session, stage, view, publisher or None, page, most or None, now=now
+                request, session, stage, view, publisher or None, page, most or None, latest, now=now
             ).body
         ),
     )
     return HTMLResponse(body)
 
 
-def _cache_key(stage: str, view: str, publisher: str | None, page: int, top: int | None) -> str:
-    return f"stage={stage}&view={view}&publisher={publisher or ''}&page={page}&top={top or ''}"
+def _cache_key(
+    stage: str, view: str, publisher: str | None, page: int, top: int | None, latest: int = 1
+) -> str:
+    return (
+        f"stage={stage}&view={view}&publisher={publisher or ''}&page={page}&top={top or ''}&latest={latest}"
+    )
 
 
 def warm_main_page(app: FastAPI, factory: sessionmaker[Session]) -> None:
@@ -240,10 +249,15 @@ def _render_dashboard(
     publisher: str | None,
     page: int,
     top: int | None,
+    latest: int = 1,
     *,
     now: datetime,
 ) -> HTMLResponse:
     families = tuple(top_families(session, top, publisher=publisher)) if top else None
+    # The answers first: the newest notable releases, each with its earliest support per vendor.
+    notable = notable_releases(session, LatestScope(publisher=publisher, families=families))
+    latest_first = (latest - 1) * LATEST_PER_PAGE
+    answers = release_answers(session, notable[latest_first : latest_first + LATEST_PER_PAGE])
     # What the page shows is read in parts, not as every row of the stage: the releases (ids only) to cut a
     # page from, that page's rows, the columns and publishers present, and lean vendor rows for the
     # leaderboard and the chart (the first rendering is waited for by every visitor of a cold cache).
@@ -300,6 +314,11 @@ def _render_dashboard(
             "release_count": len(releases),
             "top": top,
             "top_choices": TOP_CHOICES,
+            "latest": answers,
+            "latest_page": latest,
+            "latest_pages": max(1, -(-len(notable) // LATEST_PER_PAGE)),
+            "latest_total": len(notable),
+            "latest_per_page": LATEST_PER_PAGE,
         },
         now=now,
     )

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from app.domain.vocabulary import KeyKind, Stage
 from app.main import create_app
-from app.schemas.answers import EarlyAccessOut, PropagationOut, RequirementOut, StageLagOut
+from app.schemas.answers import (
+    EarlyAccessOut,
+    LatestReleaseOut,
+    PropagationOut,
+    RequirementOut,
+    StageLagOut,
+)
 from app.schemas.claims import ClaimIn, ClaimOut
 from app.schemas.common import Page
 from app.schemas.events import EventOut
@@ -314,6 +320,7 @@ def test_every_list_schema_has_an_example_that_validates() -> None:
         for m in (
             GapOut, ModelOut, RuntimeOut, EventOut, ClaimOut, StatsOut,
             EarlyAccessOut, PropagationOut, StageLagOut, RequirementOut, WatchOut, DeliveryOut,
+            LatestReleaseOut,
         )
     }  # fmt: skip
     lists = {}
@@ -334,6 +341,7 @@ def test_every_list_schema_has_an_example_that_validates() -> None:
         "/api/v1/stats/propagation",
         "/api/v1/stats/lag",
         "/api/v1/models/{repo_id}/requirements",
+        "/api/v1/releases/latest",
         "/api/v1/watches",
         "/api/v1/watches/{watch_id}/deliveries",
     }

@@ -1,5 +1,5 @@
-"""`GET /api/v1/stats/{early-access,propagation,lag}` and `GET /api/v1/models/{repo_id}/requirements`: answers
-read from the observed gap cells.
+"""`GET /api/v1/stats/{early-access,propagation,lag}`, `GET /api/v1/releases/latest` and
+`GET /api/v1/models/{repo_id}/requirements`: answers read from the observed gap cells.
 
 This router is included before the models router: its `/models/{repo_id:path}/requirements` must be tried
 before `/models/{repo_id:path}`, which would take the whole rest of the path as a repo id.
@@ -16,11 +16,14 @@ from fastapi.responses import Response
 from app.api.cached import cached
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, page_or_csv, wants_csv
-from app.api.params import SinceQuery, UntilQuery, check_runtime, check_sku
+from app.api.pagination import paginate
+from app.api.params import SinceQuery, TopQuery, UntilQuery, check_runtime, check_sku, most_used
 from app.api.routes.stats import FinalOnly
 from app.domain.vocabulary import Stage, Vendor
 from app.schemas.answers import (
     EarlyAccessOut,
+    LatestReleaseCsvOut,
+    LatestReleaseOut,
     PropagationOut,
     RequirementCsvOut,
     RequirementOut,
@@ -29,6 +32,7 @@ from app.schemas.answers import (
 from app.schemas.common import Page
 from app.services.answers.early_access import early_access_map
 from app.services.answers.lags import LagScope, propagation_lags, stage_lags
+from app.services.answers.latest import LatestScope, notable_releases, release_answers
 from app.services.answers.requirements import RequirementFilters, model_requirements
 
 router = APIRouter(tags=["stats"])
@@ -78,6 +82,44 @@ def early_access(
         cursor=cursor,
         format=format,
         filename="early-access.csv",
+    )
+
+
+@router.get(
+    "/releases/latest",
+    tags=["models"],
+    summary="The latest notable releases (key new at the release), newest first, each with its earliest "
+    "support per vendor: status, stage, gap, runtime or SKU, and whether the cell is complete",
+    response_model=Page[LatestReleaseOut],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def latest_releases(
+    request: Request,
+    session: SessionDep,
+    publisher: PublisherQuery = None,
+    top: TopQuery = None,
+    limit: LimitQuery = 10,
+    cursor: CursorQuery = None,
+    format: FormatQuery = None,
+) -> Page[LatestReleaseOut] | Response:
+    families = most_used(session, top, publisher)
+    scope = LatestScope(publisher=publisher, families=families)
+    repo_ids = cached(request, session, ("latest", scope), lambda: notable_releases(session, scope))
+    if wants_csv(request, format):
+        every = [
+            LatestReleaseOut.model_validate(a, from_attributes=True)
+            for a in release_answers(session, repo_ids)
+        ]
+        rows = [row for item in every for row in LatestReleaseCsvOut.rows(item)]
+        return csv_response(LatestReleaseCsvOut, rows, "latest-releases.csv")
+    on_page, total, next_cursor = paginate(repo_ids, limit=limit, cursor=cursor)
+    return Page[LatestReleaseOut](
+        items=[
+            LatestReleaseOut.model_validate(a, from_attributes=True)
+            for a in release_answers(session, on_page)
+        ],
+        total=total,
+        next_cursor=next_cursor,
     )
 
 

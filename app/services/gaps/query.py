@@ -39,6 +39,8 @@ class GapFilters:
     """Only these release families (the most used ones, ``app/services/releases/demand.py``); None: every family."""
     repo_ids: tuple[str, ...] | None = None
     """Only these releases (one page of the main page's matrix); None: every release."""
+    key_is_new: bool | None = None
+    """Only rows whose key is (or is not) new at the release (``novelty.py``); None: both."""
 
 
 def implied_row_kinds(*, runtime: str | None, vendor: str | None, sku: str | None) -> tuple[RowKind, ...]:
@@ -104,6 +106,8 @@ def _where(filters: GapFilters) -> list:  # type: ignore[type-arg]
         where.append(TABLE.family.in_(filters.families) if filters.families else false())
     if filters.repo_ids is not None:
         where.append(TABLE.repo_id.in_(filters.repo_ids) if filters.repo_ids else false())
+    if filters.key_is_new is not None:
+        where.append(TABLE.key_is_new.is_(filters.key_is_new))
     if filters.since is not None:
         where.append(TABLE.release_at >= filters.since)
     if filters.until is not None:
