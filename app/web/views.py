@@ -216,9 +216,8 @@ def dashboard(
 def _cache_key(
     stage: str, view: str, publisher: str | None, page: int, top: int | None, latest: int = 1
 ) -> str:
-    return (
-        f"stage={stage}&view={view}&publisher={publisher or ''}&page={page}&top={top or ''}&latest={latest}"
-    )
+    key = f"stage={stage}&view={view}&publisher={publisher or ''}&page={page}&top={top or ''}"
+    return key if latest == 1 else f"{key}&latest={latest}"
 
 
 def warm_main_page(app: FastAPI, factory: sessionmaker[Session]) -> None:
