@@ -96,6 +96,9 @@ def test_unobserved_vendors_are_not_ranked_and_the_legend_explains_every_status(
     # Only vLLM was scanned: NVIDIA is ranked on it (and says so, as of when); AMD, Huawei, Apple … are not.
     nvidia = leaderboard.locator("tr[data-vendor=nvidia]")
     assert "ranked" in (nvidia.get_attribute("class") or "").split()
+    # The runtimes behind the figure ("1 of 7") are one click (or a hover) away.
+    assert "vllm as of 2025-09-12" in nvidia.locator(".observed-runtimes details").get_attribute("title")
+    nvidia.locator(".observed-runtimes summary").click()
     assert "vllm as of 2025-09-12" in nvidia.inner_text()
     huawei = leaderboard.locator("tr[data-vendor=huawei]")
     assert "not-ranked" in (huawei.get_attribute("class") or "").split()
