@@ -211,5 +211,10 @@ def test_main_page_leads_with_the_answer_lines(client: TestClient) -> None:
     assert "· AMD +10.0 d (merged, rocm-vllm) · Huawei Ascend pending ·" in text
     assert 'data-vendor="nvidia" data-complete="false"' in line
     assert 'data-vendor="amd" data-complete="true"' in line
+    csv_link = re.search(r'id="latest-csv" href="([^"]+)"', html)
+    assert csv_link and client.get(csv_link.group(1)).headers["content-type"].startswith("text/csv")
+    scoped = client.get("/", params={"publisher": "acme"}).text
+    assert 'href="/api/v1/releases/latest?format=csv&amp;publisher=acme"' in scoped
+    assert 'data-repo="other/Llama-1"' not in scoped  # the publisher filter scopes the answers too
     text, _ = _line_text(html, "acme/Second")
     assert "NVIDIA day-0 (verified H200 +1)" in text
