@@ -38,7 +38,8 @@ from app.config import Settings, get_settings
 from app.db.session import open_database, read_only_factory
 from app.services.answers.cache import AnswerCache
 from app.services.jobs import bootstrap_reference_data, webhook_queue
-from app.services.operations.watcher_loop import WatcherLoop
+from app.services.operations.announce import serving_summary
+from app.services.operations.watcher_loop import WatcherLoop, configured_runtimes
 from app.web import views
 from app.web.page_cache import PageCache
 
@@ -91,6 +92,9 @@ def create_app(
                 warming.start()
             stop = asyncio.Event()
             task: asyncio.Task[None] | None = None
+            with factory() as session:  # once, what this process serves (the watchers say more later)
+                names = [spec.name for spec in configured_runtimes(settings)]
+                logger.info("%s", serving_summary(session, names, watching=start_watchers))
             if start_watchers:
                 loop = WatcherLoop(settings, factory, clock=utcnow)
                 task = asyncio.create_task(loop.run(stop), name="launchgap-watchers")

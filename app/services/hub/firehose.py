@@ -341,7 +341,9 @@ def _record_stop(
     wait = timedelta(seconds=error.retry_after) if isinstance(error, HubRateLimited) else retry_after_error
     retry_at = now + wait
     message = f"rate limit: {error}" if rate_limited else str(error)
-    log.warning("firehose %s listing stopped after %d page(s): %s", listing, pages, message)
+    # Debug only: the listing's state logs it when it starts failing or fails differently, not every cycle
+    # (``source_state.record_failure``).
+    log.debug("firehose %s listing stopped after %d page(s): %s", listing, pages, message)
     with session_scope(session_factory) as session:
         state = source_state.get_state(session, KIND, listing)
         source_state.record_failure(session, state, now, message, retry_at)

@@ -289,7 +289,6 @@ def _poll_org(
             message = "; ".join(messages)
             retry_at = _retry_at(error, now, retry_after_error) if error else now + interval
             source_state.record_failure(session, state, now, message, retry_at)
-            log.error("Hub poll of %s incomplete: %s", org, message)
             result = OrgResult(
                 org,
                 "partial",
@@ -324,7 +323,6 @@ def _record_org_failure(
     else:
         status, message = "error", str(exc)
     retry_at = _retry_at(exc, now, retry_after_error)
-    log.error("Hub poll of %s failed: %s", org, message)
     with session_scope(session_factory) as session:
         state = source_state.get_state(session, KIND, org)
         source_state.record_failure(session, state, now, message, retry_at)

@@ -11,28 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.services.operations.source_state import HUB_PUBLISHER, RUNTIME_REPO, SourceHealth
-
-# What failure messages say when nothing answered at all (httpx/huggingface_hub and git wordings), and the
-# message a publisher gets when the cycle stopped before reaching it (see hub.poll.WAITING_PREFIX).
-_UNREACHABLE_WORDS = (
-    "could not be reached",
-    "unreachable",
-    "connection refused",
-    "connecterror",
-    "connect error",
-    "timed out",
-    "timeout",
-    "name or service not known",
-    "could not resolve",
-    "temporary failure in name resolution",
-    "network is unreachable",
-    "failed to connect",
-    "unable to access",
-    "cannot clone",
-    "does not exist",
-    "not a git repository",
-)
+from app.services.operations.source_state import SourceHealth, problem_kind
 
 
 @dataclass(frozen=True)
@@ -48,18 +27,7 @@ class Problem:
 
 
 def _category(source: SourceHealth) -> str:
-    error = (source.last_error or "").lower()
-    if source.kind == HUB_PUBLISHER:
-        if "rate limit" in error:
-            return "hub-rate-limit"
-        if "does not exist on the hub" in error:
-            return "hub-not-found"
-        if any(word in error for word in _UNREACHABLE_WORDS):
-            return "hub-unreachable"
-        return "hub-error"
-    if source.kind == RUNTIME_REPO:
-        return "repo-unreachable" if any(word in error for word in _UNREACHABLE_WORDS) else "scan-failed"
-    return "other"
+    return problem_kind(source.kind, source.last_error)
 
 
 def _clock(value: datetime | None, now: datetime) -> str:

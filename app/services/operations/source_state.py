@@ -45,6 +45,54 @@ RENEWALS_PER_TTL = 3
 log = logging.getLogger(__name__)
 _owner: tuple[int, str] | None = None
 
+# What failure messages say when nothing answered at all (httpx/huggingface_hub and git wordings), and the
+# message a publisher gets when the cycle stopped before reaching it (see hub.poll.WAITING_PREFIX).
+_UNREACHABLE_WORDS = (
+    "could not be reached",
+    "unreachable",
+    "connection refused",
+    "connecterror",
+    "connect error",
+    "timed out",
+    "timeout",
+    "name or service not known",
+    "could not resolve",
+    "temporary failure in name resolution",
+    "network is unreachable",
+    "failed to connect",
+    "unable to access",
+    "cannot clone",
+    "does not exist",
+    "not a git repository",
+)
+_SOURCE_NAMES = {HUB_PUBLISHER: "Hub publisher", RUNTIME_REPO: "runtime repository"}
+
+
+def problem_kind(kind: str, error: str | None) -> str:
+    """The kind of problem a source's error is: ``hub-unreachable``, ``hub-rate-limit``, ``hub-not-found``,
+    ``hub-error``, ``repo-unreachable``, ``scan-failed`` or ``other``. The banner groups by it
+    (``source_problems``) and the log says a failing source again only when it changes (``record_failure``)."""
+    text = (error or "").lower()
+    if kind == HUB_PUBLISHER:
+        if "rate limit" in text:
+            return "hub-rate-limit"
+        if "does not exist on the hub" in text:
+            return "hub-not-found"
+        if any(word in text for word in _UNREACHABLE_WORDS):
+            return "hub-unreachable"
+        return "hub-error"
+    if kind == RUNTIME_REPO:
+        return "repo-unreachable" if any(word in text for word in _UNREACHABLE_WORDS) else "scan-failed"
+    return "other"
+
+
+def _failing_kind(state: SourceState) -> str | None:
+    """The kind of problem ``state`` was failing with (None: it was not failing). A source only waiting for
+    a cycle that stopped before it (never failed since its last success) is not failing."""
+    if state.last_error is None or not state.consecutive_errors:
+        return None
+    return problem_kind(state.kind, state.last_error)
+
 
 def process_owner() -> str:
     """This process's lease owner id: host, pid and a random part, drawn once per process (and again in
@@ -201,7 +249,13 @@ def record_success(
     cursor: dict[str, Any] | None = None,
     etag: str | None = None,
 ) -> None:
-    """Note a successful check; the caller commits together with the data it applied."""
+    """Note a successful check; the caller commits together with the data it applied. A source that was
+    failing is logged as working again, once."""
+    if _failing_kind(state) is not None:
+        log.info(
+            "%s %s works again after %d failed attempt(s)",
+            _SOURCE_NAMES.get(state.kind, state.kind), state.name, state.consecutive_errors,
+        )  # fmt: skip
     state.last_checked_at = now
     state.last_success_at = now
     state.next_check_at = next_check_at
@@ -216,7 +270,19 @@ def record_success(
 def record_failure(
     session: Session, state: SourceState, now: datetime, error: str, retry_at: datetime
 ) -> None:
-    """Note a failed check and when it will be retried; the caller commits."""
+    """Note a failed check and when it will be retried; the caller commits.
+
+    The log says it once per change of state — a source starting to fail, or failing with another kind of
+    problem — not at every retry: twenty unreachable repositories retried every five minutes are twenty lines
+    when they fail, not twenty more each cycle (the dashboard's banner shows them all the time)."""
+    before, after = _failing_kind(state), problem_kind(state.kind, error)
+    if before != after:
+        log.warning(
+            "%s %s %s (%s): %s; retrying at %s",
+            _SOURCE_NAMES.get(state.kind, state.kind), state.name,
+            "fails" if before is None else "now fails differently", after, error[:500],
+            retry_at.strftime("%Y-%m-%d %H:%M UTC"),
+        )  # fmt: skip
     state.last_checked_at = now
     state.last_error = error[:4000]
     state.last_error_at = now

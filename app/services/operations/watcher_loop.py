@@ -22,6 +22,7 @@ from app.domain.runtime_spec import RuntimeSpec
 from app.services.hub.poll import CycleReport
 from app.services.jobs import firehose_then_refresh, poll_then_refresh, scan_then_refresh
 from app.services.operations import source_state
+from app.services.operations.announce import first_cycle_summary
 from app.services.releases.publishers import discovered_orgs
 from app.services.runtimes.fetch import declared_source
 from app.services.runtimes.scan import ScanError
@@ -29,6 +30,12 @@ from app.services.watches.sender import DeliverySender
 from app.sources.runtimes.catalog import CATALOG
 
 logger = logging.getLogger(__name__)
+
+
+def configured_runtimes(settings: Settings) -> list[RuntimeSpec]:
+    """The catalog runtimes the watchers scan: ``LAUNCHGAP_RUNTIMES`` when set, else the whole catalog."""
+    names = settings.runtimes if settings.runtimes is not None else list(CATALOG)
+    return [CATALOG[name] for name in names if name in CATALOG]
 
 
 class WatcherLoop:
@@ -48,13 +55,14 @@ class WatcherLoop:
         self.owner = owner or source_state.process_owner()
         self.stopping = threading.Event()
         """Set when the loop is asked to stop: cycles check it between sources."""
+        self.first_cycle_logged = False
+        """Whether the line after the first runtime cycle (``announce.first_cycle_summary``) was logged."""
         self.sender = DeliverySender(
             factory, owner=self.owner, allow_private=settings.webhook_allow_private, clock=clock
         )
 
     def runtimes(self) -> list[RuntimeSpec]:
-        names = self.settings.runtimes if self.settings.runtimes is not None else list(CATALOG)
-        return [CATALOG[name] for name in names if name in CATALOG]
+        return configured_runtimes(self.settings)
 
     def hub_cycle(self) -> float | None:
         """One Hub polling cycle over ``LAUNCHGAP_HUB_ORGS`` and the publishers the firehose discovered when
@@ -99,11 +107,16 @@ class WatcherLoop:
         return min(interval, max(MIN_HUB_WAIT_SECONDS, until_retry))
 
     def runtime_cycle(self) -> None:
-        """Scan every runtime that is due and whose lease this process wins (until asked to stop)."""
+        """Scan every runtime that is due and whose lease this process wins (until asked to stop); after the
+        first full cycle, log once how many runtime sources were reached."""
         for spec in self.runtimes():
             if self.stopping.is_set():
                 return
             self.scan_if_due(spec)
+        if not self.first_cycle_logged:
+            self.first_cycle_logged = True
+            with session_scope(self.factory) as session:
+                logger.info("%s", first_cycle_summary(session, [spec.name for spec in self.runtimes()]))
 
     def scan_if_due(self, spec: RuntimeSpec) -> None:
         now = self.clock()
@@ -132,8 +145,10 @@ class WatcherLoop:
                     retry_after=timedelta(seconds=self.settings.retry_after_error_seconds),
                     pull_requests=not (repo and spec.name in self.settings.fork_copies),
                 )
-        except ScanError as exc:
-            logger.warning("scan of %s failed: %s", spec.name, exc)
+        except ScanError:
+            # Recorded on the source's state, which logs it when the source starts failing or fails
+            # differently (``source_state.record_failure``), not at every retry.
+            pass
         except Exception as exc:  # e.g. a database error: one broken runtime must not stop the others
             logger.exception("scan of %s failed", spec.name)
             with session_scope(self.factory) as session:

@@ -149,20 +149,22 @@ class EvidenceAge:
     days: int
 
 
-def evidence_age(session: Session, now: datetime, *, runtime: str | None = None) -> EvidenceAge | None:
-    """The age of the newest runtime evidence (of ``runtime`` alone when given), or None when it is at most a
-    day old or nothing is known yet.
-
-    The newest evidence is the latest ``observed_until`` among the coverage rows (until when a source is
-    known); a database with events but no coverage row falls back to its newest event. A reader of a page
-    served from the bundled snapshot, with no repository reached since, then reads how old it is instead of
-    taking it for today's state."""
+def newest_evidence(session: Session, *, runtime: str | None = None) -> datetime | None:
+    """Until when the newest runtime evidence reaches (of ``runtime`` alone when given): the latest
+    ``observed_until`` among the coverage rows; a database with events but no coverage row, its newest event."""
     coverage = select(func.max(SourceCoverage.observed_until)).where(SourceCoverage.observed.is_(True))
     events = select(func.max(SupportEvent.at))
     if runtime is not None:
         coverage = coverage.where(SourceCoverage.runtime == runtime)
         events = events.join(Runtime, Runtime.id == SupportEvent.runtime_id).where(Runtime.name == runtime)
-    newest = session.scalar(coverage) or session.scalar(events)
+    return session.scalar(coverage) or session.scalar(events)
+
+
+def evidence_age(session: Session, now: datetime, *, runtime: str | None = None) -> EvidenceAge | None:
+    """The age of the newest runtime evidence (``newest_evidence``), or None when it is at most a day old or
+    nothing is known yet. A reader of a page served from the bundled snapshot, with no repository reached
+    since, then reads how old it is instead of taking it for today's state."""
+    newest = newest_evidence(session, runtime=runtime)
     if newest is None or now - newest <= STALE_AFTER:
         return None
     return EvidenceAge(newest, (now - newest).days)

@@ -340,7 +340,9 @@ class HubClient:
             if attempt >= self.max_retries:
                 raise failure
             delay = min(self.backoff_seconds * (2**attempt), 8.0)
-            log.warning("Hub request failed (%s); retrying in %.1fs", failure, delay)
+            # At debug level: what the cycle ends with is logged once per change of the publisher's state
+            # (``source_state.record_failure``), not every retry of every cycle.
+            log.debug("Hub request failed (%s); retrying in %.1fs", failure, delay)
             self._sleep(delay)
             attempt += 1
 
