@@ -65,7 +65,11 @@ _UNREACHABLE_WORDS = (
     "does not exist",
     "not a git repository",
 )
-_SOURCE_NAMES = {HUB_PUBLISHER: "Hub publisher", RUNTIME_REPO: "runtime repository"}
+_SOURCE_NAMES = {
+    HUB_PUBLISHER: "Hub publisher",
+    HUB_FIREHOSE: "Hub listing",
+    RUNTIME_REPO: "runtime repository",
+}
 
 
 def problem_kind(kind: str, error: str | None) -> str:
