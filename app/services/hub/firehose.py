@@ -241,6 +241,7 @@ def _read_listing(
                 FirehoseItem.__table__,  # type: ignore[arg-type]
                 rows,
                 ["listing", "hub_id"],
+                bulk=True,
             )
             state = source_state.get_state(session, KIND, listing)
             state.cursor = {**cursor, "pass": current.as_json()}

@@ -62,6 +62,7 @@ class Classifier:
         self.publishers = {p.hub_org.lower(): p for p in session.execute(select(Publisher)).scalars()}
         self.report = Classified()
         self._counted: set[int] = set()
+        self._sightings: dict[str, dict[str, object]] = {}
 
     def classify_batch(self, hubs: Sequence[HubModel], *, observed: bool) -> None:
         """Classify ``hubs`` (oldest first). ``observed``: the listing saw each one turn public since its
@@ -101,6 +102,7 @@ class Classifier:
             self._know(hub, bases)
             self.report.releases.append(hub.repo_id)
             self.report.changed = True
+        self._store_sightings()
 
     def finish(self) -> Classified:
         """Count the derivatives of every base that gained one; the caller commits."""
@@ -173,21 +175,36 @@ class Classifier:
         if base_id is None:
             self.report.ignored += 1  # a derivative of something no release stands behind
             return
-        inserted = insert_ignoring_conflicts(
-            self.session,
-            DerivativeSighting.__table__,  # type: ignore[arg-type]
-            [
-                {
-                    "hub_id": hub.hub_id,
-                    "repo_id": hub.repo_id,
-                    "base_model_id": base_id,
-                    "kind": kind[:16],
-                    "seen_at": self.now,
-                }
-            ],
-            ["hub_id"],
-        )
         bases[hub.repo_id] = base_id  # its own derivatives, later in this batch, count on the same base
-        if inserted:
-            self.report.derivatives += 1
-            self._counted.add(base_id)
+        self._sightings[hub.hub_id] = {
+            "hub_id": hub.hub_id,
+            "repo_id": hub.repo_id,
+            "base_model_id": base_id,
+            "kind": kind[:16],
+            "seen_at": self.now,
+        }
+
+    def _store_sightings(self) -> None:
+        """Insert the batch's derivative sightings not stored yet, in one statement per 400 (a repository
+        read again, by either listing, is counted once)."""
+        pending = list(self._sightings.values())
+        self._sightings.clear()
+        for start in range(0, len(pending), 400):
+            chunk = pending[start : start + 400]
+            known = set(
+                self.session.scalars(
+                    select(DerivativeSighting.hub_id).where(
+                        DerivativeSighting.hub_id.in_([row["hub_id"] for row in chunk])
+                    )
+                )
+            )
+            new = [row for row in chunk if row["hub_id"] not in known]
+            insert_ignoring_conflicts(
+                self.session,
+                DerivativeSighting.__table__,  # type: ignore[arg-type]
+                new,
+                ["hub_id"],
+                bulk=True,
+            )
+            self.report.derivatives += len(new)
+            self._counted.update(row["base_model_id"] for row in new)
