@@ -57,7 +57,8 @@ CLASSIFY_BATCH = 1000
 class ListingResult:
     """What one cycle did with one listing. ``status``: ok (the pass reached the cursor), partial (pages
     read, the pass resumes next time), rate_limited / error (nothing more could be read now), skipped
-    (another process holds the lease) or not-due."""
+    (another process holds the lease), not-due, or waiting (``modified`` before the ``created`` listing's
+    first pass is done)."""
 
     listing: str
     status: str
@@ -162,7 +163,9 @@ def _is_due(session_factory: sessionmaker[Session], listing: str, now: datetime)
         return state.next_check_at is None or state.next_check_at <= now
 
 
-def _start_pass(cursor: dict[str, Any], listing: str, now: datetime, backfill: timedelta) -> _Pass:
+def _start_pass(
+    cursor: dict[str, Any], listing: str, now: datetime, backfill: timedelta, modified_from: str | None
+) -> _Pass:
     saved = cursor.get("pass")
     if isinstance(saved, dict) and saved.get("floor"):
         return _Pass(
@@ -179,8 +182,9 @@ def _start_pass(cursor: dict[str, Any], listing: str, now: datetime, backfill: t
         return _Pass(floor=mark, observed=True, floor_id=cursor.get("mark_id"))
     if listing == CREATED:
         return _Pass(floor=(now - backfill).isoformat(), observed=False)
-    # ``modified`` starts now: the ``created`` backfill lists whatever is public already.
-    return _Pass(floor=now.isoformat(), observed=True)
+    # ``modified`` starts when the ``created`` listing's first pass did: that backfill lists whatever was
+    # public then, and a repository made public while it ran is modified since.
+    return _Pass(floor=modified_from or now.isoformat(), observed=True)
 
 
 def _item_time(listing: str, hub: HubModel) -> datetime:
@@ -201,14 +205,20 @@ def _read_listing(
 ) -> ListingResult:
     horizon: str | None = None
     created_mark: str | None = None
+    modified_from: str | None = None
     with session_scope(session_factory) as session:
         cursor = dict(source_state.get_state(session, KIND, listing).cursor or {})
         if listing == CREATED:
             cursor.setdefault("horizon", (now - backfill).isoformat())
+            cursor.setdefault("started", now.isoformat())
         else:
             created = source_state.get_state(session, KIND, CREATED).cursor or {}
             horizon, created_mark = created.get("horizon"), created.get("mark")
-    current = _start_pass(cursor, listing, now, backfill)
+            modified_from = created.get("started")
+    if listing == MODIFIED and created_mark is None:
+        # Until the ``created`` listing's first pass is done there is nothing to tell turned public from.
+        return ListingResult(listing, "waiting", error=None)
+    current = _start_pass(cursor, listing, now, backfill, modified_from)
     floor = datetime.fromisoformat(current.floor)
     pages = items = 0
     done = False
