@@ -10,9 +10,10 @@ Two listings, each a source of its own (``SourceState`` kind ``hub_firehose``, n
   public since the last one: observed.
 - ``modified`` (sorted by ``lastModified``): repositories made public after their creation sort by their old
   ``createdAt``, below the ``created`` cursor, so they are caught here, classified when first seen public
-  (release time: this observation, as for publisher polls). It starts at its first run (nothing to read back:
-  the ``created`` backfill lists what is public then) and leaves what was created before the ``created``
-  listing's first horizon alone (it cannot tell an old repository turned public from an old one edited).
+  (release time: this observation, as for publisher polls). It waits for the ``created`` listing's first pass
+  and reads from the time that pass started (the backfill lists what was public then; what turned public
+  while it ran is modified since), and leaves what was created before the ``created`` listing's first
+  horizon alone (it cannot tell an old repository turned public from an old one edited).
 
 A *pass* reads from the newest item down to the cursor. The Hub lists newest first and the classifier needs
 oldest first, so each page's items wait in ``firehose_items`` and the pass state (the Hub's next-page URL,
