@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.deps import get_now, get_session, get_settings_dep
-from app.config import Settings
+from app.cli.main import cli
+from app.config import Settings, get_settings
 from app.db.session import create_db_engine, session_factory, session_scope
 from app.main import create_app
 from app.models import DerivativeSighting, FirehoseItem, Model, Publisher, SourceState
@@ -315,3 +317,23 @@ def test_two_processes_read_each_page_once(fresh_database_url: str, slow_hub: Fa
     # (the modified listing) waited for it.
     assert len(created) == 3 and len(set(created)) == 3
     assert statuses.count("ok") == 2 and set(statuses) <= {"ok", "skipped", "not-due", "waiting"}
+
+
+def test_watch_firehose_runs_one_cycle_from_the_command_line(
+    fresh_database_url: str, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAUNCHGAP_DATABASE_URL", fresh_database_url)
+    monkeypatch.setenv("LAUNCHGAP_SEED_RELEASE_FACTS", "false")
+    recent = datetime.now(UTC) - timedelta(days=1)  # the command reads the real clock
+    with FakeHub(page_size=2) as hub:
+        hub.add_model(
+            "newlab", "Nova-7B", architectures=["NovaForCausalLM"], model_type="nova", created_at=recent
+        )
+        monkeypatch.setenv("LAUNCHGAP_HUB_ENDPOINT", hub.url)
+        get_settings.cache_clear()
+        try:
+            result = CliRunner().invoke(cli, ["watch", "firehose"])
+        finally:
+            get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "created: ok" in result.output and "discovered=newlab" in result.output
