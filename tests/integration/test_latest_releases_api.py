@@ -32,6 +32,8 @@ def client(session: Session) -> Iterator[TestClient]:
         "acme/Second": (RELEASE + timedelta(days=5), "SecondForCausalLM"),
         "acme/Third": (RELEASE + timedelta(days=10), "ThirdForCausalLM"),
     }
+    # Demand read for two of them: New-MoE is the most downloaded family, Third was never read.
+    downloads = {"acme/New-MoE": 5000, "acme/Second": 10}
     for repo_id, (at, architecture) in releases.items():
         seed.model(
             repo_id,
@@ -40,6 +42,8 @@ def client(session: Session) -> Iterator[TestClient]:
             model_type=architecture.lower(),
             new_architecture=True,
             family=repo_id,
+            downloads=downloads.get(repo_id, 0),
+            demand_read_at=NOW if repo_id in downloads else None,
         )
     # An old release whose keys an earlier release of another family carried: not notable (that earlier one
     # is, being the first to carry them).
@@ -176,6 +180,14 @@ def test_each_vendor_gets_its_earliest_support_with_completeness(client: TestCli
         True,
         None,
     )
+
+
+def test_top_n_by_downloads_limits_the_answers_on_the_api_and_the_page(client: TestClient) -> None:
+    assert [i["repo_id"] for i in _latest(client, top=1)["items"]] == ["acme/New-MoE"]
+    assert [i["repo_id"] for i in _latest(client, top=5)["items"]] == ["acme/Second", "acme/New-MoE"]
+    page = client.get("/", params={"top": "1"}).text
+    assert 'data-repo="acme/New-MoE"' in page and 'data-repo="acme/Second"' not in page
+    assert "among the top 1 by downloads" in page.split('id="latest-releases"')[1].split("</h2>")[0]
 
 
 def test_csv_has_one_row_per_release_and_vendor(client: TestClient) -> None:
