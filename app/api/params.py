@@ -26,11 +26,15 @@ def check_runtime(runtime: str | None) -> None:
         raise HTTPException(422, f"unknown runtime {runtime!r}; known: {', '.join(known)}")
 
 
-def check_sku(sku: str | None) -> None:
-    """422 for a hardware SKU the catalog does not know."""
+def check_sku(sku: str | None) -> str | None:
+    """The catalog's spelling of a SKU asked for in any case or count (``h200``, ``rtx_5090_2x``); 422 for
+    one the catalog does not know."""
+    if sku is None:
+        return None
     known = sku_names()
-    if sku is not None and sku not in known:
+    if sku_spelling(sku) not in known:
         raise HTTPException(422, f"unknown sku {sku!r}; known: {', '.join(known)}")
+    return sku_spelling(sku)
 
 
 def check_time_zones(*values: datetime | None) -> None:
@@ -46,9 +50,8 @@ def gap_filters(*, rows: Sequence[str] | None = None, **fields: Any) -> GapFilte
     runtime, vendor, sku = fields.get("runtime"), fields.get("vendor"), fields.get("sku")
     if sku is not None:
         # one chip, one spelling: ``h200`` and ``rtx_5090_2x`` ask for the catalog's H200 and rtx_5090
-        sku = fields["sku"] = sku_spelling(sku)
+        sku = fields["sku"] = check_sku(sku)
     check_runtime(runtime)
-    check_sku(sku)
     check_time_zones(fields.get("since"), fields.get("until"))
     kinds = tuple(dict.fromkeys(rows)) if rows else implied_row_kinds(runtime=runtime, vendor=vendor, sku=sku)
     return GapFilters(rows=kinds, **fields)

@@ -61,14 +61,16 @@ def register(cli: typer.Typer) -> None:
         from app.db.session import open_database, session_scope
         from app.domain.vocabulary import Vendor
         from app.services.answers.requirements import RequirementFilters, model_requirements
-        from app.services.runtimes.catalog_views import runtime_names, sku_names
+        from app.services.runtimes.catalog_views import runtime_names, sku_names, sku_spelling
 
         if runtime is not None and runtime not in runtime_names():
             raise typer.BadParameter(f"unknown runtime {runtime!r}; known: {', '.join(runtime_names())}")
         if vendor is not None and vendor not in set(Vendor):
             raise typer.BadParameter(f"unknown vendor {vendor!r}; known: {', '.join(Vendor)}")
-        if sku is not None and sku not in sku_names():
-            raise typer.BadParameter(f"unknown sku {sku!r}; known: {', '.join(sku_names())}")
+        if sku is not None:
+            if sku_spelling(sku) not in sku_names():
+                raise typer.BadParameter(f"unknown sku {sku!r}; known: {', '.join(sku_names())}")
+            sku = sku_spelling(sku)
         filters = RequirementFilters(runtime=runtime, vendor=vendor, sku=sku)
         with open_database(get_settings().database_url) as factory, session_scope(factory) as session:
             items = model_requirements(session, repo_id, filters=filters)

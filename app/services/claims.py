@@ -16,7 +16,7 @@ from app.db.upsert import insert_ignoring_conflicts
 from app.domain.rows import ClaimRow
 from app.domain.vocabulary import Stage, Vendor
 from app.models import Model, SupportClaim
-from app.sources.runtimes.catalog import CATALOG, HARDWARE
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, canonical_sku
 
 
 class ClaimError(ValueError):
@@ -49,14 +49,15 @@ def add_claim(session: Session, claim: ClaimInput, *, token_id: int | None, now:
         raise ClaimError(f"unknown vendor {claim.vendor!r}; known: {', '.join(Vendor)}")
     if claim.stage not in Stage:
         raise ClaimError(f"unknown stage {claim.stage!r}")
-    if claim.sku is not None and claim.sku not in HARDWARE:
+    sku = canonical_sku(claim.sku) if claim.sku is not None else None  # one chip, one spelling
+    if sku is not None and sku not in HARDWARE:
         raise ClaimError(f"unknown sku {claim.sku!r}")
     identity = {
         "model_id": model_id,
         "runtime": claim.runtime or "",
         "vendor": claim.vendor or "",
         "stage": claim.stage,
-        "sku": claim.sku or "",
+        "sku": sku or "",
         "url": claim.url,
     }
     inserted = insert_ignoring_conflicts(

@@ -281,6 +281,10 @@ def test_requirements_filters_route_and_csv(scenario) -> None:  # type: ignore[n
     [only] = _items(client, f"/api/v1/models/{V4}/requirements", runtime="vllm")
     assert only["runtime"] == "vllm"
     assert client.get(f"/api/v1/models/{V4}/requirements", params={"sku": "Z80"}).status_code == 422
+    # any spelling of a chip is the catalog's (issue 28): a case or a count of cards is the same SKU
+    assert [
+        i["runtime"] for i in _items(client, f"/api/v1/models/{V4}/requirements", sku="910b_8x")
+    ] == on_910b
     assert client.get("/api/v1/models/nobody/Nothing/requirements").status_code == 404
     # the model route is still reached for the model itself
     assert client.get(f"/api/v1/models/{V4}").json()["repo_id"] == V4

@@ -230,7 +230,7 @@ def requirements(
     format: FormatQuery = None,
 ) -> Page[RequirementOut] | Response:
     check_runtime(runtime)
-    check_sku(sku)
+    sku = check_sku(sku)
     filters = RequirementFilters(runtime=runtime, vendor=vendor, sku=sku)
     items = cached(
         request,

@@ -86,7 +86,7 @@ def get_claims(
     format: FormatQuery = None,
 ) -> Page[ClaimOut] | Response:
     check_runtime(runtime)
-    check_sku(sku)
+    sku = check_sku(sku)
     check_time_zones(since, until)
     filters = ClaimFilters(
         repo_id=repo_id, runtime=runtime, vendor=vendor, stage=stage, sku=sku, since=since, until=until
