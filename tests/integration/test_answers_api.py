@@ -161,7 +161,7 @@ def test_propagation_from_vllm_to_vllm_ascend(scenario) -> None:  # type: ignore
         for i in _items(client, "/api/v1/stats/propagation", upstream="vllm")
     }
     # every declared downstream of vLLM, at each stage both have a source for
-    assert {k[1] for k in items} == {"vllm-ascend", "rocm-vllm", "vllm-mindspore"}
+    assert {k[1] for k in items} == {"vllm-ascend", "rocm-vllm", "vllm-mindspore", "tpu-inference"}
     merged = items[("vllm", "vllm-ascend", "merged")]
     # V3.2: upstream 12-01 14:00, port 12-20 10:00 (452 h); V4: upstream 04-24 13:00, port 05-06 12:00 (287 h)
     assert (merged["families"], merged["resolved"], merged["pending"], merged["ahead"]) == (2, 2, 0, 0)
