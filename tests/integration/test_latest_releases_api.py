@@ -228,5 +228,8 @@ def test_main_page_leads_with_the_answer_lines(client: TestClient) -> None:
     scoped = client.get("/", params={"publisher": "acme"}).text
     assert 'href="/api/v1/releases/latest?format=csv&amp;publisher=acme"' in scoped
     assert 'data-repo="other/Llama-1"' not in scoped  # the publisher filter scopes the answers too
+    # Third's NVIDIA answer is Recipes' pending verification (its merged cell is unknown): the line says which.
+    text, _ = _line_text(html, "acme/Third")
+    assert "NVIDIA pending (verified) · AMD" in text and "Huawei Ascend pending ·" in text
     text, _ = _line_text(html, "acme/Second")
     assert "NVIDIA day-0 (verified H200 +1)" in text
