@@ -106,6 +106,10 @@ def test_no_sideways_page_scroll_at_400_px(bundled_url, page, artifacts_dir: Pat
     page.set_viewport_size(NARROW)
     page.goto(bundled_url + path)
     assert _no_sideways_scroll(page), f"{path} scrolls sideways at 400 px"
+    if path == "/":
+        # The sticky release column leaves room for the cells scrolling under it.
+        frame = page.locator("#gap-matrix-frame").bounding_box()
+        assert _box(page, "#gap-matrix tbody th[scope=row]")["width"] <= frame["width"] / 2
     name = path.strip("/").replace("/", "-") or "home"
     page.screenshot(path=str(artifacts_dir / f"narrow-400px-{name}.png"), full_page=True)
 
