@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 COLUMNS = ("RUNTIME", "VENDORS", "FIRST RELEASE", "FIRST FINAL RELEASE", "FIRST BRANCH", "MIN VERSION")
 
 
-def _release(ref: ReleaseRef | None) -> str:
+def _release(ref: ReleaseRef | None, observed: bool) -> str:
     if ref is None:
-        return "—"
+        return "—" if observed else "not observed"  # unknown is not "none yet"
     kind = " (pre-release)" if ref.prerelease else ""
     return f"{ref.tag}{kind} {ref.at:%Y-%m-%d}"
 
@@ -28,11 +28,43 @@ def requirement_cells(item: Requirement) -> tuple[str, ...]:
     return (
         item.runtime,
         ",".join(item.vendors) or "—",
-        _release(item.first_release),
-        _release(item.first_final_release),
+        _release(item.first_release, item.releases_observed),
+        _release(item.first_final_release, item.releases_observed),
         f"{branch.branch} {branch.at:%Y-%m-%d}" if branch else "—",
         f">= {stated.version} ({stated.source})" if stated else "—",
     )
+
+
+def _evidence(url: str | None, commit: str | None) -> str:
+    return url or (f"at {commit[:12]}" if commit else "")
+
+
+def requirement_details(item: Requirement) -> list[str]:
+    """The lines under the table for one runtime: unobserved releases said plainly, each image a source
+    states, and the asked SKU's verification, each with its evidence."""
+    from app.domain.vocabulary import GapStatus, StatementKind
+
+    lines = []
+    if not item.releases_observed:
+        lines.append(f"{item.runtime}: its releases are not observed (unknown); what sources state is shown")
+    for stated in item.statements:
+        if stated.kind is StatementKind.IMAGE:
+            target = stated.vendor or "every vendor"
+            build = f" ({stated.variant})" if stated.variant else ""
+            lines.append(
+                f"{item.runtime}: image for {target}{build}: {stated.value} "
+                f"({stated.source} {_evidence(stated.evidence_url, stated.commit)})"
+            )
+    checked = item.verification
+    if checked is not None:
+        verified = GapStatus(checked.status).supported and checked.at is not None
+        said = f"verified {checked.at:%Y-%m-%d}" if verified and checked.at else "not verified"
+        evidence = _evidence(checked.evidence_url, checked.commit)
+        lines.append(
+            f"{item.runtime} on {checked.sku}: {said} ({checked.status}; {checked.source}"
+            f"{' ' + evidence if evidence else ''})"
+        )
+    return lines
 
 
 def format_table(rows: list[tuple[str, ...]]) -> str:
@@ -57,7 +89,8 @@ def register(cli: typer.Typer) -> None:
             False, "--all", help="Also list runtimes no release carries it in yet."
         ),
     ) -> None:
-        """Which runtime versions support REPO_ID: first release, first final release, first release branch."""
+        """Which runtime versions support REPO_ID: first release, first final release, first release branch,
+        and what sources state (minimum version, images); with --sku (any case), that SKU's verification."""
         from app.db.session import open_database, session_scope
         from app.domain.vocabulary import Vendor
         from app.services.answers.requirements import RequirementFilters, model_requirements
@@ -77,13 +110,18 @@ def register(cli: typer.Typer) -> None:
         if items is None:
             typer.echo(f"error: unknown model {repo_id!r}", err=True)
             raise typer.Exit(1)
-        shown = [i for i in items if show_all or i.first_release or i.first_branch or i.min_version]
+        shown = [i for i in items if show_all or i.first_release or i.first_branch or i.statements]
         if shown:
             typer.echo(format_table([requirement_cells(i) for i in shown]))
+            for line in (line for i in shown for line in requirement_details(i)):
+                typer.echo(line)
         hidden = len(items) - len(shown)
         if hidden:
             typer.echo(
                 f"{hidden} more runtime(s) observed with no release or branch carrying it yet (--all lists them)"
             )
         if not items:
-            typer.echo("no observed runtime cell for this model (a derivative, or nothing scanned yet)")
+            typer.echo(
+                "nothing known for this model here: no observed runtime cell and no statement of a source "
+                "(a derivative, or nothing scanned yet)"
+            )

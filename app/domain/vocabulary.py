@@ -149,6 +149,16 @@ VENDOR_LABELS: dict[Vendor, str] = {
 }
 
 
+class StatementKind(StrEnum):
+    """What a source states about running a model on a runtime (a statement dates nothing; docs/api.md,
+    "Which version do I need")."""
+
+    MIN_VERSION = "min_version"
+    """The oldest release of the runtime that runs the model (vLLM Recipes' ``model.min_vllm_version``)."""
+    IMAGE = "image"
+    """A container image to run it with, per vendor (vLLM Recipes' ``model.docker_image``)."""
+
+
 class RowKind(StrEnum):
     """What one gap row is about: a runtime, a vendor view, or one hardware SKU of a runtime."""
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.domain.vocabulary import GapStatus, ReleasePrecision, Stage, Vendor
+from app.domain.vocabulary import GapStatus, ReleasePrecision, Stage, StatementKind, Vendor
 
 
 class EarlyAccessExampleOut(BaseModel):
@@ -266,6 +266,32 @@ class MinVersionOut(BaseModel):
     evidence_url: str | None
 
 
+class StatementOut(BaseModel):
+    """What a source states about running the model on the runtime (it dates nothing)."""
+
+    kind: StatementKind = Field(
+        description="`min_version`: the oldest release that runs it; `image`: a container image to run it with."
+    )
+    runtime: str = Field(description="The runtime the statement is about, e.g. `vllm`.")
+    vendor: Vendor | None = Field(description="The vendor it is for (null: every vendor).")
+    variant: str | None = Field(description="A build named beside the vendor (`cu129`), else null.")
+    value: str = Field(description="The version (`0.20.0`) or the image (`vllm/vllm-openai-rocm:nightly`).")
+    source: str = Field(description="The catalog source stating it, e.g. `vllm-recipes`.")
+    commit: str = Field(description="The source's commit it was read at (its newest scanned head).")
+    evidence_url: str | None
+
+
+class SkuVerificationOut(BaseModel):
+    """The asked SKU's verification: the per-SKU source's `verified` cell for the model."""
+
+    sku: str = Field(description="The SKU as the catalog spells it (asked in any case).")
+    source: str = Field(description="The runtime whose per-SKU cell it is, e.g. `vllm-recipes`.")
+    status: GapStatus
+    at: datetime | None = Field(description="When it was verified (null: not yet, or not known).")
+    commit: str | None
+    evidence_url: str | None
+
+
 class RequirementOut(BaseModel):
     """Which version of one runtime a model needs."""
 
@@ -299,7 +325,58 @@ class RequirementOut(BaseModel):
                         "evidence_url": "https://github.com/vllm-project/vllm-ascend/commit/136bc5ac",
                     },
                     "min_version": None,
-                }
+                    "releases_observed": True,
+                    "statements": [],
+                    "verification": None,
+                },
+                {
+                    "runtime": "vllm",
+                    "vendors": ["nvidia"],
+                    "key_kind": "architecture",
+                    "key": "DeepseekV4ForCausalLM",
+                    "status": GapStatus.UNKNOWN,
+                    "first_release": None,
+                    "first_final_release": None,
+                    "first_branch": None,
+                    "min_version": {
+                        "version": "0.20.0",
+                        "source": "vllm-recipes",
+                        "commit": "8959cf64189c7d3e4b5a69788796a5b4c3d2e1f0",
+                        "evidence_url": "https://github.com/vllm-project/recipes/blob/8959cf64/models/"
+                        "deepseek-ai/DeepSeek-V4-Pro.yaml",
+                    },
+                    "releases_observed": False,
+                    "statements": [
+                        {
+                            "kind": "min_version",
+                            "runtime": "vllm",
+                            "vendor": None,
+                            "variant": None,
+                            "value": "0.20.0",
+                            "source": "vllm-recipes",
+                            "commit": "8959cf64189c7d3e4b5a69788796a5b4c3d2e1f0",
+                            "evidence_url": None,
+                        },
+                        {
+                            "kind": "image",
+                            "runtime": "vllm",
+                            "vendor": "amd",
+                            "variant": None,
+                            "value": "vllm/vllm-openai-rocm:nightly",
+                            "source": "vllm-recipes",
+                            "commit": "8959cf64189c7d3e4b5a69788796a5b4c3d2e1f0",
+                            "evidence_url": None,
+                        },
+                    ],
+                    "verification": {
+                        "sku": "MI355X",
+                        "source": "vllm-recipes",
+                        "status": GapStatus.LATER,
+                        "at": "2026-06-10T08:00:00Z",
+                        "commit": "5e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f",
+                        "evidence_url": None,
+                    },
+                },
             ]
         }
     )
@@ -317,7 +394,20 @@ class RequirementOut(BaseModel):
     )
     first_branch: BranchRefOut | None = Field(description="The first release branch carrying support.")
     min_version: MinVersionOut | None = Field(
-        description="The minimum version a source states (vLLM Recipes' `model.min_vllm_version`)."
+        description="The minimum version a source states (vLLM Recipes' `model.min_vllm_version`; the "
+        "highest when sources disagree)."
+    )
+    releases_observed: bool = Field(
+        description="False: the runtime's releases are not observed for the model (unknown), so no release "
+        'is shown — not "none yet"; what sources state is shown all the same.'
+    )
+    statements: list[StatementOut] = Field(
+        description="What sources state: minimum versions, then images (every vendor first, then per "
+        "vendor); with `vendor` or `sku`, only those for every vendor or that vendor."
+    )
+    verification: SkuVerificationOut | None = Field(
+        description="With `sku`: that SKU's verification (status, date, evidence); null otherwise, or when "
+        "no per-SKU source has a cell for it."
     )
 
 
@@ -344,14 +434,22 @@ class RequirementCsvOut(BaseModel):
     min_version: str | None = None
     min_version_source: str | None = None
     min_version_evidence_url: str | None = None
+    releases_observed: bool = True
+    images: str | None = None
+    """Every image stated, ``vendor[/variant]=image`` (``*`` for every vendor), ``; ``-separated."""
+    verification_sku: str | None = None
+    verification_status: str | None = None
+    verification_at: datetime | None = None
+    verification_evidence_url: str | None = None
 
     @classmethod
     def of(cls, item: RequirementOut) -> RequirementCsvOut:
-        release, final, branch, stated = (
+        release, final, branch, stated, checked = (
             item.first_release,
             item.first_final_release,
             item.first_branch,
             item.min_version,
+            item.verification,
         )
         return cls(
             runtime=item.runtime,
@@ -374,4 +472,15 @@ class RequirementCsvOut(BaseModel):
             min_version=stated.version if stated else None,
             min_version_source=stated.source if stated else None,
             min_version_evidence_url=stated.evidence_url if stated else None,
+            releases_observed=item.releases_observed,
+            images="; ".join(
+                f"{s.vendor or '*'}{'/' + s.variant if s.variant else ''}={s.value}"
+                for s in item.statements
+                if s.kind is StatementKind.IMAGE
+            )
+            or None,
+            verification_sku=checked.sku if checked else None,
+            verification_status=checked.status if checked else None,
+            verification_at=checked.at if checked else None,
+            verification_evidence_url=checked.evidence_url if checked else None,
         )

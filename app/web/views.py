@@ -22,7 +22,7 @@ from app.domain.vocabulary import VENDOR_LABELS, GapStatus, ReleasePrecision, Ro
 from app.services.answers.early_access import early_access_map
 from app.services.answers.lags import propagation_lags, stage_lags
 from app.services.answers.latest import LatestScope, notable_releases, release_answers
-from app.services.answers.requirements import model_requirements
+from app.services.answers.requirements import RequirementFilters, model_requirements
 from app.services.answers.stats import GapLike, covered_group_stats, survival_curve
 from app.services.gaps.query import GapFilters, gap_releases, gap_stats_rows, gap_values, query_gaps
 from app.services.operations.source_problems import summarize_problems
@@ -39,6 +39,7 @@ from app.services.read_views import (
 )
 from app.services.releases.demand import top_families
 from app.services.releases.publishers import discovered_orgs
+from app.services.runtimes.catalog_views import known_sku, sku_names, statement_skus
 from app.services.runtimes.stored_coverage import evidence_age, load_coverage, vendor_coverage
 from app.services.snapshot.exchange import imported_snapshots
 from app.web.colours import vendor_colour
@@ -324,14 +325,25 @@ def _render_dashboard(
 
 
 @router.get("/releases/{repo_id:path}", response_class=HTMLResponse)
-def release_page(request: Request, session: SessionDep, now: NowDep, repo_id: str) -> HTMLResponse:
-    """One release: its facts and its support ladder per runtime, vendor and SKU, each rung with evidence."""
+def release_page(
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    repo_id: str,
+    sku: Annotated[str | None, Query(max_length=64, description="A hardware SKU, in any case.")] = None,
+) -> HTMLResponse:
+    """One release: its facts and its support ladder per runtime, vendor and SKU, each rung with evidence;
+    with ``?sku=`` the version answer is for that SKU (its verification, the statements for its vendor)."""
     detail = get_model(session, repo_id)
     if detail is None:
         raise HTTPException(status_code=404, detail=f"no model {repo_id!r} is known")
-    # "Which version do I need" comes first; runtimes with nothing to install yet are only counted.
-    requirements = model_requirements(session, repo_id) or []
-    shown = [r for r in requirements if r.first_release or r.first_branch or r.min_version]
+    asked_sku = known_sku(sku) if sku else None
+    if sku and asked_sku is None:
+        raise HTTPException(status_code=422, detail=f"unknown sku {sku!r}; known: {', '.join(sku_names())}")
+    # "Which version do I need" comes first (the same answer as `launchgap which`); runtimes with nothing to
+    # install and nothing stated yet are only counted.
+    requirements = model_requirements(session, repo_id, filters=RequirementFilters(sku=asked_sku)) or []
+    shown = [r for r in requirements if r.first_release or r.first_branch or r.statements]
     return _page(
         request,
         session,
@@ -339,6 +351,8 @@ def release_page(request: Request, session: SessionDep, now: NowDep, repo_id: st
         {
             "requirements": shown,
             "requirements_hidden": len(requirements) - len(shown),
+            "requirements_sku": asked_sku,
+            "requirements_skus": statement_skus(),
             "model": detail.model,
             "release_times": detail.release_times,
             "release_conflicts": detail.release_conflicts,

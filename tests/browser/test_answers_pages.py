@@ -66,6 +66,28 @@ def test_early_access_grid_links_to_releases(answers_url, page, artifacts_dir: P
     assert page.blocked_requests == [], "the dashboard tried to reach the network"
 
 
+def test_release_page_answers_for_one_sku(answers_url, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """The hardware selector asks the same service as `launchgap which --sku`: the SKU's verification shows."""
+    base, _scenario = answers_url
+    page.goto(f"{base}/releases/{V4}")
+    page.locator("#requirements").wait_for()
+    assert page.locator("#requirements thead").inner_text().count("On ") == 0
+    page.select_option("#requirements-sku select[name=sku]", "H200")
+    page.wait_for_url(f"**/releases/{V4}?sku=H200")
+    table = page.locator("#requirements")
+    assert "On H200" in table.locator("thead").inner_text()
+    checked = table.locator("tr[data-runtime=vllm] .verification").inner_text()
+    assert "verified" in checked and "2026-04-24" in checked and "vllm-recipes" in checked
+    page.screenshot(path=str(artifacts_dir / "release-requirements-h200.png"), full_page=True)
+    # on an NVIDIA GPU the recipe's AMD image is not what it states for it; without a SKU it is shown
+    assert table.locator("tr[data-runtime=vllm] .image").count() == 0
+    page.select_option("#requirements-sku select[name=sku]", "")
+    page.wait_for_url(f"**/releases/{V4}?sku=")
+    image = page.locator("#requirements tr[data-runtime=vllm] .image").inner_text()
+    assert "AMD" in image and "vllm/vllm-openai-rocm:nightly" in image
+    assert page.blocked_requests == [], "the dashboard tried to reach the network"
+
+
 def test_runtime_page_shows_lag_behind_upstream(answers_url, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
     base, _scenario = answers_url
     page.goto(base + "/runtimes/vllm-ascend")

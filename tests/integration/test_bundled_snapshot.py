@@ -324,3 +324,47 @@ def test_a_vendor_cells_first_final_release_is_its_own_runtimes(seeded: Seeded) 
         ).scalar_one()
         assert huawei.via_runtime == "vllm-ascend" and huawei.first_final_tag == ascend.first_final_tag
         assert huawei.first_final_tag is not None and huawei.first_final_tag != "v0.10.0"
+
+
+def _v4_pro_on_mi355x(seeded: Seeded) -> dict:
+    with seeded.factory() as session:
+        app = create_app(start_watchers=False)
+        app.dependency_overrides[get_session] = lambda: session
+        response = TestClient(app).get(
+            "/api/v1/models/deepseek-ai/DeepSeek-V4-Pro/requirements", params={"sku": "mi355x"}
+        )
+    assert response.status_code == 200, response.text
+    [vllm] = [i for i in response.json()["items"] if i["runtime"] == "vllm"]
+    return vllm
+
+
+def test_which_vllm_version_runs_deepseek_v4_pro_on_mi355x(seeded: Seeded) -> None:
+    """Issue 24's question on the real data: vLLM's releases are not observed for V4 (its copy ends before
+    V4), yet the recipes state the minimum (0.20.0) and verified MI355X on 2026-06-10."""
+    vllm = _v4_pro_on_mi355x(seeded)
+    assert vllm["releases_observed"] is False and vllm["first_release"] is None
+    assert vllm["min_version"]["version"] == "0.20.0"
+    assert vllm["min_version"]["evidence_url"].startswith("https://github.com/vllm-project/recipes/blob/")
+    checked = vllm["verification"]
+    assert (checked["sku"], checked["source"], checked["at"][:10]) == ("MI355X", "vllm-recipes", "2026-06-10")
+    assert checked["evidence_url"].startswith("https://github.com/vllm-project/recipes/")
+
+
+def test_the_bundled_snapshot_carries_the_recipes_images(seeded: Seeded, bundled: Snapshot) -> None:
+    """Format 2 carries ``model.docker_image`` (issue 24). The bundled file is rebuilt by the lead: until
+    then it is version 1, which has no images, and this test says so instead of passing."""
+    if bundled.version < 2:
+        pytest.skip("the bundled snapshot is format version 1 (no images) until it is rebuilt")
+    images = [s for s in bundled.statements if s.kind == "image"]
+    # vllm-project/recipes at 8959cf64189c: 25 recipes name images — 12 one for every vendor, 13 a map by
+    # vendor (12 amd, 10 nvidia, one of them by CUDA build) (docs/runtimes.md)
+    assert len({s.key for s in images}) >= 25
+    assert {s.vendor for s in images} == {None, "amd", "nvidia"}
+    vllm = _v4_pro_on_mi355x(seeded)
+    [image] = [s for s in vllm["statements"] if s["kind"] == "image"]
+    assert (image["vendor"], image["value"], image["source"]) == (
+        "amd",
+        "vllm/vllm-openai-rocm:nightly",
+        "vllm-recipes",
+    )
+    assert image["evidence_url"].startswith("https://github.com/vllm-project/recipes/blob/")

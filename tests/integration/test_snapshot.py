@@ -203,7 +203,7 @@ def test_file_round_trip_and_refusals(built, tmp_path: Path) -> None:  # type: i
     with pytest.raises(SnapshotError, match="not a readable gzip file"):
         read_snapshot(tmp_path / "plain.txt")
     header = json.loads(lines[0])
-    with pytest.raises(SnapshotError, match="format version 99; this LaunchGap reads version 1"):
+    with pytest.raises(SnapshotError, match="format version 99; this LaunchGap reads versions 1, 2"):
         read_snapshot(broken("v99", [json.dumps({**header, "version": 99}).encode(), *lines[1:]]))
     with pytest.raises(SnapshotError, match=r"counts in the header .* differ .* \(truncated\?\)"):
         read_snapshot(broken("cut", lines[:-1]))
@@ -329,7 +329,7 @@ def test_import_adds_never_overwrites_and_is_idempotent(session: Session) -> Non
     assert (report.releases_created, report.releases_filled, report.releases_kept) == (1, 1, 1)
     assert (report.coverage_new, report.coverage_kept) == (1, 1)
     assert (report.statements_new, report.statements_kept) == (1, 0)
-    assert session.scalars(select(VersionStatement.min_version)).all() == ["0.20.0"]
+    assert session.scalars(select(VersionStatement.value)).all() == ["0.20.0"]
     coverage = {
         (c.stage): c for c in session.scalars(select(SourceCoverage).where(SourceCoverage.runtime == "vllm"))
     }
@@ -548,3 +548,109 @@ def test_configured_copy_links_to_the_catalog_repository(
     assert result.exit_code == 0, result.output
     urls = sorted(e["evidence_url"] for e in json.loads(result.stdout))
     assert urls[0].startswith(f"{ASCEND_URL}/blob/") and urls[0].endswith(DOCS)
+
+
+RECIPE_URL = "https://github.com/vllm-project/recipes/blob/x/models/deepseek-ai/DeepSeek-V4-Pro.yaml"
+
+
+def _stated_v4_pro() -> list[StatementRow]:
+    pro = ("vllm-recipes", "repo_id", "deepseek-ai/DeepSeek-V4-Pro", "vllm")
+    return [
+        StatementRow(*pro, "0.20.0", "cd" * 20, "models/deepseek-ai/DeepSeek-V4-Pro.yaml", RECIPE_URL),
+        StatementRow(
+            *pro, "vllm/vllm-openai-rocm:nightly", "cd" * 20, "models/deepseek-ai/DeepSeek-V4-Pro.yaml",
+            RECIPE_URL, kind="image", vendor="amd",
+        ),
+        StatementRow(
+            *pro, "vllm/vllm-openai:deepseekv4-cu129", "cd" * 20, "models/deepseek-ai/DeepSeek-V4-Pro.yaml",
+            None, kind="image", vendor="nvidia", variant="cu129",
+        ),
+    ]  # fmt: skip
+
+
+def test_format_2_round_trip_with_images(tmp_path: Path, session: Session) -> None:
+    snapshot = replace(_hand_snapshot(), statements=_stated_v4_pro())
+    path = tmp_path / "v2.jsonl.gz"
+    write_snapshot(path, snapshot)
+    lines = [json.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()]
+    assert lines[0]["version"] == 2
+    image = next(line for line in lines if line.get("kind") == "image" and line["vendor"] == "amd")
+    assert image == {
+        "section": "statement", "source": "vllm-recipes", "key_kind": "repo_id",
+        "key": "deepseek-ai/DeepSeek-V4-Pro", "runtime": "vllm", "kind": "image", "vendor": "amd",
+        "variant": None, "value": "vllm/vllm-openai-rocm:nightly", "commit": "cd" * 20,
+        "path": "models/deepseek-ai/DeepSeek-V4-Pro.yaml", "evidence_url": RECIPE_URL,
+    }  # fmt: skip
+    back = read_snapshot(path)
+    assert back.version == 2 and sorted(back.statements, key=StatementRow.identity) == sorted(
+        snapshot.statements, key=StatementRow.identity
+    )
+    assert encode(back) == encode(snapshot)
+
+    # imported: each statement a row, the images with their vendor and build; exported back the same
+    sync_catalog(session)
+    report = import_snapshot(session, back, now=NOW)
+    assert (report.statements_new, report.statements_kept) == (3, 0)
+    rows = {(r.kind, r.vendor, r.variant): r.value for r in session.scalars(select(VersionStatement))}
+    assert rows == {
+        ("min_version", "", ""): "0.20.0",
+        ("image", "amd", ""): "vllm/vllm-openai-rocm:nightly",
+        ("image", "nvidia", "cu129"): "vllm/vllm-openai:deepseekv4-cu129",
+    }
+    exported = export_snapshot(session, sources=[])
+    assert sorted(exported.statements, key=StatementRow.identity) == sorted(
+        snapshot.statements, key=StatementRow.identity
+    )
+    # a second import of the same file adds nothing
+    again = import_snapshot(session, back, now=NOW)
+    assert again.statements_new == 0
+
+
+def _v1_file(tmp_path: Path, statement: dict[str, object]) -> Path:
+    """A version-1 file as LaunchGap wrote it before issue 24: its statement has ``min_version``."""
+    header = {
+        "format": "launchgap-snapshot", "version": 1, "cutoff": None,
+        "counts": {"source": 0, "coverage": 0, "release": 0, "key_mapping": 0, "statement": 1, "event": 0},
+    }  # fmt: skip
+    lines = [header, {"section": "statement", **statement}]
+    path = tmp_path / "v1.jsonl.gz"
+    path.write_bytes(gzip.compress(b"".join(json.dumps(line).encode() + b"\n" for line in lines)))
+    return path
+
+
+def test_a_version_1_file_is_still_read(tmp_path: Path, session: Session) -> None:
+    v1 = {
+        "source": "vllm-recipes", "key_kind": "repo_id", "key": "deepseek-ai/DeepSeek-V4-Pro", "runtime": "vllm",
+        "min_version": "0.20.0", "commit": "cd" * 20, "path": "models/deepseek-ai/DeepSeek-V4-Pro.yaml",
+        "evidence_url": RECIPE_URL,
+    }  # fmt: skip
+    back = read_snapshot(_v1_file(tmp_path, v1))
+    assert back.version == 1
+    [stated] = back.statements
+    assert (stated.kind, stated.value, stated.vendor, stated.variant) == ("min_version", "0.20.0", None, None)
+    # written again, it is a version-2 file
+    assert json.loads(gzip.decompress(encode(back)).splitlines()[0])["version"] == 2
+    sync_catalog(session)
+    assert import_snapshot(session, back, now=NOW).statements_new == 1
+    row = session.scalars(select(VersionStatement)).one()
+    assert (row.kind, row.value, row.vendor, row.variant) == ("min_version", "0.20.0", "", "")
+    # version 1 had no images: a version-1 line with version 2's fields is refused, as is one without its
+    # minimum
+    with pytest.raises(SnapshotError, match=r"unknown field\(s\) kind, value \(format version 1\)"):
+        read_snapshot(_v1_file(tmp_path, {**v1, "kind": "image", "value": "x"}))
+    missing = {k: v for k, v in v1.items() if k != "min_version"}
+    with pytest.raises(SnapshotError, match="field 'min_version' is missing"):
+        read_snapshot(_v1_file(tmp_path, missing))
+
+
+def test_format_2_refuses_bad_statements(tmp_path: Path) -> None:
+    [_minimum, image, _cuda] = _stated_v4_pro()
+    for bad, why in [
+        (replace(image, kind="install"), "kind: 'install' is not one of min_version, image"),
+        (replace(image, vendor="acme"), "vendor: 'acme' is not one of"),
+        (replace(image, value="x" * 301), "value: longer than 300 characters"),
+    ]:
+        path = tmp_path / "bad.jsonl.gz"
+        write_snapshot(path, Snapshot(statements=[bad]))
+        with pytest.raises(SnapshotError, match=why):
+            read_snapshot(path)

@@ -82,10 +82,11 @@ def ascend_docs(*names: str) -> str:
     return f"# Supported models\n\n| Model | Support | Note |\n|---|---|---|\n{rows}"
 
 
-def recipe(model_id: str, min_vllm_version: str) -> str:
+def recipe(model_id: str, min_vllm_version: str, amd_image: str | None = None) -> str:
+    image = f"  docker_image:\n    amd: {amd_image}\n" if amd_image else ""
     return (
         f"meta:\n  title: {model_id}\n  hardware:\n    h200: verified\n    mi300x: unsupported\n"
-        f"model:\n  model_id: {model_id}\n  min_vllm_version: {min_vllm_version}\n"
+        f"model:\n  model_id: {model_id}\n  min_vllm_version: {min_vllm_version}\n{image}"
     )
 
 
@@ -166,7 +167,11 @@ def _build_recipes(path: Path) -> RepoBuilder:
     repo.commit({"README.md": "recipes\n"}, at="2026-04-20T00:00:00Z")
     repo.commit({RECIPE: recipe(V4, "0.19.1")}, at="2026-04-24T18:00:00Z", message="DeepSeek V4 recipe")
     # the recipe later raises its floor: the current statement is what a reader needs
-    repo.commit({RECIPE: recipe(V4, "0.20.0")}, at="2026-05-02T18:00:00Z", message="V4 needs 0.20.0")
+    repo.commit(
+        {RECIPE: recipe(V4, "0.20.0", "vllm/vllm-openai-rocm:nightly")},
+        at="2026-05-02T18:00:00Z",
+        message="V4 needs 0.20.0; the image for AMD GPUs",
+    )
     return repo
 
 

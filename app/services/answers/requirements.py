@@ -1,9 +1,13 @@
 """ "Which version do I need?": per runtime, the first release carrying a model's support, the first final
-release, the first release branch, and the minimum version a source states.
+release, the first release branch, and what sources state: the minimum version, the images to run it with.
 
 The runtime and the key it matches the model on come from the model's observed gap cells (the ``released``
 and ``branch`` stages); the versions come from that runtime's support events for that key (a fixed number of
-queries); the stated minimum from the version statements (``VersionStatement``).
+queries); the statements from ``VersionStatement``. A runtime a source makes statements about has an item
+even when its own releases are not observed: the item says so (``releases_observed``) and still carries the
+statements — what is known is shown, what is not is named (docs/api.md, "Which version do I need").
+With a hardware SKU the item also carries that SKU's verification (the per-SKU gap row of the runtime or of
+a source stating about it). ``launchgap which``, the API and the release page all read this one function.
 """
 
 from __future__ import annotations
@@ -16,11 +20,11 @@ from typing import NamedTuple
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from app.domain.vocabulary import KeyKind, RowKind, Stage
+from app.domain.vocabulary import KeyKind, RowKind, Stage, StatementKind
 from app.models import Model, Runtime, SupportEvent, SupportKey, VersionStatement
 from app.services.answers.lags import observed
 from app.services.gaps.record import TABLE
-from app.sources.runtimes.catalog import CATALOG
+from app.sources.runtimes.catalog import CATALOG, HARDWARE, VERSION_SOURCES
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,38 @@ class MinVersion:
 
 
 @dataclass(frozen=True)
+class Statement:
+    """What a source states about running the model on the runtime: a minimum version or an image."""
+
+    kind: StatementKind
+    runtime: str
+    """The runtime the statement is about (``vllm``)."""
+    vendor: str | None
+    """The vendor it is for (None: every vendor)."""
+    variant: str | None
+    """A build named beside the vendor (``cu129``), else None."""
+    value: str
+    source: str
+    """The catalog runtime whose files state it (``vllm-recipes``)."""
+    commit: str
+    evidence_url: str | None
+
+
+@dataclass(frozen=True)
+class SkuVerification:
+    """What the per-SKU source says of one hardware SKU for the model (its gap row at ``verified``)."""
+
+    sku: str
+    source: str
+    """The runtime whose per-SKU row it is (``vllm-recipes``)."""
+    status: str
+    at: datetime | None
+    """When it was verified (None: not yet, or not known)."""
+    commit: str | None
+    evidence_url: str | None
+
+
+@dataclass(frozen=True)
 class Requirement:
     """What one runtime needs for the model."""
 
@@ -70,6 +106,13 @@ class Requirement:
     first_final_release: ReleaseRef | None
     first_branch: BranchRef | None
     min_version: MinVersion | None
+    releases_observed: bool = True
+    """False: LaunchGap has not observed the runtime's releases for the model (unknown, or it reads none),
+    so no release is shown — which is not "none yet"; the statements are shown all the same."""
+    statements: tuple[Statement, ...] = ()
+    """Minimum versions first, then images (every vendor first, then by vendor and build)."""
+    verification: SkuVerification | None = None
+    """With a SKU asked for: that SKU's verification (None: no per-SKU source has a cell for it)."""
 
 
 class Cell(NamedTuple):
@@ -95,29 +138,46 @@ class RequirementFilters:
     runtime: str | None = None
     vendor: str | None = None
     sku: str | None = None
+    """A catalog SKU as the catalog spells it (entry points spell it so: ``catalog_views.known_sku``)."""
 
 
-def _wanted(name: str, filters: RequirementFilters) -> bool:
+def _stating_sources(runtime: str) -> list[str]:
+    """The catalog sources that make statements about ``runtime`` (vLLM Recipes about vLLM)."""
+    return [name for name, source in VERSION_SOURCES.items() if source.of_runtime == runtime]
+
+
+def _wanted(name: str, filters: RequirementFilters, *, via_sources: bool = False) -> bool:
+    """Whether the runtime answers the filters: it counts for the vendor and targets the SKU itself, or (with
+    ``via_sources``, for its statements) a source stating about it does — Recipes verify vLLM on MI355X."""
     spec = CATALOG.get(name)
     if spec is None:
         return False
     if filters.runtime is not None and name != filters.runtime:
         return False
-    if filters.vendor is not None and filters.vendor not in spec.vendors:
+    specs = [spec, *(CATALOG[s] for s in _stating_sources(name) if s in CATALOG)] if via_sources else [spec]
+    if filters.vendor is not None and not any(filters.vendor in s.vendors for s in specs):
         return False
-    return filters.sku is None or filters.sku in spec.hardware
+    return filters.sku is None or any(filters.sku in s.hardware for s in specs)
+
+
+def _statement_vendors(filters: RequirementFilters) -> set[str] | None:
+    """The vendors whose statements answer the filters ('' — every vendor — always does); None: all."""
+    asked = {v for v in (filters.vendor, HARDWARE.get(filters.sku) if filters.sku else None) if v}
+    return {"", *asked} if asked else None
 
 
 def model_requirements(
     session: Session, repo_id: str, *, filters: RequirementFilters = RequirementFilters()
 ) -> list[Requirement] | None:
-    """One item per runtime that releases (or branches) and whose cell for the model was observed; None for
-    an unknown model. Runtimes with a release first (earliest first), then those with only a branch."""
+    """One item per runtime that releases (or branches) and whose cell for the model was observed, and per
+    runtime a source makes statements about for the model; None for an unknown model. Runtimes with a
+    release first (earliest first), then those with only a branch, then those with statements only."""
     model_id = session.scalar(select(Model.id).where(Model.repo_id == repo_id))
     if model_id is None:
         return None
     # The model's runtime cells at the two stages, read by its (indexed) id: a handful of plain columns.
     cells: dict[str, dict[str, Cell]] = {}
+    unobserved: dict[str, dict[str, Cell]] = {}
     for cell in session.execute(
         select(
             TABLE.runtime,
@@ -139,30 +199,47 @@ def model_requirements(
             TABLE.stage.in_([Stage.RELEASED, Stage.BRANCH]),
         )
     ).all():
-        if observed(cell.status) and _wanted(cell.runtime, filters):
-            cells.setdefault(cell.runtime, {})[cell.stage] = Cell(*cell)
+        target = cells if observed(cell.status) else unobserved
+        target.setdefault(cell.runtime, {})[cell.stage] = Cell(*cell)
+    statements = {
+        name: stated
+        for name, stated in _statements(session, repo_id, _statement_vendors(filters)).items()
+        if _wanted(name, filters, via_sources=True)
+    }
+    # a runtime answers the filters itself, or through a source stating about it (then its cells, if
+    # observed, are shown too: the releases of the runtime the statements are about)
+    names = sorted({name for name in cells if _wanted(name, filters)} | set(statements))
     keys = {
-        name: next(((r.key_kind, r.key) for r in by_stage.values() if r.key_kind and r.key), None)
-        for name, by_stage in cells.items()
+        name: next(((r.key_kind, r.key) for r in cells.get(name, {}).values() if r.key_kind and r.key), None)
+        for name in names
     }
     events = _events(session, {name: key for name, key in keys.items() if key is not None})
-    statements = _statements(session, repo_id, list(cells))
+    verifications = _verifications(session, model_id, filters.sku, names) if filters.sku else {}
     items = []
-    for name, by_stage in cells.items():
+    for name in names:
+        by_stage = cells.get(name, {})
         released, branch = events.get(name, ([], []))
-        kind, key = keys[name] or (None, None)
+        kind, key = keys[name] or next(
+            ((r.key_kind, r.key) for r in unobserved.get(name, {}).values() if r.key_kind and r.key),
+            (None, None),
+        )
         first, final = _releases(by_stage.get(Stage.RELEASED), released)
+        released_cell = by_stage.get(Stage.RELEASED) or unobserved.get(name, {}).get(Stage.RELEASED)
+        stated = statements.get(name, ())
         items.append(
             Requirement(
                 runtime=name,
                 vendors=tuple(CATALOG[name].vendors),
                 key_kind=kind,
                 key=key,
-                status=by_stage[Stage.RELEASED].status if Stage.RELEASED in by_stage else None,
+                status=released_cell.status if released_cell else None,
                 first_release=first,
                 first_final_release=final,
                 first_branch=branch[0] if branch else None,
-                min_version=statements.get(name),
+                min_version=_highest_minimum(stated),
+                releases_observed=Stage.RELEASED in by_stage,
+                statements=stated,
+                verification=verifications.get(name),
             )
         )
     far = datetime.max.replace(tzinfo=UTC)
@@ -241,23 +318,74 @@ def _events(
     return result
 
 
-def _statements(session: Session, repo_id: str, runtimes: Sequence[str]) -> dict[str, MinVersion]:
-    """Per runtime, the minimum version a source states for the repo (the highest, if sources disagree)."""
-    rows = session.scalars(
-        select(VersionStatement)
-        .where(
-            VersionStatement.key_kind == KeyKind.REPO_ID,
-            VersionStatement.key == repo_id,
-            VersionStatement.runtime.in_(list(runtimes)),
-        )
-        .order_by(VersionStatement.source)
-    ).all()
-    result: dict[str, MinVersion] = {}
+def _statements(session: Session, repo_id: str, vendors: set[str] | None) -> dict[str, tuple[Statement, ...]]:
+    """Per runtime, what sources state for the repo (only statements for ``vendors``, when given): minimum
+    versions first, then images for every vendor, then per vendor and build."""
+    query = select(VersionStatement).where(
+        VersionStatement.key_kind == KeyKind.REPO_ID, VersionStatement.key == repo_id
+    )
+    if vendors is not None:
+        query = query.where(VersionStatement.vendor.in_(sorted(vendors)))
+    order = list(StatementKind)
+    rows = sorted(
+        session.scalars(query),
+        key=lambda r: (r.runtime, order.index(StatementKind(r.kind)), r.vendor, r.variant, r.source, r.value),
+    )
+    result: dict[str, list[Statement]] = {}
     for row in rows:
-        stated = MinVersion(row.min_version, row.source, row.commit, row.evidence_url)
-        seen = result.get(row.runtime)
-        if seen is None or _version_tuple(stated.version) > _version_tuple(seen.version):
-            result[row.runtime] = stated
+        result.setdefault(row.runtime, []).append(
+            Statement(
+                kind=StatementKind(row.kind),
+                runtime=row.runtime,
+                vendor=row.vendor or None,
+                variant=row.variant or None,
+                value=row.value,
+                source=row.source,
+                commit=row.commit,
+                evidence_url=row.evidence_url,
+            )
+        )
+    return {name: tuple(stated) for name, stated in result.items()}
+
+
+def _highest_minimum(statements: Sequence[Statement]) -> MinVersion | None:
+    """The minimum version stated (the highest, if sources disagree)."""
+    best: MinVersion | None = None
+    for stated in statements:
+        if stated.kind is not StatementKind.MIN_VERSION:
+            continue
+        candidate = MinVersion(stated.value, stated.source, stated.commit, stated.evidence_url)
+        if best is None or _version_tuple(candidate.version) > _version_tuple(best.version):
+            best = candidate
+    return best
+
+
+def _verifications(
+    session: Session, model_id: int, sku: str, runtimes: Sequence[str]
+) -> dict[str, SkuVerification]:
+    """Per runtime, the SKU's ``verified`` cell: the runtime's own per-SKU row, else that of a source stating
+    about it (vLLM Recipes verify vLLM)."""
+    candidates = {name: [name, *_stating_sources(name)] for name in runtimes}
+    wanted = sorted({c for names in candidates.values() for c in names})
+    rows = {
+        row.runtime: row
+        for row in session.execute(
+            select(TABLE.runtime, TABLE.status, TABLE.support_at, TABLE.commit, TABLE.evidence_url).where(
+                TABLE.model_id == model_id,
+                TABLE.row_kind == RowKind.SKU,
+                TABLE.sku == sku,
+                TABLE.stage == Stage.VERIFIED,
+                TABLE.runtime.in_(wanted),
+            )
+        )
+    }
+    result: dict[str, SkuVerification] = {}
+    for name, names in candidates.items():
+        row = next((rows[c] for c in names if c in rows), None)
+        if row is not None:
+            result[name] = SkuVerification(
+                sku, row.runtime, row.status, row.support_at, row.commit or None, row.evidence_url
+            )
     return result
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from app.domain.runtime_spec import RuntimeSpec
 from app.domain.vocabulary import Stage, Vendor
-from app.sources.runtimes.catalog import CATALOG, HARDWARE, VENDOR_BRANCHES, canonical_sku, get_runtime
+from app.sources.runtimes.catalog import (
+    CATALOG,
+    HARDWARE,
+    VENDOR_BRANCHES,
+    VERSION_SOURCES,
+    canonical_sku,
+    get_runtime,
+)
 
 
 def runtime_named(name: str) -> RuntimeSpec:
@@ -30,6 +37,20 @@ def sku_names() -> list[str]:
 def sku_spelling(sku: str) -> str:
     """The catalog's spelling of a SKU asked for in any case or count (``h200``, ``rtx_5090_2x``)."""
     return canonical_sku(sku)
+
+
+def statement_skus() -> list[str]:
+    """The SKUs the sources that make version statements verify (vLLM Recipes' GPUs), in catalog order:
+    those a version answer can be asked for with its verification."""
+    skus = [sku for name in VERSION_SOURCES if name in CATALOG for sku in CATALOG[name].hardware]
+    return list(dict.fromkeys(skus))
+
+
+def known_sku(text: str) -> str | None:
+    """The catalog's spelling of a SKU given in any case or count (``mi355x`` → ``MI355X``); None when the
+    hardware table does not know it. The entry points take SKUs through here (docs/api.md)."""
+    spelled = canonical_sku(text)
+    return spelled if spelled in HARDWARE else None
 
 
 def has_source_for(spec: RuntimeSpec, stage: str) -> bool:

@@ -37,32 +37,38 @@ def store_version_statements(
     commit: str,
     now: datetime,
 ) -> None:
-    """Replace ``spec``'s version statements with ``statements`` (read at ``commit``; the caller commits)."""
+    """Replace ``spec``'s statements (minimum versions and images) with ``statements`` (read at ``commit``;
+    the caller commits)."""
     source = VERSION_SOURCES[spec.name]
     existing = {
-        (row.key, row.runtime): row
+        (row.key, row.runtime, row.kind, row.vendor, row.variant): row
         for row in session.scalars(select(VersionStatement).where(VersionStatement.source == spec.name))
     }
-    wanted = {(s.key, source.of_runtime): s for s in statements}
+    wanted: dict[tuple[str, str, str, str, str], StatedVersion] = {}
+    for stated in statements:
+        identity = (stated.key, source.of_runtime, stated.kind, stated.vendor or "", stated.variant or "")
+        wanted.setdefault(identity, stated)
     for identity, row in existing.items():
         if identity not in wanted:
             session.delete(row)
-    for (key, runtime), stated in wanted.items():
+    for identity, stated in wanted.items():
+        key, runtime, kind, vendor, variant = identity
         values = {
-            "min_version": stated.min_version,
+            "value": stated.value,
             "commit": commit,
             "path": stated.path,
             "evidence_url": stated.evidence_url,
             "recorded_at": now,
         }
-        row = existing.get((key, runtime))
+        row = existing.get(identity)
         if row is None:
             session.add(
                 VersionStatement(
-                    source=spec.name, key_kind=source.key_kind, key=key, runtime=runtime, **values
+                    source=spec.name, key_kind=source.key_kind, key=key, runtime=runtime, kind=kind,
+                    vendor=vendor, variant=variant, **values,
                 )
-            )
-        elif (row.min_version, row.commit) != (stated.min_version, commit):
+            )  # fmt: skip
+        elif (row.value, row.commit) != (stated.value, commit):
             for name, value in values.items():
                 setattr(row, name, value)
 

@@ -124,10 +124,13 @@ def export_snapshot(session: Session, *, sources: Sequence[SourceRow] | None = N
                 key_kind=stated.key_kind,
                 key=stated.key,
                 runtime=stated.runtime,
-                min_version=stated.min_version,
+                value=stated.value,
                 commit=stated.commit,
                 path=stated.path,
                 evidence_url=stated.evidence_url,
+                kind=stated.kind,
+                vendor=stated.vendor or None,
+                variant=stated.variant or None,
             )
         )
     for mapping in session.scalars(select(KeyMapping)):
@@ -298,7 +301,10 @@ def _import_statements(session: Session, snapshot: Snapshot, now: datetime) -> t
             "key_kind": s.key_kind,
             "key": s.key,
             "runtime": s.runtime,
-            "min_version": s.min_version,
+            "kind": s.kind,
+            "vendor": s.vendor or "",
+            "variant": s.variant or "",
+            "value": s.value,
             "commit": s.commit,
             "path": s.path,
             "evidence_url": s.evidence_url,
@@ -308,8 +314,11 @@ def _import_statements(session: Session, snapshot: Snapshot, now: datetime) -> t
         if s.source not in present
     ]
     inserted = _insert_chunked(
-        session, VersionStatement.__table__, rows, ["source", "key_kind", "key", "runtime"]
-    )  # type: ignore[arg-type]
+        session,
+        VersionStatement.__table__,  # type: ignore[arg-type]
+        rows,
+        ["source", "key_kind", "key", "runtime", "kind", "vendor", "variant"],
+    )
     return inserted, len(snapshot.statements) - inserted
 
 

@@ -1,10 +1,14 @@
 """The snapshot file: what LaunchGap knows about runtime support, in one versioned, compressed file.
 
 Format (``docs/data.md`` documents it for readers): gzip of UTF-8 JSON Lines. The first line is the header
-``{"format": "launchgap-snapshot", "version": 1, "cutoff": …, "counts": {…}}``; every other line is one row
+``{"format": "launchgap-snapshot", "version": 2, "cutoff": …, "counts": {…}}``; every other line is one row
 ``{"section": S, …fields}`` with S one of ``source``, ``coverage``, ``release``, ``key_mapping``,
 ``statement``, ``event``, in that order, each section sorted by its identity. Keys are sorted, times are ISO-8601 UTC with ``Z``, and
 the gzip header carries no name and mtime 0, so writing the same content twice gives the same bytes.
+
+Version 2 (issue 24) made a ``statement`` row any statement a source makes — ``kind`` ``min_version`` or
+``image``, with its ``vendor`` and ``variant`` — and renamed its ``min_version`` to ``value``. Files of
+version 1 are still read (their statements are minimum versions); files are always written as version 2.
 
 Nothing here touches the database: rows are plain values, checked in full when read (``SnapshotError``
 names every bad line, and a file with one bad line is refused whole).
@@ -25,11 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.text import storable
-from app.domain.vocabulary import KeyKind, ReleasePrecision, Stage
+from app.domain.vocabulary import KeyKind, ReleasePrecision, Stage, StatementKind, Vendor
 from app.sources.hub.types import REPO_ID_RE
 
 FORMAT_NAME = "launchgap-snapshot"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 STAGES = tuple(Stage)
 KEY_KINDS = tuple(KeyKind)
 EVENT_KINDS = ("added", "removed")
@@ -94,6 +99,18 @@ def _text(value: object) -> str:
     if storable(value) != value:
         raise ValueError(f"NUL, control characters or a lone surrogate in {_shown(value)}")
     return value
+
+
+def _limited(length: int) -> Callable[[object], str]:
+    """Text of at most ``length`` characters (the column's width: PostgreSQL refuses longer)."""
+
+    def check(value: object) -> str:
+        text = _text(value)
+        if len(text) > length:
+            raise ValueError(f"longer than {length} characters: {_shown(text)}")
+        return text
+
+    return check
 
 
 def _repo_id(value: object) -> str:
@@ -214,19 +231,28 @@ class KeyMappingRow:
 
 @dataclass(frozen=True)
 class StatementRow:
-    """A runtime version a source states a model needs (vLLM Recipes' ``min_vllm_version``); dates nothing."""
+    """What a source states about running a model on a runtime (vLLM Recipes' ``min_vllm_version`` and
+    ``docker_image``); dates nothing."""
 
     source: str
     key_kind: str
     key: str
     runtime: str
-    min_version: str
+    value: str
+    """The version (``kind`` ``min_version``) or the image name (``image``)."""
     commit: str
     path: str
     evidence_url: str | None
+    kind: str = StatementKind.MIN_VERSION
+    vendor: str | None = None
+    """The vendor slug it is for (None: every vendor)."""
+    variant: str | None = None
+    """A build named beside the vendor (``cu129``), else None."""
 
     def identity(self) -> tuple[str, ...]:
-        return (self.source, self.key_kind, self.key, self.runtime)
+        return (
+            self.source, self.key_kind, self.key, self.runtime, self.kind, self.vendor or "", self.variant or "",
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -278,8 +304,10 @@ _CHECKS: dict[type, dict[str, Callable[[object], Any]]] = {
         "to_key": _text, "commit": _text,
     },
     StatementRow: {
-        "source": _text, "key_kind": _one_of(KEY_KINDS), "key": _text, "runtime": _text, "min_version": _text,
+        "source": _text, "key_kind": _one_of(KEY_KINDS), "key": _text, "runtime": _text, "value": _limited(300),
         "commit": _text, "path": _text, "evidence_url": _optional(_text),
+        "kind": _one_of(tuple(StatementKind)), "vendor": _optional(_one_of(tuple(Vendor))),
+        "variant": _optional(_limited(32)),
     },
     EventRow: {
         "runtime": _text, "key_kind": _one_of(KEY_KINDS), "key": _text, "stage": _one_of(STAGES),
@@ -312,6 +340,8 @@ class Snapshot:
     statements: list[StatementRow] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
     version: int = FORMAT_VERSION
+    """The format version of the file it was read from (a snapshot made here: the current one). Informational:
+    rows are always in the current shape, and a file is always written in the current version."""
 
     @property
     def cutoff(self) -> datetime | None:
@@ -360,7 +390,7 @@ def _line(obj: dict[str, Any]) -> bytes:
 def _lines(snapshot: Snapshot) -> Iterator[bytes]:
     header = {
         "format": FORMAT_NAME,
-        "version": snapshot.version,
+        "version": FORMAT_VERSION,
         "cutoff": _time(snapshot.cutoff),
         "counts": snapshot.counts(),
     }
@@ -417,6 +447,22 @@ def _parse_row(section: str, obj: dict[str, Any]) -> object:
     return row_type(**values)
 
 
+_V1_STATEMENT_FIELDS = frozenset(
+    {"section", "source", "key_kind", "key", "runtime", "min_version", "commit", "path", "evidence_url"}
+)
+
+
+def _statement_v1(obj: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 statement line in version 2's shape: every version-1 statement is a minimum version."""
+    unknown = sorted(set(obj) - _V1_STATEMENT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(unknown)} (format version 1)")
+    if "min_version" not in obj:
+        raise ValueError("field 'min_version' is missing")
+    out = {k: v for k, v in obj.items() if k != "min_version"}
+    return {**out, "value": obj["min_version"], "kind": StatementKind.MIN_VERSION.value}
+
+
 def decode(lines: Iterable[bytes], *, name: str = "snapshot") -> Snapshot:
     """Parse and check every line; raises ``SnapshotError`` listing the bad ones (at most 20)."""
     snapshot = Snapshot()
@@ -450,17 +496,21 @@ def decode(lines: Iterable[bytes], *, name: str = "snapshot") -> Snapshot:
                 raise SnapshotError(
                     f"{name}: not a LaunchGap snapshot (first line has no format {FORMAT_NAME!r})"
                 )
-            if obj.get("version") != FORMAT_VERSION:
+            version = obj.get("version")
+            if version not in READABLE_VERSIONS or isinstance(version, bool):
                 raise SnapshotError(
-                    f"{name}: snapshot format version {obj.get('version')!r}; this LaunchGap reads version "
-                    f"{FORMAT_VERSION} only"
+                    f"{name}: snapshot format version {version!r}; this LaunchGap reads versions "
+                    f"{', '.join(map(str, READABLE_VERSIONS))}"
                 )
+            snapshot.version = version
             continue
         section = obj.get("section")
         if section not in SECTIONS:
             errors.append(f"line {number}: unknown section {section!r}")
             continue
         try:
+            if section == "statement" and snapshot.version == 1:
+                obj = _statement_v1(obj)
             targets[section].append(_parse_row(section, obj))
         except ValueError as exc:
             errors.append(f"line {number} ({section}): {exc}")

@@ -439,6 +439,8 @@ class Recipe:
     """SKU as the file spells it → status (``verified``, ``unsupported``, ``supported``)."""
     min_vllm_version: str = ""
     """The oldest vLLM release the recipe supports (kept for the runtime-version view; not an event)."""
+    docker_image: object = None
+    """``model.docker_image`` as parsed (read by ``version_statements.recipe_images``)."""
 
 
 def read_recipe(data: bytes) -> Recipe | None:
@@ -467,7 +469,12 @@ def read_recipe(data: bytes) -> Recipe | None:
         if status is not None
     }
     min_version = model.get("min_vllm_version")
-    return Recipe(model_id.strip(), statuses, str(min_version) if min_version is not None else "")
+    return Recipe(
+        model_id.strip(),
+        statuses,
+        str(min_version) if min_version is not None else "",
+        model.get("docker_image"),
+    )
 
 
 # libyaml's parser when PyYAML was built with it
