@@ -58,11 +58,27 @@ class Classifier:
     ) -> None:
         self.session = session
         self.now = now
-        self.novelty: KeyNovelty = load_key_novelty(session, window=window)
-        self.publishers = {p.hub_org.lower(): p for p in session.execute(select(Publisher)).scalars()}
+        self.window = window
+        self._novelty: KeyNovelty | None = None
+        self._publishers: dict[str, Publisher] | None = None
         self.report = Classified()
         self._counted: set[int] = set()
         self._sightings: dict[str, dict[str, object]] = {}
+
+    @property
+    def novelty(self) -> KeyNovelty:
+        """What is known (every stored release, the earliest merged support per key), read at first use: a
+        cycle with nothing to classify reads none of it."""
+        if self._novelty is None:
+            self._novelty = load_key_novelty(self.session, window=self.window)
+        return self._novelty
+
+    @property
+    def publishers(self) -> dict[str, Publisher]:
+        if self._publishers is None:
+            rows = self.session.execute(select(Publisher)).scalars()
+            self._publishers = {p.hub_org.lower(): p for p in rows}
+        return self._publishers
 
     def classify_batch(self, hubs: Sequence[HubModel], *, observed: bool) -> None:
         """Classify ``hubs`` (oldest first). ``observed``: the listing saw each one turn public since its
