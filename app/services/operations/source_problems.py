@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.services.operations.source_state import SourceHealth, problem_kind
+from app.services.operations.source_state import HUB_FIREHOSE, SourceHealth, problem_kind
 
 
 @dataclass(frozen=True)
@@ -59,15 +59,19 @@ def summarize_problems(sources: Sequence[SourceHealth], now: datetime) -> list[P
         next_try = min(retries) if retries else None
         when = _clock(next_try, now)
         count = len(members)
-        publishers = _plural(count, "publisher", "publishers")
+        # The firehose's two listings wait on the same Hub as the publishers: named once, not counted.
+        firehose = any(s.kind == HUB_FIREHOSE for s in members)
+        polled = sum(1 for s in members if s.kind != HUB_FIREHOSE)
+        publishers = _plural(polled, "publisher", "publishers") if polled else "the firehose"
+        too = "; the firehose waits too" if polled and firehose else ""
         if kind == "hub-unreachable":
-            headline = f"Hub unreachable: {publishers} waiting, next try {when}"
+            headline = f"Hub unreachable: {publishers} waiting, next try {when}{too}"
         elif kind == "hub-rate-limit":
-            headline = f"Hub rate limit reached: {publishers} waiting, next try {when}"
+            headline = f"Hub rate limit reached: {publishers} waiting, next try {when}{too}"
         elif kind == "hub-not-found":
             headline = f"{publishers} not found on the Hub: next check {when}"
         elif kind == "hub-error":
-            headline = f"Hub errors for {publishers}: next try {when}"
+            headline = f"Hub errors for {publishers}: next try {when}{too}"
         else:
             successes = [s.last_success_at for s in members if s.last_success_at is not None]
             as_of = (

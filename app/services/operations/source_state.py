@@ -77,7 +77,7 @@ def problem_kind(kind: str, error: str | None) -> str:
     ``hub-error``, ``repo-unreachable``, ``scan-failed`` or ``other``. The banner groups by it
     (``source_problems``) and the log says a failing source again only when it changes (``record_failure``)."""
     text = (error or "").lower()
-    if kind == HUB_PUBLISHER:
+    if kind in (HUB_PUBLISHER, HUB_FIREHOSE):
         if "rate limit" in text:
             return "hub-rate-limit"
         if "does not exist on the hub" in text:
