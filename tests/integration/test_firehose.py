@@ -46,7 +46,8 @@ def _client(hub: FakeHub) -> HubClient:
 
 def _seed(hub: FakeHub) -> None:
     """A known architecture (a watched publisher's release), a new one from an unknown lab with derivatives
-    listed before it (newest first), and a known architecture uploaded by an unknown user."""
+    listed before it (newest first; one by a watched publisher), and a known architecture uploaded by an
+    unknown user."""
     hub.add_model(
         "meta-llama", "Llama-9-8B", architectures=["LlamaForCausalLM"], model_type="llama",
         created_at=EARLIER,
@@ -62,6 +63,10 @@ def _seed(hub: FakeHub) -> None:
     hub.add_model(
         "carol", "Nova-7B-sft-GGUF", architectures=[], model_type=None,
         created_at=NOW - timedelta(hours=20), base_models=[("quantized", "bob/Nova-7B-sft")],
+    )  # fmt: skip
+    hub.add_model(
+        "meta-llama", "Nova-7B-FP8", architectures=["NovaForCausalLM"], model_type="nova",
+        created_at=NOW - timedelta(hours=15), base_models=[("quantized", "newlab/Nova-7B")],
     )  # fmt: skip
     hub.add_model(
         "dave", "my-llama", architectures=["LlamaForCausalLM"], model_type="llama",
@@ -101,9 +106,11 @@ def test_a_new_architecture_from_an_unknown_org_is_a_release_that_discovers_its_
     # The first pass reads back the backfill: nobody saw these turn public, createdAt is the estimate.
     assert nova.release_at_source == "created_at_estimate"
     assert nova.release_at == NOW - timedelta(days=2)
-    # Fine-tunes and quantisations (listed before their base) count on it, a derivative of a derivative too.
-    assert nova.derivatives == 2
+    # Fine-tunes and quantisations (listed before their base) count on it, a derivative of a derivative too;
+    # a watched publisher's quantisation is stored as its poll would store it, and counted as well.
+    assert nova.derivatives == 3
     assert "bob/Nova-7B-sft" not in models and "carol/Nova-7B-sft-GGUF" not in models
+    assert models["meta-llama/Nova-7B-FP8"].is_derivative
     # A known architecture uploaded by an unknown user is no release; the watched publisher's is stored.
     assert "dave/my-llama" not in models and _publisher(session, "dave") is None
     assert "meta-llama/Llama-9-8B" in models
@@ -162,7 +169,7 @@ def test_later_cycles_observe_new_repos_catch_one_turned_public_and_resume_from_
 
 def test_a_429_mid_pass_resumes_from_the_saved_page(session: Session, factory: sessionmaker[Session]) -> None:
     with FakeHub(page_size=2) as hub:
-        _seed(hub)  # 5 repos: 3 pages
+        _seed(hub)  # 6 repos: 3 pages
         hub.rate_limit_next(reset=30, path_contains="/api/models", query_contains="cursor=")
         with _client(hub) as client:
             cut = read_firehose(factory, client, NOW)
@@ -182,7 +189,7 @@ def test_a_429_mid_pass_resumes_from_the_saved_page(session: Session, factory: s
         assert len(cursors) == 2 and all(cursors)
         assert resumed.results[0].status == "ok"
         models = _models(session)
-        assert models["newlab/Nova-7B"].derivatives == 2 and "dave/my-llama" not in models
+        assert models["newlab/Nova-7B"].derivatives == 3 and "dave/my-llama" not in models
 
 
 def test_the_firehose_setting_off_reads_nothing(session: Session, factory: sessionmaker[Session]) -> None:
@@ -227,9 +234,9 @@ def test_publishers_api_lists_the_discovered_one_and_a_token_unwatches_it(
         assert listed["newlab"]["discovered_release"] == "newlab/Nova-7B"
         assert listed["meta-llama"]["watched_because"] == "file"
         model = api.get("/api/v1/models/newlab/Nova-7B").json()
-        assert model["derivatives"] == 2 and model["publisher_discovered"] is True
+        assert model["derivatives"] == 3 and model["publisher_discovered"] is True
         page = api.get("/api/v1/models", params={"publisher": "newlab"}).json()
-        assert page["items"][0]["derivatives"] == 2
+        assert page["items"][0]["derivatives"] == 3
         assert api.get("/releases/newlab/Nova-7B").text.count("release-discovered") == 1
 
         assert api.patch("/api/v1/publishers/newlab", json={"watched": False}).status_code == 401
@@ -297,7 +304,7 @@ def _concurrent_cycles(url: str, hub: FakeHub) -> list[str]:
         counted = session.scalar(select(func.count()).select_from(DerivativeSighting))
         releases = session.scalars(select(Model.repo_id).where(Model.repo_id == "newlab/Nova-7B")).all()
     engine.dispose()
-    assert counted == 2 and releases == ["newlab/Nova-7B"]
+    assert counted == 3 and releases == ["newlab/Nova-7B"]
     return statuses
 
 

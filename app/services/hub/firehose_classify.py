@@ -2,7 +2,8 @@
 
 Each repository is compared with everything created before it, so a base is known before its fine-tunes:
 
-- a repository of a watched publisher is stored as that publisher's poll would store it;
+- a repository of a watched publisher is stored as that publisher's poll would store it (and counted on its
+  base when it is a derivative: a watched org's quantisation of another's release);
 - a derivative (fine-tune, quantisation, adapter, merge of a stored model) is counted on its base release
   (``derivative_sightings``, ``models.derivatives``), never stored;
 - an original whose architecture or model type is new (the novelty rule, ``app/services/gaps/novelty.py``:
@@ -88,6 +89,7 @@ class Classifier:
             if hub.private:
                 continue
             publisher = self.publishers.get(hub.org.lower())
+            verdict = classify(hub.repo_id, hub.base_models, hub.tags, hub.library_name)
             if publisher is not None and publisher.watched:
                 outcome = apply_hub_model(
                     self.session, hub, publisher, self.now, seen_turning_public=observed
@@ -96,8 +98,9 @@ class Classifier:
                 if outcome != "unchanged":
                     self.report.watched_models += 1
                     self.report.changed = True
+                if verdict.is_derivative:  # stored (its publisher is watched) and counted on its base too
+                    self._count_derivative(hub, verdict.kind, bases)
                 continue
-            verdict = classify(hub.repo_id, hub.base_models, hub.tags, hub.library_name)
             if verdict.is_derivative:
                 self._count_derivative(hub, verdict.kind, bases)
                 continue
@@ -174,13 +177,14 @@ class Classifier:
         for start in range(0, len(ordered), 400):
             chunk = ordered[start : start + 400]
             for repo_id, model_id in self.session.execute(
+                select(Model.repo_id, Model.id).where(Model.repo_id.in_(chunk))
+            ):
+                found[repo_id] = model_id
+            # A counted derivative (stored too when its publisher is watched) stands for its base.
+            for repo_id, model_id in self.session.execute(
                 select(DerivativeSighting.repo_id, DerivativeSighting.base_model_id).where(
                     DerivativeSighting.repo_id.in_(chunk)
                 )
-            ):
-                found[repo_id] = model_id
-            for repo_id, model_id in self.session.execute(
-                select(Model.repo_id, Model.id).where(Model.repo_id.in_(chunk))
             ):
                 found[repo_id] = model_id
         return found
