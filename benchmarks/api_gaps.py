@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import event, insert, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.deps import get_session
 from app.db.migrate import upgrade
@@ -206,6 +206,27 @@ def measure(
     return statistics.median(timings), percentile(timings, 0.95), statements, size
 
 
+def bench_client(
+    engine: Engine, factory: sessionmaker[Session]
+) -> tuple[TestClient, StatementCounter, list[str]]:
+    """The app in-process on the benchmark's database (no watchers), a counter of its SQL statements and
+    the first 50 original releases' repo ids (the requirements targets) — shared by every API benchmark."""
+    app = create_app(start_watchers=False)
+
+    def session_dep() -> Iterator[Session]:
+        with factory() as session:
+            yield session
+
+    app.dependency_overrides[get_session] = session_dep
+    with factory() as session:
+        originals = list(
+            session.scalars(
+                select(Model.repo_id).where(Model.is_derivative.is_(False)).order_by(Model.id).limit(50)
+            )
+        )
+    return TestClient(app), StatementCounter(engine), originals
+
+
 def cycle(paths: list[str]) -> Iterator[str]:
     while True:
         yield from paths
@@ -261,21 +282,7 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
                 f"computed, {report.inserted} inserted, {report.updated} updated, {report.deleted} deleted"
             )
 
-    app = create_app(start_watchers=False)
-
-    def session_dep() -> Iterator[Session]:
-        with factory() as session:
-            yield session
-
-    app.dependency_overrides[get_session] = session_dep
-    counter = StatementCounter(engine)
-    client = TestClient(app)
-    with factory() as session:
-        originals = list(
-            session.scalars(
-                select(Model.repo_id).where(Model.is_derivative.is_(False)).order_by(Model.id).limit(50)
-            )
-        )
+    client, counter, originals = bench_client(engine, factory)
     targets = [
         ("GET /api/v1/gaps?vendor=…", [f"/api/v1/gaps?vendor={v}" for v in Vendor], 100),
         ("GET /api/v1/gaps?vendor=…&status=pending", [f"/api/v1/gaps?vendor={v}&status=pending" for v in Vendor], None),

@@ -18,20 +18,16 @@ import argparse
 import os
 import random
 import time
-from collections.abc import Iterator
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
 from app.db.migrate import upgrade
 from app.db.session import create_db_engine, session_factory
 from app.domain.vocabulary import Vendor
-from app.main import create_app
 from app.models import Model
 from app.services.gaps.refresh import refresh_gaps
-from benchmarks.api_gaps import StatementCounter, build, cycle, measure
+from benchmarks.api_gaps import bench_client, build, cycle, measure
 from benchmarks.hub_cycle import postgres_url
 
 GOAL_MS = 100.0
@@ -97,21 +93,7 @@ def run(url: str, args: argparse.Namespace) -> None:
     with engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
 
-    app = create_app(start_watchers=False)
-
-    def session_dep() -> Iterator[Session]:
-        with factory() as session:
-            yield session
-
-    app.dependency_overrides[get_session] = session_dep
-    counter = StatementCounter(engine)
-    client = TestClient(app)
-    with factory() as session:
-        repo_ids = list(
-            session.scalars(
-                select(Model.repo_id).where(Model.is_derivative.is_(False)).order_by(Model.id).limit(50)
-            )
-        )
+    client, counter, repo_ids = bench_client(engine, factory)
     over = []
     for name, paths in targets(repo_ids, hasattr(Model, "downloads")):
         first = time.perf_counter()
