@@ -9,7 +9,7 @@ of every answer over REQUESTS requests each, in-process through the ASGI app, ag
 early-access map, propagation and stage lags, and a release's requirements.
 
     .venv/bin/python -m benchmarks.scale [--models 200000] [--releases 20000] [--events 2000000]
-        [--requests 40] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+        [--requests 40] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--keep NAME]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import os
 import random
 import time
 
-from sqlalchemy import select, update
+from sqlalchemy import create_engine, func, make_url, select, text, update
 from sqlalchemy.orm import Session
 
 from app.db.migrate import upgrade
@@ -75,21 +75,28 @@ def run(url: str, args: argparse.Namespace) -> None:
     upgrade(url)
     engine = create_db_engine(url)
     factory = session_factory(engine)
-    started = time.perf_counter()
     with factory() as session:
-        build(session, models=args.models, releases=args.releases, events=args.events)
-        add_demand(session)
-        session.commit()
-    print(
-        f"built {args.models} models ({args.releases} releases), 20 runtimes, {args.events} events "
-        f"in {time.perf_counter() - started:.0f} s",
-        flush=True,
-    )
-    started = time.perf_counter()
-    with factory() as session:
-        report = refresh_gaps(session)
-        session.commit()
-    print(f"refresh_gaps (full): {time.perf_counter() - started:.0f} s, {report.computed} rows", flush=True)
+        built = session.scalar(select(func.count()).select_from(Model)) or 0
+    if built:
+        print(f"reusing the {built} models already built in this database", flush=True)
+    else:
+        started = time.perf_counter()
+        with factory() as session:
+            build(session, models=args.models, releases=args.releases, events=args.events)
+            add_demand(session)
+            session.commit()
+        print(
+            f"built {args.models} models ({args.releases} releases), 20 runtimes, {args.events} events "
+            f"in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+        started = time.perf_counter()
+        with factory() as session:
+            report = refresh_gaps(session)
+            session.commit()
+        print(
+            f"refresh_gaps (full): {time.perf_counter() - started:.0f} s, {report.computed} rows", flush=True
+        )
     with engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
 
@@ -126,9 +133,29 @@ def main() -> None:
             "LAUNCHGAP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
         ),
     )
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="build into database NAME on the server and keep it; a later run with the same NAME reuses it "
+        "(to compare query plans without a 15-minute rebuild)",
+    )
     args = parser.parse_args()
+    if args.keep:
+        run(kept_database(args.postgres, args.keep), args)
+        return
     with postgres_url(args.postgres) as url:
         run(url, args)
+
+
+def kept_database(server_url: str, name: str) -> str:
+    """The URL of database ``name`` on ``server_url``'s server, created when it does not exist yet."""
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 if __name__ == "__main__":
