@@ -97,7 +97,7 @@ def run(url: str, args: argparse.Namespace) -> None:
         print(
             f"refresh_gaps (full): {time.perf_counter() - started:.0f} s, {report.computed} rows", flush=True
         )
-    with engine.connect() as connection:
+    with engine.begin() as connection:  # committed: statistics taken in a rolled-back transaction are lost
         connection.exec_driver_sql("ANALYZE")
 
     client, counter, repo_ids = bench_client(engine, factory)

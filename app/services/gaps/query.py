@@ -87,7 +87,12 @@ def _where(filters: GapFilters) -> list:  # type: ignore[type-arg]
         elif filters.vendor is not None:
             cond.append(TABLE.vendor == filters.vendor)
         per_kind.append(and_(*cond))
-    where = [TABLE.stage == filters.stage, or_(*per_kind) if per_kind else false()]
+    where = [TABLE.stage == filters.stage]
+    if not _every_kind_unfiltered(filters):
+        # Asked for every kind, the OR of the three conditions is always true, yet it let PostgreSQL choose
+        # bitmap scans and sort every row of the stage (1.1 s at 2.5 million rows while statistics lagged a
+        # large refresh); the stage alone matches the (stage, release_at) index (docs/operations.md).
+        where.append(or_(*per_kind) if per_kind else false())
     # Vendor and SKU rows carry the vendor; runtime and SKU rows the runtime. When every requested kind
     # shares the equality, say it once at the top so the (stage, vendor|runtime, release_at) index is used.
     if filters.vendor is not None and filters.sku is None and RowKind.RUNTIME not in filters.rows:
@@ -113,6 +118,16 @@ def _where(filters: GapFilters) -> list:  # type: ignore[type-arg]
     if filters.until is not None:
         where.append(TABLE.release_at < filters.until)
     return where
+
+
+def _every_kind_unfiltered(filters: GapFilters) -> bool:
+    """Every row kind is asked for and no filter narrows one kind apart: the kind needs no condition."""
+    return (
+        set(filters.rows) == set(RowKind)
+        and filters.runtime is None
+        and filters.vendor is None
+        and (filters.sku is None)
+    )
 
 
 def _page_statement(filters: GapFilters, limit: int | None, offset: int) -> Select[Any]:
