@@ -180,6 +180,9 @@ def test_a_429_mid_pass_resumes_from_the_saved_page(session: Session, factory: s
             select(SourceState).where(SourceState.kind == "hub_firehose", SourceState.name == "created")
         ).scalar_one()
         assert state.next_check_at == NOW + timedelta(seconds=31) and state.cursor["pass"]["next_url"]
+        # The first page waits, its config summary cut to what is read (no tokenizer config kept).
+        waiting = session.execute(select(FirehoseItem)).scalars().all()
+        assert len(waiting) == 2 and all("tokenizer_config" not in w.item.get("config", {}) for w in waiting)
         seen = len(_list_requests(hub))
 
         with _client(hub) as client:

@@ -39,6 +39,7 @@ from app.models import FirehoseItem
 from app.services.gaps.decide import DEFAULT_EARLY_ACCESS_WINDOW
 from app.services.hub.firehose_classify import Classified, Classifier
 from app.services.operations import source_state
+from app.services.releases.publishers import watched_orgs
 from app.services.releases.store import refresh_families
 from app.sources.hub import HubClient, HubError, HubModel, HubRateLimited
 
@@ -220,6 +221,8 @@ def _read_listing(
         # Until the ``created`` listing's first pass is done there is nothing to tell turned public from.
         return ListingResult(listing, "waiting", error=None)
     current = _start_pass(cursor, listing, now, backfill, modified_from)
+    with session_scope(session_factory) as session:
+        watched = {org.lower() for org in watched_orgs(session)}
     floor = datetime.fromisoformat(current.floor)
     pages = items = 0
     done = False
@@ -241,7 +244,16 @@ def _read_listing(
                 current.top, current.top_id = at.isoformat(), hub.hub_id
             if listing == MODIFIED and not _maybe_turned_public(hub, horizon, created_mark):
                 continue
-            rows.append({"listing": listing, "hub_id": hub.hub_id, "created_at": hub.created_at, "item": raw})
+            if not _may_matter(hub, watched):
+                continue
+            rows.append(
+                {
+                    "listing": listing,
+                    "hub_id": hub.hub_id,
+                    "created_at": hub.created_at,
+                    "item": _compact(raw),
+                }
+            )
         current.next_url = page.next_url
         current.pages += 1
         done = done or page.next_url is None
@@ -271,6 +283,25 @@ def _read_listing(
         observed=current.observed,
         changed=classified.changed,
     )
+
+
+_CONFIG_KEPT = ("architectures", "model_type", "auto_map", "quantization_config")
+
+
+def _may_matter(hub: HubModel, watched: set[str]) -> bool:
+    """Whether an item can change anything: a watched publisher's repository (stored), one that names a
+    base (a derivative to count), or one with an architecture or model type (a release, if new). The rest
+    (no config, no lineage, nobody watching) is dropped before it is kept."""
+    return bool(hub.org.lower() in watched or hub.base_models or hub.architectures or hub.model_type)
+
+
+def _compact(raw: dict[str, Any]) -> dict[str, Any]:
+    """The item as kept until classified: the config summary cut to what is read (its tokenizer config can
+    hold a whole chat template), so a 90-day backfill waits in a fraction of the space."""
+    config = raw.get("config")
+    if isinstance(config, dict):
+        return {**raw, "config": {k: v for k, v in config.items() if k in _CONFIG_KEPT}}
+    return raw
 
 
 def _maybe_turned_public(hub: HubModel, horizon: str | None, created_mark: str | None) -> bool:
