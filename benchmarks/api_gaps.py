@@ -240,7 +240,7 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
     with factory() as session:
         build(session, models=args.models, releases=args.releases, events=args.events)
         session.commit()
-    print(f"[{label}] built {args.models} models ({args.releases} releases), 20 runtimes, {args.events} events "
+    print(f"[{label}] built {args.models} models ({args.releases} releases), {len(CATALOG)} runtimes, {args.events} events "
           f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
 
     refreshes = (
