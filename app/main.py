@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.api.deps import WRITE_SLOTS, KnownQueryOnly, add_body_schemas
 from app.api.errors import install_error_handlers
-from app.api.middleware import BodySizeLimit, SecurityHeaders
+from app.api.middleware import BodySizeLimit, RefuseNulBytes, SecurityHeaders
 from app.api.request_metrics import RequestMetrics
 from app.api.routes import (
     answers,
@@ -128,10 +128,11 @@ def create_app(
     )
     app.state.page_cache = PageCache(settings.page_cache_seconds)
     app.state.answer_cache = AnswerCache()
-    # Each middleware added wraps the ones before it. The body cap goes innermost, right around the routes:
-    # its 413 raised from `receive` must not cross the @app.middleware("http") wrapper (a task group that
-    # would turn it into an exception group); security headers go outermost, on every answer.
+    # Each middleware added wraps the ones before it: the body cap innermost, right around the routes, then
+    # the NUL refusal; security headers go outermost, on every answer. All are plain ASGI (no
+    # @app.middleware("http"), whose task group costs every request).
     app.add_middleware(BodySizeLimit, limits={"/hooks/huggingface": hooks.MAX_PAYLOAD_BYTES})
+    app.add_middleware(RefuseNulBytes)
     install_error_handlers(app, html_error=views.error_page)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from urllib.parse import unquote_plus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,11 +15,6 @@ from app.api.deps import RETRY_AFTER_SECONDS
 from app.db.session import is_busy
 
 logger = logging.getLogger(__name__)
-
-
-def _has_nul(request: Request) -> bool:
-    raw = request.scope.get("query_string", b"").decode("latin-1")
-    return "\x00" in unquote_plus(raw) or "\x00" in request.url.path
 
 
 # Paths whose answers are data (JSON, CSV, Atom, the OpenAPI document, files): their errors stay JSON.
@@ -41,16 +35,6 @@ def wants_html(request: Request) -> bool:
 
 def install_error_handlers(app: FastAPI, *, html_error: HtmlErrorRenderer | None = None) -> None:
     """JSON errors for data routes; with ``html_error``, pages for the dashboard's routes."""
-
-    @app.middleware("http")
-    async def refuse_nul_bytes(request: Request, call_next):  # type: ignore[no-untyped-def]
-        # No text column accepts NUL (PostgreSQL raises on it): refuse it up front, the same on both databases.
-        if _has_nul(request):
-            return JSONResponse(
-                {"error": {"status": 422, "message": "NUL characters are not allowed in the URL"}},
-                status_code=422,
-            )
-        return await call_next(request)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

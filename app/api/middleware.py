@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from urllib.parse import unquote_plus
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # No route takes more than a claim (a few kilobytes); routes that take more are named in ``limits``.
@@ -134,3 +136,28 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class RefuseNulBytes:
+    """422 for a URL with a NUL character (raw or percent-encoded): no text column accepts NUL (PostgreSQL
+    raises on it), so it is refused up front, the same on both databases. Plain ASGI: the
+    ``@app.middleware("http")`` form it replaces cost every request a task group and a streamed copy of its
+    body (docs/operations.md, "The hot list")."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _has_nul(scope):
+            response = JSONResponse(
+                {"error": {"status": 422, "message": "NUL characters are not allowed in the URL"}},
+                status_code=422,
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _has_nul(scope: Scope) -> bool:
+    raw = scope.get("query_string", b"").decode("latin-1")
+    return "\x00" in unquote_plus(raw) or "\x00" in scope.get("path", "")
