@@ -22,7 +22,9 @@ from app.config import Settings
 from app.services.tokens import authenticate, record_use, use_is_due
 
 
-def get_settings_dep(request: Request) -> Settings:
+# The dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in a worker
+# thread, and those hops cost the hot list about a tenth of its server time (docs/operations.md).
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -76,7 +78,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             slots.release()
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The request's notion of "now" (the one place routes read the clock; services take it as an argument)."""
     return utcnow()
 
@@ -105,7 +107,7 @@ def _declared_query(route: APIRoute) -> frozenset[str]:
     return known
 
 
-def known_query_only(request: Request) -> None:
+async def known_query_only(request: Request) -> None:
     """Refuse a query parameter the route does not declare (422), rather than silently ignoring it: a
     mistyped ``?repo_ids=`` must not return every row as if it were an answer."""
     route = request.scope.get("route")

@@ -15,7 +15,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.deps import NowDep, SessionDep, get_now
+from app.api.deps import NowDep, SessionDep
+from app.clock import utcnow
 from app.domain.gap_row import GapRow
 from app.domain.text import is_web_link
 from app.domain.vocabulary import VENDOR_LABELS, GapStatus, ReleasePrecision, RowKind, Stage
@@ -116,7 +117,7 @@ def _page(
     """Render a page with what every page shows: the banner (one line per kind of failing source), the
     snapshot's cutoff, and how old the newest runtime evidence is when it is over a day old (``runtime``: that
     runtime's own, on its page). ``now`` is the route's clock (the real one when a caller has none)."""
-    now = now or get_now()
+    now = now or utcnow()
     context |= {
         "problems": summarize_problems(list_health(session), now),
         "snapshots": imported_snapshots(session),
@@ -235,7 +236,7 @@ def warm_main_page(app: FastAPI, factory: sessionmaker[Session]) -> None:
             _cache_key(Stage.MERGED, "runtimes", None, 1, None),
             lambda: (
                 _render_dashboard(
-                    request, session, Stage.MERGED, "runtimes", None, 1, None, now=get_now()
+                    request, session, Stage.MERGED, "runtimes", None, 1, None, now=utcnow()
                 ).body
             ),
         )
