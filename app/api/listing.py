@@ -153,17 +153,16 @@ def _window(
     return items, total, encode_cursor(offset + limit) if offset + limit < total else None
 
 
-def query_page_json(
+def query_page_body(
     fetch: Callable[[int | None, int], Sequence[dict[str, Any]]],
     count: Callable[[], int],
     *,
     limit: int,
     cursor: str | None,
-) -> Response:
-    """``query_page_or_csv``'s JSON page for items already in the schema's shape (plain values, the schema's
-    field order): serialised as read, by the same serializer FastAPI uses for response models, so the bytes
-    are the ones the validated path gives (tests/integration/test_gaps_fast_path.py) at a fraction of the
-    cost. The route keeps ``response_model`` for its documentation."""
+) -> bytes:
+    """``query_page_or_csv``'s JSON page, as bytes, for items already in the schema's shape (plain values, the
+    schema's field order): serialised as read, by the same serializer FastAPI uses for response models, so
+    the bytes are the ones the validated path gives (tests/integration/test_gaps_fast_path.py) at a fraction
+    of the cost. The route keeps ``response_model`` for its documentation."""
     items, total, next_cursor = _window(fetch, count, limit=limit, cursor=cursor)
-    body = to_json({"items": items, "total": total, "next_cursor": next_cursor})
-    return Response(body, media_type="application/json")
+    return to_json({"items": items, "total": total, "next_cursor": next_cursor})

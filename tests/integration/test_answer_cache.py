@@ -34,19 +34,23 @@ def test_statistics_are_kept_until_the_next_refresh(session: Session) -> None:
     with seed.serving(NOW) as client:
         first = _vllm(client)
         assert (first["count"], first["day0_rate"], first["pending"]) == (1, 1.0, 0)
-        total = client.get("/api/v1/gaps", params={"runtime": "vllm"}).json()["total"]
+        page = client.get("/api/v1/gaps", params={"runtime": "vllm"}).json()
+        total = page["total"]
+        assert {item["status"] for item in page["items"]} == {"day-0"}
 
-        # Rows changed behind the cache's back (no refresh): the kept answer is served.
+        # Rows changed behind the cache's back (no refresh): the kept answer, and the kept page, are served.
         session.execute(update(GapRecord).where(GapRecord.runtime == "vllm").values(status="pending"))
         assert _vllm(client) == first
-        assert client.get("/api/v1/gaps", params={"runtime": "vllm"}).json()["total"] == total
+        assert client.get("/api/v1/gaps", params={"runtime": "vllm"}).json() == page
 
         # A refresh (here recomputing the rows from the evidence) is a new version: answers follow it.
         seed.model("acme/B", release_at=RELEASE, architecture="BForCausalLM", model_type="b", family="acme/B")
         refresh_gaps(session)
         again = _vllm(client)
         assert (again["count"], again["day0_rate"], again["pending"]) == (2, 0.5, 1)
-        assert client.get("/api/v1/gaps", params={"runtime": "vllm"}).json()["total"] > total
+        after = client.get("/api/v1/gaps", params={"runtime": "vllm"}).json()
+        assert after["total"] > total
+        assert "acme/B" in {item["repo_id"] for item in after["items"]}
 
 
 def test_each_refresh_is_a_new_version_and_old_ones_are_pruned(session: Session) -> None:

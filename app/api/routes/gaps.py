@@ -13,7 +13,7 @@ from app.api.listing import (
     CursorQuery,
     FormatQuery,
     LimitQuery,
-    query_page_json,
+    query_page_body,
     query_page_or_csv,
     wants_csv,
 )
@@ -89,11 +89,17 @@ def list_gaps(
             format=format,
             filename="gaps.csv",
         )
-    # The hot list: rows go from SQL to JSON in the schema's shape, with no per-row model on the way; the
-    # total (a count over the whole stage) is kept until the next refresh.
-    return query_page_json(
-        lambda page, offset: query_gap_fields(session, filters, limit=page, offset=offset),
-        lambda: cached(request, session, ("gap-count", filters), lambda: count_gaps(session, filters)),
-        limit=limit,
-        cursor=cursor,
+    # The hot list: rows go from SQL to JSON in the schema's shape, with no per-row model on the way, and the
+    # page's bytes (with its total) are kept until the next refresh: a page changes only when the gap rows do.
+    body = cached(
+        request,
+        session,
+        ("gap-page", filters, limit, cursor),
+        lambda: query_page_body(
+            lambda page, offset: query_gap_fields(session, filters, limit=page, offset=offset),
+            lambda: cached(request, session, ("gap-count", filters), lambda: count_gaps(session, filters)),
+            limit=limit,
+            cursor=cursor,
+        ),
     )
+    return Response(body, media_type="application/json")
