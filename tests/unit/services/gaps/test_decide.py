@@ -31,13 +31,23 @@ RELEASE = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 NOW = datetime(2025, 4, 1, 0, 0, tzinfo=UTC)
 
 
-def decide(support_at: datetime | None, *, new: bool = True, precision: str = "second"):
+def decide(
+    support_at: datetime | None,
+    *,
+    new: bool = True,
+    precision: str = "second",
+    release_at: datetime = RELEASE,
+    observed_until: datetime | None = NOW,
+    coverage_start: datetime | None = None,
+) -> GapDecision:
+    """One classify_gap call with this file's defaults, so each case states only what it varies."""
     return classify_gap(
-        release_at=RELEASE,
+        release_at=release_at,
         release_precision=precision,
         support_at=support_at,
         key_is_new=new,
-        observed_until=NOW,
+        observed_until=observed_until,
+        coverage_start=coverage_start,
     )
 
 
@@ -80,74 +90,45 @@ def test_reused_key_supported_after_release_is_timed_normally() -> None:
     assert decide(RELEASE + timedelta(days=2), new=False).status == LATER
 
 
-def test_day_precision_release_day_support_is_day_zero_and_earlier_is_low_confidence_pre_release() -> None:
-    day = datetime(2025, 3, 10, tzinfo=UTC)
-    same_day = classify_gap(
-        release_at=day,
-        release_precision="day",
-        support_at=day + timedelta(hours=20),
-        key_is_new=True,
-        observed_until=NOW,
-    )
-    assert (same_day.status, same_day.confidence) == (DAY_ZERO, "low")
-    before = classify_gap(
-        release_at=day,
-        release_precision="day",
-        support_at=day - timedelta(hours=5),
-        key_is_new=True,
-        observed_until=NOW,
-    )
-    assert (before.status, before.confidence) == (PRE_RELEASE, "low")
-    # more than a day before a day-precision release is early whatever the time zone
-    days_before = classify_gap(
-        release_at=day,
-        release_precision="day",
-        support_at=day - timedelta(days=3),
-        key_is_new=True,
-        observed_until=NOW,
-    )
-    assert (days_before.status, days_before.confidence) == (PRE_RELEASE, "high")
+DAY = datetime(2025, 3, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("support_at", "status", "confidence"),
+    [
+        (DAY + timedelta(hours=20), DAY_ZERO, "low"),  # release day support is day 0
+        (DAY - timedelta(hours=5), PRE_RELEASE, "low"),  # hours before: early, but the zone is unknown
+        # more than a day before a day-precision release is early whatever the time zone
+        (DAY - timedelta(days=3), PRE_RELEASE, "high"),
+    ],
+)
+def test_day_precision_release(support_at: datetime, status: str, confidence: str) -> None:
+    decision = decide(support_at, release_at=DAY, precision="day")
+    assert (decision.status, decision.confidence) == (status, confidence)
 
 
 def test_a_source_never_observed_is_unknown_with_no_gap_even_without_support() -> None:
-    decision = classify_gap(
-        release_at=RELEASE, release_precision="second", support_at=None, key_is_new=True, observed_until=None
-    )
+    decision = decide(None, observed_until=None)
     assert (decision.status, decision.gap_hours) == (GapStatus.UNKNOWN, None)
 
 
 def test_a_release_newer_than_observed_until_is_unknown_not_pending() -> None:
     until = RELEASE - timedelta(days=1)
-    unsupported = classify_gap(
-        release_at=RELEASE, release_precision="second", support_at=None, key_is_new=True, observed_until=until
-    )
+    unsupported = decide(None, observed_until=until)
     assert (unsupported.status, unsupported.gap_hours) == (GapStatus.UNKNOWN, None)
     # support found before the release is evidence however old the copy: early access stays visible
-    early = classify_gap(
-        release_at=RELEASE,
-        release_precision="second",
-        support_at=until - timedelta(days=2),
-        key_is_new=True,
-        observed_until=until,
-    )
-    assert early.status == PRE_RELEASE
+    assert decide(until - timedelta(days=2), observed_until=until).status == PRE_RELEASE
 
 
 def test_a_pending_gap_stops_at_observed_until() -> None:
-    until = RELEASE + timedelta(days=5)
-    decision = classify_gap(
-        release_at=RELEASE, release_precision="second", support_at=None, key_is_new=True, observed_until=until
-    )
+    decision = decide(None, observed_until=RELEASE + timedelta(days=5))
     assert (decision.status, decision.gap_hours) == (PENDING, 120.0)
 
 
 def _before_start(support_at: datetime | None) -> GapDecision:
     # the source starts 40 days after the release (the start of its first version's UTC day)
     start = datetime(2025, 4, 19, tzinfo=UTC)
-    return classify_gap(
-        release_at=RELEASE, release_precision="second", support_at=support_at, key_is_new=True,
-        observed_until=NOW + timedelta(days=500), coverage_start=start,
-    )  # fmt: skip
+    return decide(support_at, observed_until=NOW + timedelta(days=500), coverage_start=start)
 
 
 def test_a_release_before_the_coverage_start_supported_at_the_first_version_is_before_coverage() -> None:
@@ -170,23 +151,35 @@ def test_support_added_after_the_coverage_start_is_classified_as_usual() -> None
     )
 
 
-def _release(repo: str, at: datetime, arch: str, model_type: str) -> Release:
+def _release(repo: str, at: datetime, *, family: str | None = None, **keys: str) -> Release:
+    """A second-precision release of `repo` offering these keys (one builder for every case below)."""
     return Release(
         model_id=hash(repo),
         repo_id=repo,
         publisher=repo.split("/")[0],
         release_at=at,
         release_precision="second",
-        keys={"architecture": arch, "model_type": model_type},
+        keys=keys,
+        family=family,
+    )
+
+
+def _v3_and_k2(k2_at: datetime) -> tuple[Release, Release]:
+    """DeepSeek V3 and Kimi K2: K2 reuses V3's architecture class but brings a new model_type."""
+    v3 = _release(
+        "deepseek-ai/DeepSeek-V3",
+        datetime(2024, 12, 26, tzinfo=UTC),
+        architecture="DeepseekV3ForCausalLM",
+        model_type="deepseek_v3",
+    )
+    return v3, _release(
+        "moonshotai/Kimi-K2", k2_at, architecture="DeepseekV3ForCausalLM", model_type="kimi_k2"
     )
 
 
 def test_each_runtime_decides_on_its_own_key_kind() -> None:
     """Kimi K2 reuses DeepseekV3ForCausalLM (pre-existing for vLLM) but needs a new model_type for MLX."""
-    v3 = _release(
-        "deepseek-ai/DeepSeek-V3", datetime(2024, 12, 26, tzinfo=UTC), "DeepseekV3ForCausalLM", "deepseek_v3"
-    )
-    k2 = _release("moonshotai/Kimi-K2", datetime(2025, 7, 11, tzinfo=UTC), "DeepseekV3ForCausalLM", "kimi_k2")
+    v3, k2 = _v3_and_k2(datetime(2025, 7, 11, tzinfo=UTC))
     support = {
         ("vllm", "merged", "architecture", "DeepseekV3ForCausalLM"): SupportPoint(
             datetime(2024, 12, 20, tzinfo=UTC), None, "a" * 40, None, "https://example.test/c/a"
@@ -211,15 +204,7 @@ def test_each_runtime_decides_on_its_own_key_kind() -> None:
 
 
 def _member(repo: str, at: datetime, arch: str, family: str | None = None) -> Release:
-    return Release(
-        model_id=hash(repo),
-        repo_id=repo,
-        publisher=repo.split("/")[0],
-        release_at=at,
-        release_precision="second",
-        keys={"architecture": arch},
-        family=family,
-    )
+    return _release(repo, at, family=family, architecture=arch)
 
 
 def test_a_key_stays_new_for_later_members_of_the_family_that_introduced_it() -> None:
@@ -249,10 +234,7 @@ def test_novelty_when_another_family_came_first_and_a_third_later() -> None:
 def test_rows_carry_key_is_new_a_reused_key_never_supported_is_pending_but_not_new() -> None:
     """Kimi K2 reuses DeepseekV3ForCausalLM: a runtime that never supported it leaves K2 pending, but its
     key is not new, so statistics (new-key families only) must not count it."""
-    v3 = _release(
-        "deepseek-ai/DeepSeek-V3", datetime(2024, 12, 26, tzinfo=UTC), "DeepseekV3ForCausalLM", "deepseek_v3"
-    )
-    k2 = _release("moonshotai/Kimi-K2", datetime(2025, 3, 1, tzinfo=UTC), "DeepseekV3ForCausalLM", "kimi_k2")
+    v3, k2 = _v3_and_k2(datetime(2025, 3, 1, tzinfo=UTC))
     rows = compute_gaps(
         [v3, k2], {"tgi": ("architecture",), "mlx-lm": ("model_type",)}, {}, stage="merged", now=NOW
     )
@@ -275,7 +257,9 @@ def test_a_release_offering_none_of_the_runtime_key_kinds_has_no_new_key() -> No
 def test_a_vendor_supported_by_a_source_start_is_before_coverage_not_pending() -> None:
     # Issue 22, item 4: one runtime of the vendor had the key in its first version (source starting after
     # the release), another never: the vendor is supported by that start (an upper bound), via the first.
-    old = _release("acme/Old", datetime(2025, 3, 1, tzinfo=UTC), "OldForCausalLM", "old")
+    old = _release(
+        "acme/Old", datetime(2025, 3, 1, tzinfo=UTC), architecture="OldForCausalLM", model_type="old"
+    )
     start = datetime(2025, 7, 23, tzinfo=UTC)
     first_version = SupportPoint(start + timedelta(hours=5), None, "c" * 40, None, "https://example.test/c/c")
     rows = compute_gaps(
@@ -303,14 +287,7 @@ def test_a_vendor_supported_by_a_source_start_is_before_coverage_not_pending() -
 
 # -- a runtime registering several key kinds (issue 22, item 2) ------------------------------------------
 def _with_repo(repo: str, at: datetime, arch: str) -> Release:
-    return Release(
-        model_id=hash(repo),
-        repo_id=repo,
-        publisher=repo.split("/")[0],
-        release_at=at,
-        release_precision="second",
-        keys={"architecture": arch, "repo_id": repo},
-    )
+    return _release(repo, at, architecture=arch, repo_id=repo)
 
 
 def _point(at: datetime, sha: str, tag: str | None = None) -> SupportPoint:
