@@ -13,6 +13,30 @@ def keys(rule: Extractor, text: str, path: str = "x.py") -> set[str]:
     return {k for k, _ in rule.extract(path, text.encode())}
 
 
+def signal_keys(runtime: str, signal_name: str, path: str, text: str) -> set[str]:
+    """What a whole signal keeps from one file: every era matching `path`, filtered and normalized."""
+    signal = get_runtime(runtime).signal(signal_name)
+    found: set[str] = set()
+    for era in signal.eras:
+        if era.matches(path):
+            found |= {signal.normalize(k) for k in keys(era.extractor, text, path) if signal.keeps(k)}
+    return found
+
+
+def converter_call_args_era() -> Era:
+    """llama.cpp's converter era reading ``@ModelBase.register(...)`` decorators."""
+    return next(
+        e
+        for e in get_runtime("llama.cpp").signal("converter").eras
+        if e.matches("convert_hf_to_gguf.py") and e.extractor.kind == "call_args"
+    )
+
+
+def recipe_rule() -> Extractor:
+    """vLLM Recipes' hardware extractor of the YAML era (the last)."""
+    return get_runtime("vllm-recipes").signal("hardware").eras[-1].extractor
+
+
 VLLM_REGISTRY = '''
 """Registry of models. Mentions "NotAModelForCausalLM": in a docstring."""
 _TEXT_GENERATION_MODELS = {
@@ -50,10 +74,11 @@ class LlamaModel(TextModel):
 class Qwen2Model(Model):
     """@ModelBase.register("DocstringForCausalLM")"""
 '''
-    era = next(
-        e for e in signal.eras if e.matches("convert_hf_to_gguf.py") and e.extractor.kind == "call_args"
-    )
-    assert keys(era.extractor, decorators) == {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM"}
+    assert keys(converter_call_args_era().extractor, decorators) == {
+        "LlamaForCausalLM",
+        "MistralForCausalLM",
+        "Qwen2ForCausalLM",
+    }
     chain = 'if model_architecture == "GPTNeoXForCausalLM":\n    pass\nelif model_architecture == "BloomForCausalLM":\n'
     era = next(e for e in signal.eras if e.extractor.kind == "compare" and e.matches("convert-hf-to-gguf.py"))
     assert keys(era.extractor, chain) == {"GPTNeoXForCausalLM", "BloomForCausalLM"}
@@ -103,17 +128,13 @@ def test_transformers_pairs_and_lmdeploy_dict_call() -> None:
 
 
 def test_xllm_macros_ignore_defines_and_comments() -> None:
-    signal = get_runtime("xllm").signal("register_macros")
     text = (
         "#define REGISTER_CAUSAL_MODEL(ModelType, ModelClass) \\\n  REGISTER_CAUSAL_MODEL_WITH_VARNAME(ModelType, ModelType, ModelClass)\n"
         "REGISTER_CAUSAL_MODEL(deepseek_v2, DeepseekV2ForCausalLM);\n"
         "// REGISTER_CAUSAL_MODEL(commented, X);\n"
         "REGISTER_CAUSAL_VLM_MODEL_WITH_VARNAME(qwen2_5_vl_var, qwen2_5_vl, Qwen2_5_VL);\n"
     )
-    found = set()
-    for era in signal.eras:
-        found |= {k for k in keys(era.extractor, text, "xllm/models/a.h") if signal.keeps(k)}
-    assert found == {"deepseek_v2", "qwen2_5_vl"}
+    assert signal_keys("xllm", "register_macros", "xllm/models/a.h", text) == {"deepseek_v2", "qwen2_5_vl"}
 
 
 def test_markdown_table_status_rows_and_paths() -> None:
@@ -156,7 +177,7 @@ guide: |
 
 
 def test_recipes_hardware_verified_per_sku_in_the_real_shape() -> None:
-    rule = get_runtime("vllm-recipes").signal("hardware").eras[-1].extractor  # the YAML era
+    rule = recipe_rule()
     facts = rule.extract("models/deepseek-ai/DeepSeek-V4-Flash.yaml", RECIPE_V4_FLASH.encode())
     # catalog spellings for the catalog's SKUs, the source's for the others; the guide's text is not data
     assert facts == frozenset(
@@ -171,7 +192,7 @@ def test_recipes_hardware_verified_per_sku_in_the_real_shape() -> None:
 
 def test_recipe_model_comes_from_the_file_not_its_path_and_keeps_min_vllm_version() -> None:
     text = 'meta:\n  hardware:\n    h100: verified\nmodel:\n  model_id: "google/gemma-4-31B-it"\n'
-    rule = get_runtime("vllm-recipes").signal("hardware").eras[-1].extractor  # the YAML era
+    rule = recipe_rule()
     assert rule.extract("models/Google/gemma-4-31B-it.yaml", text.encode()) == {
         ("google/gemma-4-31B-it", "H100")
     }
@@ -181,31 +202,29 @@ def test_recipe_model_comes_from_the_file_not_its_path_and_keeps_min_vllm_versio
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "found"),
     [
-        # model first, a comment in column 0 inside meta, a document marker
-        '---\nmodel:\n  model_id: "a/b"\nmeta:\n  title: b\n# verified in May\n  hardware:\n    h200: verified\n',
+        # blocks are found wherever they sit: model first, a comment in column 0 inside meta, a document marker
+        (
+            '---\nmodel:\n  model_id: "a/b"\nmeta:\n  title: b\n# verified in May\n  hardware:\n    h200: verified\n',
+            {("a/b", "H200")},
+        ),
         # an alias into another block: read from the whole document
-        'defaults: &hw\n  h200: verified\nmeta:\n  hardware: *hw\nmodel:\n  model_id: "a/b"\n',
+        (
+            'defaults: &hw\n  h200: verified\nmeta:\n  hardware: *hw\nmodel:\n  model_id: "a/b"\n',
+            {("a/b", "H200")},
+        ),
+        # without a model, or not YAML: nothing
+        ("meta:\n  hardware:\n    h200: verified\n", set()),  # no model
+        ("meta:\n  hardware: [h200\nmodel:\n  model_id: x/y\n", set()),  # not YAML
+        ("- just\n- a list\n", set()),
+        ("", set()),
     ],
 )
-def test_recipe_blocks_are_found_wherever_they_sit(text: str) -> None:
-    rule = get_runtime("vllm-recipes").signal("hardware").eras[-1].extractor  # the YAML era
-    assert rule.extract("models/a/b.yaml", text.encode()) == frozenset({("a/b", "H200")})
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "meta:\n  hardware:\n    h200: verified\n",  # no model
-        "meta:\n  hardware: [h200\nmodel:\n  model_id: x/y\n",  # not YAML
-        "- just\n- a list\n",
-        "",
-    ],
-)
-def test_recipe_without_a_model_or_not_yaml_gives_nothing(text: str) -> None:
-    rule = get_runtime("vllm-recipes").signal("hardware").eras[-1].extractor  # the YAML era
-    assert rule.extract("models/a/b.yaml", text.encode()) == frozenset()
+def test_recipe_blocks_wherever_they_sit_and_nothing_without_a_model_or_yaml(
+    text: str, found: set[tuple[str, str]]
+) -> None:
+    assert recipe_rule().extract("models/a/b.yaml", text.encode()) == frozenset(found)
 
 
 def test_catalog_has_every_runtime_and_unknown_is_clear() -> None:
@@ -227,15 +246,6 @@ def test_era_globs_use_git_glob_semantics() -> None:
 def test_unknown_extractor_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown extractor kind"):
         Extractor("nope")
-
-
-def signal_keys(runtime: str, signal_name: str, path: str, text: str) -> set[str]:
-    signal = get_runtime(runtime).signal(signal_name)
-    found: set[str] = set()
-    for era in signal.eras:
-        if era.matches(path):
-            found |= {signal.normalize(k) for k in keys(era.extractor, text, path) if signal.keeps(k)}
-    return found
 
 
 def test_openvino_genai_rows_spanning_several_models() -> None:
@@ -309,11 +319,6 @@ def test_python_chunks_follow_real_triple_quotes_not_quote_counts() -> None:
 
 
 def test_python_registration_inside_a_column_0_docstring_does_not_count() -> None:
-    era = next(
-        e
-        for e in get_runtime("llama.cpp").signal("converter").eras
-        if e.matches("convert_hf_to_gguf.py") and e.extractor.kind == "call_args"
-    )
     text = (
         "class A(TextModel):\n"
         '    """Example:\n'
@@ -324,7 +329,7 @@ def test_python_registration_inside_a_column_0_docstring_does_not_count() -> Non
         "class B(TextModel):\n"
         "    pass\n"
     )
-    assert keys(era.extractor, text) == {"RealForCausalLM"}
+    assert keys(converter_call_args_era().extractor, text) == {"RealForCausalLM"}
 
 
 def test_python_closing_bracket_at_column_0_ends_the_statement_above() -> None:
@@ -387,11 +392,10 @@ def test_tensorrt_llm_pytorch_backend_decorators_and_arch_index() -> None:
         'MODEL_CLASS_TO_MODULE = {\n    "VilaModel": "modeling_vila",\n}\n'
     )
     path = "tensorrt_llm/_torch/models/_arch_index.py"
-    found = set()
-    for era in signal.eras:
-        if era.matches(path):
-            found |= {k for k in keys(era.extractor, index, path) if signal.keeps(k)}
-    assert found == {"LlamaForCausalLM", "NemotronH_Nano_VL_V2"}
+    assert signal_keys("tensorrt-llm", "pytorch_backend", path, index) == {
+        "LlamaForCausalLM",
+        "NemotronH_Nano_VL_V2",
+    }
 
 
 def test_tensorrt_llm_supported_models_table() -> None:
@@ -450,7 +454,6 @@ def test_transformers_class_tuples_of_2020() -> None:
 
 def test_lmdeploy_module_paths_are_not_architectures() -> None:
     """Found by the audit (a drop of 131 keys at #2104): the old MODULE_MAP also mapped dotted module paths."""
-    signal = get_runtime("lmdeploy").signal("pytorch_engine")
     text = (
         "MODULE_MAP.update({\n"
         "    'transformers.models.llama.modeling_llama.LlamaAttention': f'{P}.llama.LlamaAttention',\n"
@@ -458,9 +461,9 @@ def test_lmdeploy_module_paths_are_not_architectures() -> None:
         "    'LlamaForCausalLM': f'{P}.llama.LlamaForCausalLM',\n"
         "})\n"
     )
-    era = signal.eras[1]
-    found = {k for k in keys(era.extractor, text, "lmdeploy/pytorch/models/module_map.py") if signal.keeps(k)}
-    assert found == {"LlamaForCausalLM"}
+    assert signal_keys("lmdeploy", "pytorch_engine", "lmdeploy/pytorch/models/module_map.py", text) == {
+        "LlamaForCausalLM"
+    }
 
 
 def test_recipes_guides_name_the_gpus_they_ran_on() -> None:
