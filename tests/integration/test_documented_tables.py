@@ -16,10 +16,9 @@ from app.domain.vocabulary import GapStatus, KeyKind, Stage
 from app.models import GapRecord
 from app.services.jobs import scan_then_refresh
 from app.services.runtimes.catalog_rows import sync_catalog
-from app.services.runtimes.fetch import collect_events
 from app.sources.runtimes.catalog import get_runtime
-from app.sources.runtimes.scan_events import ScanEvent
 from tests.fakes.repo_builder import RepoBuilder
+from tests.support.git_history import dated, events_of
 from tests.support.seed import Seed
 
 OPENVINO = get_runtime("openvino-genai")
@@ -109,16 +108,10 @@ def openvino_history(path: Path) -> RepoBuilder:
     return repo
 
 
-def _dated(events: list[ScanEvent]) -> set[tuple[str, str, str, str]]:
-    return {
-        (e.signal, e.key, e.event, e.at.date().isoformat()) for e in events if e.stage == Stage.DOCUMENTED
-    }
-
-
 def test_links_are_repo_ids_and_family_labels_model_names_across_the_eras(tmp_path: Path) -> None:
     repo = openvino_history(tmp_path / "openvino.genai")
-    events = collect_events(OPENVINO, data_dir=tmp_path / "data", repo=str(repo.path))
-    assert _dated(events) == {
+    events = events_of(OPENVINO.name, repo, tmp_path)
+    assert set(dated(events, Stage.DOCUMENTED, "signal", "key", "event")) == {
         ("supported_models", "LlamaForCausalLM", "added", "2024-06-20"),
         ("supported_model_repos", "meta-llama/Llama-2-7b-hf", "added", "2024-06-20"),
         # read whole: the label as a model name, the link as a repo id (the old rule dropped both)

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.services.runtimes.catalog_audit import audit_runtime
-from app.services.runtimes.fetch import collect_events
-from app.sources.runtimes.catalog import get_runtime
 from tests.fakes.repo_builder import RepoBuilder
+from tests.support.git_history import audit_of, dated, events_of
 
 _DICT_ERA = """def _get_model_architecture(config):
     from tpu_commons.models.jax.llama import LlamaForCausalLM
@@ -75,9 +73,8 @@ def test_tpu_inference_registry_in_both_layouts_releases_and_ci_configs(tmp_path
     repo.commit({".buildkite/models/meta-llama_Llama-3_1-8B-Instruct.yml": None},
                 at="2025-11-01T00:00:00Z", message="Drop Llama 3.1 from CI")  # fmt: skip
 
-    events = collect_events(get_runtime("tpu-inference"), data_dir=tmp_path / "data", repo=str(repo.path))
-    merged = sorted((e.key, e.event, e.at.isoformat()[:10]) for e in events if e.stage == "merged")
-    assert merged == [
+    events = events_of("tpu-inference", repo, tmp_path)
+    assert dated(events, "merged") == [
         ("DeepseekV3ForCausalLM", "added", "2025-08-28"),
         ("Llama4ForConditionalGeneration", "added", "2025-05-29"),
         ("LlamaForCausalLM", "added", "2025-05-29"),
@@ -86,45 +83,38 @@ def test_tpu_inference_registry_in_both_layouts_releases_and_ci_configs(tmp_path
     ]  # the move and the rename are no event; DeepSeekV3, Llama4Scout and the hook's ``arch`` are none
     released = {(e.key, e.tag) for e in events if e.stage == "released"}
     assert ("DeepseekV3ForCausalLM", "v0.11.1") in released and ("Qwen3ForCausalLM", "v0.11.1") in released
-    documented = sorted((e.key, e.event, e.at.isoformat()[:10]) for e in events if e.stage == "documented")
-    assert documented == [
+    assert dated(events, "documented") == [
         ("Qwen/Qwen3-32B", "added", "2025-10-15"),
         ("meta-llama/Llama-3.1-8B-Instruct", "added", "2025-10-15"),
         ("meta-llama/Llama-3.1-8B-Instruct", "removed", "2025-11-01"),
     ]  # the repo id from the file's content: its name spells the dot as "_"
     assert not [e for e in events if e.stage == "verified"]  # a CI config verifies nothing
-    report = audit_runtime(get_runtime("tpu-inference"), repo=str(repo.path), data_dir=tmp_path / "data")
+    report = audit_of("tpu-inference", repo, tmp_path)
     assert report.unexplained == [], [f.id for f in report.unexplained]
 
 
-def _recipe(model_id: str, hardware: dict[str, str]) -> str:
+def _recipe(repo: RepoBuilder, model_id: str, at: str, message: str = "change", **hardware: str) -> None:
+    """Commit ``models/<model_id>.yaml``: a recipe whose ``meta.hardware`` gives each SKU's status."""
     rows = "".join(f"    {sku}: {status}\n" for sku, status in hardware.items())
-    return f'meta:\n  title: "{model_id}"\n  hardware:\n{rows}model:\n  model_id: "{model_id}"\n'
+    recipe = f'meta:\n  title: "{model_id}"\n  hardware:\n{rows}model:\n  model_id: "{model_id}"\n'
+    repo.commit({f"models/{model_id}.yaml": recipe}, at=at, message=message)
 
 
 def test_recipes_new_and_counted_skus_are_one_sku_each_with_its_vendor(tmp_path: Path) -> None:
     repo = RepoBuilder(tmp_path / "recipes")
-    gemma, flash = "models/google/gemma-4-26B-A4B-it.yaml", "models/deepseek-ai/DeepSeek-V4-Flash.yaml"
-    repo.commit({gemma: _recipe("google/gemma-4-26B-A4B-it", {"h200": "verified", "trillium": "verified",
-                                                               "ironwood": "unsupported"})},
-                at="2026-04-21T16:37:56Z", message="gemma4 (#349)")  # fmt: skip
-    repo.commit({gemma: _recipe("google/gemma-4-26B-A4B-it", {"h200": "verified", "trillium": "verified",
-                                                               "xeon6": "verified", "arc_pro_b60": "verified"})},
-                at="2026-05-21T03:43:50Z", message="Gemma4 on Intel (#463)")  # fmt: skip
-    repo.commit({flash: _recipe("deepseek-ai/DeepSeek-V4-Flash", {"rtx_pro_6000_8x": "verified",
-                                                                   "ascend_950pr": "verified", "MI350X": "verified"})},
-                at="2026-08-06T14:39:35Z", message="rtx pro 6000 cookbook (#758)")  # fmt: skip
+    gemma, flash = "google/gemma-4-26B-A4B-it", "deepseek-ai/DeepSeek-V4-Flash"
+    _recipe(repo, gemma, "2026-04-21T16:37:56Z", "gemma4 (#349)",
+            h200="verified", trillium="verified", ironwood="unsupported")  # fmt: skip
+    _recipe(repo, gemma, "2026-05-21T03:43:50Z", "Gemma4 on Intel (#463)",
+            h200="verified", trillium="verified", xeon6="verified", arc_pro_b60="verified")  # fmt: skip
+    _recipe(repo, flash, "2026-08-06T14:39:35Z", "rtx pro 6000 cookbook (#758)",
+            rtx_pro_6000_8x="verified", ascend_950pr="verified", MI350X="verified")  # fmt: skip
     # the single-card entry joins the 8-card one: the same SKU, still verified (no event); the count goes
-    repo.commit({flash: _recipe("deepseek-ai/DeepSeek-V4-Flash", {"rtx_pro_6000_8x": "verified",
-                                                                   "rtx_pro_6000": "verified",
-                                                                   "ascend_950pr": "verified", "MI350X": "verified"})},
-                at="2026-08-07T00:00:00Z")  # fmt: skip
-    repo.commit({flash: _recipe("deepseek-ai/DeepSeek-V4-Flash", {"rtx_pro_6000": "verified",
-                                                                   "ascend_950pr": "verified", "MI350X": "verified"})},
-                at="2026-08-08T00:00:00Z")  # fmt: skip
-    events = collect_events(get_runtime("vllm-recipes"), data_dir=tmp_path / "data", repo=str(repo.path))
-    verified = sorted((e.key, e.sku, e.event, e.at.isoformat()[:10]) for e in events if e.stage == "verified")
-    assert verified == [
+    _recipe(repo, flash, "2026-08-07T00:00:00Z",
+            rtx_pro_6000_8x="verified", rtx_pro_6000="verified", ascend_950pr="verified", MI350X="verified")  # fmt: skip
+    _recipe(repo, flash, "2026-08-08T00:00:00Z",
+            rtx_pro_6000="verified", ascend_950pr="verified", MI350X="verified")  # fmt: skip
+    assert dated(events_of("vllm-recipes", repo, tmp_path), "verified", "key", "sku", "event") == [
         ("deepseek-ai/DeepSeek-V4-Flash", "MI350X", "added", "2026-08-06"),
         ("deepseek-ai/DeepSeek-V4-Flash", "ascend_950pr", "added", "2026-08-06"),
         ("deepseek-ai/DeepSeek-V4-Flash", "rtx_pro_6000", "added", "2026-08-06"),
@@ -133,21 +123,20 @@ def test_recipes_new_and_counted_skus_are_one_sku_each_with_its_vendor(tmp_path:
         ("google/gemma-4-26B-A4B-it", "trillium", "added", "2026-04-21"),
         ("google/gemma-4-26B-A4B-it", "xeon6", "added", "2026-05-21"),
     ]
-    report = audit_runtime(get_runtime("vllm-recipes"), repo=str(repo.path), data_dir=tmp_path / "data")
+    report = audit_of("vllm-recipes", repo, tmp_path)
     assert not [f for f in report.findings if f.kind == "unmapped_sku"]
 
 
 def test_the_audit_names_a_sku_the_table_does_not_map_with_its_recipes(tmp_path: Path) -> None:
     repo = RepoBuilder(tmp_path / "recipes")
-    a, b = "models/acme/Alpha-7B.yaml", "models/acme/Beta-70B.yaml"
-    repo.commit({a: _recipe("acme/Alpha-7B", {"h200": "verified", "zx_9000": "verified"})},
-                at="2026-05-01T00:00:00Z", message="Alpha on ZX 9000 (#1)")  # fmt: skip
+    _recipe(repo, "acme/Alpha-7B", "2026-05-01T00:00:00Z", "Alpha on ZX 9000 (#1)",
+            h200="verified", zx_9000="verified")  # fmt: skip
     first = repo.git("rev-parse", "HEAD")
-    repo.commit({b: _recipe("acme/Beta-70B", {"zx_9000_4x": "verified", "h200": "unsupported"})},
-                at="2026-05-02T00:00:00Z", message="Beta on four ZX 9000 (#2)")  # fmt: skip
-    events = collect_events(get_runtime("vllm-recipes"), data_dir=tmp_path / "data", repo=str(repo.path))
+    _recipe(repo, "acme/Beta-70B", "2026-05-02T00:00:00Z", "Beta on four ZX 9000 (#2)",
+            zx_9000_4x="verified", h200="unsupported")  # fmt: skip
+    events = events_of("vllm-recipes", repo, tmp_path)
     assert {e.sku for e in events if e.stage == "verified"} == {"H200", "zx_9000"}
-    report = audit_runtime(get_runtime("vllm-recipes"), repo=str(repo.path), data_dir=tmp_path / "data")
+    report = audit_of("vllm-recipes", repo, tmp_path)
     unmapped = [f for f in report.findings if f.kind == "unmapped_sku"]
     assert [f.id for f in unmapped] == ["unmapped_sku:zx_9000"]  # one finding, however the count is spelt
     finding = unmapped[0]
