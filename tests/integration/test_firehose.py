@@ -20,7 +20,7 @@ from app.config import Settings, get_settings
 from app.db.session import create_db_engine, session_factory, session_scope
 from app.main import create_app
 from app.models import DerivativeSighting, FirehoseItem, Model, Publisher, SourceState
-from app.services.hub.firehose import read_firehose
+from app.services.hub.firehose import FirehoseReport, read_firehose
 from app.services.operations import source_state
 from app.services.operations.watcher_loop import WatcherLoop
 from app.services.releases.publishers import sync_publishers
@@ -74,6 +74,27 @@ def _seed(hub: FakeHub) -> None:
     )  # fmt: skip
 
 
+@pytest.fixture
+def hub() -> Iterator[FakeHub]:
+    """The fake Hub, two repos a page, holding ``_seed``'s repositories."""
+    with FakeHub(page_size=2) as fake:
+        _seed(fake)
+        yield fake
+
+
+def _read(
+    factory: sessionmaker[Session],
+    hub: FakeHub,
+    at: datetime,
+    *,
+    owner: str | None = None,
+    only_due: bool = False,
+) -> FirehoseReport:
+    """One firehose cycle at ``at`` with a new client (as a restarted process would make)."""
+    with _client(hub) as client:
+        return read_firehose(factory, client, at, owner=owner, only_due=only_due)
+
+
 def _models(session: Session) -> dict[str, Model]:
     session.expire_all()
     return {m.repo_id: m for m in session.execute(select(Model)).scalars()}
@@ -92,12 +113,9 @@ def _list_requests(hub: FakeHub) -> list[tuple[str, str | None]]:
 
 
 def test_a_new_architecture_from_an_unknown_org_is_a_release_that_discovers_its_publisher(
-    session: Session, factory: sessionmaker[Session]
+    session: Session, factory: sessionmaker[Session], hub: FakeHub
 ) -> None:
-    with FakeHub(page_size=2) as hub:
-        _seed(hub)
-        with _client(hub) as client:
-            report = read_firehose(factory, client, NOW)
+    report = _read(factory, hub, NOW)
     assert [r.status for r in report.results] == ["ok", "ok"]
     assert report.releases == ["newlab/Nova-7B"] and report.discovered == ["newlab"]
     models = _models(session)
@@ -127,161 +145,143 @@ def test_a_new_architecture_from_an_unknown_org_is_a_release_that_discovers_its_
 
 
 def test_later_cycles_observe_new_repos_catch_one_turned_public_and_resume_from_their_cursors(
-    session: Session, factory: sessionmaker[Session]
+    session: Session, factory: sessionmaker[Session], hub: FakeHub
 ) -> None:
-    with FakeHub(page_size=2) as hub:
-        _seed(hub)
-        hub.add_model(
-            "hiddenlab", "Secret-1", architectures=["SecretForCausalLM"], model_type="secret",
-            created_at=NOW - timedelta(days=3), private=True,
-        )  # fmt: skip
-        with _client(hub) as client:
-            read_firehose(factory, client, NOW)
-        assert "hiddenlab/Secret-1" not in _models(session)
-        first_requests = len(_list_requests(hub))
+    hub.add_model(
+        "hiddenlab", "Secret-1", architectures=["SecretForCausalLM"], model_type="secret",
+        created_at=NOW - timedelta(days=3), private=True,
+    )  # fmt: skip
+    _read(factory, hub, NOW)
+    assert "hiddenlab/Secret-1" not in _models(session)
+    first_requests = len(_list_requests(hub))
 
-        # A restart: a new client, the cursors come from the database: each listing reads down to its cursor.
-        later = NOW + timedelta(minutes=5)
-        hub.add_model(
-            "freshlab", "Fresh-1", architectures=["FreshForCausalLM"], model_type="fresh",
-            created_at=later - timedelta(minutes=2),
-        )  # fmt: skip
-        hub.make_public("hiddenlab/Secret-1", at=later - timedelta(minutes=1))
-        with _client(hub) as client:
-            report = read_firehose(factory, client, later)
-        requests = _list_requests(hub)[first_requests:]
-        # One new repo above the created cursor: its first page ends at the cursor's item. Two modified
-        # since the modified listing's start fill its first page; the second reaches the cursor.
-        assert [sort for sort, _ in requests] == ["createdAt", "lastModified", "lastModified"]
-        assert requests[0][1] is None and requests[1][1] is None and requests[2][1]
-        assert sorted(report.releases) == ["freshlab/Fresh-1", "hiddenlab/Secret-1"]
-        models = _models(session)
-        # Seen turning public since the last pass: observed now, for both listings.
-        for repo in ("freshlab/Fresh-1", "hiddenlab/Secret-1"):
-            assert models[repo].release_at_source == "observed" and models[repo].release_at == later
-        assert _publisher(session, "hiddenlab").discovered_at == later  # type: ignore[union-attr]
+    # A restart: a new client, the cursors come from the database: each listing reads down to its cursor.
+    later = NOW + timedelta(minutes=5)
+    hub.add_model(
+        "freshlab", "Fresh-1", architectures=["FreshForCausalLM"], model_type="fresh",
+        created_at=later - timedelta(minutes=2),
+    )  # fmt: skip
+    hub.make_public("hiddenlab/Secret-1", at=later - timedelta(minutes=1))
+    report = _read(factory, hub, later)
+    requests = _list_requests(hub)[first_requests:]
+    # One new repo above the created cursor: its first page ends at the cursor's item. Two modified
+    # since the modified listing's start fill its first page; the second reaches the cursor.
+    assert [sort for sort, _ in requests] == ["createdAt", "lastModified", "lastModified"]
+    assert requests[0][1] is None and requests[1][1] is None and requests[2][1]
+    assert sorted(report.releases) == ["freshlab/Fresh-1", "hiddenlab/Secret-1"]
+    models = _models(session)
+    # Seen turning public since the last pass: observed now, for both listings.
+    for repo in ("freshlab/Fresh-1", "hiddenlab/Secret-1"):
+        assert models[repo].release_at_source == "observed" and models[repo].release_at == later
+    assert _publisher(session, "hiddenlab").discovered_at == later  # type: ignore[union-attr]
 
-        # A third cycle that is not due yet (only_due) reads nothing.
-        with _client(hub) as client:
-            idle = read_firehose(factory, client, later + timedelta(minutes=1), only_due=True)
-        assert [r.status for r in idle.results] == ["not-due", "not-due"] and idle.requests == 0
+    # A third cycle that is not due yet (only_due) reads nothing.
+    idle = _read(factory, hub, later + timedelta(minutes=1), only_due=True)
+    assert [r.status for r in idle.results] == ["not-due", "not-due"] and idle.requests == 0
 
 
-def test_a_429_mid_pass_resumes_from_the_saved_page(session: Session, factory: sessionmaker[Session]) -> None:
-    with FakeHub(page_size=2) as hub:
-        _seed(hub)  # 6 repos: 3 pages
-        hub.rate_limit_next(reset=30, path_contains="/api/models", query_contains="cursor=")
-        with _client(hub) as client:
-            cut = read_firehose(factory, client, NOW)
-        assert cut.results[0].status == "partial" and cut.results[0].pages == 1
-        assert len(cut.results) == 1  # the rate limit stops the other listing too
-        assert "newlab/Nova-7B" not in _models(session)
-        state = session.execute(
-            select(SourceState).where(SourceState.kind == "hub_firehose", SourceState.name == "created")
-        ).scalar_one()
-        assert state.next_check_at == NOW + timedelta(seconds=31) and state.cursor["pass"]["next_url"]
-        # The first page waits, its config summary cut to what is read (no tokenizer config kept).
-        waiting = session.execute(select(FirehoseItem)).scalars().all()
-        assert len(waiting) == 2 and all("tokenizer_config" not in w.item.get("config", {}) for w in waiting)
-        seen = len(_list_requests(hub))
+def test_a_429_mid_pass_resumes_from_the_saved_page(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub
+) -> None:
+    # the seeded hub: 6 repos, 3 pages
+    hub.rate_limit_next(reset=30, path_contains="/api/models", query_contains="cursor=")
+    cut = _read(factory, hub, NOW)
+    assert cut.results[0].status == "partial" and cut.results[0].pages == 1
+    assert len(cut.results) == 1  # the rate limit stops the other listing too
+    assert "newlab/Nova-7B" not in _models(session)
+    state = session.execute(
+        select(SourceState).where(SourceState.kind == "hub_firehose", SourceState.name == "created")
+    ).scalar_one()
+    assert state.next_check_at == NOW + timedelta(seconds=31) and state.cursor["pass"]["next_url"]
+    # The first page waits, its config summary cut to what is read (no tokenizer config kept).
+    waiting = session.execute(select(FirehoseItem)).scalars().all()
+    assert len(waiting) == 2 and all("tokenizer_config" not in w.item.get("config", {}) for w in waiting)
+    seen = len(_list_requests(hub))
 
-        with _client(hub) as client:
-            resumed = read_firehose(factory, client, NOW + timedelta(minutes=1), only_due=True)
-        # The first page is not read again: the pass goes on from the page it stopped at.
-        cursors = [cursor for sort, cursor in _list_requests(hub)[seen:] if sort == "createdAt"]
-        assert len(cursors) == 2 and all(cursors)
-        assert resumed.results[0].status == "ok"
-        models = _models(session)
-        assert models["newlab/Nova-7B"].derivatives == 3 and "dave/my-llama" not in models
+    resumed = _read(factory, hub, NOW + timedelta(minutes=1), only_due=True)
+    # The first page is not read again: the pass goes on from the page it stopped at.
+    cursors = [cursor for sort, cursor in _list_requests(hub)[seen:] if sort == "createdAt"]
+    assert len(cursors) == 2 and all(cursors)
+    assert resumed.results[0].status == "ok"
+    models = _models(session)
+    assert models["newlab/Nova-7B"].derivatives == 3 and "dave/my-llama" not in models
 
 
-def test_the_firehose_setting_off_reads_nothing(session: Session, factory: sessionmaker[Session]) -> None:
-    with FakeHub(page_size=2) as hub:
-        _seed(hub)
-        off = Settings(hub_endpoint=hub.url, hub_firehose=False, hub_page_size=2)
-        assert WatcherLoop(off, factory, clock=lambda: NOW).firehose_cycle() is None
-        assert hub.requests == []
-        on = off.model_copy(update={"hub_firehose": True, "hub_firehose_interval_seconds": 60})
-        assert WatcherLoop(on, factory, clock=lambda: NOW).firehose_cycle() == 60.0
-        assert _list_requests(hub) and "newlab/Nova-7B" in _models(session)
+def test_the_firehose_setting_off_reads_nothing(
+    session: Session, factory: sessionmaker[Session], hub: FakeHub
+) -> None:
+    off = Settings(hub_endpoint=hub.url, hub_firehose=False, hub_page_size=2)
+    assert WatcherLoop(off, factory, clock=lambda: NOW).firehose_cycle() is None
+    assert hub.requests == []
+    on = off.model_copy(update={"hub_firehose": True, "hub_firehose_interval_seconds": 60})
+    assert WatcherLoop(on, factory, clock=lambda: NOW).firehose_cycle() == 60.0
+    assert _list_requests(hub) and "newlab/Nova-7B" in _models(session)
 
 
 def test_a_listing_leased_by_another_process_is_left_alone(
-    session: Session, factory: sessionmaker[Session]
+    session: Session, factory: sessionmaker[Session], hub: FakeHub
 ) -> None:
-    with FakeHub(page_size=2) as hub:
-        _seed(hub)
-        with source_state.lease(factory, "hub_firehose", "created", "other-process", NOW) as won:
-            assert won
-            with _client(hub) as client:
-                report = read_firehose(factory, client, NOW, owner="me")
-        assert report.results[0].status == "skipped"
-        assert ("createdAt", None) not in _list_requests(hub)
+    with source_state.lease(factory, "hub_firehose", "created", "other-process", NOW) as won:
+        assert won
+        report = _read(factory, hub, NOW, owner="me")
+    assert report.results[0].status == "skipped"
+    assert ("createdAt", None) not in _list_requests(hub)
 
 
 def test_publishers_api_lists_the_discovered_one_and_a_token_unwatches_it(
-    session: Session, factory: sessionmaker[Session]
+    session: Session, factory: sessionmaker[Session], hub: FakeHub
 ) -> None:
-    with FakeHub(page_size=2) as hub:
-        _seed(hub)
-        with _client(hub) as client:
-            read_firehose(factory, client, NOW)
-        settings = Settings()
-        app = create_app(settings, start_watchers=False)
-        app.dependency_overrides[get_session] = lambda: session
-        app.dependency_overrides[get_now] = lambda: NOW
-        app.dependency_overrides[get_settings_dep] = lambda: settings
-        api = TestClient(app)
-        listed = {p["name"]: p for p in api.get("/api/v1/publishers").json()}
-        assert listed["newlab"]["watched_because"] == "discovered"
-        assert listed["newlab"]["discovered_release"] == "newlab/Nova-7B"
-        assert listed["meta-llama"]["watched_because"] == "file"
-        model = api.get("/api/v1/models/newlab/Nova-7B").json()
-        assert model["derivatives"] == 3 and model["publisher_discovered"] is True
-        page = api.get("/api/v1/models", params={"publisher": "newlab"}).json()
-        assert page["items"][0]["derivatives"] == 3
-        assert api.get("/releases/newlab/Nova-7B").text.count("release-discovered") == 1
+    _read(factory, hub, NOW)
+    settings = Settings()
+    app = create_app(settings, start_watchers=False)
+    app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_now] = lambda: NOW
+    app.dependency_overrides[get_settings_dep] = lambda: settings
+    api = TestClient(app)
+    listed = {p["name"]: p for p in api.get("/api/v1/publishers").json()}
+    assert listed["newlab"]["watched_because"] == "discovered"
+    assert listed["newlab"]["discovered_release"] == "newlab/Nova-7B"
+    assert listed["meta-llama"]["watched_because"] == "file"
+    model = api.get("/api/v1/models/newlab/Nova-7B").json()
+    assert model["derivatives"] == 3 and model["publisher_discovered"] is True
+    page = api.get("/api/v1/models", params={"publisher": "newlab"}).json()
+    assert page["items"][0]["derivatives"] == 3
+    assert api.get("/releases/newlab/Nova-7B").text.count("release-discovered") == 1
 
-        assert api.patch("/api/v1/publishers/newlab", json={"watched": False}).status_code == 401
-        _token, secret = create_token(session, "ops", now=NOW)
-        session.commit()
-        auth = {"Authorization": f"Bearer {secret}"}
-        assert (
-            api.patch("/api/v1/publishers/nobody", json={"watched": False}, headers=auth).status_code == 404
-        )
-        patched = api.patch("/api/v1/publishers/newlab", json={"watched": False}, headers=auth)
-        assert patched.status_code == 200, patched.text
-        assert patched.json()["watched"] is False and patched.json()["watched_because"] is None
-        # Un-watched stays un-watched: across a restart, and when the firehose meets another new architecture.
-        sync_publishers(session, None)
-        hub.add_model(
-            "newlab", "Nova-2", architectures=["Nova2ForCausalLM"], model_type="nova2",
-            created_at=NOW + timedelta(minutes=3),
-        )  # fmt: skip
-        with _client(hub) as client:
-            report = read_firehose(factory, client, NOW + timedelta(minutes=5))
-        assert report.releases == [] and "newlab/Nova-2" not in _models(session)
-        assert not _publisher(session, "newlab").watched  # type: ignore[union-attr]
-        rewatched = api.patch("/api/v1/publishers/newlab", json={"watched": True}, headers=auth).json()
-        assert rewatched["watched_because"] == "discovered"
+    assert api.patch("/api/v1/publishers/newlab", json={"watched": False}).status_code == 401
+    _token, secret = create_token(session, "ops", now=NOW)
+    session.commit()
+    auth = {"Authorization": f"Bearer {secret}"}
+    assert api.patch("/api/v1/publishers/nobody", json={"watched": False}, headers=auth).status_code == 404
+    patched = api.patch("/api/v1/publishers/newlab", json={"watched": False}, headers=auth)
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["watched"] is False and patched.json()["watched_because"] is None
+    # Un-watched stays un-watched: across a restart, and when the firehose meets another new architecture.
+    sync_publishers(session, None)
+    hub.add_model(
+        "newlab", "Nova-2", architectures=["Nova2ForCausalLM"], model_type="nova2",
+        created_at=NOW + timedelta(minutes=3),
+    )  # fmt: skip
+    report = _read(factory, hub, NOW + timedelta(minutes=5))
+    assert report.releases == [] and "newlab/Nova-2" not in _models(session)
+    assert not _publisher(session, "newlab").watched  # type: ignore[union-attr]
+    rewatched = api.patch("/api/v1/publishers/newlab", json={"watched": True}, headers=auth).json()
+    assert rewatched["watched_because"] == "discovered"
 
 
 def test_named_orgs_replace_the_file_but_not_the_discovered_publishers(
-    session: Session, factory: sessionmaker[Session]
+    session: Session, factory: sessionmaker[Session], hub: FakeHub
 ) -> None:
-    with FakeHub(page_size=2) as hub:
-        _seed(hub)
-        with _client(hub) as client:
-            read_firehose(factory, client, NOW)
-        hub.requests.clear()
-        named = Settings(hub_endpoint=hub.url, hub_orgs=["gammalab"], hub_firehose=False)
-        hub.add_org("gammalab")
-        WatcherLoop(named, factory, clock=lambda: NOW).hub_cycle()
-        polled = {r.param("author")[0] for r in hub.requests_to("/api/models") if r.param("author")}
-        assert polled == {"gammalab", "newlab"}
-        hub.requests.clear()
-        none = named.model_copy(update={"hub_orgs": []})
-        assert WatcherLoop(none, factory, clock=lambda: NOW).hub_cycle() is None and hub.requests == []
+    _read(factory, hub, NOW)
+    hub.requests.clear()
+    named = Settings(hub_endpoint=hub.url, hub_orgs=["gammalab"], hub_firehose=False)
+    hub.add_org("gammalab")
+    WatcherLoop(named, factory, clock=lambda: NOW).hub_cycle()
+    polled = {r.param("author")[0] for r in hub.requests_to("/api/models") if r.param("author")}
+    assert polled == {"gammalab", "newlab"}
+    hub.requests.clear()
+    none = named.model_copy(update={"hub_orgs": []})
+    assert WatcherLoop(none, factory, clock=lambda: NOW).hub_cycle() is None and hub.requests == []
 
 
 def _concurrent_cycles(url: str, hub: FakeHub) -> list[str]:
@@ -311,18 +311,11 @@ def _concurrent_cycles(url: str, hub: FakeHub) -> list[str]:
     return statuses
 
 
-@pytest.fixture
-def slow_hub() -> Iterator[FakeHub]:
-    with FakeHub(page_size=2) as hub:
-        _seed(hub)
-        yield hub
-
-
-def test_two_processes_read_each_page_once(fresh_database_url: str, slow_hub: FakeHub) -> None:
+def test_two_processes_read_each_page_once(fresh_database_url: str, hub: FakeHub) -> None:
     # Every page answers slowly, so both processes are inside their cycle at once.
-    slow_hub.slow_next(0.2, path_contains="/api/models", times=20)
-    statuses = _concurrent_cycles(fresh_database_url, slow_hub)
-    created = [(sort, cursor) for sort, cursor in _list_requests(slow_hub) if sort == "createdAt"]
+    hub.slow_next(0.2, path_contains="/api/models", times=20)
+    statuses = _concurrent_cycles(fresh_database_url, hub)
+    created = [(sort, cursor) for sort, cursor in _list_requests(hub) if sort == "createdAt"]
     # One pass over three pages, by whichever process won the lease; the other skipped it, found it done, or
     # (the modified listing) waited for it.
     assert len(created) == 3 and len(set(created)) == 3
