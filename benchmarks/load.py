@@ -136,18 +136,24 @@ def background_wrk(url: str, label: str, duration: int) -> Iterator[list[Figures
 
 @contextmanager
 def server(command: list[str], url: str, env: dict[str, str]) -> Iterator[None]:
-    process = subprocess.Popen(
-        command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        wait_until_up(url, timeout=600)  # a big database is migrated and analysed at startup
-        yield
-    finally:
-        process.terminate()
+    """Run ``command`` while the block runs. Its stderr goes to a file, never to an unread pipe: once a pipe's
+    64 KB fill, the server's next log line blocks its event loop and every request stalls (a dozen
+    tracebacks did it, docs/operations.md). The errors it logged are reported when it stops."""
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=log)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            wait_until_up(url, timeout=600)  # a big database is migrated and analysed at startup
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.seek(0)
+            errors = [line.rstrip() for line in log if line.startswith(("ERROR", "CRITICAL"))]
+            if errors:
+                print(f"  the server logged {len(errors)} errors, first: {errors[0]}")
 
 
 def prepare(url: str, *, models: int, releases: int, events: int) -> tuple[str, str]:
