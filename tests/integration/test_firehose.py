@@ -27,6 +27,7 @@ from app.services.releases.publishers import sync_publishers
 from app.services.tokens import create_token
 from app.sources.hub import HubClient
 from tests.fakes.fake_hub import FakeHub
+from tests.support.hub import quiet_client, savepoint_sessions
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 EARLIER = NOW - timedelta(days=30)
@@ -35,13 +36,11 @@ EARLIER = NOW - timedelta(days=30)
 @pytest.fixture
 def factory(session: Session) -> sessionmaker[Session]:
     sync_publishers(session, None)
-    return sessionmaker(
-        bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
+    return savepoint_sessions(session)
 
 
 def _client(hub: FakeHub) -> HubClient:
-    return HubClient(hub.url, None, 5.0, backoff_seconds=0, sleep=lambda _s: None, page_size=2)
+    return quiet_client(hub.url, 5.0, page_size=2)
 
 
 def _seed(hub: FakeHub) -> None:

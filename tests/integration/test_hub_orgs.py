@@ -19,6 +19,7 @@ from app.services.operations.watcher_loop import WatcherLoop
 from app.services.releases.publishers import sync_publishers
 from app.sources.hub import HubClient
 from tests.fakes.fake_hub import FakeHub
+from tests.support.hub import quiet_client, savepoint_sessions
 
 NOW = datetime(2025, 10, 1, 12, 0, tzinfo=UTC)
 OLD = datetime(2024, 3, 1, tzinfo=UTC)
@@ -26,9 +27,7 @@ OLD = datetime(2024, 3, 1, tzinfo=UTC)
 
 @pytest.fixture
 def factory(session: Session) -> sessionmaker[Session]:
-    return sessionmaker(
-        bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
+    return savepoint_sessions(session)
 
 
 @pytest.fixture
@@ -47,7 +46,7 @@ def hub() -> Iterator[FakeHub]:
 
 @pytest.fixture
 def client(hub: FakeHub) -> Iterator[HubClient]:
-    with HubClient(hub.url, None, 2.0, backoff_seconds=0, sleep=lambda _s: None) as hub_client:
+    with quiet_client(hub.url) as hub_client:
         yield hub_client
 
 

@@ -4,7 +4,6 @@ rate limits and recovery."""
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +21,7 @@ from app.sources.hub import HubClient
 from app.sources.hub.budget import RequestBudget
 from app.sources.hub.types import created_at_from_object_id
 from tests.fakes.fake_hub import FakeHub
+from tests.support.hub import closed_port_url, quiet_client, savepoint_sessions
 
 NOW = datetime(2025, 10, 1, 12, 0, tzinfo=UTC)
 OLD = datetime(2024, 3, 1, tzinfo=UTC)
@@ -29,60 +29,28 @@ OLD = datetime(2024, 3, 1, tzinfo=UTC)
 
 @pytest.fixture
 def factory(session: Session) -> sessionmaker[Session]:
-    """Sessions sharing the test's rolled-back connection; their commits become savepoints."""
-    return sessionmaker(
-        bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
+    return savepoint_sessions(session)
 
 
 @pytest.fixture
 def hub() -> Iterator[FakeHub]:
     with FakeHub(page_size=2) as fake:
-        fake.add_model(
-            "acme",
-            "Acme-1-Base",
-            architectures=["AcmeForCausalLM"],
-            model_type="acme",
-            created_at=OLD,
-            parameters=7_000_000_000,
-        )
-        fake.add_model(
-            "acme",
-            "Acme-1-Instruct",
-            architectures=["AcmeForCausalLM"],
-            model_type="acme",
-            created_at=OLD + timedelta(hours=3),
-            base_models=["acme/Acme-1-Base"],
-        )
-        fake.add_model(
-            "acme",
-            "Acme-0",
-            architectures=["LlamaForCausalLM"],
-            model_type="llama",
-            created_at=OLD - timedelta(days=300),
-        )
-        fake.add_model(
-            "beta",
-            "Beta-7B",
-            architectures=["BetaForCausalLM"],
-            model_type="beta",
-            created_at=OLD + timedelta(days=10),
-            auto_map=True,
-        )
-        fake.add_model(
-            "beta",
-            "Acme-1-Instruct-AWQ",
-            architectures=["AcmeForCausalLM"],
-            model_type="acme",
-            created_at=OLD + timedelta(days=2),
-            base_models=[("quantized", "acme/Acme-1-Instruct")],
-        )
+        fake.add_model("acme", "Acme-1-Base", architectures=["AcmeForCausalLM"], model_type="acme",
+                       created_at=OLD, parameters=7_000_000_000)  # fmt: skip
+        fake.add_model("acme", "Acme-1-Instruct", architectures=["AcmeForCausalLM"], model_type="acme",
+                       created_at=OLD + timedelta(hours=3), base_models=["acme/Acme-1-Base"])  # fmt: skip
+        fake.add_model("acme", "Acme-0", architectures=["LlamaForCausalLM"], model_type="llama",
+                       created_at=OLD - timedelta(days=300))  # fmt: skip
+        fake.add_model("beta", "Beta-7B", architectures=["BetaForCausalLM"], model_type="beta",
+                       created_at=OLD + timedelta(days=10), auto_map=True)  # fmt: skip
+        fake.add_model("beta", "Acme-1-Instruct-AWQ", architectures=["AcmeForCausalLM"], model_type="acme",
+                       created_at=OLD + timedelta(days=2), base_models=[("quantized", "acme/Acme-1-Instruct")])  # fmt: skip
         yield fake
 
 
 @pytest.fixture
 def client(hub: FakeHub) -> Iterator[HubClient]:
-    with HubClient(hub.url, None, 2.0, backoff_seconds=0, sleep=lambda _s: None) as hub_client:
+    with quiet_client(hub.url) as hub_client:
         yield hub_client
 
 
@@ -237,9 +205,7 @@ def test_faults_are_recorded_and_the_next_cycle_recovers(
     fault,
     expected: str,  # type: ignore[no-untyped-def]
 ) -> None:
-    with HubClient(
-        hub.url, None, 2.0, backoff_seconds=0, max_retries=1, max_body_bytes=1_000_000, sleep=lambda _s: None
-    ) as client:
+    with quiet_client(hub.url, max_retries=1, max_body_bytes=1_000_000) as client:
         poll_publishers(factory, client, ["acme"], NOW)
         fault(hub)
         report = poll_publishers(factory, client, ["acme"], NOW + timedelta(minutes=15))
@@ -306,20 +272,24 @@ def test_rejected_items_are_reported_and_the_rest_kept(
     assert state(session, "acme").last_error is None
 
 
+def _imported_acme(repo_id: str, release_at: datetime, **columns: str) -> Model:
+    """A row the release-facts import made (day precision, no Hub id yet) for an AcmeForCausalLM repo."""
+    return Model(
+        repo_id=repo_id,
+        architectures=["AcmeForCausalLM"],
+        model_type="acme",
+        release_at=release_at,
+        release_at_source="imported",
+        release_at_precision="day",
+        hub_extra={"imported": {"architecture": "AcmeForCausalLM", "model_type": "acme"}},
+        **columns,
+    )
+
+
 def test_imported_placeholder_takes_its_hub_id(
     session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
 ) -> None:
-    session.add(
-        Model(
-            repo_id="acme/Acme-1-Base",
-            architectures=["AcmeForCausalLM"],
-            model_type="acme",
-            release_at=OLD + timedelta(days=3),
-            release_at_source="imported",
-            release_at_precision="day",
-            hub_extra={"imported": {"architecture": "AcmeForCausalLM", "model_type": "acme"}},
-        )
-    )
+    session.add(_imported_acme("acme/Acme-1-Base", OLD + timedelta(days=3)))
     session.flush()  # same connection: the poller's sessions see it; the test's rollback removes it
     poll_publishers(factory, client, ["acme"], NOW)
     row = models(session)["acme/Acme-1-Base"]
@@ -424,16 +394,7 @@ def test_rename_onto_an_imported_row_merges_the_imported_fact(
     instruct_id = instruct.id
     imported_at = OLD + timedelta(days=1)
     session.add(
-        Model(
-            repo_id="acme/Acme-1-Chat",
-            architectures=["AcmeForCausalLM"],
-            model_type="acme",
-            release_at=imported_at,
-            release_at_source="imported",
-            release_at_precision="day",
-            release_source_detail="https://example.org/blog",
-            hub_extra={"imported": {"architecture": "AcmeForCausalLM", "model_type": "acme"}},
-        )
+        _imported_acme("acme/Acme-1-Chat", imported_at, release_source_detail="https://example.org/blog")
     )
     session.flush()
     hub.rename("acme/Acme-1-Instruct", "acme/Acme-1-Chat")
@@ -484,7 +445,7 @@ def test_imported_rows_of_a_large_org_are_matched_across_chunks(
 def test_timeout_is_recorded_and_the_next_cycle_recovers(
     session: Session, factory: sessionmaker[Session], hub: FakeHub
 ) -> None:
-    with HubClient(hub.url, None, 0.5, backoff_seconds=0, max_retries=1, sleep=lambda _s: None) as client:
+    with quiet_client(hub.url, 0.5, max_retries=1) as client:
         hub.slow_next(1.5, times=2, path_contains="/api/models")
         report = poll_publishers(factory, client, ["acme"], NOW)
         assert report.results[0].status == "error" and "timed out" in (report.results[0].error or "")
@@ -501,12 +462,7 @@ def test_connection_refused_is_recorded_and_nothing_is_lost(
     session: Session, factory: sessionmaker[Session], hub: FakeHub, client: HubClient
 ) -> None:
     poll_publishers(factory, client, ["acme"], NOW)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
-    with HubClient(
-        f"http://127.0.0.1:{closed_port}", None, 1.0, backoff_seconds=0, max_retries=1, sleep=lambda _s: None
-    ) as down:
+    with quiet_client(closed_port_url(), 1.0, max_retries=1) as down:
         report = poll_publishers(factory, down, ["acme"], NOW + timedelta(minutes=15))
     assert report.results[0].status == "error" and "cannot reach" in (report.results[0].error or "")
     assert "cannot reach" in (state(session, "acme").last_error or "")
@@ -518,12 +474,7 @@ def test_connection_refused_is_recorded_and_nothing_is_lost(
 def test_an_unreachable_hub_ends_the_cycle_instead_of_waiting_for_every_org(
     session: Session, factory: sessionmaker[Session]
 ) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
-    with HubClient(
-        f"http://127.0.0.1:{closed_port}", None, 1.0, backoff_seconds=0, max_retries=1, sleep=lambda _s: None
-    ) as down:
+    with quiet_client(closed_port_url(), 1.0, max_retries=1) as down:
         report = poll_publishers(factory, down, ["acme", "beta", "gamma"], NOW)
         assert down.requests_sent <= 2  # the first org's attempts only
     assert [r.status for r in report.results] == ["error", "deferred", "deferred"]
@@ -534,7 +485,7 @@ def test_an_unreachable_hub_ends_the_cycle_instead_of_waiting_for_every_org(
 def test_failed_confirmation_of_a_vanished_repo_marks_nothing_gone_until_it_succeeds(
     session: Session, factory: sessionmaker[Session], hub: FakeHub
 ) -> None:
-    with HubClient(hub.url, None, 2.0, backoff_seconds=0, max_retries=1, sleep=lambda _s: None) as client:
+    with quiet_client(hub.url, max_retries=1) as client:
         poll_publishers(factory, client, ["acme"], NOW)
         hub.delete("acme/Acme-0")
         hub.fail_next(500, times=2, path_contains="/api/models/acme/Acme-0")
