@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
+from app.api import warm
 from app.api.deps import WRITE_SLOTS, KnownQueryOnly, add_body_schemas
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, RefuseNulBytes, SecurityHeaders
@@ -62,12 +63,28 @@ def _warm(app: FastAPI) -> None:
         logger.warning("could not render the main page in advance: %s", exc)
 
 
+def _warming_tasks(app: FastAPI, *, main_page: bool) -> list[Callable[[], object]]:
+    """What a refresh is followed by: the common answers, then the main page when it is kept (a copy still
+    fresh is left alone; a stale one is rendered again now rather than at the next visit)."""
+    tasks: list[Callable[[], object]] = [
+        lambda: warm.warm_answers(app, should_stop=app.state.warmer.stopping.is_set)
+    ]
+    if main_page and app.state.settings.page_cache_seconds > 0:
+        tasks.append(lambda: _warm(app))
+    return tasks
+
+
 def create_app(
-    settings: Settings | None = None, *, start_watchers: bool = True, warm_main_page: bool = False
+    settings: Settings | None = None,
+    *,
+    start_watchers: bool = True,
+    warm_main_page: bool = False,
+    warm_answers: bool = False,
 ) -> FastAPI:
     """Build the ASGI app. Watchers run as background tasks of the lifespan when ``start_watchers``; with
     ``warm_main_page`` (``launchgap serve``) the main page is rendered into the page cache as the server
-    starts."""
+    starts; with ``warm_answers`` (``launchgap serve`` too) the common answers are computed into the answer
+    cache as it starts and after each refresh the watchers run (``app/api/warm.py``), the main page too."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -90,13 +107,19 @@ def create_app(
                     target=_warm, args=(app,), name="launchgap-warm-main-page", daemon=True
                 )
                 warming.start()
+            warmer: warm.Warmer | None = None
+            if warm_answers:
+                warmer = app.state.warmer = warm.Warmer(_warming_tasks(app, main_page=warm_main_page))
+                warmer.nudge()
             stop = asyncio.Event()
             task: asyncio.Task[None] | None = None
             with factory() as session:  # once, what this process serves (the watchers say more later)
                 names = [spec.name for spec in configured_runtimes(settings)]
                 logger.info("%s", serving_summary(session, names, watching=start_watchers))
             if start_watchers:
-                loop = WatcherLoop(settings, factory, clock=utcnow)
+                loop = WatcherLoop(
+                    settings, factory, clock=utcnow, after_refresh=warmer.nudge if warmer else None
+                )
                 task = asyncio.create_task(loop.run(stop), name="launchgap-watchers")
             try:
                 yield
@@ -104,6 +127,8 @@ def create_app(
                 stop.set()
                 if warming is not None:
                     warming.join(timeout=SHUTDOWN_GRACE_SECONDS)  # before the database is closed
+                if warmer is not None:
+                    warmer.stop(timeout=SHUTDOWN_GRACE_SECONDS)
                 if task is not None:
                     # Cycles check `stop` between sources. A step still running after the grace period (a long
                     # scan, a Hub retry) is left to its daemon thread and dies with the process; it is redone

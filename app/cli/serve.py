@@ -31,7 +31,7 @@ def register(cli: typer.Typer) -> None:
                 err=True,
             )
             raise typer.Exit(2)
-        app = create_app(settings, start_watchers=watch, warm_main_page=True)
+        app = create_app(settings, start_watchers=watch, warm_main_page=True, warm_answers=True)
         # uvicorn installs its own SIGINT/SIGTERM handlers and runs the lifespan shutdown (watchers stop).
         uvicorn.run(
             app,

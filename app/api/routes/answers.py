@@ -8,12 +8,14 @@ before `/models/{repo_id:path}`, which would take the whole rest of the path as 
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
-from app.api.cached import cached
+from app.api.cached import Answer, cached
 from app.api.deps import NowDep, SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, csv_response, page_or_csv, wants_csv
 from app.api.pagination import paginate
@@ -30,8 +32,8 @@ from app.schemas.answers import (
     StageLagOut,
 )
 from app.schemas.common import Page
-from app.services.answers.early_access import early_access_map
-from app.services.answers.lags import LagScope, propagation_lags, stage_lags
+from app.services.answers.early_access import EarlyAccessCell, early_access_map
+from app.services.answers.lags import LagScope, PropagationLag, StageLag, propagation_lags, stage_lags
 from app.services.answers.latest import LatestScope, notable_releases, release_answers
 from app.services.answers.requirements import RequirementFilters, model_requirements
 
@@ -43,6 +45,25 @@ def _flat(item: object) -> dict[str, object]:
     """A lag result as one flat item: its identity, then the lag's figures."""
     values = {f.name: getattr(item, f.name) for f in dataclasses.fields(item) if f.name != "lag"}  # type: ignore[arg-type]
     return values | dataclasses.asdict(item.lag)  # type: ignore[attr-defined]
+
+
+def early_access_answer(
+    session: Session,
+    now: datetime,
+    stage: Stage = Stage.MERGED,
+    publisher: str | None = None,
+    vendor: Vendor | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Answer[list[EarlyAccessCell]]:
+    """The early-access map, as kept until the next refresh (the defaults are the route's: the warmer,
+    ``app/api/warm.py``, computes them after a refresh)."""
+    return Answer(
+        ("early-access", stage, publisher, vendor, since, until),
+        lambda: early_access_map(
+            session, stage=stage, now=now, publisher=publisher, vendor=vendor, since=since, until=until
+        ),
+    )
 
 
 @router.get(
@@ -67,12 +88,7 @@ def early_access(
     format: FormatQuery = None,
 ) -> Page[EarlyAccessOut] | Response:
     cells = cached(
-        request,
-        session,
-        ("early-access", stage, publisher, vendor, since, until),
-        lambda: early_access_map(
-            session, stage=stage, now=now, publisher=publisher, vendor=vendor, since=since, until=until
-        ),
+        request, session, early_access_answer(session, now, stage, publisher, vendor, since, until)
     )
     return page_or_csv(
         request,
@@ -83,6 +99,11 @@ def early_access(
         format=format,
         filename="early-access.csv",
     )
+
+
+def latest_answer(session: Session, scope: LatestScope) -> Answer[list[str]]:
+    """The notable releases, newest first, as kept until the next refresh."""
+    return Answer(("latest", scope), lambda: notable_releases(session, scope))
 
 
 @router.get(
@@ -104,7 +125,7 @@ def latest_releases(
 ) -> Page[LatestReleaseOut] | Response:
     families = most_used(session, top, publisher)
     scope = LatestScope(publisher=publisher, families=families)
-    repo_ids = cached(request, session, ("latest", scope), lambda: notable_releases(session, scope))
+    repo_ids = cached(request, session, latest_answer(session, scope))
     if wants_csv(request, format):
         every = [
             LatestReleaseOut.model_validate(a, from_attributes=True)
@@ -120,6 +141,20 @@ def latest_releases(
         ],
         total=total,
         next_cursor=next_cursor,
+    )
+
+
+def propagation_answer(
+    session: Session,
+    scope: LagScope,
+    upstream: str | None = None,
+    downstream: str | None = None,
+    stage: Stage | None = None,
+) -> Answer[list[PropagationLag]]:
+    """The upstream → downstream lags, as kept until the next refresh."""
+    return Answer(
+        ("propagation", scope, upstream, downstream, stage),
+        lambda: propagation_lags(session, scope=scope, upstream=upstream, downstream=downstream, stage=stage),
     )
 
 
@@ -146,12 +181,7 @@ def propagation(
     check_runtime(upstream)
     check_runtime(downstream)
     scope = LagScope(publisher, since, until, final_only)
-    lags = cached(
-        request,
-        session,
-        ("propagation", scope, upstream, downstream, stage),
-        lambda: propagation_lags(session, scope=scope, upstream=upstream, downstream=downstream, stage=stage),
-    )
+    lags = cached(request, session, propagation_answer(session, scope, upstream, downstream, stage))
     return page_or_csv(
         request,
         PropagationOut,
@@ -160,6 +190,26 @@ def propagation(
         cursor=cursor,
         format=format,
         filename="propagation.csv",
+    )
+
+
+def stage_lag_answer(
+    session: Session,
+    scope: LagScope,
+    from_stage: Stage = Stage.MERGED,
+    to_stage: Stage = Stage.DOCUMENTED,
+    runtime: str | None = None,
+) -> Answer[list[StageLag]]:
+    """Each runtime's lag from one stage to another, as kept until the next refresh."""
+    return Answer(
+        ("stage-lag", from_stage, to_stage, scope, runtime),
+        lambda: stage_lags(
+            session,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            scope=scope,
+            runtimes=[runtime] if runtime else None,
+        ),
     )
 
 
@@ -187,18 +237,7 @@ def stage_lag(
     if from_stage == to_stage:
         raise HTTPException(422, "from_stage and to_stage must differ")
     scope = LagScope(publisher, since, until, final_only)
-    lags = cached(
-        request,
-        session,
-        ("stage-lag", from_stage, to_stage, scope, runtime),
-        lambda: stage_lags(
-            session,
-            from_stage=from_stage,
-            to_stage=to_stage,
-            scope=scope,
-            runtimes=[runtime] if runtime else None,
-        ),
-    )
+    lags = cached(request, session, stage_lag_answer(session, scope, from_stage, to_stage, runtime))
     return page_or_csv(
         request,
         StageLagOut,
@@ -235,8 +274,9 @@ def requirements(
     items = cached(
         request,
         session,
-        ("requirements", repo_id, filters),
-        lambda: model_requirements(session, repo_id, filters=filters),
+        Answer(
+            ("requirements", repo_id, filters), lambda: model_requirements(session, repo_id, filters=filters)
+        ),
     )
     if items is None:
         raise HTTPException(404, f"unknown model {repo_id!r}")

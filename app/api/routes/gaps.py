@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
-from app.api.cached import cached
+from app.api.cached import Answer, kept
 from app.api.deps import SessionDep
 from app.api.listing import (
     CursorQuery,
@@ -21,9 +22,27 @@ from app.api.params import gap_filters
 from app.domain.vocabulary import GapStatus, RowKind, Stage, Vendor
 from app.schemas.common import Page, UtcTime
 from app.schemas.gaps import GapOut
-from app.services.gaps.query import count_gaps, query_gap_fields, query_gaps
+from app.services.answers.cache import AnswerCache
+from app.services.gaps.query import GapFilters, count_gaps, query_gap_fields, query_gaps
 
 router = APIRouter(tags=["gaps"])
+
+
+def gap_page_answer(
+    session: Session, cache: AnswerCache, filters: GapFilters, limit: int, cursor: str | None
+) -> Answer[bytes]:
+    """One page of the list as JSON bytes, with its total (kept on its own: every page of one list shares
+    it), as kept until the next refresh; the warmer (``app/api/warm.py``) computes the first unfiltered one."""
+    count: Answer[int] = Answer(("gap-count", filters), lambda: count_gaps(session, filters))
+    return Answer(
+        ("gap-page", filters, limit, cursor),
+        lambda: query_page_body(
+            lambda page, offset: query_gap_fields(session, filters, limit=page, offset=offset),
+            lambda: kept(cache, session, count),
+            limit=limit,
+            cursor=cursor,
+        ),
+    )
 
 
 @router.get(
@@ -91,15 +110,6 @@ def list_gaps(
         )
     # The hot list: rows go from SQL to JSON in the schema's shape, with no per-row model on the way, and the
     # page's bytes (with its total) are kept until the next refresh: a page changes only when the gap rows do.
-    body = cached(
-        request,
-        session,
-        ("gap-page", filters, limit, cursor),
-        lambda: query_page_body(
-            lambda page, offset: query_gap_fields(session, filters, limit=page, offset=offset),
-            lambda: cached(request, session, ("gap-count", filters), lambda: count_gaps(session, filters)),
-            limit=limit,
-            cursor=cursor,
-        ),
-    )
+    cache: AnswerCache = request.app.state.answer_cache
+    body = kept(cache, session, gap_page_answer(session, cache, filters, limit, cursor))
     return Response(body, media_type="application/json")

@@ -7,16 +7,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
-from app.api.cached import cached
+from app.api.cached import Answer, cached
 from app.api.deps import SessionDep
 from app.api.listing import CursorQuery, FormatQuery, LimitQuery, page_or_csv
 from app.api.params import SinceQuery, TopQuery, UntilQuery, gap_filters, most_used
 from app.domain.vocabulary import RowKind, Stage, Vendor
 from app.schemas.common import Page
 from app.schemas.stats import ObservedRuntimeOut, StatsOut, SurvivalOut, SurvivalPointOut
-from app.services.answers.stats import CoveredStats, load_group_stats, survival_curve
-from app.services.gaps.query import gap_stats_rows
+from app.services.answers.stats import CoveredStats, SurvivalPoint, load_group_stats, survival_curve
+from app.services.gaps.query import GapFilters, gap_stats_rows
 
 router = APIRouter(tags=["stats"])
 PerQuarter = Annotated[bool, Query(description="One row per group and release quarter (the trend).")]
@@ -83,9 +84,9 @@ def stats_out(item: CoveredStats, by: str) -> StatsOut:
     )
 
 
-def _stats(
-    request: Request, session: SessionDep, *, by: str, params: StatsParams
-) -> Page[StatsOut] | Response:
+def stats_answer(session: Session, by: str, params: StatsParams) -> Answer[list[CoveredStats]]:
+    """The per-``by`` statistics for ``params``, as kept until the next refresh (the route's and the
+    warmer's one key: ``app/api/warm.py`` computes ``StatsParams()``'s after a refresh)."""
     filters = gap_filters(
         stage=params.stage,
         publisher=params.publisher,
@@ -95,9 +96,7 @@ def _stats(
         final_only=params.final_only,
         families=most_used(session, params.top, params.publisher),
     )
-    stats = cached(
-        request,
-        session,
+    return Answer(
         ("stats", by, filters, params.per_quarter, params.include_incomplete, params.weight),
         lambda: load_group_stats(
             session,
@@ -108,6 +107,12 @@ def _stats(
             weight=params.weight,
         ),
     )
+
+
+def _stats(
+    request: Request, session: SessionDep, *, by: str, params: StatsParams
+) -> Page[StatsOut] | Response:
+    stats = cached(request, session, stats_answer(session, by, params))
     return page_or_csv(
         request,
         StatsOut,
@@ -139,6 +144,16 @@ def runtime_stats(request: Request, session: SessionDep, params: StatsParamsDep)
     return _stats(request, session, by="runtime", params=params)
 
 
+def survival_answer(
+    session: Session, filters: GapFilters, include_incomplete: bool
+) -> Answer[list[SurvivalPoint]]:
+    """One group's time-to-support curve, as kept until the next refresh."""
+    return Answer(
+        ("survival", filters, include_incomplete),
+        lambda: survival_curve(gap_stats_rows(session, filters), include_incomplete=include_incomplete),
+    )
+
+
 @router.get(
     "/stats/survival",
     summary="Time-to-support curve (Kaplan–Meier, pending censored) for a vendor view or a runtime",
@@ -166,12 +181,7 @@ def survival(
         rows=[RowKind.VENDOR if vendor else RowKind.RUNTIME],
         final_only=final_only,
     )
-    curve = cached(
-        request,
-        session,
-        ("survival", filters, include_incomplete),
-        lambda: survival_curve(gap_stats_rows(session, filters), include_incomplete=include_incomplete),
-    )
+    curve = cached(request, session, survival_answer(session, filters, include_incomplete))
     return SurvivalOut(
         group=vendor or runtime or "",
         stage=stage,

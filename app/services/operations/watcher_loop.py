@@ -48,6 +48,7 @@ class WatcherLoop:
         *,
         clock: Callable[[], datetime],
         owner: str | None = None,
+        after_refresh: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
         self.factory = factory
@@ -57,6 +58,9 @@ class WatcherLoop:
         """Set when the loop is asked to stop: cycles check it between sources."""
         self.first_cycle_logged = False
         """Whether the line after the first runtime cycle (``announce.first_cycle_summary``) was logged."""
+        self.after_refresh = after_refresh
+        """Called (in the cycle's thread; it must return at once) after each refresh of the gap rows this
+        loop ran: ``launchgap serve`` computes the common answers then (``app/api/warm.py``)."""
         self.sender = DeliverySender(
             factory, owner=self.owner, allow_private=settings.webhook_allow_private, clock=clock
         )
@@ -88,6 +92,7 @@ class WatcherLoop:
             interval=timedelta(seconds=self.settings.watch_interval_seconds),
             retry_after_error=timedelta(seconds=self.settings.retry_after_error_seconds),
         )
+        self.refreshed()  # a polling cycle always ends with a refresh
         return next_hub_wait(report, self.clock(), self.settings.watch_interval_seconds)
 
     def firehose_cycle(self) -> float | None:
@@ -100,6 +105,8 @@ class WatcherLoop:
         report = firehose_then_refresh(
             self.factory, self.settings, self.clock(), owner=self.owner, only_due=True
         )
+        if report.changed:
+            self.refreshed()
         retries = [r.retry_at for r in report.results if r.retry_at is not None]
         if not retries:
             return interval
@@ -145,6 +152,9 @@ class WatcherLoop:
                     retry_after=timedelta(seconds=self.settings.retry_after_error_seconds),
                     pull_requests=not (repo and spec.name in self.settings.fork_copies),
                 )
+            # A scan that found nothing refreshed nothing: every answer is still kept, and warming costs a
+            # version read per answer.
+            self.refreshed()
         except ScanError:
             # Recorded on the source's state, which logs it when the source starts failing or fails
             # differently (``source_state.record_failure``), not at every retry.
@@ -157,6 +167,15 @@ class WatcherLoop:
                 source_state.record_failure(
                     session, state, self.clock(), f"{type(exc).__name__}: {exc}", retry
                 )
+
+    def refreshed(self) -> None:
+        """Tell ``after_refresh`` that the gap rows were refreshed (its failure is logged, never raised)."""
+        if self.after_refresh is None:
+            return
+        try:
+            self.after_refresh()
+        except Exception:
+            logger.exception("could not start warming the answers after a refresh")
 
     def delivery_cycle(self) -> None:
         """Send every watch delivery that is due (until asked to stop)."""
