@@ -19,14 +19,17 @@ import os
 import random
 import time
 
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, make_url, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.warm import warm_answers
 from app.db.migrate import upgrade
-from app.db.session import create_db_engine, session_factory
+from app.db.session import create_db_engine, read_only_factory, session_factory
 from app.domain.vocabulary import Vendor
 from app.models import Model
 from app.services.gaps.refresh import refresh_gaps
+from app.services.gaps.version import record_refresh
 from app.sources.runtimes.catalog import CATALOG
 from benchmarks.api_gaps import bench_client, build, cycle, measure
 from benchmarks.hub_cycle import postgres_url
@@ -117,7 +120,41 @@ def run(url: str, args: argparse.Namespace) -> None:
             flush=True,
         )
     print(f"{len(over)} answers over the goal: {', '.join(over) or 'none'}")
+    warmed_first_requests(client, factory)
     engine.dispose()
+
+
+WARMED = [
+    "/api/v1/stats/vendors",
+    "/api/v1/stats/runtimes",
+    "/api/v1/stats/early-access",
+    "/api/v1/stats/propagation",
+    "/api/v1/stats/lag",
+    "/api/v1/releases/latest",
+    "/api/v1/gaps",
+]
+
+
+def warmed_first_requests(client: TestClient, factory: sessionmaker[Session]) -> None:
+    """A new version of the answers (what every refresh records), the warmer's run as ``launchgap serve``
+    starts it after a refresh (``app/api/warm.py``; timed here in the foreground), then each plain answer's
+    first request."""
+    with factory() as session:
+        record_refresh(session)
+        session.commit()
+    app = client.app
+    app.state.read_session_factory = read_only_factory(factory)  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    failed = warm_answers(app)  # type: ignore[arg-type]
+    print(
+        f"warming after a refresh (background in serve): {time.perf_counter() - started:.1f} s, {failed} failed"
+    )
+    for path in WARMED:
+        first = time.perf_counter()
+        status = client.get(path).status_code
+        print(
+            f"first request after a refresh, warmed: GET {path} {(time.perf_counter() - first) * 1000:.0f} ms ({status})"
+        )
 
 
 def main() -> None:
