@@ -68,17 +68,18 @@ def serving(url: str, tmp_path: Path, **settings: str) -> Iterator[str]:
         "LAUNCHGAP_LOG_LEVEL": "WARNING",
         **{f"LAUNCHGAP_{name.upper()}": value for name, value in settings.items()},
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--no-watch"], cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+    # The log goes to a file: an unread pipe fills at 64 KB and then blocks the server (docs/operations.md).
+    with (tmp_path / "server.log").open("w") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--no-watch"], cwd=REPO_ROOT, env=env, stderr=log_file
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + "/healthz", timeout=60)
         yield base
     finally:
         server.send_signal(signal.SIGTERM)
-        server.communicate(timeout=60)
+        server.wait(timeout=60)
 
 
 def _claim(n: int) -> dict[str, str]:
