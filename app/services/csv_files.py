@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def read_csv(path: Path, required: Sequence[str], error: type[Exception]) -> list[tuple[int, dict[str, str]]]:
@@ -25,3 +28,35 @@ def read_csv(path: Path, required: Sequence[str], error: type[Exception]) -> lis
         (line, {key: (value or "").strip() for key, value in raw.items() if key is not None})
         for line, raw in enumerate(reader, start=2)
     ]
+
+
+def read_keyed_rows(
+    path: Path,
+    required: Sequence[str],
+    error: type[Exception],
+    parse: Callable[[dict[str, str]], T],
+    *,
+    key: Callable[[T], str],
+    duplicate: str,
+) -> list[T]:
+    """Every row of ``path`` parsed by ``parse``, in file order, the whole file checked before it is used.
+
+    ``parse`` raises ``ValueError`` for a bad row; a row whose ``key`` an earlier row had is refused with the
+    message ``duplicate`` (formatted with ``key``). Every problem is collected with its line number and raised
+    as one ``error`` naming the file, so an operator fixes the file in one go and nothing is half-imported.
+    """
+    rows: dict[str, T] = {}
+    errors: list[str] = []
+    for line, cells in read_csv(path, required, error):
+        try:
+            row = parse(cells)
+        except ValueError as exc:
+            errors.append(f"line {line}: {exc}")
+            continue
+        if key(row) in rows:
+            errors.append(f"line {line}: " + duplicate.format(key=key(row)))
+            continue
+        rows[key(row)] = row
+    if errors:
+        raise error(f"{path}: " + "; ".join(errors))
+    return list(rows.values())

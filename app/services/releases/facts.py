@@ -18,16 +18,11 @@ from sqlalchemy.orm import Session
 
 from app.domain.vocabulary import ReleaseSource
 from app.models.model import Model
-from app.services.csv_files import read_csv
+from app.services.csv_files import read_keyed_rows
 from app.services.releases.publishers import publisher_for
-from app.services.releases.rules import (
-    ReleaseDateError,
-    ReleaseTime,
-    import_conflicts,
-    parse_release_date,
-)
+from app.services.releases.rules import ReleaseTime, import_conflicts, parse_release_date
 from app.services.releases.store import refresh_families, set_release_time
-from app.sources.hub.types import InvalidName, check_repo_id, parse_hub_time
+from app.sources.hub.types import check_repo_id, parse_hub_time
 
 REQUIRED = ("hf_repo_id", "public_release_date", "source", "confidence")
 CONFIDENCES = ("high", "medium", "low")
@@ -63,40 +58,39 @@ class ImportReport:
 
 def read_release_facts(path: Path) -> list[ReleaseFact]:
     """Parse and validate every row; raises ``ReleaseFileError`` listing each bad line."""
-    facts: dict[str, ReleaseFact] = {}
-    errors: list[str] = []
-    for line, cells in read_csv(path, REQUIRED, ReleaseFileError):
-        try:
-            repo_id = check_repo_id(cells["hf_repo_id"])
-            release_at, precision = parse_release_date(cells["public_release_date"])
-            created_at = parse_hub_time(cells["createdAt"]) if cells.get("createdAt") else None
-            confidence = cells["confidence"].lower()
-            if confidence not in CONFIDENCES:
-                raise ValueError(f"confidence must be one of {', '.join(CONFIDENCES)}, not {confidence!r}")
-            if not cells["source"]:
-                raise ValueError("source is empty (every fact needs one)")
-            if cells.get("org") and cells["org"] != repo_id.split("/", 1)[0]:
-                raise ValueError(f"org {cells['org']!r} does not match the repo id")
-        except (InvalidName, ReleaseDateError, ValueError) as exc:
-            errors.append(f"line {line}: {exc}")
-            continue
-        if repo_id in facts:
-            errors.append(f"line {line}: {repo_id} appears twice")
-            continue
-        facts[repo_id] = ReleaseFact(
-            repo_id=repo_id,
-            architecture=cells.get("architecture") or None,
-            model_type=cells.get("model_type") or None,
-            release_at=release_at,
-            precision=precision,
-            created_at=created_at,
-            source=cells["source"],
-            confidence=confidence,
-            notes=cells.get("notes") or None,
-        )
-    if errors:
-        raise ReleaseFileError(f"{path}: " + "; ".join(errors))
-    return list(facts.values())
+    return read_keyed_rows(
+        path,
+        REQUIRED,
+        ReleaseFileError,
+        _fact,
+        key=lambda fact: fact.repo_id,
+        duplicate="{key} appears twice",
+    )
+
+
+def _fact(cells: dict[str, str]) -> ReleaseFact:
+    """One row's fact; ``ValueError`` (``InvalidName`` and ``ReleaseDateError`` are ones) says what is wrong."""
+    repo_id = check_repo_id(cells["hf_repo_id"])
+    release_at, precision = parse_release_date(cells["public_release_date"])
+    created_at = parse_hub_time(cells["createdAt"]) if cells.get("createdAt") else None
+    confidence = cells["confidence"].lower()
+    if confidence not in CONFIDENCES:
+        raise ValueError(f"confidence must be one of {', '.join(CONFIDENCES)}, not {confidence!r}")
+    if not cells["source"]:
+        raise ValueError("source is empty (every fact needs one)")
+    if cells.get("org") and cells["org"] != repo_id.split("/", 1)[0]:
+        raise ValueError(f"org {cells['org']!r} does not match the repo id")
+    return ReleaseFact(
+        repo_id=repo_id,
+        architecture=cells.get("architecture") or None,
+        model_type=cells.get("model_type") or None,
+        release_at=release_at,
+        precision=precision,
+        created_at=created_at,
+        source=cells["source"],
+        confidence=confidence,
+        notes=cells.get("notes") or None,
+    )
 
 
 def import_releases(

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models.publisher import Publisher
-from app.services.csv_files import read_csv
-from app.sources.hub.types import InvalidName, check_org
+from app.services.csv_files import read_keyed_rows
+from app.sources.hub.types import check_org
 
 REQUIRED_COLUMNS = ("hub_org", "name", "country")
 WATCHED_BECAUSE = ("file", "named", "discovered")
@@ -41,28 +41,25 @@ def default_publishers_path() -> Path:
 
 def read_publishers(path: Path | None = None) -> list[PublisherRow]:
     """Parse and validate the whole file before anything is written; raises ``PublishersFileError``."""
-    path = path or default_publishers_path()
-    rows: dict[str, PublisherRow] = {}
-    errors: list[str] = []
-    for line, raw in read_csv(path, REQUIRED_COLUMNS, PublishersFileError):
-        org = raw.get("hub_org", "")
-        try:
-            check_org(org)
-        except InvalidName as exc:
-            errors.append(f"line {line}: {exc}")
-            continue
-        if org in rows:
-            errors.append(f"line {line}: duplicate hub_org {org!r}")
-            continue
-        rows[org] = PublisherRow(
-            hub_org=org,
-            name=raw.get("name") or org,
-            country=raw.get("country") or None,
-            confidence=raw.get("confidence") or None,
-        )
-    if errors:
-        raise PublishersFileError(f"{path}: " + "; ".join(errors))
-    return list(rows.values())
+    return read_keyed_rows(
+        path or default_publishers_path(),
+        REQUIRED_COLUMNS,
+        PublishersFileError,
+        _publisher_row,
+        key=lambda row: row.hub_org,
+        duplicate="duplicate hub_org {key!r}",
+    )
+
+
+def _publisher_row(cells: dict[str, str]) -> PublisherRow:
+    """One row; an invalid org name raises ``InvalidName`` (a ``ValueError``)."""
+    org = check_org(cells.get("hub_org", ""))
+    return PublisherRow(
+        hub_org=org,
+        name=cells.get("name") or org,
+        country=cells.get("country") or None,
+        confidence=cells.get("confidence") or None,
+    )
 
 
 def sync_publishers(session: Session, path: Path | None = None, named: Sequence[str] = ()) -> list[str]:
