@@ -93,11 +93,6 @@ def canonical_sku(name: str) -> str:
     return _BY_FORM.get(form, form)
 
 
-def sku_vendor(name: str) -> Vendor | None:
-    """The vendor a SKU counts for, None when the table does not map it."""
-    return HARDWARE.get(canonical_sku(name))
-
-
 def is_mapped(name: str) -> bool:
     """Whether the table maps ``name`` (in any spelling) to a vendor."""
     return canonical_sku(name) in HARDWARE
