@@ -57,11 +57,7 @@ def sync_pull_refs(repo: GitRepo, wanted: bool | None) -> None:
         sha, _, name = line.partition("\t")
         if PULL_REF_RE.match(name):
             source[name] = sha
-    ours = dict(
-        line.split("\x00")
-        for line in repo.run("for-each-ref", "refs/pull", "--format=%(refname)%00%(objectname)").splitlines()
-        if line
-    )
+    ours = {f"refs/pull/{number}/head": sha for number, sha in repo.pull_heads().items()}
     present = repo.existing_commits(sha for name, sha in source.items() if ours.get(name) != sha)
     lines = [f"delete {name}" for name in ours if name not in source]
     lines += [
