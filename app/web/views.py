@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.deps import NowDep, SessionDep
+from app.api.params import most_used
 from app.clock import utcnow
 from app.domain.gap_row import GapRow
 from app.domain.text import is_web_link
@@ -38,7 +39,6 @@ from app.services.read_views import (
     list_models,
     list_runtimes,
 )
-from app.services.releases.demand import top_families
 from app.services.releases.publishers import discovered_orgs
 from app.services.runtimes.catalog_views import known_sku, sku_names, statement_skus
 from app.services.runtimes.stored_coverage import evidence_age, load_coverage, vendor_coverage
@@ -111,13 +111,12 @@ def _page(
     context: dict[str, object],
     *,
     status_code: int = 200,
-    now: datetime | None = None,
+    now: datetime,
     runtime: str | None = None,
 ) -> HTMLResponse:
     """Render a page with what every page shows: the banner (one line per kind of failing source), the
     snapshot's cutoff, and how old the newest runtime evidence is when it is over a day old (``runtime``: that
-    runtime's own, on its page). ``now`` is the route's clock (the real one when a caller has none)."""
-    now = now or utcnow()
+    runtime's own, on its page). ``now`` is the route's clock."""
     context |= {
         "problems": summarize_problems(list_health(session), now),
         "snapshots": imported_snapshots(session),
@@ -200,46 +199,46 @@ def dashboard(
     """The latest notable releases answered per vendor, the leaderboard and time-to-support chart per vendor,
     then the release × runtime (or vendor) matrix; with ``top=N``, all over the N most downloaded release
     families only."""
-    cache: PageCache = request.app.state.page_cache
-    # Keyed on the validated parameters only: the same page under other spellings (an unknown parameter is
-    # refused before this) is one entry and one rendering.
     most = int(top) if top else None  # the form sends "" for "all"
-    body = cache.get_or_render(
-        _cache_key(stage, view, publisher, page, most, latest),
-        lambda: (
-            _render_dashboard(
-                request, session, stage, view, publisher or None, page, most or None, latest, now=now
-            ).body
-        ),
+    return HTMLResponse(
+        _dashboard_body(request, session, stage, view, publisher or None, page, most or None, latest, now=now)
     )
-    return HTMLResponse(body)
 
 
-def _cache_key(
-    stage: str, view: str, publisher: str | None, page: int, top: int | None, latest: int = 1
-) -> str:
+def _dashboard_body(
+    request: Request,
+    session: Session,
+    stage: Stage,
+    view: str,
+    publisher: str | None,
+    page: int,
+    top: int | None,
+    latest: int,
+    *,
+    now: datetime,
+) -> bytes:
+    """The main page's body from the page cache, rendered on a miss: the route and the start-up warming
+    (``warm_main_page``) both come here, so the warmed entry is the one ``/`` looks up. Keyed on the validated
+    parameters only: the same page under other spellings (an unknown parameter is refused before this) is one
+    entry and one rendering."""
+    cache: PageCache = request.app.state.page_cache
     key = f"stage={stage}&view={view}&publisher={publisher or ''}&page={page}&top={top or ''}"
-    return key if latest == 1 else f"{key}&latest={latest}"
+    return cache.get_or_render(
+        key if latest == 1 else f"{key}&latest={latest}",
+        lambda: _render_dashboard(request, session, stage, view, publisher, page, top, latest, now=now).body,
+    )
 
 
 def warm_main_page(app: FastAPI, factory: sessionmaker[Session]) -> None:
     """Render the main page as ``/`` shows it by default into the page cache as the server starts: after a
     restart, the first burst of visitors then gets it from the cache (or waits for this one rendering)
     instead of a cold rendering under load (docs/operations.md)."""
-    cache: PageCache = app.state.page_cache
     request = Request(
         {"type": "http", "app": app, "method": "GET", "path": "/", "root_path": "", "query_string": b"",
          "headers": [], "scheme": "http", "server": ("127.0.0.1", 80)}
     )  # fmt: skip
     with factory() as session:
-        cache.get_or_render(
-            _cache_key(Stage.MERGED, "runtimes", None, 1, None),
-            lambda: (
-                _render_dashboard(
-                    request, session, Stage.MERGED, "runtimes", None, 1, None, now=utcnow()
-                ).body
-            ),
-        )
+        _dashboard_body(request, session, Stage.MERGED, "runtimes", None, 1, None, 1, now=utcnow())
 
 
 def _render_dashboard(
@@ -254,7 +253,7 @@ def _render_dashboard(
     *,
     now: datetime,
 ) -> HTMLResponse:
-    families = tuple(top_families(session, top, publisher=publisher)) if top else None
+    families = most_used(session, top, publisher)
     # The answers first: the newest notable releases, each with its earliest support per vendor.
     notable = notable_releases(session, LatestScope(publisher=publisher, families=families))
     latest_first = (latest - 1) * LATEST_PER_PAGE
