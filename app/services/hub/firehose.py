@@ -38,6 +38,7 @@ from app.db.upsert import insert_ignoring_conflicts
 from app.models import FirehoseItem
 from app.services.gaps.decide import DEFAULT_EARLY_ACCESS_WINDOW
 from app.services.hub.firehose_classify import Classified, Classifier
+from app.services.hub.poll import retry_time
 from app.services.operations import source_state
 from app.services.releases.publishers import watched_orgs
 from app.services.releases.store import refresh_families
@@ -382,8 +383,7 @@ def _record_stop(
     retry_after_error: timedelta,
 ) -> ListingResult:
     rate_limited = isinstance(error, HubRateLimited)
-    wait = timedelta(seconds=error.retry_after) if isinstance(error, HubRateLimited) else retry_after_error
-    retry_at = now + wait
+    retry_at = retry_time(error, now, retry_after_error)
     message = f"rate limit: {error}" if rate_limited else str(error)
     # Debug only: the listing's state logs it when it starts failing or fails differently, not every cycle
     # (``source_state.record_failure``).

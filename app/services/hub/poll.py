@@ -287,7 +287,7 @@ def _poll_org(
         )
         if messages:
             message = "; ".join(messages)
-            retry_at = _retry_at(error, now, retry_after_error) if error else now + interval
+            retry_at = retry_time(error, now, retry_after_error) if error else now + interval
             source_state.record_failure(session, state, now, message, retry_at)
             result = OrgResult(
                 org,
@@ -303,7 +303,9 @@ def _poll_org(
     return result, bool(counts.new or counts.updated or counts.renamed or counts.gone)
 
 
-def _retry_at(error: HubError, now: datetime, retry_after_error: timedelta) -> datetime:
+def retry_time(error: HubError, now: datetime, retry_after_error: timedelta) -> datetime:
+    """When to ask the Hub again after ``error``: when a rate limit says, else after ``retry_after_error``
+    (the publisher polls and the firehose alike)."""
     if isinstance(error, HubRateLimited):
         return now + timedelta(seconds=error.retry_after)
     return now + retry_after_error
@@ -322,7 +324,7 @@ def _record_org_failure(
         status, message = "rate_limited", f"rate limit: {exc}"
     else:
         status, message = "error", str(exc)
-    retry_at = _retry_at(exc, now, retry_after_error)
+    retry_at = retry_time(exc, now, retry_after_error)
     with session_scope(session_factory) as session:
         state = source_state.get_state(session, KIND, org)
         source_state.record_failure(session, state, now, message, retry_at)
