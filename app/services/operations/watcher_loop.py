@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +29,9 @@ from app.services.runtimes.fetch import declared_source
 from app.services.runtimes.scan import ScanError
 from app.services.watches.sender import DeliverySender
 from app.sources.runtimes.catalog import CATALOG
+
+if TYPE_CHECKING:
+    from app.services.hub.firehose import FirehoseReport
 
 logger = logging.getLogger(__name__)
 
@@ -101,17 +105,12 @@ class WatcherLoop:
         earlier retry)."""
         if not self.settings.hub_firehose:
             return None
-        interval = float(self.settings.hub_firehose_interval_seconds)
         report = firehose_then_refresh(
             self.factory, self.settings, self.clock(), owner=self.owner, only_due=True
         )
         if report.changed:
             self.refreshed()
-        retries = [r.retry_at for r in report.results if r.retry_at is not None]
-        if not retries:
-            return interval
-        until_retry = (min(retries) - self.clock()).total_seconds()
-        return min(interval, max(MIN_HUB_WAIT_SECONDS, until_retry))
+        return next_hub_wait(report, self.clock(), self.settings.hub_firehose_interval_seconds)
 
     def runtime_cycle(self) -> None:
         """Scan every runtime that is due and whose lease this process wins (until asked to stop); after the
@@ -237,8 +236,9 @@ class WatcherLoop:
 MIN_HUB_WAIT_SECONDS = 5.0
 
 
-def next_hub_wait(report: CycleReport, now: datetime, interval_seconds: float) -> float:
-    """Seconds until the next Hub cycle: the earliest retry a publisher was given, else the interval."""
+def next_hub_wait(report: CycleReport | FirehoseReport, now: datetime, interval_seconds: float) -> float:
+    """Seconds until the next Hub cycle (publisher polls or the firehose): the earliest retry a publisher
+    or listing was given, else the interval."""
     retries = [r.retry_at for r in report.results if r.retry_at is not None]
     if not retries:
         return float(interval_seconds)
