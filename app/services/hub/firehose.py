@@ -327,8 +327,7 @@ def _classify(
     with session_scope(session_factory) as session:
         classifier = Classifier(session, now, window=window)
         last: tuple[datetime, int] | None = None
-        waiting = session.scalar(select(FirehoseItem.id).where(FirehoseItem.listing == listing).limit(1))
-        while waiting is not None:
+        while True:
             query = select(FirehoseItem).where(FirehoseItem.listing == listing)
             if last is not None:
                 query = query.where(
