@@ -63,17 +63,14 @@ def count_derivatives(session: Session, model_ids: Iterable[int]) -> None:
     """Set ``models.derivatives`` of ``model_ids`` to the derivatives of each the Hub firehose has seen
     (``derivative_sightings``, one per derivative's ``_id``, so a repo read twice counts once). The caller
     commits."""
+    counted = (
+        select(func.count())
+        .where(DerivativeSighting.base_model_id == Model.id)
+        .correlate(Model)
+        .scalar_subquery()
+    )
     ids = sorted(set(model_ids))
     for start in range(0, len(ids), 400):
+        # One statement per 400 bases (the count correlated to each row), not one per base.
         chunk = ids[start : start + 400]
-        counted = dict(
-            session.execute(
-                select(DerivativeSighting.base_model_id, func.count())
-                .where(DerivativeSighting.base_model_id.in_(chunk))
-                .group_by(DerivativeSighting.base_model_id)
-            ).all()
-        )
-        for model_id in chunk:
-            session.execute(
-                update(Model).where(Model.id == model_id).values(derivatives=counted.get(model_id, 0))
-            )
+        session.execute(update(Model).where(Model.id.in_(chunk)).values(derivatives=counted))
