@@ -73,9 +73,14 @@ class Era:
     """Confidence of the events this era's files add (a guide that says it ran on a GPU is weaker evidence
     than a catalog's explicit ``verified``)."""
 
+    @cached_property
+    def ends_at(self) -> datetime | None:
+        """``until`` as an instant (its UTC midnight), built once: commit times are compared with it."""
+        return None if self.until is None else datetime.combine(self.until, time(), tzinfo=UTC)
+
     def read_at(self, at: datetime | None) -> bool:
         """Whether a file version committed at ``at`` is read under this era (None: no time bound asked)."""
-        return self.until is None or at is None or at < datetime.combine(self.until, time(), tzinfo=UTC)
+        return self.ends_at is None or at is None or at < self.ends_at
 
     @cached_property
     def _regex(self) -> re.Pattern[str]:

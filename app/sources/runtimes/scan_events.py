@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import datetime
 from typing import Any, Protocol
 
 from app.domain.runtime_spec import Era, RuntimeSpec, Signal
@@ -101,7 +101,7 @@ class FactTracker:
         self.counts: Counter[Registration] = Counter()
         self.at: datetime | None = None
         """The commit time being applied: eras that end (``Era.until``) are not read from then on."""
-        self._ends = sorted({era.until for era in signal.eras if era.until is not None})
+        self._ends = sorted({era.ends_at for era in signal.eras if era.ends_at is not None})
 
     def eras_for(self, path: str) -> list[Era]:
         return [era for era in self.signal.eras if era.matches(path) and era.read_at(self.at)]
@@ -110,9 +110,9 @@ class FactTracker:
         """Apply the commit time ``at``: the files of eras that ended by then count as gone (once, at the
         first walked commit on or after the end). True when facts were dropped."""
         self.at = at
-        if not self._ends or at < datetime.combine(self._ends[0], time(), tzinfo=UTC):
+        if not self._ends or at < self._ends[0]:
             return False
-        self._ends = [end for end in self._ends if at < datetime.combine(end, time(), tzinfo=UTC)]
+        self._ends = [end for end in self._ends if at < end]
         ended = [path for path in self.path_blob if not self.eras_for(path)]
         for path in ended:
             self.set_path(path, ZERO_OID, frozenset())
