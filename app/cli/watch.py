@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,13 @@ from app.clock import utcnow
 
 if TYPE_CHECKING:
     from app.config import Settings
+
+
+def _outcome(error: str | None, retry_at: datetime | None) -> str:
+    """The end of a Hub result line, the same for publisher polls and firehose listings: the error, and when
+    the rate limit lets the next request go."""
+    line = f" error={error}" if error else ""
+    return line + (f" retry_at={retry_at:%Y-%m-%dT%H:%M:%SZ}" if retry_at else "")
 
 
 def register(cli: typer.Typer) -> None:
@@ -53,11 +61,7 @@ def register(cli: typer.Typer) -> None:
         for r in report.results:
             line = f"{r.org}: {r.status} pages={r.pages} listed={r.listed} new={r.new} updated={r.updated}"
             line += f" renamed={r.renamed} gone={r.gone}"
-            if r.error:
-                line += f" error={r.error}"
-            if r.retry_at:
-                line += f" retry_at={r.retry_at:%Y-%m-%dT%H:%M:%SZ}"
-            typer.echo(line)
+            typer.echo(line + _outcome(r.error, r.retry_at))
         typer.echo(
             f"{report.requests} Hub request(s); {'rate limited' if report.rate_limited else 'complete'}"
         )
@@ -80,11 +84,7 @@ def register(cli: typer.Typer) -> None:
         for r in report.results:
             line = f"{r.listing}: {r.status} pages={r.pages} items={r.items} releases={len(r.releases)}"
             line += f" discovered={','.join(r.discovered) or '-'} derivatives={r.derivatives}"
-            if r.error:
-                line += f" error={r.error}"
-            if r.retry_at:
-                line += f" retry_at={r.retry_at:%Y-%m-%dT%H:%M:%SZ}"
-            typer.echo(line)
+            typer.echo(line + _outcome(r.error, r.retry_at))
         typer.echo(f"{report.requests} Hub request(s)")
         if any(r.error for r in report.results):
             raise typer.Exit(1)
