@@ -26,10 +26,6 @@ class Problem:
     sources: tuple[SourceHealth, ...]
 
 
-def _category(source: SourceHealth) -> str:
-    return problem_kind(source.kind, source.last_error)
-
-
 def _clock(value: datetime | None, now: datetime) -> str:
     """A short time: "16:21" today, "2026-08-22 16:21" on another day (UTC, like every time shown)."""
     if value is None:
@@ -46,7 +42,7 @@ def summarize_problems(sources: Sequence[SourceHealth], now: datetime) -> list[P
     groups: dict[str, list[SourceHealth]] = {}
     for source in sources:
         if not source.ok:
-            groups.setdefault(_category(source), []).append(source)
+            groups.setdefault(problem_kind(source.kind, source.last_error), []).append(source)
     problems: list[Problem] = []
     for kind in (
         "hub-unreachable", "hub-rate-limit", "hub-not-found", "hub-error", "repo-unreachable", "scan-failed",
