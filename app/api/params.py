@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.schemas.common import UtcTime
 from app.services.gaps.query import GapFilters, implied_row_kinds
 from app.services.releases.demand import top_families
-from app.services.runtimes.catalog_views import runtime_names, sku_names, sku_spelling
+from app.services.runtimes.catalog_views import known_sku, runtime_names, sku_names
 
 SinceQuery = Annotated[UtcTime | None, Query(description="Releases at or after (ISO-8601).")]
 UntilQuery = Annotated[UtcTime | None, Query(description="Releases before (ISO-8601).")]
@@ -31,10 +31,10 @@ def check_sku(sku: str | None) -> str | None:
     one the catalog does not know."""
     if sku is None:
         return None
-    known = sku_names()
-    if sku_spelling(sku) not in known:
-        raise HTTPException(422, f"unknown sku {sku!r}; known: {', '.join(known)}")
-    return sku_spelling(sku)
+    spelled = known_sku(sku)
+    if spelled is None:
+        raise HTTPException(422, f"unknown sku {sku!r}; known: {', '.join(sku_names())}")
+    return spelled
 
 
 def check_time_zones(*values: datetime | None) -> None:

@@ -94,16 +94,17 @@ def register(cli: typer.Typer) -> None:
         from app.db.session import open_database, session_scope
         from app.domain.vocabulary import Vendor
         from app.services.answers.requirements import RequirementFilters, model_requirements
-        from app.services.runtimes.catalog_views import runtime_names, sku_names, sku_spelling
+        from app.services.runtimes.catalog_views import known_sku, runtime_names, sku_names
 
         if runtime is not None and runtime not in runtime_names():
             raise typer.BadParameter(f"unknown runtime {runtime!r}; known: {', '.join(runtime_names())}")
         if vendor is not None and vendor not in set(Vendor):
             raise typer.BadParameter(f"unknown vendor {vendor!r}; known: {', '.join(Vendor)}")
         if sku is not None:
-            if sku_spelling(sku) not in sku_names():
+            spelled = known_sku(sku)
+            if spelled is None:
                 raise typer.BadParameter(f"unknown sku {sku!r}; known: {', '.join(sku_names())}")
-            sku = sku_spelling(sku)
+            sku = spelled
         filters = RequirementFilters(runtime=runtime, vendor=vendor, sku=sku)
         with open_database(get_settings().database_url) as factory, session_scope(factory) as session:
             items = model_requirements(session, repo_id, filters=filters)

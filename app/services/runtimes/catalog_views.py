@@ -34,11 +34,6 @@ def sku_names() -> list[str]:
     return sorted(HARDWARE)
 
 
-def sku_spelling(sku: str) -> str:
-    """The catalog's spelling of a SKU asked for in any case or count (``h200``, ``rtx_5090_2x``)."""
-    return canonical_sku(sku)
-
-
 def statement_skus() -> list[str]:
     """The SKUs the sources that make version statements verify (vLLM Recipes' GPUs), in catalog order:
     those a version answer can be asked for with its verification."""
