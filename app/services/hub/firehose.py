@@ -83,7 +83,11 @@ class FirehoseReport:
     started_at: datetime
     results: tuple[ListingResult, ...]
     requests: int
-    changed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """Whether any listing changed models, publishers or derivative counts (the gap rows need a refresh)."""
+        return any(r.changed for r in self.results)
 
     @property
     def releases(self) -> list[str]:
@@ -156,8 +160,7 @@ def read_firehose(
         results.append(result)
         if result.error is not None:
             break  # the same Hub (and budget) would stop the other listing too
-    changed = any(r.changed for r in results)
-    return FirehoseReport(now, tuple(results), client.requests_sent - before, changed)
+    return FirehoseReport(now, tuple(results), client.requests_sent - before)
 
 
 def _is_due(session_factory: sessionmaker[Session], listing: str, now: datetime) -> bool:
@@ -220,7 +223,7 @@ def _read_listing(
             modified_from = created.get("started")
     if listing == MODIFIED and created_mark is None:
         # Until the ``created`` listing's first pass is done there is nothing to tell turned public from.
-        return ListingResult(listing, "waiting", error=None)
+        return ListingResult(listing, "waiting")
     current = _start_pass(cursor, listing, now, backfill, modified_from)
     with session_scope(session_factory) as session:
         watched = {org.lower() for org in watched_orgs(session)}
