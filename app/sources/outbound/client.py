@@ -49,6 +49,15 @@ class PostResult:
     excerpt: str | None = None
 
 
+def _time_left(deadline: float, timeout: float | None, expired: type[Exception]) -> float:
+    """What is left before ``deadline`` (time.monotonic()), capped by the operation's own ``timeout``;
+    ``expired`` is raised once the deadline has passed."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise expired("the delivery's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
 class _DeadlineStream(httpcore.NetworkStream):
     """A socket stream whose every read and write waits at most until ``deadline`` (time.monotonic())."""
 
@@ -57,10 +66,7 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._deadline = deadline
 
     def _left(self, timeout: float | None, expired: type[Exception]) -> float:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise expired("the delivery's deadline passed")
-        return left if timeout is None else min(timeout, left)
+        return _time_left(self._deadline, timeout, expired)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._stream.read(max_bytes, self._left(timeout, httpcore.ReadTimeout))
@@ -98,12 +104,8 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise httpcore.ConnectTimeout("the delivery's deadline passed")
-        stream = self._backend.connect_tcp(
-            host, port, left if timeout is None else min(timeout, left), local_address, socket_options
-        )
+        left = _time_left(self._deadline, timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, left, local_address, socket_options)
         return _DeadlineStream(stream, self._deadline)
 
     def sleep(self, seconds: float) -> None:
