@@ -123,7 +123,7 @@ def event_vendors(runtime: str, sku: str, branch: str) -> tuple[str, ...]:
     """The vendor views one support event counts for: a SKU's own vendor, a vendor branch's vendor, else the
     runtime's vendors."""
     if sku:
-        vendor = HARDWARE.get(canonical_sku(sku))
+        vendor = sku_vendor(sku)
         return (vendor,) if vendor else ()
     for prefix, vendor in VENDOR_BRANCHES.items():
         if branch.startswith(prefix):
