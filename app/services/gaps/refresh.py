@@ -14,7 +14,7 @@ from app.config import get_settings
 from app.db.upsert import insert_ignoring_conflicts
 from app.domain.vocabulary import SUPPORTED_STATUSES, KeyKind, RowKind, Stage
 from app.models import GapRecord
-from app.services.gaps.decide import KeyNovelty, Release, compute_gaps
+from app.services.gaps.decide import CellCoverage, KeyNovelty, Release, compute_gaps
 from app.services.gaps.load import load_gap_coverage, load_releases, load_support_index
 from app.services.gaps.novelty import load_key_novelty
 from app.services.gaps.record import READ_COLUMNS, TABLE, TIMES, Identity, identity, utc, values
@@ -109,6 +109,27 @@ def refresh_gaps(
     window = early_access if early_access is not None else get_settings().early_access_window
     originals, known = load_releases(session)
     novelty = load_key_novelty(session, window=window, known=known)
+    coverage = load_gap_coverage(session)
+    report = _refresh(session, originals, known, novelty, coverage, models=models, runtimes=runtimes)
+    if runtimes is not None:
+        stale = _novelty_changed(session, known, novelty)
+        if stale:
+            # The follow-up reads the same releases, novelty and coverage: writing gap rows changes none.
+            report = report.plus(_refresh(session, originals, known, novelty, coverage, models=stale))
+    return report
+
+
+def _refresh(
+    session: Session,
+    originals: Sequence[Release],
+    known: Sequence[Release],
+    novelty: KeyNovelty,
+    coverage: dict[str, dict[str, CellCoverage]],
+    *,
+    models: Iterable[int] | None = None,
+    runtimes: Iterable[str] | None = None,
+) -> RefreshReport:
+    """``refresh_gaps`` over inputs already loaded, for ``models`` and ``runtimes`` as it says."""
     model_scope = _model_scope(session, known, set(models)) if models is not None else None
     runtime_scope = _runtime_scope(runtimes) if runtimes is not None else None
     if model_scope is not None:
@@ -116,7 +137,6 @@ def refresh_gaps(
 
     target: dict[Identity, dict[str, object]] = {}
     vendor_scope: dict[str, set[str]] = {}
-    coverage = load_gap_coverage(session)
     for stage in Stage:
         kinds = runtime_key_kinds(stage)
         vendors = vendor_runtimes(stage)
@@ -220,18 +240,13 @@ def refresh_gaps(
         bulk=True,
     )
     record_refresh(session)
-    report = RefreshReport(
+    return RefreshReport(
         computed=len(target),
         inserted=inserted,
         updated=len(updates),
         deleted=len(deletes),
         gained_support=gained,
     )
-    if runtime_scope is not None:
-        stale = _novelty_changed(session, known, novelty)
-        if stale:
-            report = report.plus(refresh_gaps(session, models=stale, early_access=window))
-    return report
 
 
 def _novelty_changed(session: Session, known: Sequence[Release], novelty: KeyNovelty) -> set[int]:
