@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Update, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -210,12 +210,16 @@ class DeliverySender:
                     f"recording the attempt failed ({type(exc).__name__}): {values['last_error']}"
                 )
             with session_scope(self.factory) as session:
-                session.execute(
-                    update(WatchDelivery)
-                    .where(WatchDelivery.id == claimed.pk, WatchDelivery.claimed_by == self.owner)
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                )
+                session.execute(self._settle(claimed, values))
+
+    def _settle(self, claimed: Claimed, values: dict[str, object]) -> Update:
+        """The update that writes an attempt's outcome to the delivery, while this process still holds it."""
+        return (
+            update(WatchDelivery)
+            .where(WatchDelivery.id == claimed.pk, WatchDelivery.claimed_by == self.owner)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
     def _store_attempt(
         self,
@@ -227,12 +231,7 @@ class DeliverySender:
         duration_ms: int,
     ) -> None:
         with session_scope(self.factory) as session:
-            updated = session.execute(
-                update(WatchDelivery)
-                .where(WatchDelivery.id == claimed.pk, WatchDelivery.claimed_by == self.owner)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            updated = session.execute(self._settle(claimed, values)).rowcount
             if updated != 1:
                 if session.get(WatchDelivery, claimed.pk) is None:
                     return  # the watch was deleted meanwhile: nothing left to log against
