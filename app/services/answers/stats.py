@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
-from app.domain.vocabulary import SUPPORTED_STATUSES, GapStatus
+from app.domain.vocabulary import RESOLVED_STATUSES, SUPPORTED_STATUSES, GapStatus
 from app.services.gaps.query import GapFilters, gap_stats_rows
 from app.services.releases.demand import FamilyDemand, family_demand
 from app.services.runtimes.stored_coverage import (
@@ -156,6 +156,10 @@ def family_rows(rows: Iterable[Row]) -> list[Row]:
     return list(best.values())
 
 
+_BY_DAY_0 = frozenset({GapStatus.PRE_RELEASE, GapStatus.DAY_0})
+"""Supported by release + 24 h: what the day-0 rate counts, plain and weighted by downloads."""
+
+
 def _family_order(row: GapLike) -> tuple[datetime, bool, float, str]:
     # Earliest public member first; among members released together, the earliest supported one.
     gap = row.gap_hours if row.gap_hours is not None else math.inf
@@ -203,11 +207,7 @@ def summarise(group: str, rows: Sequence[GapLike], *, include_incomplete: bool =
     pre_existing = sum(1 for r in observed if r.status == GapStatus.PRE_EXISTING)
     not_new_key = sum(1 for r in observed if not r.key_is_new and r.status != GapStatus.PRE_EXISTING)
     counted = counted_rows(rows, include_incomplete=include_incomplete)
-    resolved = [
-        r.gap_hours
-        for r in counted
-        if r.status in (GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER) and r.gap_hours is not None
-    ]
+    resolved = [r.gap_hours for r in counted if r.status in RESOLVED_STATUSES and r.gap_hours is not None]
     pending = sum(1 for r in counted if r.status == GapStatus.PENDING)
     n = len(counted)
     curve = kaplan_meier(_observations(counted))
@@ -224,11 +224,7 @@ def summarise(group: str, rows: Sequence[GapLike], *, include_incomplete: bool =
         median_hours=quantile(resolved, 0.5),
         p90_hours=quantile(resolved, 0.9),
         km_median_hours=km_median(curve),
-        day0_rate=round(
-            sum(1 for r in counted if r.status in (GapStatus.PRE_RELEASE, GapStatus.DAY_0)) / n, 4
-        )
-        if n
-        else None,
+        day0_rate=round(sum(1 for r in counted if r.status in _BY_DAY_0) / n, 4) if n else None,
         pre_release_rate=round(sum(1 for r in counted if r.status == GapStatus.PRE_RELEASE) / n, 4)
         if n
         else None,
@@ -306,11 +302,11 @@ def summarise_demand(
     counted = counted_rows(rows, include_incomplete=include_incomplete)
     read = [(r, demand[r.family or r.repo_id]) for r in counted if _demand_read(r, demand)]
     total = sum(d.downloads for _, d in read)
-    day0 = sum(d.downloads for r, d in read if r.status in (GapStatus.PRE_RELEASE, GapStatus.DAY_0))
+    day0 = sum(d.downloads for r, d in read if r.status in _BY_DAY_0)
     resolved = [
         (r.gap_hours, d.downloads)
         for r, d in read
-        if r.status in (GapStatus.PRE_RELEASE, GapStatus.DAY_0, GapStatus.LATER) and r.gap_hours is not None
+        if r.status in RESOLVED_STATUSES and r.gap_hours is not None
     ]
     return DemandStats(
         weight=weight,
