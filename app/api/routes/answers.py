@@ -8,6 +8,7 @@ before `/models/{repo_id:path}`, which would take the whole rest of the path as 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -127,21 +128,17 @@ def latest_releases(
     scope = LatestScope(publisher=publisher, families=families)
     repo_ids = cached(request, session, latest_answer(session, scope))
     if wants_csv(request, format):
-        every = [
-            LatestReleaseOut.model_validate(a, from_attributes=True)
-            for a in release_answers(session, repo_ids)
-        ]
-        rows = [row for item in every for row in LatestReleaseCsvOut.rows(item)]
+        rows = [row for item in _latest_out(session, repo_ids) for row in LatestReleaseCsvOut.rows(item)]
         return csv_response(LatestReleaseCsvOut, rows, "latest-releases.csv")
     on_page, total, next_cursor = paginate(repo_ids, limit=limit, cursor=cursor)
-    return Page[LatestReleaseOut](
-        items=[
-            LatestReleaseOut.model_validate(a, from_attributes=True)
-            for a in release_answers(session, on_page)
-        ],
-        total=total,
-        next_cursor=next_cursor,
-    )
+    return Page[LatestReleaseOut](items=_latest_out(session, on_page), total=total, next_cursor=next_cursor)
+
+
+def _latest_out(session: Session, repo_ids: Sequence[str]) -> list[LatestReleaseOut]:
+    """The answers for ``repo_ids`` as the API shows them (a page, or every one for the CSV)."""
+    return [
+        LatestReleaseOut.model_validate(a, from_attributes=True) for a in release_answers(session, repo_ids)
+    ]
 
 
 def propagation_answer(
