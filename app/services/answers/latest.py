@@ -136,8 +136,7 @@ def answers_from_rows(rows: Sequence[GapRow], repo_ids: Sequence[str]) -> list[R
 
 
 def _supports(row: GapRow) -> bool:
-    status = GapStatus(row.status)
-    return status.observed and status.supported and row.support_at is not None
+    return GapStatus(row.status).supported and row.support_at is not None  # a supported status is observed
 
 
 def vendor_answer(vendor: Vendor, cells: Sequence[GapRow], sku_rows: Sequence[GapRow]) -> VendorAnswer:
