@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.deps import NowDep, SessionDep
-from app.api.params import most_used
+from app.api.params import check_sku, most_used
 from app.clock import utcnow
 from app.domain.gap_row import GapRow
 from app.domain.text import is_web_link
@@ -40,7 +40,7 @@ from app.services.read_views import (
     list_runtimes,
 )
 from app.services.releases.publishers import discovered_orgs
-from app.services.runtimes.catalog_views import known_sku, sku_names, statement_skus
+from app.services.runtimes.catalog_views import statement_skus
 from app.services.runtimes.stored_coverage import evidence_age, load_coverage, vendor_coverage
 from app.services.snapshot.exchange import imported_snapshots
 from app.web.colours import vendor_colour
@@ -337,9 +337,7 @@ def release_page(
     detail = get_model(session, repo_id)
     if detail is None:
         raise HTTPException(status_code=404, detail=f"no model {repo_id!r} is known")
-    asked_sku = known_sku(sku) if sku else None
-    if sku and asked_sku is None:
-        raise HTTPException(status_code=422, detail=f"unknown sku {sku!r}; known: {', '.join(sku_names())}")
+    asked_sku = check_sku(sku or None)  # the API's check: the catalog's spelling, or the same 422
     # "Which version do I need" comes first (the same answer as `launchgap which`); runtimes with nothing to
     # install and nothing stated yet are only counted.
     requirements = model_requirements(session, repo_id, filters=RequirementFilters(sku=asked_sku)) or []
