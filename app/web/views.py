@@ -74,7 +74,7 @@ def _format_gap(hours: float | None, precision: str | None = None) -> str:
     sign = "−" if hours < 0 else "+"
     if precision == ReleasePrecision.DAY:
         days = math.floor(hours / 24)
-        return "same day" if days == 0 else f"{'−' if days < 0 else '+'}{abs(days)} d"
+        return "same day" if days == 0 else f"{sign}{abs(days)} d"  # days < 0 exactly when hours < 0
     if hours == 0:
         return "0"
     magnitude = abs(hours)
